@@ -1,0 +1,31 @@
+package storage
+
+import "time"
+
+// TypeETCD3 is the only storage backend: etcd's v3 API.
+const TypeETCD3 = "etcd3"
+
+// Config says how to reach the storage backend and how to watch over it.
+type Config struct {
+	// Type is the backend; only TypeETCD3 exists.
+	Type string
+	// Servers are the etcd client URLs.
+	Servers []string
+	// Prefix is prepended to every key, so several API servers (or other
+	// users) can share one etcd cluster.
+	Prefix string
+	// CAFile verifies the etcd servers; CertFile and KeyFile authenticate
+	// this client to them.
+	CAFile, CertFile, KeyFile string
+	// DialTimeout bounds connecting to etcd.
+	DialTimeout time.Duration
+	// KeepAliveTime and KeepAliveTimeout detect a dead connection to etcd
+	// between requests.
+	KeepAliveTime, KeepAliveTimeout time.Duration
+	// HealthcheckTimeout and ReadycheckTimeout bound the "etcd" and
+	// "etcd-readiness" checks.
+	HealthcheckTimeout, ReadycheckTimeout time.Duration
+	// CompactionInterval is how often old revisions are compacted; 0 turns
+	// compaction off (another component does it).
+	CompactionInterval time.Duration
+}

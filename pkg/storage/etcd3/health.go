@@ -1,0 +1,68 @@
+package etcd3
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"net/http"
+	"path"
+	"sync"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"golang.org/x/time/rate"
+	"k8s.io/klog/v2"
+
+	"github.com/apiserver/apiserver/pkg/healthz"
+)
+
+// probe is a rate-limited health read of one key. Probes may arrive from
+// every load balancer and kubelet at once; at most one read reaches etcd per
+// half timeout, and callers in between get the last result.
+type probe struct {
+	name    string
+	client  *clientv3.Client
+	key     string
+	timeout time.Duration
+
+	mu      sync.Mutex
+	limiter *rate.Limiter
+	lastErr error
+}
+
+var _ healthz.HealthChecker = (*probe)(nil)
+
+// NewHealthCheck returns a check called name that reads <prefix>/health
+// within timeout. A missing key is healthy: the read itself is the test.
+func NewHealthCheck(name string, client *clientv3.Client, prefix string, timeout time.Duration) healthz.HealthChecker {
+	return &probe{
+		name:    name,
+		client:  client,
+		key:     path.Join("/", prefix, "health"),
+		timeout: timeout,
+		limiter: rate.NewLimiter(rate.Every(timeout/2), 1),
+		lastErr: errors.New("not checked yet"),
+	}
+}
+
+func (p *probe) Name() string { return p.name }
+
+// Check implements healthz.HealthChecker. It holds the lock while it reads,
+// so concurrent probes wait for one answer instead of each asking etcd.
+func (p *probe) Check(r *http.Request) error {
+	p.mu.Lock()
+	defer p.mu.Unlock()
+	if !p.limiter.Allow() {
+		return p.lastErr
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
+	defer cancel()
+	start := time.Now()
+	_, err := p.client.Get(ctx, p.key, clientv3.WithCountOnly())
+	if err != nil {
+		err = fmt.Errorf("etcd read of %s failed after %s: %w", p.key, time.Since(start).Round(time.Millisecond), err)
+		klog.V(2).InfoS("Etcd health probe failed", "check", p.name, "err", err)
+	}
+	p.lastErr = err
+	return err
+}

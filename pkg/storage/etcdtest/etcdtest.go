@@ -1,0 +1,184 @@
+// Package etcdtest starts real etcd servers for tests: the embedded member
+// in-process, or Debian's etcd binary as a separate process that a test can
+// freeze (SIGSTOP), thaw and kill. Tests never use a fake etcd.
+package etcdtest
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"os/exec"
+	"path/filepath"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/apiserver/apiserver/pkg/embeddedetcd"
+	"github.com/apiserver/apiserver/pkg/storage"
+	"github.com/apiserver/apiserver/pkg/storage/etcd3"
+)
+
+// StartEmbedded starts an embedded etcd member for the test, stopped at
+// cleanup, and returns a storage configuration that reaches it.
+func StartEmbedded(t testing.TB) storage.Config {
+	t.Helper()
+	dir := t.TempDir()
+	srv, err := embeddedetcd.Start(context.Background(), embeddedetcd.Config{
+		DataDir:       filepath.Join(dir, "etcd"),
+		CertDir:       filepath.Join(dir, "pki"),
+		UnsafeNoFsync: true,
+	})
+	if err != nil {
+		t.Fatalf("starting embedded etcd: %v", err)
+	}
+	t.Cleanup(srv.Close)
+	ca, client := srv.ClientTLS()
+	return storage.Config{
+		Type:               storage.TypeETCD3,
+		Servers:            []string{srv.Endpoint()},
+		Prefix:             "/registry-" + strconv.FormatInt(time.Now().UnixNano(), 36),
+		CAFile:             ca,
+		CertFile:           client.CertFile,
+		KeyFile:            client.KeyFile,
+		HealthcheckTimeout: 2 * time.Second,
+		ReadycheckTimeout:  2 * time.Second,
+	}
+}
+
+// External is an etcd server running as its own process.
+type External struct {
+	Config storage.Config
+	cmd    *exec.Cmd
+}
+
+// Binary returns the path of the etcd binary, skipping the test when there is
+// none, or failing it when CI=true: CI must install etcd (Debian's
+// etcd-server package) rather than silently skip.
+func Binary(t testing.TB) string {
+	t.Helper()
+	path, err := exec.LookPath("etcd")
+	if err != nil {
+		if os.Getenv("CI") == "true" {
+			t.Fatalf("etcd is not on PATH; CI must install it (apt-get install etcd-server)")
+		}
+		t.Skip("etcd is not on PATH: install Debian's etcd-server to run this test")
+	}
+	return path
+}
+
+// StartExternal runs the etcd binary on free loopback ports with its data in
+// a temporary directory, and stops it at cleanup.
+func StartExternal(t testing.TB) *External {
+	t.Helper()
+	bin := Binary(t)
+	dir := t.TempDir()
+	clientURL := "http://" + FreeAddr(t)
+	peerURL := "http://" + FreeAddr(t)
+	cmd := exec.Command(bin,
+		"--name", "test",
+		"--data-dir", filepath.Join(dir, "data"),
+		"--listen-client-urls", clientURL,
+		"--advertise-client-urls", clientURL,
+		"--listen-peer-urls", peerURL,
+		"--initial-advertise-peer-urls", peerURL,
+		"--initial-cluster", "test="+peerURL,
+		"--unsafe-no-fsync",
+		"--log-level", "error",
+	)
+	logFile, err := os.Create(filepath.Join(dir, "etcd.log"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	cmd.Stdout, cmd.Stderr = logFile, logFile
+	if err := cmd.Start(); err != nil {
+		t.Fatalf("starting %s: %v", bin, err)
+	}
+	e := &External{cmd: cmd, Config: storage.Config{
+		Type:               storage.TypeETCD3,
+		Servers:            []string{clientURL},
+		Prefix:             "/registry",
+		HealthcheckTimeout: 2 * time.Second,
+		ReadycheckTimeout:  2 * time.Second,
+	}}
+	t.Cleanup(func() {
+		_ = cmd.Process.Signal(syscall.SIGCONT) // a frozen process ignores SIGKILL until thawed on some kernels
+		_ = cmd.Process.Kill()
+		_ = cmd.Wait()
+		logFile.Close()
+	})
+	if err := e.waitReady(30 * time.Second); err != nil {
+		out, _ := os.ReadFile(logFile.Name())
+		t.Fatalf("external etcd did not become ready: %v\n%s", err, out)
+	}
+	return e
+}
+
+func (e *External) waitReady(timeout time.Duration) error {
+	c, err := etcd3.NewClient(e.Config)
+	if err != nil {
+		return err
+	}
+	defer c.Close()
+	deadline := time.Now().Add(timeout)
+	for {
+		ctx, cancel := context.WithTimeout(context.Background(), time.Second)
+		_, err := c.Get(ctx, "health", clientv3.WithCountOnly())
+		cancel()
+		if err == nil {
+			return nil
+		}
+		if time.Now().After(deadline) {
+			return err
+		}
+		time.Sleep(100 * time.Millisecond)
+	}
+}
+
+// Freeze stops the etcd process (SIGSTOP) without closing its sockets, as a
+// hung disk or a paused VM would.
+func (e *External) Freeze(t testing.TB) {
+	t.Helper()
+	if err := e.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
+		t.Fatalf("freezing etcd: %v", err)
+	}
+}
+
+// Thaw resumes a frozen etcd process (SIGCONT).
+func (e *External) Thaw(t testing.TB) {
+	t.Helper()
+	if err := e.cmd.Process.Signal(syscall.SIGCONT); err != nil {
+		t.Fatalf("thawing etcd: %v", err)
+	}
+}
+
+// Pid is the etcd process id.
+func (e *External) Pid() int { return e.cmd.Process.Pid }
+
+// FreeAddr returns a loopback host:port that was free a moment ago.
+func FreeAddr(t testing.TB) string {
+	t.Helper()
+	l, err := net.Listen("tcp", "127.0.0.1:0")
+	if err != nil {
+		t.Fatalf("finding a free port: %v", err)
+	}
+	defer l.Close()
+	return l.Addr().String()
+}
+
+// NewClient returns a client for cfg, closed at cleanup.
+func NewClient(t testing.TB, cfg storage.Config) *clientv3.Client {
+	t.Helper()
+	c, err := etcd3.NewClient(cfg)
+	if err != nil {
+		t.Fatalf("creating etcd client: %v", err)
+	}
+	t.Cleanup(func() { c.Close() })
+	return c
+}
+
+// Describe names cfg's endpoint in test output.
+func Describe(cfg storage.Config) string { return fmt.Sprint(cfg.Servers) }
