@@ -8,6 +8,7 @@ import (
 	"net/url"
 	"os"
 	"path/filepath"
+	"sync/atomic"
 	"time"
 
 	"go.etcd.io/etcd/server/v3/embed"
@@ -36,6 +37,7 @@ type Config struct {
 // Server is a running embedded etcd member.
 type Server struct {
 	etcd     *embed.Etcd
+	closing  *atomic.Bool
 	endpoint string
 	client   certs.Pair
 	caFile   string
@@ -85,7 +87,9 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	// Metrics and the v2 HTTP API stay off the client port: the apiserver is
 	// the only client.
 	ec.Metrics = "basic"
-	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newLogger())
+	ec.WarningUnaryRequestDuration = embed.DefaultWarningUnaryRequestDuration
+	closing := new(atomic.Bool)
+	ec.ZapLoggerBuilder = embed.NewZapLoggerBuilder(newLogger(closing))
 	if _, err := os.Stat(filepath.Join(cfg.DataDir, "member")); err == nil {
 		ec.ClusterState = embed.ClusterStateFlagExisting
 	}
@@ -111,6 +115,7 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	addr := e.Clients[0].Addr().(*net.TCPAddr)
 	s := &Server{
 		etcd:     e,
+		closing:  closing,
 		endpoint: "https://" + net.JoinHostPort(addr.IP.String(), fmt.Sprint(addr.Port)),
 		client:   pki.client,
 		caFile:   pki.caFile,
@@ -124,6 +129,7 @@ func (s *Server) Err() <-chan error { return s.etcd.Err() }
 
 // Close stops the member, waiting for it to flush and release its files.
 func (s *Server) Close() {
+	s.closing.Store(true)
 	s.etcd.Close()
 	klog.InfoS("Embedded etcd stopped")
 }
@@ -160,12 +166,37 @@ func ensureCerts(dir string) (pki, error) {
 	return p, nil
 }
 
-// newLogger keeps etcd's own chatter out of the server's log: warnings and
-// errors still reach stderr, in etcd's JSON format so operators can tell
-// them apart.
-func newLogger() *zap.Logger {
+// newLogger keeps etcd's own chatter out of the server's log: warnings
+// (slow disk, slow requests) and errors still reach stderr, in etcd's JSON
+// format so operators can tell them apart.
+func newLogger(closing *atomic.Bool) *zap.Logger {
 	enc := zap.NewProductionEncoderConfig()
 	enc.EncodeTime = zapcore.ISO8601TimeEncoder
 	core := zapcore.NewCore(zapcore.NewJSONEncoder(enc), zapcore.Lock(os.Stderr), zap.WarnLevel)
-	return zap.New(core).With(zap.String("component", "embedded-etcd"))
+	return zap.New(quietCore{core, closing}).With(zap.String("component", "embedded-etcd"))
+}
+
+// expectedWarnings are warnings etcd gives at every start that do not apply
+// to a loopback-only member with auth turned off.
+var expectedWarnings = map[string]bool{
+	"Running http and grpc server on single port. This is not recommended for production.": true,
+	"simple token is not cryptographically signed":                                         true,
+}
+
+// quietCore drops expectedWarnings, and once the member is closing, the
+// complaints of its listeners about being closed.
+type quietCore struct {
+	zapcore.Core
+	closing *atomic.Bool
+}
+
+func (c quietCore) Check(e zapcore.Entry, ce *zapcore.CheckedEntry) *zapcore.CheckedEntry {
+	if expectedWarnings[e.Message] || c.closing.Load() {
+		return ce
+	}
+	return c.Core.Check(e, ce)
+}
+
+func (c quietCore) With(fields []zapcore.Field) zapcore.Core {
+	return quietCore{c.Core.With(fields), c.closing}
 }

@@ -1,0 +1,160 @@
+package app
+
+import (
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"os/signal"
+	"syscall"
+
+	"github.com/spf13/cobra"
+	"k8s.io/klog/v2"
+
+	"github.com/apiserver/apiserver/pkg/options"
+	"github.com/apiserver/apiserver/pkg/server"
+	"github.com/apiserver/apiserver/pkg/version"
+)
+
+// Main runs the command with args and returns the process exit code.
+func Main(args []string, stdout, stderr io.Writer) int {
+	defer klog.Flush()
+	ctx, stop := signalContext(stderr)
+	defer stop()
+	cmd := NewCommand(ctx, stdout, stderr)
+	cmd.SetArgs(args)
+	if err := cmd.Execute(); err != nil {
+		printErrors(stderr, err)
+		return 1
+	}
+	return 0
+}
+
+// printErrors writes one line per error: errors.Join collects every
+// validation error, and each names its flag.
+func printErrors(w io.Writer, err error) {
+	var joined interface{ Unwrap() []error }
+	if errors.As(err, &joined) {
+		for _, e := range joined.Unwrap() {
+			printErrors(w, e)
+		}
+		return
+	}
+	fmt.Fprintf(w, "error: %v\n", err)
+}
+
+// NewCommand returns the apiserver command; it runs until ctx ends.
+func NewCommand(ctx context.Context, stdout, stderr io.Writer) *cobra.Command {
+	opts := options.NewOptions()
+	var showVersion bool
+	cmd := &cobra.Command{
+		Use:   "apiserver",
+		Short: "A secure, Kubernetes-style API server",
+		Long: `apiserver serves a Kubernetes-style API over HTTPS and HTTP/2, keeping its
+data in etcd: an embedded member by default, or an external cluster with
+--etcd-servers. kubectl and client-go work against it unmodified.`,
+		Args:          cobra.NoArgs,
+		SilenceErrors: true,
+		SilenceUsage:  true,
+		RunE: func(cmd *cobra.Command, _ []string) error {
+			if showVersion {
+				fmt.Fprintf(stdout, "apiserver %s\n", version.Get().GitVersion)
+				return nil
+			}
+			return Run(ctx, opts)
+		},
+	}
+	cmd.SetOut(stdout)
+	cmd.SetErr(stderr)
+	sections := opts.Sections()
+	for _, s := range sections {
+		cmd.Flags().AddFlagSet(s.Flags)
+	}
+	cmd.Flags().BoolVar(&showVersion, "version", false, "Print the version and exit.")
+	cmd.Flags().BoolP("help", "h", false, "Show this help.")
+	setHelp(cmd, sections)
+	cmd.SetFlagErrorFunc(func(_ *cobra.Command, err error) error {
+		return fmt.Errorf("%w (see apiserver --help)", err)
+	})
+	return cmd
+}
+
+// Run validates opts, builds the server chain and serves until ctx ends.
+func Run(ctx context.Context, opts *options.Options) error {
+	opts.Complete()
+	if errs := opts.Validate(); len(errs) > 0 {
+		return errors.Join(errs...)
+	}
+	cfg := server.NewConfig()
+	if err := opts.ApplyTo(cfg); err != nil {
+		return err
+	}
+	klog.InfoS("Starting apiserver", "version", version.Get().GitVersion, "dataDir", cfg.DataDir)
+	top, err := CreateServerChain(ctx, cfg.Complete())
+	if err != nil {
+		return err
+	}
+	return top.PrepareRun().Run(ctx)
+}
+
+// CreateServerChain opens storage and builds the chain of servers, front to
+// back: the core API server, then the API extensions server, then the end
+// of the chain, which lists the served paths for any path no one serves.
+func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.GenericAPIServer, error) {
+	if _, err := c.OpenStorage(ctx); err != nil {
+		return nil, err
+	}
+	extensions, err := c.New("apiextensions-apiserver", server.NewEmptyDelegate())
+	if err != nil {
+		return nil, err
+	}
+	core, err := c.New("apiserver", extensions)
+	if err != nil {
+		return nil, err
+	}
+	core.Handle("/version", versionHandler())
+	return core, nil
+}
+
+// versionHandler serves the build version in kube-apiserver's format.
+func versionHandler() http.Handler {
+	body, _ := json.MarshalIndent(version.Get(), "", "  ")
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		w.Header().Set("Content-Type", "application/json")
+		w.Write(body) //nolint:errcheck // the client went away; nothing to do
+	})
+}
+
+// signalContext is cancelled at the first SIGTERM or SIGINT, which starts
+// the graceful shutdown. A second signal exits at once with code 1, for an
+// operator who will not wait.
+func signalContext(stderr io.Writer) (context.Context, context.CancelFunc) {
+	ctx, cancel := context.WithCancel(context.Background())
+	ch := make(chan os.Signal, 2)
+	signal.Notify(ch, syscall.SIGTERM, syscall.SIGINT)
+	done := make(chan struct{})
+	go func() {
+		select {
+		case sig := <-ch:
+			klog.InfoS("Received signal, shutting down gracefully; send it again to exit at once", "signal", sig.String())
+			cancel()
+		case <-done:
+			return
+		}
+		select {
+		case sig := <-ch:
+			fmt.Fprintf(stderr, "error: second %s received, exiting without draining\n", sig)
+			klog.Flush()
+			os.Exit(1)
+		case <-done:
+		}
+	}()
+	return ctx, func() {
+		signal.Stop(ch)
+		close(done)
+		cancel()
+	}
+}

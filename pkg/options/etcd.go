@@ -1,0 +1,116 @@
+package options
+
+import (
+	"fmt"
+	"path/filepath"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/apiserver/apiserver/pkg/embeddedetcd"
+	"github.com/apiserver/apiserver/pkg/server"
+	"github.com/apiserver/apiserver/pkg/storage"
+	"github.com/apiserver/apiserver/pkg/storage/etcd3"
+)
+
+// EtcdOptions are the flags of the etcd storage backend.
+type EtcdOptions struct {
+	Servers            []string
+	Prefix             string
+	CAFile             string
+	CertFile           string
+	KeyFile            string
+	HealthcheckTimeout time.Duration
+	ReadycheckTimeout  time.Duration
+	CompactionInterval time.Duration
+}
+
+// NewEtcdOptions returns kube-apiserver's defaults; no servers means the
+// embedded etcd.
+func NewEtcdOptions() *EtcdOptions {
+	return &EtcdOptions{
+		Prefix:             "/registry",
+		HealthcheckTimeout: 2 * time.Second,
+		ReadycheckTimeout:  2 * time.Second,
+		CompactionInterval: 5 * time.Minute,
+	}
+}
+
+// AddFlags registers the flags.
+func (o *EtcdOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringSliceVar(&o.Servers, "etcd-servers", o.Servers,
+		"Comma-separated etcd client URLs (scheme://ip:port). If empty, an etcd member runs inside the server with its data in <data-dir>/etcd.")
+	fs.StringVar(&o.Prefix, "etcd-prefix", o.Prefix, "The prefix of every key the server writes in etcd.")
+	fs.StringVar(&o.CAFile, "etcd-cafile", o.CAFile, "SSL Certificate Authority file used to secure etcd communication.")
+	fs.StringVar(&o.CertFile, "etcd-certfile", o.CertFile, "SSL certification file used to secure etcd communication.")
+	fs.StringVar(&o.KeyFile, "etcd-keyfile", o.KeyFile, "SSL key file used to secure etcd communication.")
+	fs.DurationVar(&o.HealthcheckTimeout, "etcd-healthcheck-timeout", o.HealthcheckTimeout,
+		"The timeout of the etcd health check (on /healthz, /livez and /readyz).")
+	fs.DurationVar(&o.ReadycheckTimeout, "etcd-readycheck-timeout", o.ReadycheckTimeout,
+		"The timeout of the etcd readiness check (on /readyz).")
+	fs.DurationVar(&o.CompactionInterval, "etcd-compaction-interval", o.CompactionInterval,
+		"The interval of compaction requests. If 0, the server does not compact etcd.")
+}
+
+// Validate reports every invalid flag value.
+func (o *EtcdOptions) Validate() []error {
+	if o == nil {
+		return nil
+	}
+	var errs []error
+	if err := etcd3.ValidateServers(o.Servers); err != nil {
+		errs = append(errs, fmt.Errorf("--etcd-servers: %w", err))
+	}
+	if o.Prefix == "" {
+		errs = append(errs, fmt.Errorf("--etcd-prefix must not be empty"))
+	}
+	if len(o.Servers) == 0 {
+		for flag, v := range map[string]string{"--etcd-cafile": o.CAFile, "--etcd-certfile": o.CertFile, "--etcd-keyfile": o.KeyFile} {
+			if v != "" {
+				errs = append(errs, fmt.Errorf("%s requires --etcd-servers: the embedded etcd makes its own certificates", flag))
+			}
+		}
+	}
+	if (o.CertFile == "") != (o.KeyFile == "") {
+		errs = append(errs, fmt.Errorf("--etcd-certfile and --etcd-keyfile must be set together"))
+	}
+	errs = append(errs, readable("--etcd-cafile", o.CAFile)...)
+	errs = append(errs, readable("--etcd-certfile", o.CertFile)...)
+	errs = append(errs, readable("--etcd-keyfile", o.KeyFile)...)
+	if o.HealthcheckTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--etcd-healthcheck-timeout %s must be greater than 0", o.HealthcheckTimeout))
+	}
+	if o.ReadycheckTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--etcd-readycheck-timeout %s must be greater than 0", o.ReadycheckTimeout))
+	}
+	if o.CompactionInterval < 0 {
+		errs = append(errs, fmt.Errorf("--etcd-compaction-interval %s must not be negative", o.CompactionInterval))
+	}
+	return errs
+}
+
+// ApplyTo fills the storage configuration; with no servers it configures
+// the embedded etcd under c.DataDir, which the generic options set first.
+func (o *EtcdOptions) ApplyTo(c *server.Config) error {
+	c.Storage = storage.Config{
+		Type:               storage.TypeETCD3,
+		Servers:            o.Servers,
+		Prefix:             o.Prefix,
+		CAFile:             o.CAFile,
+		CertFile:           o.CertFile,
+		KeyFile:            o.KeyFile,
+		HealthcheckTimeout: o.HealthcheckTimeout,
+		ReadycheckTimeout:  o.ReadycheckTimeout,
+		CompactionInterval: o.CompactionInterval,
+	}
+	if len(o.Servers) == 0 {
+		if c.DataDir == "" {
+			return fmt.Errorf("the embedded etcd needs --data-dir")
+		}
+		c.EmbeddedEtcd = &embeddedetcd.Config{
+			DataDir: filepath.Join(c.DataDir, "etcd"),
+			CertDir: filepath.Join(c.DataDir, "pki", "etcd"),
+		}
+	}
+	return nil
+}

@@ -1,0 +1,77 @@
+package options
+
+import (
+	"fmt"
+	"os"
+	"time"
+
+	"github.com/spf13/pflag"
+
+	"github.com/apiserver/apiserver/pkg/server"
+)
+
+// ServerRunOptions are the generic flags: where data lives and how the
+// server shuts down.
+type ServerRunOptions struct {
+	DataDir               string
+	ShutdownDelayDuration time.Duration
+	RequestTimeout        time.Duration
+	LivezGracePeriod      time.Duration
+}
+
+// NewServerRunOptions returns kube-apiserver's defaults, and .apiserver in
+// the working directory for data.
+func NewServerRunOptions() *ServerRunOptions {
+	return &ServerRunOptions{
+		DataDir:        ".apiserver",
+		RequestTimeout: time.Minute,
+	}
+}
+
+// AddFlags registers the flags.
+func (o *ServerRunOptions) AddFlags(fs *pflag.FlagSet) {
+	fs.StringVar(&o.DataDir, "data-dir", o.DataDir,
+		"The directory for the embedded etcd's data, generated certificates and the admin kubeconfig. Created with mode 0700.")
+	fs.DurationVar(&o.ShutdownDelayDuration, "shutdown-delay-duration", o.ShutdownDelayDuration,
+		"Time to keep serving after a termination signal, with /readyz failing, so load balancers stop sending requests before the listener closes.")
+	fs.DurationVar(&o.RequestTimeout, "request-timeout", o.RequestTimeout,
+		"The longest a request may take; also how long shutdown waits for requests in flight.")
+	fs.DurationVar(&o.LivezGracePeriod, "livez-grace-period", o.LivezGracePeriod,
+		"How long after start /livez passes post-start hooks that have not finished.")
+}
+
+// Validate reports every invalid flag value.
+func (o *ServerRunOptions) Validate() []error {
+	if o == nil {
+		return nil
+	}
+	var errs []error
+	if o.DataDir == "" {
+		errs = append(errs, fmt.Errorf("--data-dir must not be empty"))
+	} else if fi, err := os.Stat(o.DataDir); err == nil && !fi.IsDir() {
+		errs = append(errs, fmt.Errorf("--data-dir %s is not a directory", o.DataDir))
+	}
+	if o.ShutdownDelayDuration < 0 {
+		errs = append(errs, fmt.Errorf("--shutdown-delay-duration %s must not be negative", o.ShutdownDelayDuration))
+	}
+	if o.RequestTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--request-timeout %s must be greater than 0", o.RequestTimeout))
+	}
+	if o.LivezGracePeriod < 0 {
+		errs = append(errs, fmt.Errorf("--livez-grace-period %s must not be negative", o.LivezGracePeriod))
+	}
+	return errs
+}
+
+// ApplyTo creates the data directory (0700: it holds keys and etcd data)
+// and fills the lifecycle settings.
+func (o *ServerRunOptions) ApplyTo(c *server.Config) error {
+	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
+		return fmt.Errorf("--data-dir: %w", err)
+	}
+	c.DataDir = absolute(o.DataDir)
+	c.Lifecycle.ShutdownDelayDuration = o.ShutdownDelayDuration
+	c.Lifecycle.RequestTimeout = o.RequestTimeout
+	c.Health.LivezGracePeriod = o.LivezGracePeriod
+	return nil
+}

@@ -1,0 +1,77 @@
+package options
+
+import (
+	"path/filepath"
+
+	"github.com/spf13/pflag"
+
+	"github.com/apiserver/apiserver/pkg/server"
+)
+
+// Options are every flag of the apiserver command.
+type Options struct {
+	SecureServing *SecureServingOptions
+	Etcd          *EtcdOptions
+	Generic       *ServerRunOptions
+	Logging       *LoggingOptions
+}
+
+// NewOptions returns the defaults.
+func NewOptions() *Options {
+	return &Options{
+		SecureServing: NewSecureServingOptions(),
+		Etcd:          NewEtcdOptions(),
+		Generic:       NewServerRunOptions(),
+		Logging:       &LoggingOptions{},
+	}
+}
+
+// FlagSection is a titled group of flags in --help.
+type FlagSection struct {
+	Title string
+	Flags *pflag.FlagSet
+}
+
+// Sections registers the flags in the order --help shows them.
+func (o *Options) Sections() []FlagSection {
+	section := func(title string, add func(*pflag.FlagSet)) FlagSection {
+		fs := pflag.NewFlagSet(title, pflag.ContinueOnError)
+		add(fs)
+		return FlagSection{Title: title, Flags: fs}
+	}
+	return []FlagSection{
+		section("Secure serving", o.SecureServing.AddFlags),
+		section("Etcd", o.Etcd.AddFlags),
+		section("Generic", o.Generic.AddFlags),
+		section("Logging", o.Logging.AddFlags),
+	}
+}
+
+// Complete fills values derived from other flags: the cert dir defaults to
+// <data-dir>/pki.
+func (o *Options) Complete() {
+	if o.SecureServing.CertDirectory == "" {
+		o.SecureServing.CertDirectory = filepath.Join(o.Generic.DataDir, "pki")
+	}
+}
+
+// Validate reports every invalid flag value of every section.
+func (o *Options) Validate() []error {
+	var errs []error
+	errs = append(errs, o.SecureServing.Validate()...)
+	errs = append(errs, o.Etcd.Validate()...)
+	errs = append(errs, o.Generic.Validate()...)
+	errs = append(errs, o.Logging.Validate()...)
+	return errs
+}
+
+// ApplyTo fills c. The generic options go first: the others place files
+// under the data directory they create.
+func (o *Options) ApplyTo(c *server.Config) error {
+	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo} {
+		if err := apply(c); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,133 @@
+package server
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	apimachineryversion "k8s.io/apimachinery/pkg/version"
+
+	"github.com/apiserver/apiserver/pkg/embeddedetcd"
+	"github.com/apiserver/apiserver/pkg/storage"
+	"github.com/apiserver/apiserver/pkg/storage/etcd3"
+	"github.com/apiserver/apiserver/pkg/version"
+)
+
+// Config is everything a chain of servers needs. Options fill it with
+// ApplyTo; Complete fills what is derived or left at its default.
+type Config struct {
+	// Serving says where and how to serve TLS.
+	Serving *SecureServingInfo
+	// Storage says how to reach etcd.
+	Storage storage.Config
+	// EmbeddedEtcd, when not nil, runs etcd in-process and Storage is
+	// pointed at it.
+	EmbeddedEtcd *embeddedetcd.Config
+	// DataDir holds the embedded etcd data, generated certificates and the
+	// admin kubeconfig.
+	DataDir string
+	// Lifecycle times the shutdown sequence.
+	Lifecycle LifecycleConfig
+	// Health tunes the health endpoints.
+	Health HealthConfig
+	// Version is served at /version.
+	Version *apimachineryversion.Info
+	// Notify tells the service manager about state changes ("READY=1",
+	// "STOPPING=1"). Nil means systemd's sd_notify, which does nothing when
+	// not run by systemd.
+	Notify func(state string)
+}
+
+// LifecycleConfig times the shutdown sequence.
+type LifecycleConfig struct {
+	// ShutdownDelayDuration keeps serving after /readyz starts failing, so
+	// load balancers notice before the listener closes.
+	ShutdownDelayDuration time.Duration
+	// RequestTimeout bounds a request, and the drain at shutdown.
+	RequestTimeout time.Duration
+}
+
+// HealthConfig tunes the health endpoints.
+type HealthConfig struct {
+	// LivezGracePeriod is how long after start /livez passes post-start
+	// hooks that have not finished.
+	LivezGracePeriod time.Duration
+	// LogFlushInterval is how often the "log" check flushes the log.
+	LogFlushInterval time.Duration
+}
+
+// NewConfig returns a Config with the defaults of kube-apiserver.
+func NewConfig() *Config {
+	return &Config{
+		Lifecycle: LifecycleConfig{RequestTimeout: time.Minute},
+		Health:    HealthConfig{LogFlushInterval: 5 * time.Second},
+	}
+}
+
+type completedConfig struct {
+	*Config
+	// backend is shared by every server built from this configuration.
+	backend *etcd3.Backend
+}
+
+// CompletedConfig is a Config whose defaults are filled. New accepts only
+// this type, so no server is built from a half-filled Config.
+type CompletedConfig struct {
+	*completedConfig
+}
+
+// Complete fills derived values and defaults.
+func (c *Config) Complete() CompletedConfig {
+	if c.Lifecycle.RequestTimeout <= 0 {
+		c.Lifecycle.RequestTimeout = time.Minute
+	}
+	if c.Health.LogFlushInterval <= 0 {
+		c.Health.LogFlushInterval = 5 * time.Second
+	}
+	if c.Version == nil {
+		v := version.Get()
+		c.Version = &v
+	}
+	if c.Storage.Type == "" {
+		c.Storage.Type = storage.TypeETCD3
+	}
+	if c.Notify == nil {
+		c.Notify = sdNotify
+	}
+	return CompletedConfig{&completedConfig{Config: c}}
+}
+
+// OpenStorage starts the embedded etcd (if configured) and connects to
+// etcd. Every server built from c afterwards shares the connection, and the
+// top server of the chain closes it after its requests have drained.
+func (c CompletedConfig) OpenStorage(ctx context.Context) (*etcd3.Backend, error) {
+	if c.backend != nil {
+		return c.backend, nil
+	}
+	b, err := etcd3.OpenBackend(ctx, c.Storage, c.EmbeddedEtcd)
+	if err != nil {
+		return nil, fmt.Errorf("opening storage: %w", err)
+	}
+	c.backend = b
+	return b, nil
+}
+
+// New builds a server called name that falls through to delegate on every
+// path it does not serve itself.
+func (c CompletedConfig) New(name string, delegate DelegationTarget) (*GenericAPIServer, error) {
+	if c.completedConfig == nil {
+		return nil, errors.New("server.New needs a completed config: call Config.Complete first")
+	}
+	if delegate == nil {
+		return nil, fmt.Errorf("server %q: delegate is nil; use NewEmptyDelegate at the end of the chain", name)
+	}
+	s := &GenericAPIServer{
+		name:     name,
+		config:   c,
+		delegate: delegate,
+		hooks:    map[string]*postStartHook{},
+	}
+	s.mux = NewPathMux(delegate.UnprotectedHandler())
+	return s, nil
+}

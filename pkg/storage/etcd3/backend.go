@@ -1,0 +1,89 @@
+package etcd3
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+
+	"github.com/apiserver/apiserver/pkg/embeddedetcd"
+	"github.com/apiserver/apiserver/pkg/healthz"
+	"github.com/apiserver/apiserver/pkg/storage"
+)
+
+// Backend is the one etcd connection a process shares between all its
+// servers and stores, together with the embedded member behind it, if any.
+type Backend struct {
+	config   storage.Config
+	client   *clientv3.Client
+	embedded *embeddedetcd.Server
+	health   healthz.HealthChecker
+	ready    healthz.HealthChecker
+
+	closeOnce sync.Once
+}
+
+// OpenBackend starts the embedded etcd member when embedded is not nil (and
+// points cfg at it), then creates the client.
+func OpenBackend(ctx context.Context, cfg storage.Config, embedded *embeddedetcd.Config) (*Backend, error) {
+	b := &Backend{}
+	if embedded != nil {
+		srv, err := embeddedetcd.Start(ctx, *embedded)
+		if err != nil {
+			return nil, err
+		}
+		b.embedded = srv
+		caFile, pair := srv.ClientTLS()
+		cfg.Servers = []string{srv.Endpoint()}
+		cfg.CAFile, cfg.CertFile, cfg.KeyFile = caFile, pair.CertFile, pair.KeyFile
+	}
+	client, err := NewClient(cfg)
+	if err != nil {
+		if b.embedded != nil {
+			b.embedded.Close()
+		}
+		return nil, err
+	}
+	b.config, b.client = cfg, client
+	b.health = NewHealthCheck("etcd", client, cfg.Prefix, cfg.HealthcheckTimeout)
+	b.ready = NewHealthCheck("etcd-readiness", client, cfg.Prefix, cfg.ReadycheckTimeout)
+	return b, nil
+}
+
+// Config is the storage configuration in effect, pointing at the embedded
+// member when there is one.
+func (b *Backend) Config() storage.Config { return b.config }
+
+// Client is the shared etcd client.
+func (b *Backend) Client() *clientv3.Client { return b.client }
+
+// HealthCheck is the "etcd" check, served on /healthz, /livez and /readyz.
+func (b *Backend) HealthCheck() healthz.HealthChecker { return b.health }
+
+// ReadinessCheck is the "etcd-readiness" check, served on /readyz only.
+func (b *Backend) ReadinessCheck() healthz.HealthChecker { return b.ready }
+
+// Err delivers a fatal error of the embedded member; it is nil (blocks
+// forever) for an external cluster.
+func (b *Backend) Err() <-chan error {
+	if b.embedded == nil {
+		return nil
+	}
+	return b.embedded.Err()
+}
+
+// Close closes the client, then stops the embedded member. It is safe to
+// call more than once.
+func (b *Backend) Close() error {
+	var err error
+	b.closeOnce.Do(func() {
+		if cerr := b.client.Close(); cerr != nil {
+			err = fmt.Errorf("closing etcd client: %w", cerr)
+		}
+		if b.embedded != nil {
+			b.embedded.Close()
+		}
+	})
+	return err
+}
