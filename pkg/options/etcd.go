@@ -65,9 +65,11 @@ func (o *EtcdOptions) Validate() []error {
 		errs = append(errs, fmt.Errorf("--etcd-prefix must not be empty"))
 	}
 	if len(o.Servers) == 0 {
-		for flag, v := range map[string]string{"--etcd-cafile": o.CAFile, "--etcd-certfile": o.CertFile, "--etcd-keyfile": o.KeyFile} {
-			if v != "" {
-				errs = append(errs, fmt.Errorf("%s requires --etcd-servers: the embedded etcd makes its own certificates", flag))
+		for _, f := range []struct{ flag, value string }{
+			{"--etcd-cafile", o.CAFile}, {"--etcd-certfile", o.CertFile}, {"--etcd-keyfile", o.KeyFile},
+		} {
+			if f.value != "" {
+				errs = append(errs, fmt.Errorf("%s requires --etcd-servers: the embedded etcd makes its own certificates", f.flag))
 			}
 		}
 	}

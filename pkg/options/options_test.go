@@ -1,0 +1,209 @@
+package options
+
+import (
+	"crypto/tls"
+	"net"
+	"os"
+	"path/filepath"
+	"reflect"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestParsingNoFlagsMatchesDefaults keeps flag defaults and constructor
+// defaults from drifting apart.
+func TestParsingNoFlagsMatchesDefaults(t *testing.T) {
+	o := NewOptions()
+	for _, s := range o.Sections() {
+		if err := s.Flags.Parse(nil); err != nil {
+			t.Fatalf("parsing no %s flags: %v", s.Title, err)
+		}
+	}
+	if want := NewOptions(); !reflect.DeepEqual(o, want) {
+		t.Errorf("options after parsing no flags = %+v, want %+v", o, want)
+	}
+}
+
+func TestFlagsFillOptions(t *testing.T) {
+	o := NewOptions()
+	args := []string{
+		"--bind-address=127.0.0.1", "--secure-port=7443", "--tls-min-version=VersionTLS13",
+		"--http2-max-streams-per-connection=100", "--disable-http2-serving", "--permit-port-sharing",
+		"--etcd-servers=https://10.0.0.5:2379,https://10.0.0.6:2379", "--etcd-prefix=/other",
+		"--etcd-healthcheck-timeout=3s", "--etcd-compaction-interval=0",
+		"--data-dir=/var/lib/apiserver", "--shutdown-delay-duration=5s", "--request-timeout=30s", "--livez-grace-period=10s",
+	}
+	for _, s := range o.Sections() {
+		s.Flags.ParseErrorsAllowlist.UnknownFlags = true
+		if err := s.Flags.Parse(args); err != nil {
+			t.Fatalf("parsing %s flags: %v", s.Title, err)
+		}
+	}
+	checks := []struct {
+		name      string
+		got, want any
+	}{
+		{"bind address", o.SecureServing.BindAddress.String(), "127.0.0.1"},
+		{"port", o.SecureServing.BindPort, 7443},
+		{"min TLS", o.SecureServing.MinTLSVersion, "VersionTLS13"},
+		{"streams", o.SecureServing.HTTP2MaxStreamsPerConnection, 100},
+		{"no http2", o.SecureServing.DisableHTTP2Serving, true},
+		{"port sharing", o.SecureServing.PermitPortSharing, true},
+		{"servers", o.Etcd.Servers, []string{"https://10.0.0.5:2379", "https://10.0.0.6:2379"}},
+		{"prefix", o.Etcd.Prefix, "/other"},
+		{"healthcheck", o.Etcd.HealthcheckTimeout, 3 * time.Second},
+		{"compaction", o.Etcd.CompactionInterval, time.Duration(0)},
+		{"data dir", o.Generic.DataDir, "/var/lib/apiserver"},
+		{"delay", o.Generic.ShutdownDelayDuration, 5 * time.Second},
+		{"timeout", o.Generic.RequestTimeout, 30 * time.Second},
+		{"grace", o.Generic.LivezGracePeriod, 10 * time.Second},
+	}
+	for _, c := range checks {
+		if !reflect.DeepEqual(c.got, c.want) {
+			t.Errorf("%s = %v, want %v", c.name, c.got, c.want)
+		}
+	}
+	o.Complete()
+	if want := filepath.Join("/var/lib/apiserver", "pki"); o.SecureServing.CertDirectory != want {
+		t.Errorf("cert dir = %q, want %q", o.SecureServing.CertDirectory, want)
+	}
+}
+
+func TestSecureServingValidate(t *testing.T) {
+	dir := t.TempDir()
+	file := filepath.Join(dir, "exists.pem")
+	if err := os.WriteFile(file, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	missing := filepath.Join(dir, "missing.pem")
+	insecure := tls.InsecureCipherSuites()[0].Name
+	tests := []struct {
+		name   string
+		mutate func(*SecureServingOptions)
+		want   []string // substrings, one per expected error, in order
+	}{
+		{"defaults", func(*SecureServingOptions) {}, nil},
+		{"port 0", func(o *SecureServingOptions) { o.BindPort = 0 }, []string{"--secure-port 0 must be between 1 and 65535"}},
+		{"port too big", func(o *SecureServingOptions) { o.BindPort = 65536 }, []string{"--secure-port 65536"}},
+		{"highest port", func(o *SecureServingOptions) { o.BindPort = 65535 }, nil},
+		{"no bind address", func(o *SecureServingOptions) { o.BindAddress = nil }, []string{"--bind-address"}},
+		{"TLS 1.3", func(o *SecureServingOptions) { o.MinTLSVersion = "VersionTLS13" }, nil},
+		{"TLS 1.1 rejected", func(o *SecureServingOptions) { o.MinTLSVersion = "VersionTLS11" }, []string{`--tls-min-version "VersionTLS11" is not supported`}},
+		{"TLS 1.0 rejected", func(o *SecureServingOptions) { o.MinTLSVersion = "VersionTLS10" }, []string{"--tls-min-version"}},
+		{"secure suite", func(o *SecureServingOptions) {
+			o.CipherSuites = []string{"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}
+		}, nil},
+		{"insecure suite", func(o *SecureServingOptions) { o.CipherSuites = []string{insecure} }, []string{"--tls-cipher-suites: " + insecure + " is insecure"}},
+		{"unknown suite", func(o *SecureServingOptions) { o.CipherSuites = []string{"TLS_NOPE"} }, []string{"--tls-cipher-suites: unknown cipher suite TLS_NOPE"}},
+		{"suites with TLS 1.3", func(o *SecureServingOptions) {
+			o.MinTLSVersion = "VersionTLS13"
+			o.CipherSuites = []string{"TLS_ECDHE_ECDSA_WITH_AES_128_GCM_SHA256"}
+		}, []string{"--tls-cipher-suites cannot be set with --tls-min-version=VersionTLS13"}},
+		{"negative streams", func(o *SecureServingOptions) { o.HTTP2MaxStreamsPerConnection = -1 }, []string{"--http2-max-streams-per-connection -1"}},
+		{"cert without key", func(o *SecureServingOptions) { o.CertFile = file }, []string{"--tls-cert-file requires --tls-private-key-file"}},
+		{"key without cert", func(o *SecureServingOptions) { o.KeyFile = file }, []string{"--tls-private-key-file requires --tls-cert-file"}},
+		{"unreadable files", func(o *SecureServingOptions) { o.CertFile, o.KeyFile = missing, missing }, []string{"--tls-cert-file: open", "--tls-private-key-file: open"}},
+		{"every error at once", func(o *SecureServingOptions) {
+			o.BindPort, o.MinTLSVersion, o.HTTP2MaxStreamsPerConnection = -5, "VersionSSL30", -2
+		}, []string{"--secure-port", "--tls-min-version", "--http2-max-streams-per-connection"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewSecureServingOptions()
+			tc.mutate(o)
+			expectErrors(t, o.Validate(), tc.want)
+		})
+	}
+}
+
+func TestEtcdValidate(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing")
+	tests := []struct {
+		name   string
+		mutate func(*EtcdOptions)
+		want   []string
+	}{
+		{"defaults (embedded)", func(*EtcdOptions) {}, nil},
+		{"external", func(o *EtcdOptions) { o.Servers = []string{"https://10.0.0.5:2379", "http://127.0.0.1:2379"} }, nil},
+		{"not a URL", func(o *EtcdOptions) { o.Servers = []string{"10.0.0.5:2379"} }, []string{"--etcd-servers"}},
+		{"bad scheme", func(o *EtcdOptions) { o.Servers = []string{"ftp://10.0.0.5:2379"} }, []string{"--etcd-servers: \"ftp://10.0.0.5:2379\": scheme must be"}},
+		{"path in URL", func(o *EtcdOptions) { o.Servers = []string{"https://10.0.0.5:2379/x"} }, []string{"must be scheme://host:port"}},
+		{"empty prefix", func(o *EtcdOptions) { o.Prefix = "" }, []string{"--etcd-prefix must not be empty"}},
+		{"TLS files without servers", func(o *EtcdOptions) { o.CAFile = "/ca" }, []string{"--etcd-cafile requires --etcd-servers", "--etcd-cafile: open"}},
+		{"cert without key", func(o *EtcdOptions) {
+			o.Servers = []string{"https://a:2379"}
+			o.CertFile = missing
+		}, []string{"--etcd-certfile and --etcd-keyfile must be set together", "--etcd-certfile: open"}},
+		{"zero health timeout", func(o *EtcdOptions) { o.HealthcheckTimeout = 0 }, []string{"--etcd-healthcheck-timeout 0s must be greater than 0"}},
+		{"zero ready timeout", func(o *EtcdOptions) { o.ReadycheckTimeout = 0 }, []string{"--etcd-readycheck-timeout"}},
+		{"negative compaction", func(o *EtcdOptions) { o.CompactionInterval = -time.Second }, []string{"--etcd-compaction-interval -1s must not be negative"}},
+		{"compaction off", func(o *EtcdOptions) { o.CompactionInterval = 0 }, nil},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewEtcdOptions()
+			tc.mutate(o)
+			expectErrors(t, o.Validate(), tc.want)
+		})
+	}
+}
+
+func TestServerRunValidate(t *testing.T) {
+	file := filepath.Join(t.TempDir(), "file")
+	if err := os.WriteFile(file, nil, 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name   string
+		mutate func(*ServerRunOptions)
+		want   []string
+	}{
+		{"defaults", func(*ServerRunOptions) {}, nil},
+		{"empty data dir", func(o *ServerRunOptions) { o.DataDir = "" }, []string{"--data-dir must not be empty"}},
+		{"data dir is a file", func(o *ServerRunOptions) { o.DataDir = file }, []string{"is not a directory"}},
+		{"negative delay", func(o *ServerRunOptions) { o.ShutdownDelayDuration = -time.Second }, []string{"--shutdown-delay-duration"}},
+		{"zero request timeout", func(o *ServerRunOptions) { o.RequestTimeout = 0 }, []string{"--request-timeout 0s must be greater than 0"}},
+		{"negative grace", func(o *ServerRunOptions) { o.LivezGracePeriod = -1 }, []string{"--livez-grace-period"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewServerRunOptions()
+			tc.mutate(o)
+			expectErrors(t, o.Validate(), tc.want)
+		})
+	}
+}
+
+func TestNilOptionsValidate(t *testing.T) {
+	var s *SecureServingOptions
+	var e *EtcdOptions
+	var g *ServerRunOptions
+	if errs := append(append(s.Validate(), e.Validate()...), g.Validate()...); len(errs) != 0 {
+		t.Errorf("nil options reported %v", errs)
+	}
+}
+
+func TestServingIPsIncludeBindAddress(t *testing.T) {
+	tests := []struct {
+		bind string
+		want int
+	}{{"0.0.0.0", 2}, {"127.0.0.1", 2}, {"10.1.2.3", 3}, {"::", 2}}
+	for _, tc := range tests {
+		if got := servingIPs(net.ParseIP(tc.bind)); len(got) != tc.want {
+			t.Errorf("servingIPs(%s) = %v, want %d addresses", tc.bind, got, tc.want)
+		}
+	}
+}
+
+func expectErrors(t *testing.T, errs []error, want []string) {
+	t.Helper()
+	if len(errs) != len(want) {
+		t.Fatalf("got %d errors %q, want %d matching %q", len(errs), errs, len(want), want)
+	}
+	for i, err := range errs {
+		if !strings.Contains(err.Error(), want[i]) {
+			t.Errorf("error %d = %q, want it to contain %q", i, err, want[i])
+		}
+	}
+}
