@@ -1,0 +1,215 @@
+package etcd3
+
+import (
+	"context"
+	"reflect"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/apiserver/apiserver/pkg/storage"
+)
+
+// maxPageFetch caps one etcd range read when a predicate filters a paged
+// list and pages have to be refilled: about 10 MiB of typical objects.
+const maxPageFetch = 10000
+
+// listPlan is how a list reads etcd, derived from its options.
+type listPlan struct {
+	key, end     string // first key and end of the range ("" for one key)
+	prefix       string // collection prefix, which continue keys are relative to
+	rev          int64  // revision to read at; 0 is the latest
+	minRev       int64  // the latest must be at least this
+	serializable bool   // "any": a member's local state is enough
+	continued    bool   // rev comes from a continue token
+}
+
+// planList applies kube-apiserver's resourceVersion, resourceVersionMatch,
+// limit and continue rules.
+func (s *Store) planList(k storage.Key, opts storage.ListOptions) (listPlan, error) {
+	key, end, err := s.keyRange(k, opts.Recursive)
+	if err != nil {
+		return listPlan{}, err
+	}
+	p := listPlan{key: key, end: end, prefix: key}
+	bad := func(format string, args ...any) (listPlan, error) {
+		return listPlan{}, storage.Errorf(storage.ErrCodeInvalidRequest, key, 0, format, args...)
+	}
+	if opts.Limit < 0 {
+		return bad("limit must not be negative, got %d", opts.Limit)
+	}
+	if opts.Continue != "" {
+		if !opts.Recursive {
+			return bad("continue applies only to lists of a collection")
+		}
+		if opts.ResourceVersion != "" && opts.ResourceVersion != "0" {
+			return bad("specifying resource version is not allowed when using continue")
+		}
+		if opts.ResourceVersionMatch != "" {
+			return bad("resourceVersionMatch is forbidden when continue is provided")
+		}
+		start, rv, err := storage.DecodeContinue(opts.Continue)
+		if err != nil {
+			return listPlan{}, withKey(err, key)
+		}
+		p.key, p.rev, p.continued = key+start, rv, true
+		return p, nil
+	}
+	rv, err := storage.ParseResourceVersion(opts.ResourceVersion)
+	if err != nil {
+		return listPlan{}, withKey(err, key)
+	}
+	switch opts.ResourceVersionMatch {
+	case "":
+		switch {
+		case opts.ResourceVersion == "0":
+			p.serializable = true
+		case rv > 0 && opts.Limit > 0:
+			p.rev = rv // a first page at an exact revision, as kube-apiserver reads it
+		default:
+			p.minRev = rv
+		}
+	case metav1.ResourceVersionMatchNotOlderThan:
+		if opts.ResourceVersion == "" {
+			return bad("resourceVersionMatch is forbidden unless resourceVersion is provided")
+		}
+		p.minRev, p.serializable = rv, rv == 0
+	case metav1.ResourceVersionMatchExact:
+		if rv == 0 {
+			return bad("resourceVersionMatch %q needs a non-zero resourceVersion", opts.ResourceVersionMatch)
+		}
+		p.rev = rv
+	default:
+		return bad("unknown resourceVersionMatch %q", opts.ResourceVersionMatch)
+	}
+	return p, nil
+}
+
+// GetList implements storage.Interface. Each page is read at one revision:
+// the latest for a first page (pinned in the continue token), the token's
+// for later pages. With a predicate, etcd is read in growing batches until
+// the page has Limit matches or the range ends.
+func (s *Store) GetList(ctx context.Context, k storage.Key, opts storage.ListOptions, listObj runtime.Object) error {
+	p, err := s.planList(k, opts)
+	if err != nil {
+		return err
+	}
+	items, err := itemsOf(listObj)
+	if err != nil {
+		return withKey(err, p.prefix)
+	}
+	ctx, cancel := withTimeout(ctx, s.requestTimeout)
+	defer cancel()
+
+	fetch := opts.Limit
+	var (
+		count     int64
+		lastKey   string
+		hasMore   bool
+		remaining *int64
+	)
+	from := p.key
+	for {
+		resp, err := s.client.KV.Get(ctx, from, p.rangeOps(fetch)...)
+		if err != nil {
+			return s.listError(err, p)
+		}
+		if p.rev == 0 {
+			if err := checkMinRevision(p.prefix, p.minRev, resp.Header.Revision); err != nil {
+				return err
+			}
+			p.rev = resp.Header.Revision // later batches read the same snapshot
+		}
+		for i, kv := range resp.Kvs {
+			lastKey = string(kv.Key)
+			obj := s.newFunc()
+			if err := s.decode(lastKey, kv.Value, obj, kv.ModRevision); err != nil {
+				return err
+			}
+			ok, err := opts.Predicate.Matches(obj)
+			if err != nil {
+				return storage.Errorf(storage.ErrCodeInvalidObject, lastKey, kv.ModRevision, "selecting object: %w", err)
+			}
+			if ok {
+				appendItem(items, obj)
+				count++
+			}
+			if opts.Limit > 0 && count == opts.Limit {
+				hasMore = i < len(resp.Kvs)-1 || resp.More
+				if hasMore && opts.Predicate.Empty() {
+					r := resp.Count - int64(i) - 1
+					remaining = &r
+				}
+				break
+			}
+		}
+		if opts.Limit == 0 || count == opts.Limit || !resp.More {
+			break
+		}
+		from = lastKey + "\x00"
+		fetch = min(2*fetch, maxPageFetch)
+	}
+	var cont string
+	if hasMore {
+		if cont, err = storage.EncodeContinue(lastKey[len(p.prefix):]+"\x00", p.rev); err != nil {
+			return storage.NewError(storage.ErrCodeInternal, lastKey, p.rev, err)
+		}
+	}
+	return withKey(storage.SetListMeta(listObj, p.rev, cont, remaining), p.prefix)
+}
+
+func (p listPlan) rangeOps(limit int64) []clientv3.OpOption {
+	ops := make([]clientv3.OpOption, 0, 4)
+	if p.end != "" {
+		ops = append(ops, clientv3.WithRange(p.end))
+	}
+	if p.rev > 0 {
+		ops = append(ops, clientv3.WithRev(p.rev))
+	}
+	if p.serializable {
+		ops = append(ops, clientv3.WithSerializable())
+	}
+	if limit > 0 {
+		ops = append(ops, clientv3.WithLimit(limit))
+	}
+	return ops
+}
+
+// listError explains an expired continue token, as kube-apiserver does.
+func (s *Store) listError(err error, p listPlan) error {
+	err = interpretError(err, p.prefix, p.rev)
+	if p.continued && storage.IsResourceExpired(err) {
+		return storage.Errorf(storage.ErrCodeResourceExpired, p.prefix, p.rev,
+			"the provided continue parameter is too old to display a consistent list result; "+
+				"start a new list without the continue parameter: %w", err)
+	}
+	return err
+}
+
+// itemsOf returns the Items slice of a list object.
+func itemsOf(listObj runtime.Object) (reflect.Value, error) {
+	ptr, err := meta.GetItemsPtr(listObj)
+	if err != nil {
+		return reflect.Value{}, storage.Errorf(storage.ErrCodeInvalidObject, "", 0, "list object %T: %w", listObj, err)
+	}
+	v := reflect.ValueOf(ptr).Elem()
+	if v.Kind() != reflect.Slice {
+		return reflect.Value{}, storage.Errorf(storage.ErrCodeInvalidObject, "", 0, "items of %T are not a slice", listObj)
+	}
+	v.SetLen(0)
+	return v, nil
+}
+
+// appendItem appends obj (a pointer) to items, whose elements are values,
+// pointers or runtime.Objects.
+func appendItem(items reflect.Value, obj runtime.Object) {
+	v := reflect.ValueOf(obj)
+	switch elem := items.Type().Elem(); {
+	case elem.Kind() == reflect.Interface || v.Type().AssignableTo(elem):
+	default:
+		v = v.Elem()
+	}
+	items.Set(reflect.Append(items, v))
+}

@@ -1,0 +1,343 @@
+package etcd3
+
+import (
+	"bytes"
+	"context"
+	"errors"
+	"fmt"
+	"reflect"
+	"sync"
+	"time"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/apiserver/apiserver/pkg/storage"
+)
+
+const (
+	// DefaultRequestTimeout bounds an etcd call whose context has no
+	// deadline: long enough for several leader elections (about 1s each),
+	// short enough that a stuck etcd fails requests rather than piling them
+	// up.
+	DefaultRequestTimeout = 10 * time.Second
+	// DefaultMaxRequestBytes is etcd's default --max-request-bytes (1.5 MiB).
+	DefaultMaxRequestBytes = 3 << 19
+	// DefaultWatchBufferSize is how many decoded events one watcher may hold
+	// for a consumer that is momentarily slower than etcd. etcd sends a
+	// lagging watcher up to 1,000 revisions in one response, so a smaller
+	// buffer would cut off healthy consumers catching up.
+	DefaultWatchBufferSize = 1000
+	// DefaultWatchOverloadTimeout is how long a watcher's buffer may stay
+	// over half full with a response waiting before the consumer is cut off.
+	DefaultWatchOverloadTimeout = 5 * time.Second
+	// requestOverheadBytes is what a write adds to its key and value in
+	// etcd's raft entry: the compare, the request header and the framing.
+	requestOverheadBytes = 512
+)
+
+// Config says which resource a Store keeps and how.
+type Config struct {
+	// Client is the etcd client; the Store does not close it.
+	Client *clientv3.Client
+	// Codec encodes objects for etcd; nil is storage.JSONCodec.
+	Codec runtime.Codec
+	// Prefix is the storage prefix of every key, such as "/registry".
+	Prefix string
+	// Resource names the resource; keys are
+	// <Prefix>/<group>/<resource>/<namespace>/<name>.
+	Resource schema.GroupResource
+	// NamespaceScoped is true for namespaced resources.
+	NamespaceScoped bool
+	// NewFunc returns an empty object of the resource, to decode into.
+	NewFunc func() runtime.Object
+	// RequestTimeout bounds calls whose context has no deadline; 0 is
+	// DefaultRequestTimeout.
+	RequestTimeout time.Duration
+	// MaxRequestBytes is the etcd server's --max-request-bytes; larger
+	// writes are refused before the call. 0 is DefaultMaxRequestBytes.
+	MaxRequestBytes int
+	// WatchBufferSize and WatchOverloadTimeout bound a slow watch consumer
+	// (see Watch); 0 takes the defaults.
+	WatchBufferSize      int
+	WatchOverloadTimeout time.Duration
+}
+
+// Store is the etcd implementation of storage.Interface for one resource.
+type Store struct {
+	client   *clientv3.Client
+	codec    runtime.Codec
+	keys     storage.KeySpace
+	resource schema.GroupResource
+	newFunc  func() runtime.Object
+
+	requestTimeout  time.Duration
+	watchBuffer     int
+	watchOverload   time.Duration
+	bufferPool      sync.Pool
+	maxRequestBytes int
+}
+
+var _ storage.Interface = (*Store)(nil)
+
+// New returns a Store for cfg.Resource.
+func New(cfg Config) (*Store, error) {
+	if cfg.Client == nil {
+		return nil, errors.New("etcd3 store: no client")
+	}
+	if cfg.NewFunc == nil {
+		return nil, errors.New("etcd3 store: no NewFunc")
+	}
+	keys, err := storage.NewKeySpace(cfg.Prefix, cfg.Resource, cfg.NamespaceScoped)
+	if err != nil {
+		return nil, fmt.Errorf("etcd3 store for %s: %w", cfg.Resource, err)
+	}
+	s := &Store{
+		client:          cfg.Client,
+		codec:           cfg.Codec,
+		keys:            keys,
+		resource:        cfg.Resource,
+		newFunc:         cfg.NewFunc,
+		requestTimeout:  orDefault(cfg.RequestTimeout, DefaultRequestTimeout),
+		maxRequestBytes: cfg.MaxRequestBytes,
+		watchBuffer:     cfg.WatchBufferSize,
+		watchOverload:   orDefault(cfg.WatchOverloadTimeout, DefaultWatchOverloadTimeout),
+	}
+	if s.codec == nil {
+		s.codec = storage.JSONCodec
+	}
+	if s.maxRequestBytes <= 0 {
+		s.maxRequestBytes = DefaultMaxRequestBytes
+	}
+	if s.watchBuffer <= 0 {
+		s.watchBuffer = DefaultWatchBufferSize
+	}
+	s.bufferPool.New = func() any { return new(bytes.Buffer) }
+	return s, nil
+}
+
+// Keys returns the store's key space.
+func (s *Store) Keys() storage.KeySpace { return s.keys }
+
+// Create implements storage.Interface in one transaction: put if the key's
+// ModRevision is 0 (it does not exist).
+func (s *Store) Create(ctx context.Context, k storage.Key, obj, out runtime.Object) error {
+	key, err := s.keys.ObjectKey(k)
+	if err != nil {
+		return err
+	}
+	if rv, err := storage.ObjectResourceVersion(obj); err != nil || rv != 0 {
+		if err == nil {
+			err = storage.Errorf(storage.ErrCodeInvalidObject, key, 0, "resourceVersion must not be set on objects to be created")
+		}
+		return withKey(err, key)
+	}
+	data, err := s.encode(key, obj)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := withTimeout(ctx, s.requestTimeout)
+	defer cancel()
+	resp, err := s.client.KV.Txn(ctx).If(
+		clientv3.Compare(clientv3.ModRevision(key), "=", 0),
+	).Then(
+		clientv3.OpPut(key, string(data)),
+	).Commit()
+	if err != nil {
+		return interpretError(err, key, 0)
+	}
+	if !resp.Succeeded {
+		return storage.NewError(storage.ErrCodeAlreadyExists, key, 0, nil)
+	}
+	return s.decode(key, data, out, resp.Header.Revision)
+}
+
+// Get implements storage.Interface.
+func (s *Store) Get(ctx context.Context, k storage.Key, opts storage.GetOptions, out runtime.Object) error {
+	key, err := s.keys.ObjectKey(k)
+	if err != nil {
+		return err
+	}
+	minRV, err := storage.ParseResourceVersion(opts.ResourceVersion)
+	if err != nil {
+		return withKey(err, key)
+	}
+	var ops []clientv3.OpOption
+	if opts.ResourceVersion == "0" {
+		ops = append(ops, clientv3.WithSerializable())
+	}
+	ctx, cancel := withTimeout(ctx, s.requestTimeout)
+	defer cancel()
+	resp, err := s.client.KV.Get(ctx, key, ops...)
+	if err != nil {
+		return interpretError(err, key, 0)
+	}
+	if err := checkMinRevision(key, minRV, resp.Header.Revision); err != nil {
+		return err
+	}
+	if len(resp.Kvs) == 0 {
+		if opts.IgnoreNotFound {
+			return zero(out)
+		}
+		return storage.NewError(storage.ErrCodeNotFound, key, 0, nil)
+	}
+	return s.decode(key, resp.Kvs[0].Value, out, resp.Kvs[0].ModRevision)
+}
+
+// Delete implements storage.Interface. Without preconditions or validation
+// it is one etcd delete; otherwise it reads, checks, and deletes if the key
+// is unchanged, retrying on a concurrent change.
+func (s *Store) Delete(ctx context.Context, k storage.Key, out runtime.Object, opts storage.DeleteOptions) error {
+	key, err := s.keys.ObjectKey(k)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := withTimeout(ctx, s.requestTimeout)
+	defer cancel()
+	if opts.Preconditions == nil && opts.Validate == nil {
+		resp, err := s.client.KV.Delete(ctx, key, clientv3.WithPrevKV())
+		if err != nil {
+			return interpretError(err, key, 0)
+		}
+		if len(resp.PrevKvs) == 0 {
+			return storage.NewError(storage.ErrCodeNotFound, key, 0, nil)
+		}
+		return s.decode(key, resp.PrevKvs[0].Value, out, resp.Header.Revision)
+	}
+	getResp, err := s.client.KV.Get(ctx, key)
+	if err != nil {
+		return interpretError(err, key, 0)
+	}
+	kvs := getResp.Kvs
+	for {
+		if len(kvs) == 0 {
+			return storage.NewError(storage.ErrCodeNotFound, key, 0, nil)
+		}
+		cur := s.newFunc()
+		if err := s.decode(key, kvs[0].Value, cur, kvs[0].ModRevision); err != nil {
+			return err
+		}
+		if err := opts.Preconditions.Check(key, cur); err != nil {
+			return err
+		}
+		if opts.Validate != nil {
+			if err := opts.Validate(ctx, cur); err != nil {
+				return err
+			}
+		}
+		resp, err := s.client.KV.Txn(ctx).If(
+			clientv3.Compare(clientv3.ModRevision(key), "=", kvs[0].ModRevision),
+		).Then(
+			clientv3.OpDelete(key),
+		).Else(
+			clientv3.OpGet(key),
+		).Commit()
+		if err != nil {
+			return interpretError(err, key, 0)
+		}
+		if resp.Succeeded {
+			return s.decode(key, kvs[0].Value, out, resp.Header.Revision)
+		}
+		kvs = resp.Responses[0].GetResponseRange().Kvs
+	}
+}
+
+// Count implements storage.Interface.
+func (s *Store) Count(ctx context.Context, k storage.Key) (int64, error) {
+	key, end, err := s.keyRange(k, k.Name == "")
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := withTimeout(ctx, s.requestTimeout)
+	defer cancel()
+	ops := []clientv3.OpOption{clientv3.WithCountOnly()}
+	if end != "" {
+		ops = append(ops, clientv3.WithRange(end))
+	}
+	resp, err := s.client.KV.Get(ctx, key, ops...)
+	if err != nil {
+		return 0, interpretError(err, key, 0)
+	}
+	return resp.Count, nil
+}
+
+// keyRange returns the etcd key of k, or with recursive the prefix of its
+// collection and the end of that prefix's range.
+func (s *Store) keyRange(k storage.Key, recursive bool) (key, end string, err error) {
+	if !recursive {
+		key, err = s.keys.ObjectKey(k)
+		return key, "", err
+	}
+	key, err = s.keys.CollectionPrefix(k)
+	if err != nil {
+		return "", "", err
+	}
+	return key, clientv3.GetPrefixRangeEnd(key), nil
+}
+
+// encode clears the fields storage derives, encodes obj and checks that
+// the write will fit in an etcd request. The returned bytes are a copy.
+func (s *Store) encode(key string, obj runtime.Object) ([]byte, error) {
+	if err := storage.PrepareObjectForStorage(obj); err != nil {
+		return nil, withKey(err, key)
+	}
+	buf := s.bufferPool.Get().(*bytes.Buffer)
+	defer s.bufferPool.Put(buf)
+	buf.Reset()
+	if err := s.codec.Encode(obj, buf); err != nil {
+		return nil, storage.Errorf(storage.ErrCodeInvalidObject, key, 0, "encoding %T: %w", obj, err)
+	}
+	if limit := s.maxRequestBytes - len(key) - requestOverheadBytes; buf.Len() > limit {
+		return nil, storage.Errorf(storage.ErrCodeTooLarge, key, 0,
+			"encoded object is %d bytes, more than the %d etcd accepts for this key", buf.Len(), limit)
+	}
+	return bytes.Clone(buf.Bytes()), nil
+}
+
+// decode decodes data into out, emptied first, and sets its
+// resourceVersion to rev.
+func (s *Store) decode(key string, data []byte, out runtime.Object, rev int64) error {
+	if err := zero(out); err != nil {
+		return withKey(err, key)
+	}
+	if _, _, err := s.codec.Decode(data, nil, out); err != nil {
+		return storage.Errorf(storage.ErrCodeInvalidObject, key, rev, "decoding %T: %w", out, err)
+	}
+	if err := storage.SetObjectResourceVersion(out, rev); err != nil {
+		return withKey(err, key)
+	}
+	return nil
+}
+
+// zero sets the object out points to to its zero value, so that decoding
+// into it does not merge with what it held.
+func zero(out runtime.Object) error {
+	v := reflect.ValueOf(out)
+	if v.Kind() != reflect.Pointer || v.IsNil() {
+		return storage.Errorf(storage.ErrCodeInvalidObject, "", 0, "output object must be a non-nil pointer, got %T", out)
+	}
+	v.Elem().Set(reflect.Zero(v.Elem().Type()))
+	return nil
+}
+
+// checkMinRevision fails with ErrCodeTooLargeResourceVersion when the
+// revision read is older than the caller requires.
+func checkMinRevision(key string, minRV, rev int64) error {
+	if minRV > rev {
+		return storage.Errorf(storage.ErrCodeTooLargeResourceVersion, key, minRV,
+			"too large resource version: %d, current: %d", minRV, rev)
+	}
+	return nil
+}
+
+// withKey sets the key of a *storage.Error that has none.
+func withKey(err error, key string) error {
+	var se *storage.Error
+	if errors.As(err, &se) && se.Key == "" {
+		c := *se
+		c.Key = key
+		return &c
+	}
+	return err
+}

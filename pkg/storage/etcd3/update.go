@@ -1,0 +1,86 @@
+package etcd3
+
+import (
+	"bytes"
+	"context"
+
+	"go.etcd.io/etcd/api/v3/mvccpb"
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/apiserver/apiserver/pkg/storage"
+)
+
+// current is the state of a key as last read from etcd.
+type current struct {
+	obj  runtime.Object // decoded, resourceVersion set; empty if !exists
+	data []byte
+	rev  int64 // ModRevision; 0 if the key does not exist
+}
+
+// GuaranteedUpdate implements storage.Interface. Each attempt is one
+// transaction: put if ModRevision is still the one read, else read the key
+// again, so a conflict costs no extra round trip.
+func (s *Store) GuaranteedUpdate(ctx context.Context, k storage.Key, dest runtime.Object, opts storage.UpdateOptions, tryUpdate storage.UpdateFunc) error {
+	key, err := s.keys.ObjectKey(k)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := withTimeout(ctx, s.requestTimeout)
+	defer cancel()
+	getResp, err := s.client.KV.Get(ctx, key)
+	if err != nil {
+		return interpretError(err, key, 0)
+	}
+	kvs := getResp.Kvs
+	for {
+		cur, err := s.currentState(key, kvs)
+		if err != nil {
+			return err
+		}
+		if cur.rev == 0 && !opts.IgnoreNotFound {
+			return storage.NewError(storage.ErrCodeNotFound, key, 0, nil)
+		}
+		if err := opts.Preconditions.Check(key, cur.obj); err != nil {
+			return err
+		}
+		updated, err := tryUpdate(cur.obj)
+		if err != nil {
+			return err
+		}
+		data, err := s.encode(key, updated)
+		if err != nil {
+			return err
+		}
+		if cur.rev != 0 && bytes.Equal(data, cur.data) {
+			// Nothing changed: no write, and the object keeps its revision.
+			return s.decode(key, cur.data, dest, cur.rev)
+		}
+		resp, err := s.client.KV.Txn(ctx).If(
+			clientv3.Compare(clientv3.ModRevision(key), "=", cur.rev),
+		).Then(
+			clientv3.OpPut(key, string(data)),
+		).Else(
+			clientv3.OpGet(key),
+		).Commit()
+		if err != nil {
+			return interpretError(err, key, 0)
+		}
+		if resp.Succeeded {
+			return s.decode(key, data, dest, resp.Header.Revision)
+		}
+		kvs = resp.Responses[0].GetResponseRange().Kvs
+	}
+}
+
+// currentState decodes what a read of key returned.
+func (s *Store) currentState(key string, kvs []*mvccpb.KeyValue) (current, error) {
+	obj := s.newFunc()
+	if len(kvs) == 0 {
+		return current{obj: obj}, nil
+	}
+	if err := s.decode(key, kvs[0].Value, obj, kvs[0].ModRevision); err != nil {
+		return current{}, err
+	}
+	return current{obj: obj, data: kvs[0].Value, rev: kvs[0].ModRevision}, nil
+}
