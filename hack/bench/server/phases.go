@@ -1,0 +1,121 @@
+package main
+
+import (
+	"context"
+	"fmt"
+	"net"
+	"os"
+	"path/filepath"
+	"strconv"
+	"time"
+)
+
+// startupResult holds the time from exec to ready of every run.
+type startupResult struct {
+	empty, restart []time.Duration
+}
+
+// startup starts the apiserver opts.runs times on an empty data dir, each
+// time stopping it (SIGTERM) and starting it again on the same dir.
+func (b *bench) startup(ctx context.Context) (startupResult, error) {
+	var res startupResult
+	for i := range b.opts.runs {
+		dir := filepath.Join(b.tmp, "startup-"+strconv.Itoa(i))
+		for _, into := range []*[]time.Duration{&res.empty, &res.restart} {
+			p, took, err := b.startAPIServer(ctx, dir)
+			if err != nil {
+				return res, err
+			}
+			p.stop()
+			*into = append(*into, took)
+		}
+		// The embedded etcd preallocates its WAL: do not let ten of them
+		// pile up.
+		if err := os.RemoveAll(dir); err != nil {
+			return res, err
+		}
+		fmt.Fprintf(os.Stderr, "startup run %d/%d: empty %s, restart %s\n", i+1, b.opts.runs, ms(res.empty[i]), ms(res.restart[i]))
+	}
+	return res, nil
+}
+
+// rss waits opts.rssWait, then reads srv's memory.
+func (b *bench) rss(ctx context.Context, srv *process) (memory, error) {
+	select {
+	case <-ctx.Done():
+		return memory{}, ctx.Err()
+	case <-time.After(b.opts.rssWait):
+	}
+	return srv.memory()
+}
+
+// loadResult holds the h2load runs against both servers.
+type loadResult struct {
+	apiserver, ceiling []h2loadResult
+	// Idle and after-load RSS of each server, for context.
+	apiserverIdle, apiserverAfter memory
+	ceilingIdle, ceilingAfter     memory
+}
+
+// load starts the ceiling server with srv's certificate, warms both up
+// with one short run each, then runs h2load against them in turn,
+// alternating which goes first so that drift in the machine's load falls
+// on both.
+func (b *bench) load(ctx context.Context, srv *process) (loadResult, error) {
+	var res loadResult
+	ceiling, err := b.startCeiling(ctx, filepath.Join(b.tmp, "serving", "pki"))
+	if err != nil {
+		return res, err
+	}
+	defer ceiling.stop()
+	if res.apiserverIdle, err = srv.memory(); err != nil {
+		return res, err
+	}
+	if res.ceilingIdle, err = ceiling.memory(); err != nil {
+		return res, err
+	}
+	servers := []*process{srv, ceiling}
+	into := []*[]h2loadResult{&res.apiserver, &res.ceiling}
+	for _, p := range servers {
+		if _, err := b.runH2load(ctx, p, max(b.opts.requests/10, b.opts.clients*b.opts.streams), "warmup"); err != nil {
+			return res, err
+		}
+	}
+	for i := range b.opts.loadRuns {
+		for j := range servers {
+			k := (i + j) % 2 // apiserver first in even rounds, ceiling first in odd
+			r, err := b.runH2load(ctx, servers[k], b.opts.requests, strconv.Itoa(i))
+			if err != nil {
+				return res, err
+			}
+			*into[k] = append(*into[k], r)
+			fmt.Fprintf(os.Stderr, "load run %d/%d %s: %.0f req/s\n", i+1, b.opts.loadRuns, servers[k].name, r.rate)
+		}
+	}
+	if res.apiserverAfter, err = srv.memory(); err != nil {
+		return res, err
+	}
+	res.ceilingAfter, err = ceiling.memory()
+	return res, err
+}
+
+// startCeiling starts the ceiling server on a free loopback port with the
+// apiserver's serving certificate from pkiDir, and waits for its /healthz.
+func (b *bench) startCeiling(ctx context.Context, pkiDir string) (*process, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	logFile := filepath.Join(b.tmp, "ceiling.log")
+	p, err := startProcess(ctx, "ceiling", addr, logFile, b.ceiling, "-addr", addr,
+		"-cert", filepath.Join(pkiDir, "apiserver.crt"), "-key", filepath.Join(pkiDir, "apiserver.key"))
+	if err != nil {
+		return nil, err
+	}
+	if _, err := p.waitReady(ctx, "/healthz"); err != nil {
+		p.stop()
+		return nil, fmt.Errorf("%w (log: %s)", err, logFile)
+	}
+	return p, nil
+}
