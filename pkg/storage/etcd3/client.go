@@ -30,24 +30,19 @@ const (
 	maxCallSendMsgSize = 2 << 20
 )
 
-// ValidateServers checks that every etcd URL is one clientv3 can dial.
-func ValidateServers(servers []string) error {
-	var errs []error
-	for _, s := range servers {
-		u, err := url.Parse(s)
-		if err != nil {
-			errs = append(errs, fmt.Errorf("%q is not a URL: %w", s, err))
-			continue
-		}
-		if u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "unix" && u.Scheme != "unixs" {
-			errs = append(errs, fmt.Errorf("%q: scheme must be http, https, unix or unixs", s))
-			continue
-		}
-		if u.Host == "" || (u.Path != "" && u.Path != "/") {
-			errs = append(errs, fmt.Errorf("%q must be scheme://host:port", s))
-		}
+// ValidateServer checks that an etcd URL is one clientv3 can dial.
+func ValidateServer(s string) error {
+	u, err := url.Parse(s)
+	if err != nil {
+		return fmt.Errorf("%q is not a URL: %w", s, err)
 	}
-	return errors.Join(errs...)
+	if u.Scheme != "http" && u.Scheme != "https" && u.Scheme != "unix" && u.Scheme != "unixs" {
+		return fmt.Errorf("%q: scheme must be http, https, unix or unixs", s)
+	}
+	if u.Host == "" || (u.Path != "" && u.Path != "/") {
+		return fmt.Errorf("%q must be scheme://host:port", s)
+	}
+	return nil
 }
 
 // NewClient connects to the etcd cluster cfg names. It does not wait for a
@@ -59,8 +54,10 @@ func NewClient(cfg storage.Config) (*clientv3.Client, error) {
 	if len(cfg.Servers) == 0 {
 		return nil, errors.New("no etcd servers configured")
 	}
-	if err := ValidateServers(cfg.Servers); err != nil {
-		return nil, fmt.Errorf("etcd servers: %w", err)
+	for _, server := range cfg.Servers {
+		if err := ValidateServer(server); err != nil {
+			return nil, fmt.Errorf("etcd servers: %w", err)
+		}
 	}
 	tlsConfig, err := clientTLS(cfg)
 	if err != nil {
