@@ -58,8 +58,10 @@ func (o *EtcdOptions) Validate() []error {
 		return nil
 	}
 	var errs []error
-	if err := etcd3.ValidateServers(o.Servers); err != nil {
-		errs = append(errs, fmt.Errorf("--etcd-servers: %w", err))
+	for _, s := range o.Servers {
+		if err := etcd3.ValidateServer(s); err != nil {
+			errs = append(errs, fmt.Errorf("--etcd-servers: %w", err))
+		}
 	}
 	if o.Prefix == "" {
 		errs = append(errs, fmt.Errorf("--etcd-prefix must not be empty"))

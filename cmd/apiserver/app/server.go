@@ -36,8 +36,7 @@ func Main(args []string, stdout, stderr io.Writer) int {
 // printErrors writes one line per error: errors.Join collects every
 // validation error, and each names its flag.
 func printErrors(w io.Writer, err error) {
-	var joined interface{ Unwrap() []error }
-	if errors.As(err, &joined) {
+	if joined, ok := err.(interface{ Unwrap() []error }); ok {
 		for _, e := range joined.Unwrap() {
 			printErrors(w, e)
 		}
