@@ -182,3 +182,18 @@ func NewClient(t testing.TB, cfg storage.Config) *clientv3.Client {
 
 // Describe names cfg's endpoint in test output.
 func Describe(cfg storage.Config) string { return fmt.Sprint(cfg.Servers) }
+
+// Compact compacts etcd's history up to its current revision and waits
+// until the compaction is applied.
+func Compact(t testing.TB, c *clientv3.Client) {
+	t.Helper()
+	ctx, cancel := context.WithTimeout(context.Background(), 30*time.Second)
+	defer cancel()
+	resp, err := c.Get(ctx, "compact", clientv3.WithCountOnly())
+	if err != nil {
+		t.Fatalf("reading the current revision: %v", err)
+	}
+	if _, err := c.Compact(ctx, resp.Header.Revision, clientv3.WithCompactPhysical()); err != nil {
+		t.Fatalf("compacting to %d: %v", resp.Header.Revision, err)
+	}
+}

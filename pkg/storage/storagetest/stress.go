@@ -1,0 +1,145 @@
+package storagetest
+
+import (
+	"context"
+	"fmt"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/apiserver/apiserver/pkg/storage"
+)
+
+// testPaginationUnderWrites lists 10,000 keys 500 at a time while 1,000
+// creates, updates and deletes go on between the pages: the pages hold the
+// snapshot of the first page's revision, each key exactly once.
+func testPaginationUnderWrites(t *testing.T, b Backend) {
+	const (
+		keys, limit, writes = 10000, 500, 1000
+		writers             = 4
+	)
+	s := newConfigMapStore(t, b)
+	h := &history{writes: map[string][]write{}}
+	for i, rv := range createMany(t, s, "ns", keys, 8) {
+		h.add(itemName(i), write{rev: rv, exists: true, data: fmt.Sprint(i)})
+	}
+
+	// Writers take tickets, so that each page lets exactly writes/pages
+	// writes happen before the next.
+	tickets := make(chan int)
+	var wg sync.WaitGroup
+	var failed atomic.Bool
+	for range writers {
+		wg.Go(func() {
+			for i := range tickets {
+				if err := writeOne(s, h, i); err != nil {
+					t.Errorf("write %d: %v", i, err)
+					failed.Store(true)
+				}
+			}
+		})
+	}
+	defer func() {
+		close(tickets)
+		wg.Wait()
+	}()
+
+	seen := map[string]string{}
+	opts := storage.ListOptions{Recursive: true, Limit: limit}
+	var snapRV int64
+	next := 0
+	for page := 0; ; page++ {
+		list := &corev1.ConfigMapList{}
+		if err := s.GetList(ctx(t), key("ns", ""), opts, list); err != nil {
+			t.Fatalf("page %d: %v", page, err)
+		}
+		if page == 0 {
+			snapRV = listRV(t, list)
+		}
+		for _, cm := range list.Items {
+			if _, dup := seen[cm.Name]; dup {
+				t.Fatalf("page %d repeats %s", page, cm.Name)
+			}
+			if rv(t, &cm) > snapRV {
+				t.Fatalf("page %d has %s at resourceVersion %s, after the list's %d", page, cm.Name, cm.ResourceVersion, snapRV)
+			}
+			seen[cm.Name] = cm.Data["i"]
+		}
+		for range writes / (keys / limit) {
+			if failed.Load() {
+				t.FailNow()
+			}
+			tickets <- next
+			next++
+		}
+		if list.Continue == "" {
+			break
+		}
+		opts.Continue = list.Continue
+	}
+	for ; next < writes; next++ {
+		tickets <- next
+	}
+	want := h.at(snapRV)
+	if len(seen) != len(want) {
+		t.Errorf("pages hold %d keys; the snapshot at %d has %d", len(seen), snapRV, len(want))
+	}
+	for name, data := range want {
+		if got, ok := seen[name]; !ok || got != data {
+			t.Errorf("%s: pages have %q (present %v); the snapshot has %q", name, got, ok, data)
+		}
+	}
+}
+
+// writeOne makes the i-th concurrent write: in turn an update, a create
+// and a delete, spread over the key range.
+func writeOne(s storage.Interface, h *history, i int) error {
+	ctx := context.Background()
+	switch i % 3 {
+	case 0:
+		name := itemName((i * 7) % 10000)
+		out := &corev1.ConfigMap{}
+		err := s.GuaranteedUpdate(ctx, key("ns", name), out, storage.UpdateOptions{}, func(in runtime.Object) (runtime.Object, error) {
+			cm := in.(*corev1.ConfigMap).DeepCopy()
+			cm.Data = map[string]string{"i": fmt.Sprintf("updated-%d", i)}
+			return cm, nil
+		})
+		if storage.IsNotFound(err) {
+			return nil // deleted by an earlier write
+		}
+		if err == nil {
+			h.add(name, write{rev: mustRV(out), exists: true, data: out.Data["i"]})
+		}
+		return err
+	case 1:
+		name := fmt.Sprintf("item-%05d-new-%d", (i*13)%10000, i)
+		out := &corev1.ConfigMap{}
+		err := s.Create(ctx, key("ns", name), configMap("ns", name, map[string]string{"i": "new"}), out)
+		if err == nil {
+			h.add(name, write{rev: mustRV(out), exists: true, data: "new"})
+		}
+		return err
+	default:
+		name := itemName((i * 11) % 10000)
+		out := &corev1.ConfigMap{}
+		err := s.Delete(ctx, key("ns", name), out, storage.DeleteOptions{})
+		if storage.IsNotFound(err) {
+			return nil
+		}
+		if err == nil {
+			h.add(name, write{rev: mustRV(out), exists: false})
+		}
+		return err
+	}
+}
+
+func mustRV(obj runtime.Object) int64 {
+	v, err := storage.ObjectResourceVersion(obj)
+	if err != nil {
+		panic(err)
+	}
+	return v
+}
