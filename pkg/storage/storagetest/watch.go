@@ -167,10 +167,10 @@ func testWatchPredicate(t *testing.T, b Backend) {
 	}
 	x := configMap("ns", "x", map[string]string{"v": "1"})
 	label("web")(x)
-	r1 := rv(t, mustCreate(t, s, x))                 // ADDED
-	r2 := rv(t, update(t, s, "ns", "x", label("db"))) // leaves the selection: DELETED
+	r1 := rv(t, mustCreate(t, s, x))                   // ADDED
+	r2 := rv(t, update(t, s, "ns", "x", label("db")))  // leaves the selection: DELETED
 	r3 := rv(t, update(t, s, "ns", "x", label("web"))) // enters it: ADDED
-	r4 := rv(t, update(t, s, "ns", "x", setV("2")))   // stays: MODIFIED
+	r4 := rv(t, update(t, s, "ns", "x", setV("2")))    // stays: MODIFIED
 	y := configMap("ns", "y", nil)
 	label("db")(y)
 	mustCreate(t, s, y)  // never selected: nothing
