@@ -19,6 +19,10 @@ import (
 type h2loadResult struct {
 	rate      float64       // requests per second over the whole run, as h2load reports it
 	mean, p99 time.Duration // per-request latency, from h2load's log
+	// cpuPerRequest is the server's CPU time (all its threads, user and
+	// system) during the run, per request. Unlike the rate it does not
+	// depend on what else the machine is running.
+	cpuPerRequest time.Duration
 }
 
 var (
@@ -33,11 +37,19 @@ func (b *bench) runH2load(ctx context.Context, p *process, n int, label string) 
 	cmd := exec.CommandContext(ctx, b.h2load,
 		"-c", strconv.Itoa(b.opts.clients), "-m", strconv.Itoa(b.opts.streams), "-n", strconv.Itoa(n),
 		"--log-file", logFile, "https://"+p.addr+"/healthz")
+	cpuBefore, err := p.cpuTime()
+	if err != nil {
+		return h2loadResult{}, err
+	}
 	out, err := cmd.CombinedOutput()
 	if err != nil {
 		return h2loadResult{}, fmt.Errorf("h2load against %s: %w\n%s", p.name, err, out)
 	}
-	var res h2loadResult
+	cpuAfter, err := p.cpuTime()
+	if err != nil {
+		return h2loadResult{}, err
+	}
+	res := h2loadResult{cpuPerRequest: (cpuAfter - cpuBefore) / time.Duration(n)}
 	m := finishedRE.FindSubmatch(out)
 	r := requestsRE.FindSubmatch(out)
 	if m == nil || r == nil {

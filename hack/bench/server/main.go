@@ -27,6 +27,7 @@ type options struct {
 	clients  int
 	streams  int
 	keep     bool
+	profile  string
 }
 
 var allPhases = []string{"startup", "rss", "load"}
@@ -49,6 +50,7 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.requests, "requests", 200000, "Requests per h2load run (h2load -n).")
 	fs.IntVar(&o.clients, "clients", 4, "HTTP/2 connections per h2load run (h2load -c).")
 	fs.IntVar(&o.streams, "streams", 50, "Concurrent streams per connection (h2load -m).")
+	fs.StringVar(&o.profile, "cpuprofile", "", "Write a CPU profile of the apiserver of the RSS and load phases to this file, and of the ceiling server to this file plus \".ceiling\". That apiserver is then ./hack/bench/server/profiled, cmd/apiserver with a profiler, built from source whatever -binary says: take the figures from a run without this flag.")
 	fs.BoolVar(&o.keep, "keep", false, "Keep the temporary directory (binaries, data dirs, server logs, h2load logs) and print its path.")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -118,8 +120,12 @@ type bench struct {
 	opts      options
 	tmp       string
 	h2load    string
-	apiserver string
+	apiserver string // measured in the startup phase
 	ceiling   string
+	// served and servedEnv are the apiserver of the RSS and load phases:
+	// the profiled build with -cpuprofile, else apiserver.
+	served    string
+	servedEnv []string
 }
 
 // build builds the binaries the phases need that were not given.
@@ -129,6 +135,18 @@ func (b *bench) build(ctx context.Context) error {
 		if err := goBuild(ctx, b.apiserver, "github.com/apiserver/apiserver/cmd/apiserver"); err != nil {
 			return err
 		}
+	}
+	b.served = b.apiserver
+	if b.opts.profile != "" {
+		b.served = filepath.Join(b.tmp, "profiled")
+		if err := goBuild(ctx, b.served, "github.com/apiserver/apiserver/hack/bench/server/profiled"); err != nil {
+			return err
+		}
+		profile, err := filepath.Abs(b.opts.profile)
+		if err != nil {
+			return err
+		}
+		b.servedEnv = []string{"APISERVER_CPUPROFILE=" + profile}
 	}
 	if b.opts.has("load") {
 		b.ceiling = filepath.Join(b.tmp, "ceiling")
@@ -161,7 +179,7 @@ func (b *bench) runPhases(ctx context.Context, out io.Writer) error {
 	if !b.opts.has("rss") && !b.opts.has("load") {
 		return nil
 	}
-	srv, _, err := b.startAPIServer(ctx, filepath.Join(b.tmp, "serving"))
+	srv, _, err := b.startAPIServer(ctx, b.served, b.servedEnv, filepath.Join(b.tmp, "serving"))
 	if err != nil {
 		return err
 	}

@@ -22,7 +22,7 @@ func (b *bench) startup(ctx context.Context) (startupResult, error) {
 	for i := range b.opts.runs {
 		dir := filepath.Join(b.tmp, "startup-"+strconv.Itoa(i))
 		for _, into := range []*[]time.Duration{&res.empty, &res.restart} {
-			p, took, err := b.startAPIServer(ctx, dir)
+			p, took, err := b.startAPIServer(ctx, b.apiserver, nil, dir)
 			if err != nil {
 				return res, err
 			}
@@ -108,8 +108,11 @@ func (b *bench) startCeiling(ctx context.Context, pkiDir string) (*process, erro
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	logFile := filepath.Join(b.tmp, "ceiling.log")
-	p, err := startProcess(ctx, "ceiling", addr, logFile, b.ceiling, "-addr", addr,
-		"-cert", filepath.Join(pkiDir, "apiserver.crt"), "-key", filepath.Join(pkiDir, "apiserver.key"))
+	args := []string{"-addr", addr, "-cert", filepath.Join(pkiDir, "apiserver.crt"), "-key", filepath.Join(pkiDir, "apiserver.key")}
+	if b.opts.profile != "" {
+		args = append(args, "-cpuprofile", b.opts.profile+".ceiling")
+	}
+	p, err := startProcess(ctx, command{name: "ceiling", addr: addr, logFile: logFile, bin: b.ceiling, args: args})
 	if err != nil {
 		return nil, err
 	}

@@ -39,27 +39,36 @@ type process struct {
 	started time.Time // just before exec
 }
 
-// startProcess execs bin with args, its output in logFile. The process gets
-// SIGTERM when ctx ends or stop is called, and SIGKILL if the benchmark
-// dies first.
-func startProcess(ctx context.Context, name, addr, logFile, bin string, args ...string) (*process, error) {
-	log, err := os.Create(logFile)
+// command says how to start a server.
+type command struct {
+	name    string   // for messages
+	addr    string   // host:port it will serve HTTPS on
+	logFile string   // gets its stdout and stderr
+	bin     string   // executable
+	args    []string // arguments
+	env     []string // added to the benchmark's environment
+}
+
+// startProcess execs c. The process gets SIGTERM when ctx ends or stop is
+// called, and SIGKILL if the benchmark dies first.
+func startProcess(ctx context.Context, c command) (*process, error) {
+	log, err := os.Create(c.logFile)
 	if err != nil {
 		return nil, err
 	}
 	defer log.Close() // the child has its own copy
 	ctx, cancel := context.WithCancel(ctx)
-	cmd := exec.CommandContext(ctx, bin, args...)
+	cmd := exec.CommandContext(ctx, c.bin, c.args...)
 	cmd.Cancel = func() error { return cmd.Process.Signal(syscall.SIGTERM) }
 	cmd.WaitDelay = stopTimeout
 	cmd.Stdout, cmd.Stderr = log, log
-	cmd.Env = childEnv()
+	cmd.Env = append(childEnv(), c.env...)
 	cmd.SysProcAttr = &syscall.SysProcAttr{Pdeathsig: syscall.SIGKILL}
-	p := &process{name: name, cmd: cmd, addr: addr, cancel: cancel, exited: make(chan struct{})}
+	p := &process{name: c.name, cmd: cmd, addr: c.addr, cancel: cancel, exited: make(chan struct{})}
 	p.started = time.Now()
 	if err := cmd.Start(); err != nil {
 		cancel()
-		return nil, fmt.Errorf("starting %s: %w", name, err)
+		return nil, fmt.Errorf("starting %s: %w", c.name, err)
 	}
 	go func() {
 		p.waitErr = cmd.Wait()
@@ -87,18 +96,21 @@ func (p *process) stop() {
 	<-p.exited
 }
 
-// startAPIServer starts the apiserver on a free loopback port with its data
-// in dataDir (created by the server if missing) and waits until /readyz
-// answers 200. It returns the process and the time from exec to ready.
-func (b *bench) startAPIServer(ctx context.Context, dataDir string) (*process, time.Duration, error) {
+// startAPIServer starts bin, an apiserver, with env added to its
+// environment, on a free loopback port with its data in dataDir (created by
+// the server if missing), and waits until /readyz answers 200. It returns
+// the process and the time from exec to ready.
+func (b *bench) startAPIServer(ctx context.Context, bin string, env []string, dataDir string) (*process, time.Duration, error) {
 	port, err := freePort()
 	if err != nil {
 		return nil, 0, err
 	}
 	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
 	logFile := filepath.Join(b.tmp, fmt.Sprintf("apiserver-%s-%d.log", filepath.Base(dataDir), time.Now().UnixNano()))
-	p, err := startProcess(ctx, "apiserver", addr, logFile, b.apiserver,
-		"--data-dir", dataDir, "--secure-port", strconv.Itoa(port), "--bind-address", "127.0.0.1")
+	p, err := startProcess(ctx, command{
+		name: "apiserver", addr: addr, logFile: logFile, bin: bin, env: env,
+		args: []string{"--data-dir", dataDir, "--secure-port", strconv.Itoa(port), "--bind-address", "127.0.0.1"},
+	})
 	if err != nil {
 		return nil, 0, err
 	}
@@ -166,6 +178,35 @@ func probeOK(ctx context.Context, url string) bool {
 	}
 	resp.Body.Close()
 	return resp.StatusCode == http.StatusOK
+}
+
+// userHZ is the unit of the CPU times in /proc/PID/stat: USER_HZ, which
+// Linux fixes at 100 for every architecture's user-space ABI.
+const userHZ = 100
+
+// cpuTime is the CPU time, user and system, that p has used so far, from
+// /proc/PID/stat.
+func (p *process) cpuTime() (time.Duration, error) {
+	data, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", p.cmd.Process.Pid))
+	if err != nil {
+		return 0, fmt.Errorf("reading the CPU time of %s: %w", p.name, err)
+	}
+	// The command name, field 2, is in parentheses and may hold spaces;
+	// utime and stime are fields 14 and 15, the 12th and 13th after it.
+	_, rest, ok := strings.Cut(string(data), ") ")
+	fields := strings.Fields(rest)
+	if !ok || len(fields) < 13 {
+		return 0, fmt.Errorf("unexpected /proc/PID/stat of %s: %q", p.name, data)
+	}
+	var ticks int64
+	for _, f := range fields[11:13] {
+		n, err := strconv.ParseInt(f, 10, 64)
+		if err != nil {
+			return 0, fmt.Errorf("parsing /proc/PID/stat of %s: %w", p.name, err)
+		}
+		ticks += n
+	}
+	return time.Duration(ticks) * time.Second / userHZ, nil
 }
 
 // memory is a process's resident set, from /proc/PID/status.

@@ -5,9 +5,10 @@
 // health endpoints send. Nothing else runs in it, so its request rate is the
 // ceiling for the apiserver on the same machine.
 //
-// It serves until SIGINT or SIGTERM:
+// It serves until SIGINT or SIGTERM, optionally with a CPU profile for
+// comparison with the apiserver's:
 //
-//	ceiling -addr 127.0.0.1:8443 -cert apiserver.crt -key apiserver.key
+//	ceiling -addr 127.0.0.1:8443 -cert apiserver.crt -key apiserver.key [-cpuprofile cpu.pprof]
 package main
 
 import (
@@ -20,6 +21,7 @@ import (
 	"net/http"
 	"os"
 	"os/signal"
+	"runtime/pprof"
 	"syscall"
 	"time"
 
@@ -45,6 +47,7 @@ func run() error {
 	addr := flag.String("addr", "127.0.0.1:8443", "The address to serve HTTPS on.")
 	certFile := flag.String("cert", "", "The serving certificate (PEM); use the apiserver's, so both use the same key type.")
 	keyFile := flag.String("key", "", "The private key of -cert (PEM).")
+	profile := flag.String("cpuprofile", "", "Write a CPU profile of the whole run to this file.")
 	flag.Parse()
 	if *certFile == "" || *keyFile == "" {
 		return errors.New("-cert and -key are required")
@@ -52,6 +55,14 @@ func run() error {
 	cert, err := tls.LoadX509KeyPair(*certFile, *keyFile)
 	if err != nil {
 		return fmt.Errorf("loading -cert and -key: %w", err)
+	}
+
+	if *profile != "" {
+		stopProfile, err := startCPUProfile(*profile)
+		if err != nil {
+			return err
+		}
+		defer stopProfile()
 	}
 
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
@@ -78,6 +89,22 @@ func run() error {
 		return fmt.Errorf("shutting down: %w", err)
 	}
 	return nil
+}
+
+// startCPUProfile profiles until the returned function is called.
+func startCPUProfile(path string) (stop func(), err error) {
+	f, err := os.Create(path)
+	if err != nil {
+		return nil, err
+	}
+	if err := pprof.StartCPUProfile(f); err != nil {
+		f.Close()
+		return nil, fmt.Errorf("starting the CPU profile: %w", err)
+	}
+	return func() {
+		pprof.StopCPUProfile()
+		f.Close()
+	}, nil
 }
 
 // newServer configures net/http and HTTP/2 as pkg/server does.
