@@ -50,6 +50,9 @@ func interpretError(err error, key string, rv int64) error {
 		return storage.Errorf(storage.ErrCodeResourceExpired, key, rv, "too old resource version: %w", err)
 	case errors.Is(err, rpctypes.ErrFutureRev):
 		return storage.Errorf(storage.ErrCodeTooLargeResourceVersion, key, rv, "too large resource version: %w", err)
+	case errors.Is(err, rpctypes.ErrNoSpace):
+		return storage.Errorf(storage.ErrCodeInternal, key, 0,
+			"etcd is out of space and refuses writes until compacted, defragmented and its NOSPACE alarm disarmed: %w", err)
 	case errors.Is(err, rpctypes.ErrRequestTooLarge):
 		return storage.Errorf(storage.ErrCodeTooLarge, key, 0, "etcd rejected the request: %w", err)
 	}
