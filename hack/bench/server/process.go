@@ -153,7 +153,11 @@ func (p *process) waitReady(ctx context.Context, path string) (time.Duration, er
 	defer deadline.Stop()
 	for {
 		if probeOK(ctx, url) {
-			return time.Since(p.started), nil
+			took := time.Since(p.started)
+			// An idle probe connection would count in the RSS and share
+			// the server with the load.
+			probeClient.CloseIdleConnections()
+			return took, nil
 		}
 		select {
 		case <-ctx.Done():
