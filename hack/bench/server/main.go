@@ -33,10 +33,20 @@ type options struct {
 var allPhases = []string{"startup", "rss", "load"}
 
 func main() {
-	if err := run(os.Args[1:], os.Stdout); err != nil {
-		fmt.Fprintf(os.Stderr, "error: %v\n", err)
-		os.Exit(1)
+	err := run(os.Args[1:], os.Stdout)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return
 	}
+	// Flag validation joins its errors: one line each.
+	var joined interface{ Unwrap() []error }
+	errs := []error{err}
+	if errors.As(err, &joined) {
+		errs = joined.Unwrap()
+	}
+	for _, e := range errs {
+		fmt.Fprintf(os.Stderr, "error: %v\n", e)
+	}
+	os.Exit(1)
 }
 
 func parseFlags(args []string) (options, error) {
