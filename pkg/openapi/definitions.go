@@ -1,0 +1,100 @@
+package openapi
+
+import (
+	"cmp"
+	"maps"
+	"sync"
+
+	"k8s.io/kube-openapi/pkg/builder3/util"
+	"k8s.io/kube-openapi/pkg/common"
+	kutil "k8s.io/kube-openapi/pkg/util"
+	"k8s.io/kube-openapi/pkg/validation/spec"
+
+	"github.com/apiserver/apiserver/pkg/openapi/generated"
+)
+
+// Prefixes of references in the two document formats.
+const (
+	v2RefPrefix = "#/definitions/"
+	v3RefPrefix = "#/components/schemas/"
+)
+
+// definition is one schema in both formats, with the names of the
+// definitions it references. Its schemas are never changed once built:
+// documents copy a schema before adding extensions.
+type definition struct {
+	v2   spec.Schema
+	v3   spec.Schema
+	deps []string
+}
+
+// builtins returns the generated definitions keyed by their REST-friendly
+// names ("io.k8s.api.core.v1.ConfigMap"), built on first use.
+var builtins = sync.OnceValue(loadBuiltins)
+
+func loadBuiltins() map[string]*definition {
+	v2 := generated.GetOpenAPIDefinitions(refCallback(v2RefPrefix))
+	v3 := generated.GetOpenAPIDefinitions(refCallback(v3RefPrefix))
+	out := make(map[string]*definition, len(v2))
+	for name, d2 := range v2 {
+		def := &definition{v2: d2.Schema, v3: v3[name].Schema}
+		// openapi-gen embeds a separate v2 form for types whose v3 form
+		// uses constructs v2 lacks (IntOrString's anyOf, for one).
+		if s, ok := d2.Schema.Extensions[common.ExtensionV2Schema].(spec.Schema); ok {
+			def.v2 = s
+		}
+		if _, ok := def.v3.Extensions[common.ExtensionV2Schema]; ok {
+			def.v3.Extensions = maps.Clone(def.v3.Extensions)
+			delete(def.v3.Extensions, common.ExtensionV2Schema)
+		}
+		// OpenAPI v3 ignores siblings of $ref: wrap such refs in allOf,
+		// as kube-apiserver does.
+		def.v3 = *util.WrapRefs(&def.v3)
+		for _, dep := range d2.Dependencies {
+			def.deps = append(def.deps, kutil.ToRESTFriendlyName(dep))
+		}
+		out[kutil.ToRESTFriendlyName(name)] = def
+	}
+	return out
+}
+
+func refCallback(prefix string) common.ReferenceCallback {
+	return func(name string) spec.Ref {
+		return spec.MustCreateRef(prefix + kutil.ToRESTFriendlyName(name))
+	}
+}
+
+// Names of the meta/v1 definitions the paths reference.
+const (
+	defObjectMeta      = "io.k8s.apimachinery.pkg.apis.meta.v1.ObjectMeta"
+	defListMeta        = "io.k8s.apimachinery.pkg.apis.meta.v1.ListMeta"
+	defStatus          = "io.k8s.apimachinery.pkg.apis.meta.v1.Status"
+	defDeleteOptions   = "io.k8s.apimachinery.pkg.apis.meta.v1.DeleteOptions"
+	defWatchEvent      = "io.k8s.apimachinery.pkg.apis.meta.v1.WatchEvent"
+	defPatch           = "io.k8s.apimachinery.pkg.apis.meta.v1.Patch"
+	defAPIResourceList = "io.k8s.apimachinery.pkg.apis.meta.v1.APIResourceList"
+	defAPIVersions     = "io.k8s.apimachinery.pkg.apis.meta.v1.APIVersions"
+	defAPIGroupList    = "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroupList"
+	defAPIGroup        = "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup"
+	defVersionInfo     = "io.k8s.apimachinery.pkg.version.Info"
+	defScale           = "io.k8s.api.autoscaling.v1.Scale"
+	defListOptions     = "io.k8s.apimachinery.pkg.apis.meta.v1.ListOptions"
+	defCreateOptions   = "io.k8s.apimachinery.pkg.apis.meta.v1.CreateOptions"
+	defPatchOptions    = "io.k8s.apimachinery.pkg.apis.meta.v1.PatchOptions"
+)
+
+// gvkExtension is the value of x-kubernetes-group-version-kind on an
+// operation (one) or a definition (a list of them).
+type gvkExtension struct {
+	Group   string `json:"group"`
+	Kind    string `json:"kind"`
+	Version string `json:"version"`
+}
+
+func (g gvkExtension) value() map[string]any {
+	return map[string]any{"group": g.Group, "kind": g.Kind, "version": g.Version}
+}
+
+func compareGVK(a, b gvkExtension) int {
+	return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Version, b.Version), cmp.Compare(a.Kind, b.Kind))
+}

@@ -1,0 +1,117 @@
+package openapi
+
+import (
+	"errors"
+	"fmt"
+	"slices"
+	"strings"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/kube-openapi/pkg/validation/spec"
+)
+
+// Resource describes one resource of a group-version: how it is addressed,
+// which verbs and subresources it serves, and the schema of its kind.
+type Resource struct {
+	// Kind is the kind of the objects, e.g. "ConfigMap".
+	Kind string
+	// ListKind is the kind of lists of them; empty means Kind+"List".
+	ListKind string
+	// Plural is the resource name in paths, e.g. "configmaps".
+	Plural string
+	// Namespaced tells whether objects live in a namespace.
+	Namespaced bool
+	// Verbs are the Kubernetes verbs served: get, list, watch, create,
+	// update, patch, delete and deletecollection. Empty means all of them.
+	Verbs []string
+	// Subresources served: "status" (get, update and patch of the kind),
+	// "scale" (the same for autoscaling/v1 Scale) and "finalize" (update).
+	Subresources []string
+	// Definition names the schema of Kind, e.g. "io.k8s.api.core.v1.ConfigMap".
+	// For a built-in type it must name a built-in definition, and its list
+	// definition is the same name with ListKind in place of Kind. With
+	// Schema set, empty means DefinitionName of the group-version-kind.
+	Definition string
+	// Schema, when set, is the OpenAPI v3 schema of Kind, e.g. the
+	// openAPIV3Schema of a CustomResourceDefinition version. The service
+	// completes it as kube-apiserver does for custom resources (apiVersion,
+	// kind and metadata properties, a list definition) and derives the
+	// Swagger 2.0 form by dropping what OpenAPI v2 cannot express.
+	Schema *spec.Schema
+}
+
+// Verbs in the order kube-apiserver lists them.
+var allVerbs = []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+
+// ErrInvalidResource is wrapped by the errors AddGroupVersion returns for a
+// resource that cannot be described.
+var ErrInvalidResource = errors.New("invalid resource")
+
+// DefinitionName returns the definition name kube-apiserver gives a custom
+// resource kind: the group reversed, then the version and the kind, as in
+// "com.example.stable.v1.CronTab" for stable.example.com/v1 CronTab.
+func DefinitionName(gvk schema.GroupVersionKind) string {
+	parts := strings.Split(gvk.Group, ".")
+	slices.Reverse(parts)
+	return strings.Join(append(parts, gvk.Version, gvk.Kind), ".")
+}
+
+// normalize validates r and fills in its defaults.
+func (r Resource) normalize(gv schema.GroupVersion) (Resource, error) {
+	invalid := func(format string, args ...any) error {
+		return fmt.Errorf("%w %s/%s: %s", ErrInvalidResource, gv.String(), r.Plural, fmt.Sprintf(format, args...))
+	}
+	if r.Kind == "" || r.Plural == "" {
+		return r, invalid("kind and plural are required")
+	}
+	if strings.Contains(r.Plural, "/") {
+		return r, invalid("plural %q has a slash", r.Plural)
+	}
+	if r.ListKind == "" {
+		r.ListKind = r.Kind + "List"
+	}
+	if len(r.Verbs) == 0 {
+		r.Verbs = allVerbs
+	}
+	for _, v := range r.Verbs {
+		if !slices.Contains(allVerbs, v) {
+			return r, invalid("unknown verb %q", v)
+		}
+	}
+	for _, sub := range r.Subresources {
+		if !slices.Contains([]string{"status", "scale", "finalize"}, sub) {
+			return r, invalid("unsupported subresource %q", sub)
+		}
+	}
+	if r.Definition == "" {
+		if r.Schema == nil {
+			return r, invalid("a built-in resource needs a definition name")
+		}
+		r.Definition = DefinitionName(gv.WithKind(r.Kind))
+	}
+	if !strings.HasSuffix(r.Definition, "."+r.Kind) {
+		return r, invalid("definition %q does not end in the kind", r.Definition)
+	}
+	r.Verbs = slices.Clone(r.Verbs)
+	r.Subresources = slices.Clone(r.Subresources)
+	return r, nil
+}
+
+// listDefinition is the name of the definition of ListKind.
+func (r Resource) listDefinition() string {
+	return strings.TrimSuffix(r.Definition, r.Kind) + r.ListKind
+}
+
+func (r Resource) serves(verb string) bool { return slices.Contains(r.Verbs, verb) }
+
+// CoreV1Resources returns the core/v1 resources that this server's first
+// release serves, ready for AddGroupVersion with schema.GroupVersion{Version:
+// "v1"}: namespaces, configmaps and secrets with every verb and no
+// subresource. Callers append subresources they serve.
+func CoreV1Resources() []Resource {
+	return []Resource{
+		{Kind: "Namespace", Plural: "namespaces", Definition: "io.k8s.api.core.v1.Namespace"},
+		{Kind: "ConfigMap", Plural: "configmaps", Namespaced: true, Definition: "io.k8s.api.core.v1.ConfigMap"},
+		{Kind: "Secret", Plural: "secrets", Namespaced: true, Definition: "io.k8s.api.core.v1.Secret"},
+	}
+}

@@ -1,0 +1,250 @@
+package openapi
+
+import (
+	"encoding/json"
+	"fmt"
+	"maps"
+	"net/url"
+	"slices"
+	"strings"
+	"sync"
+	"sync/atomic"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
+
+// Service holds the group-versions the server serves and their OpenAPI
+// documents. Changes are serialized and publish a new immutable snapshot;
+// requests read the current snapshot without locking.
+type Service struct {
+	info  Info
+	mu    sync.Mutex // serializes changes
+	state atomic.Pointer[snapshot]
+}
+
+// snapshot is the immutable state the handlers serve.
+type snapshot struct {
+	gvs   map[string]*groupVersion // by v3 key, "api/v1"
+	v3    map[string]*document     // every v3 document, by v3 key
+	index *document                // /openapi/v3
+	v2    *lazyDocument            // /openapi/v2, rendered on first request
+}
+
+// groupVersion is one registered group-version and its rendered v3 document.
+type groupVersion struct {
+	gv      schema.GroupVersion
+	content content
+	v3      *document
+}
+
+// lazyDocument is a document rendered on first use: a burst of changes,
+// such as many CustomResourceDefinitions becoming established at start,
+// renders the all-in-one v2 document once.
+type lazyDocument struct {
+	once  sync.Once
+	build func() (*document, error)
+	doc   *document
+	err   error
+}
+
+func (l *lazyDocument) get() (*document, error) {
+	l.once.Do(func() { l.doc, l.err = l.build() })
+	return l.doc, l.err
+}
+
+// Option configures a Service.
+type Option func(*Service)
+
+// WithInfo sets the title and version in the info object of the documents.
+// The default is title "Kubernetes" and version "unversioned".
+func WithInfo(info Info) Option { return func(s *Service) { s.info = info } }
+
+// Keys of the v3 documents of the discovery endpoints, as kube-apiserver
+// lists them.
+const (
+	keyCore    = "api"
+	keyGroups  = "apis"
+	keyVersion = "version"
+)
+
+// NewService returns a service that describes no group-version yet, only
+// the discovery and version endpoints.
+func NewService(opts ...Option) *Service {
+	s := &Service{info: Info{Title: "Kubernetes", Version: "unversioned"}}
+	for _, opt := range opts {
+		opt(s)
+	}
+	statics := map[string]content{
+		keyCore:    {routes: []route{coreDiscoveryRoute()}},
+		keyGroups:  {routes: []route{groupsDiscoveryRoute()}},
+		keyVersion: {routes: []route{versionRoute()}},
+	}
+	next := &snapshot{gvs: map[string]*groupVersion{}, v3: map[string]*document{}}
+	for key, c := range statics {
+		c.merge(coreKinds())
+		doc, err := s.renderV3(c)
+		if err != nil {
+			// The built-in definitions are generated with this package:
+			// a failure here is a bug that every test catches.
+			panic(fmt.Sprintf("openapi: rendering the %s document: %v", key, err))
+		}
+		next.v3[key] = doc
+	}
+	s.publish(next)
+	return s
+}
+
+// AddGroupVersion registers gv with its resources, replacing what was
+// registered for gv before, and renders its documents. It fails, leaving
+// the service as it was, for a resource that cannot be described.
+func (s *Service) AddGroupVersion(gv schema.GroupVersion, resources []Resource) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	entry, err := s.newGroupVersion(gv, resources)
+	if err != nil {
+		return err
+	}
+	cur := s.state.Load()
+	next := &snapshot{gvs: maps.Clone(cur.gvs), v3: maps.Clone(cur.v3)}
+	key := gvKey(gv)
+	next.gvs[key], next.v3[key] = entry, entry.v3
+	if groupKey := keyGroups + "/" + gv.Group; gv.Group != "" && next.v3[groupKey] == nil {
+		c := content{routes: []route{groupDiscoveryRoute(gv.Group)}}
+		c.merge(coreKinds())
+		if next.v3[groupKey], err = s.renderV3(c); err != nil {
+			return fmt.Errorf("rendering the OpenAPI v3 document of group %q: %w", gv.Group, err)
+		}
+	}
+	s.publish(next)
+	return nil
+}
+
+// RemoveGroupVersion unregisters gv and reports whether it was registered.
+func (s *Service) RemoveGroupVersion(gv schema.GroupVersion) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.state.Load()
+	key := gvKey(gv)
+	if cur.gvs[key] == nil {
+		return false
+	}
+	next := &snapshot{gvs: maps.Clone(cur.gvs), v3: maps.Clone(cur.v3)}
+	delete(next.gvs, key)
+	delete(next.v3, key)
+	if gv.Group != "" && !slices.ContainsFunc(slices.Collect(maps.Values(next.gvs)), func(e *groupVersion) bool {
+		return e.gv.Group == gv.Group
+	}) {
+		delete(next.v3, keyGroups+"/"+gv.Group)
+	}
+	s.publish(next)
+	return true
+}
+
+// GroupVersions returns the registered group-versions, sorted by their
+// OpenAPI v3 key.
+func (s *Service) GroupVersions() []schema.GroupVersion {
+	cur := s.state.Load()
+	keys := slices.Sorted(maps.Keys(cur.gvs))
+	out := make([]schema.GroupVersion, len(keys))
+	for i, k := range keys {
+		out[i] = cur.gvs[k].gv
+	}
+	return out
+}
+
+func (s *Service) newGroupVersion(gv schema.GroupVersion, resources []Resource) (*groupVersion, error) {
+	if gv.Version == "" || strings.Contains(gv.Group, "/") || strings.Contains(gv.Version, "/") {
+		return nil, fmt.Errorf("%w: group-version %q", ErrInvalidResource, gv.String())
+	}
+	normalized := make([]Resource, 0, len(resources))
+	local := map[string]*definition{}
+	seen := map[string]bool{}
+	for _, r := range resources {
+		r, err := r.normalize(gv)
+		if err != nil {
+			return nil, err
+		}
+		if seen[r.Plural] {
+			return nil, fmt.Errorf("%w %s/%s: registered twice", ErrInvalidResource, gv.String(), r.Plural)
+		}
+		seen[r.Plural] = true
+		if r.Schema != nil {
+			maps.Copy(local, customDefinitions(gv, r))
+		}
+		normalized = append(normalized, r)
+	}
+	c := groupVersionContent(gv, normalized, local)
+	doc, err := s.renderV3(c)
+	if err != nil {
+		return nil, fmt.Errorf("rendering the OpenAPI v3 document of %s: %w", gv.String(), err)
+	}
+	return &groupVersion{gv: gv, content: c, v3: doc}, nil
+}
+
+// publish completes next with the v3 index and a v2 document to render on
+// demand, and makes it the served state.
+func (s *Service) publish(next *snapshot) {
+	next.index = renderIndex(next.v3)
+	gvs := slices.Collect(maps.Values(next.gvs))
+	next.v2 = &lazyDocument{build: func() (*document, error) { return s.renderV2(gvs) }}
+	s.state.Store(next)
+}
+
+func (s *Service) renderV3(c content) (*document, error) {
+	doc, err := buildV3(s.info, c)
+	if err != nil {
+		return nil, err
+	}
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encoding: %w", err)
+	}
+	return newDocument(data, v3Proto), nil
+}
+
+// renderV2 renders the Swagger 2.0 document of every group-version.
+func (s *Service) renderV2(gvs []*groupVersion) (*document, error) {
+	slices.SortFunc(gvs, func(a, b *groupVersion) int { return strings.Compare(gvKey(a.gv), gvKey(b.gv)) })
+	all := content{routes: []route{coreDiscoveryRoute(), groupsDiscoveryRoute(), versionRoute()}}
+	all.merge(coreKinds())
+	groups := map[string]bool{}
+	for _, e := range gvs {
+		all.merge(e.content)
+		if e.gv.Group != "" && !groups[e.gv.Group] {
+			groups[e.gv.Group] = true
+			all.routes = append(all.routes, groupDiscoveryRoute(e.gv.Group))
+		}
+	}
+	doc, err := buildV2(s.info, all)
+	if err != nil {
+		return nil, fmt.Errorf("building the OpenAPI v2 document: %w", err)
+	}
+	data, err := json.Marshal(doc)
+	if err != nil {
+		return nil, fmt.Errorf("encoding the OpenAPI v2 document: %w", err)
+	}
+	return newDocument(data, v2Proto), nil
+}
+
+// v3Index is the document at /openapi/v3.
+type v3Index struct {
+	Paths map[string]v3IndexEntry `json:"paths"`
+}
+
+type v3IndexEntry struct {
+	ServerRelativeURL string `json:"serverRelativeURL"`
+}
+
+func renderIndex(docs map[string]*document) *document {
+	idx := v3Index{Paths: make(map[string]v3IndexEntry, len(docs))}
+	for key, doc := range docs {
+		idx.Paths[key] = v3IndexEntry{ServerRelativeURL: v3URL(key, doc.etag)}
+	}
+	data, _ := json.Marshal(idx) // maps of strings always encode
+	return newDocument(data, nil)
+}
+
+// v3URL returns the server-relative URL of a v3 document with its hash.
+func v3URL(key, etag string) string {
+	return (&url.URL{Path: v3Root + "/" + key, RawQuery: url.Values{"hash": {etag}}.Encode()}).String()
+}
