@@ -3,14 +3,22 @@ package etcd3
 import (
 	"context"
 	"reflect"
+	"runtime"
+	"sync"
 
+	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
+	kruntime "k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/apiserver/apiserver/pkg/storage"
 )
+
+// parallelDecodeMin is the least number of objects worth a decoding
+// worker of their own: below it, starting goroutines costs more than it
+// saves.
+const parallelDecodeMin = 256
 
 // maxPageFetch caps one etcd range read when a predicate filters a paged
 // list and pages have to be refilled: about 10 MiB of typical objects.
@@ -91,7 +99,7 @@ func (s *Store) planList(k storage.Key, opts storage.ListOptions) (listPlan, err
 // the latest for a first page (pinned in the continue token), the token's
 // for later pages. With a predicate, etcd is read in growing batches until
 // the page has Limit matches or the range ends.
-func (s *Store) GetList(ctx context.Context, k storage.Key, opts storage.ListOptions, listObj runtime.Object) error {
+func (s *Store) GetList(ctx context.Context, k storage.Key, opts storage.ListOptions, listObj kruntime.Object) error {
 	p, err := s.planList(k, opts)
 	if err != nil {
 		return err
@@ -122,17 +130,14 @@ func (s *Store) GetList(ctx context.Context, k storage.Key, opts storage.ListOpt
 			}
 			p.rev = resp.Header.Revision // later batches read the same snapshot
 		}
-		for i, kv := range resp.Kvs {
-			lastKey = string(kv.Key)
-			obj := s.newFunc()
-			if err := s.decode(lastKey, kv.Value, obj, kv.ModRevision); err != nil {
-				return err
-			}
-			ok, err := opts.Predicate.Matches(obj)
-			if err != nil {
-				return storage.Errorf(storage.ErrCodeInvalidObject, lastKey, kv.ModRevision, "selecting object: %w", err)
-			}
-			if ok {
+		objs, err := s.decodeBatch(resp.Kvs, opts.Predicate)
+		if err != nil {
+			return err
+		}
+		growItems(items, objs, opts.Limit-count)
+		for i, obj := range objs {
+			lastKey = string(resp.Kvs[i].Key)
+			if obj != nil {
 				appendItem(items, obj)
 				count++
 			}
@@ -188,8 +193,49 @@ func (s *Store) listError(err error, p listPlan) error {
 	return err
 }
 
+// decodeBatch decodes kvs and applies pred; an object pred rejects is nil.
+// A large batch is decoded by one worker per CPU: decoding is most of a
+// big list's cost, and the workers' results keep etcd's key order.
+func (s *Store) decodeBatch(kvs []*mvccpb.KeyValue, pred storage.SelectionPredicate) ([]kruntime.Object, error) {
+	objs := make([]kruntime.Object, len(kvs))
+	decodeRange := func(lo, hi int) error {
+		for i := lo; i < hi; i++ {
+			key := string(kvs[i].Key)
+			obj := s.newFunc()
+			if err := s.decode(key, kvs[i].Value, obj, kvs[i].ModRevision); err != nil {
+				return err
+			}
+			ok, err := pred.Matches(obj)
+			if err != nil {
+				return storage.Errorf(storage.ErrCodeInvalidObject, key, kvs[i].ModRevision, "selecting object: %w", err)
+			}
+			if ok {
+				objs[i] = obj
+			}
+		}
+		return nil
+	}
+	workers := min(runtime.GOMAXPROCS(0), len(kvs)/parallelDecodeMin)
+	if workers < 2 {
+		return objs, decodeRange(0, len(kvs))
+	}
+	errs := make([]error, workers)
+	var wg sync.WaitGroup
+	chunk := (len(kvs) + workers - 1) / workers
+	for w := range workers {
+		wg.Go(func() { errs[w] = decodeRange(w*chunk, min((w+1)*chunk, len(kvs))) })
+	}
+	wg.Wait()
+	for _, err := range errs {
+		if err != nil {
+			return nil, err
+		}
+	}
+	return objs, nil
+}
+
 // itemsOf returns the Items slice of a list object.
-func itemsOf(listObj runtime.Object) (reflect.Value, error) {
+func itemsOf(listObj kruntime.Object) (reflect.Value, error) {
 	ptr, err := meta.GetItemsPtr(listObj)
 	if err != nil {
 		return reflect.Value{}, storage.Errorf(storage.ErrCodeInvalidObject, "", 0, "list object %T: %w", listObj, err)
@@ -202,9 +248,25 @@ func itemsOf(listObj runtime.Object) (reflect.Value, error) {
 	return v, nil
 }
 
+// growItems makes room in items for the objects of a batch (at most room
+// of them when room > 0), so that appending does not copy the slice again
+// and again.
+func growItems(items reflect.Value, objs []kruntime.Object, room int64) {
+	n := 0
+	for _, o := range objs {
+		if o != nil {
+			n++
+		}
+	}
+	if room > 0 {
+		n = min(n, int(room))
+	}
+	items.Grow(n)
+}
+
 // appendItem appends obj (a pointer) to items, whose elements are values,
-// pointers or runtime.Objects.
-func appendItem(items reflect.Value, obj runtime.Object) {
+// pointers or kruntime.Objects.
+func appendItem(items reflect.Value, obj kruntime.Object) {
 	v := reflect.ValueOf(obj)
 	switch elem := items.Type().Elem(); {
 	case elem.Kind() == reflect.Interface || v.Type().AssignableTo(elem):
