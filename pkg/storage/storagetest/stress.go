@@ -3,11 +3,14 @@ package storagetest
 import (
 	"context"
 	"fmt"
+	"slices"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/apiserver/apiserver/pkg/storage"
@@ -84,6 +87,26 @@ func testPaginationUnderWrites(t *testing.T, b Backend) {
 		tickets <- next
 	}
 	want := h.at(snapRV)
+
+	// The same snapshot in one exact read, in key order.
+	whole := &corev1.ConfigMapList{}
+	err := s.GetList(ctx(t), key("ns", ""), storage.ListOptions{Recursive: true,
+		ResourceVersion: storage.FormatResourceVersion(snapRV), ResourceVersionMatch: metav1.ResourceVersionMatchExact}, whole)
+	if err != nil {
+		t.Fatalf("exact list at %d: %v", snapRV, err)
+	}
+	if len(whole.Items) != len(want) || !slices.IsSortedFunc(whole.Items, func(a, b corev1.ConfigMap) int {
+		return strings.Compare(a.Name, b.Name)
+	}) {
+		t.Errorf("exact list at %d has %d items (sorted: %v); want %d in key order", snapRV, len(whole.Items),
+			slices.IsSortedFunc(whole.Items, func(a, b corev1.ConfigMap) int { return strings.Compare(a.Name, b.Name) }), len(want))
+	}
+	for _, cm := range whole.Items {
+		if want[cm.Name] != cm.Data["i"] {
+			t.Errorf("exact list: %s has %q; the snapshot has %q", cm.Name, cm.Data["i"], want[cm.Name])
+		}
+	}
+
 	if len(seen) != len(want) {
 		t.Errorf("pages hold %d keys; the snapshot at %d has %d", len(seen), snapRV, len(want))
 	}
