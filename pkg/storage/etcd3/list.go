@@ -111,15 +111,9 @@ func (s *Store) GetList(ctx context.Context, k storage.Key, opts storage.ListOpt
 	ctx, cancel := withTimeout(ctx, s.requestTimeout)
 	defer cancel()
 
+	pg := pager{items: items, limit: opts.Limit, empty: opts.Predicate.Empty()}
 	fetch := opts.Limit
-	var (
-		count     int64
-		lastKey   string
-		hasMore   bool
-		remaining *int64
-	)
-	from := p.key
-	for {
+	for from := p.key; ; {
 		resp, err := s.client.KV.Get(ctx, from, p.rangeOps(fetch)...)
 		if err != nil {
 			return s.listError(err, p)
@@ -134,35 +128,52 @@ func (s *Store) GetList(ctx context.Context, k storage.Key, opts storage.ListOpt
 		if err != nil {
 			return err
 		}
-		growItems(items, objs, opts.Limit-count)
-		for i, obj := range objs {
-			lastKey = string(resp.Kvs[i].Key)
-			if obj != nil {
-				appendItem(items, obj)
-				count++
-			}
-			if opts.Limit > 0 && count == opts.Limit {
-				hasMore = i < len(resp.Kvs)-1 || resp.More
-				if hasMore && opts.Predicate.Empty() {
-					r := resp.Count - int64(i) - 1
-					remaining = &r
-				}
-				break
-			}
-		}
-		if opts.Limit == 0 || count == opts.Limit || !resp.More {
+		if pg.take(resp, objs) || !resp.More {
 			break
 		}
-		from = lastKey + "\x00"
+		from = pg.lastKey + "\x00"
 		fetch = min(2*fetch, maxPageFetch)
 	}
 	var cont string
-	if hasMore {
-		if cont, err = storage.EncodeContinue(lastKey[len(p.prefix):]+"\x00", p.rev); err != nil {
-			return storage.NewError(storage.ErrCodeInternal, lastKey, p.rev, err)
+	if pg.hasMore {
+		if cont, err = storage.EncodeContinue(pg.lastKey[len(p.prefix):]+"\x00", p.rev); err != nil {
+			return storage.NewError(storage.ErrCodeInternal, pg.lastKey, p.rev, err)
 		}
 	}
-	return withKey(storage.SetListMeta(listObj, p.rev, cont, remaining), p.prefix)
+	return withKey(storage.SetListMeta(listObj, p.rev, cont, pg.remaining), p.prefix)
+}
+
+// pager fills one page of a list from etcd batches.
+type pager struct {
+	items     reflect.Value
+	limit     int64 // 0: no limit
+	empty     bool  // the predicate selects everything
+	count     int64
+	lastKey   string // the last key examined
+	hasMore   bool   // keys after lastKey remain for another page
+	remaining *int64
+}
+
+// take appends the selected objects of one batch (nil entries were not
+// selected) and reports whether the page is full.
+func (pg *pager) take(resp *clientv3.GetResponse, objs []kruntime.Object) bool {
+	growItems(pg.items, objs, pg.limit-pg.count)
+	for i, obj := range objs {
+		pg.lastKey = string(resp.Kvs[i].Key)
+		if obj != nil {
+			appendItem(pg.items, obj)
+			pg.count++
+		}
+		if pg.limit > 0 && pg.count == pg.limit {
+			pg.hasMore = i < len(resp.Kvs)-1 || resp.More
+			if pg.hasMore && pg.empty {
+				r := resp.Count - int64(i) - 1
+				pg.remaining = &r
+			}
+			return true
+		}
+	}
+	return pg.limit == 0
 }
 
 func (p listPlan) rangeOps(limit int64) []clientv3.OpOption {
