@@ -196,6 +196,13 @@ func testUnavailable(t *testing.T, b Backend) {
 
 	b.Thaw(t)
 	thawed = true
+	checkRecovered(t, s, w)
+}
+
+// checkRecovered waits until s serves again after a thaw and checks that w,
+// opened before the freeze, delivers a new write.
+func checkRecovered(t *testing.T, s storage.Interface, w watch.Interface) {
+	t.Helper()
 	deadline := time.Now().Add(20 * time.Second)
 	for {
 		// A write that timed out may still be applied after the thaw: its

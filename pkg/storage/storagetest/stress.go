@@ -50,10 +50,40 @@ func testPaginationUnderWrites(t *testing.T, b Backend) {
 		wg.Wait()
 	}()
 
+	next := 0
+	seen, snapRV := pageThrough(t, s, limit, func() {
+		for range writes / (keys / limit) {
+			if failed.Load() {
+				t.FailNow()
+			}
+			tickets <- next
+			next++
+		}
+	})
+	for ; next < writes; next++ {
+		tickets <- next
+	}
+	want := h.at(snapRV)
+
+	checkExactSnapshot(t, s, snapRV, want)
+	if len(seen) != len(want) {
+		t.Errorf("pages hold %d keys; the snapshot at %d has %d", len(seen), snapRV, len(want))
+	}
+	for name, data := range want {
+		if got, ok := seen[name]; !ok || got != data {
+			t.Errorf("%s: pages have %q (present %v); the snapshot has %q", name, got, ok, data)
+		}
+	}
+}
+
+// pageThrough lists namespace "ns" limit objects at a time, calling
+// afterPage after each page, and returns each object's data by name and the
+// list's revision. It fails the test if a key repeats or is newer than the
+// list.
+func pageThrough(t *testing.T, s storage.Interface, limit int64, afterPage func()) (map[string]string, int64) {
 	seen := map[string]string{}
 	opts := storage.ListOptions{Recursive: true, Limit: limit}
 	var snapRV int64
-	next := 0
 	for page := 0; ; page++ {
 		list := &corev1.ConfigMapList{}
 		if err := s.GetList(ctx(t), key("ns", ""), opts, list); err != nil {
@@ -71,48 +101,31 @@ func testPaginationUnderWrites(t *testing.T, b Backend) {
 			}
 			seen[cm.Name] = cm.Data["i"]
 		}
-		for range writes / (keys / limit) {
-			if failed.Load() {
-				t.FailNow()
-			}
-			tickets <- next
-			next++
-		}
+		afterPage()
 		if list.Continue == "" {
-			break
+			return seen, snapRV
 		}
 		opts.Continue = list.Continue
 	}
-	for ; next < writes; next++ {
-		tickets <- next
-	}
-	want := h.at(snapRV)
+}
 
-	// The same snapshot in one exact read, in key order.
+// checkExactSnapshot reads the snapshot at snapRV in one exact list and
+// compares it, in key order, with want.
+func checkExactSnapshot(t *testing.T, s storage.Interface, snapRV int64, want map[string]string) {
+	t.Helper()
 	whole := &corev1.ConfigMapList{}
 	err := s.GetList(ctx(t), key("ns", ""), storage.ListOptions{Recursive: true,
 		ResourceVersion: storage.FormatResourceVersion(snapRV), ResourceVersionMatch: metav1.ResourceVersionMatchExact}, whole)
 	if err != nil {
 		t.Fatalf("exact list at %d: %v", snapRV, err)
 	}
-	if len(whole.Items) != len(want) || !slices.IsSortedFunc(whole.Items, func(a, b corev1.ConfigMap) int {
-		return strings.Compare(a.Name, b.Name)
-	}) {
-		t.Errorf("exact list at %d has %d items (sorted: %v); want %d in key order", snapRV, len(whole.Items),
-			slices.IsSortedFunc(whole.Items, func(a, b corev1.ConfigMap) int { return strings.Compare(a.Name, b.Name) }), len(want))
+	sorted := slices.IsSortedFunc(whole.Items, func(a, b corev1.ConfigMap) int { return strings.Compare(a.Name, b.Name) })
+	if len(whole.Items) != len(want) || !sorted {
+		t.Errorf("exact list at %d has %d items (sorted: %v); want %d in key order", snapRV, len(whole.Items), sorted, len(want))
 	}
 	for _, cm := range whole.Items {
 		if want[cm.Name] != cm.Data["i"] {
 			t.Errorf("exact list: %s has %q; the snapshot has %q", cm.Name, cm.Data["i"], want[cm.Name])
-		}
-	}
-
-	if len(seen) != len(want) {
-		t.Errorf("pages hold %d keys; the snapshot at %d has %d", len(seen), snapRV, len(want))
-	}
-	for name, data := range want {
-		if got, ok := seen[name]; !ok || got != data {
-			t.Errorf("%s: pages have %q (present %v); the snapshot has %q", name, got, ok, data)
 		}
 	}
 }
