@@ -334,7 +334,9 @@ func groupTag(group string) string {
 	return strings.ToLower(n[:1]) + n[1:]
 }
 
-func gvTag(gv schema.GroupVersion) string { return fmt.Sprintf("%s_%s", groupTag(gv.Group), gv.Version) }
+func gvTag(gv schema.GroupVersion) string {
+	return fmt.Sprintf("%s_%s", groupTag(gv.Group), gv.Version)
+}
 
 func title(s string) string {
 	if s == "" {
