@@ -3,6 +3,7 @@ package etcd3
 import (
 	"bytes"
 	"context"
+	"encoding/json"
 	"errors"
 	"fmt"
 	"reflect"
@@ -282,15 +283,28 @@ func (s *Store) encode(key string, obj runtime.Object) ([]byte, error) {
 	if err := storage.PrepareObjectForStorage(obj); err != nil {
 		return nil, withKey(err, key)
 	}
+	data, err := s.marshal(obj)
+	if err != nil {
+		return nil, storage.Errorf(storage.ErrCodeInvalidObject, key, 0, "encoding %T: %w", obj, err)
+	}
+	if limit := s.maxRequestBytes - len(key) - requestOverheadBytes; len(data) > limit {
+		return nil, storage.Errorf(storage.ErrCodeTooLarge, key, 0,
+			"encoded object is %d bytes, more than the %d etcd accepts for this key", len(data), limit)
+	}
+	return data, nil
+}
+
+// marshal encodes obj into a new slice; the default JSON codec skips the
+// intermediate buffer.
+func (s *Store) marshal(obj runtime.Object) ([]byte, error) {
+	if s.codec == storage.JSONCodec {
+		return json.Marshal(obj)
+	}
 	buf := s.bufferPool.Get().(*bytes.Buffer)
 	defer s.bufferPool.Put(buf)
 	buf.Reset()
 	if err := s.codec.Encode(obj, buf); err != nil {
-		return nil, storage.Errorf(storage.ErrCodeInvalidObject, key, 0, "encoding %T: %w", obj, err)
-	}
-	if limit := s.maxRequestBytes - len(key) - requestOverheadBytes; buf.Len() > limit {
-		return nil, storage.Errorf(storage.ErrCodeTooLarge, key, 0,
-			"encoded object is %d bytes, more than the %d etcd accepts for this key", buf.Len(), limit)
+		return nil, err
 	}
 	return bytes.Clone(buf.Bytes()), nil
 }
