@@ -5,6 +5,8 @@ import (
 	"net/http"
 	"net/http/httptest"
 	"reflect"
+	"slices"
+	"strings"
 	"testing"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -58,10 +60,37 @@ func newTestService(t *testing.T, crd bool) *Service {
 	return svc
 }
 
+// handlerOf returns svc's handlers on a mux with the server PathMux's
+// rules: exact paths, then the longest prefix, else 404.
 func handlerOf(svc *Service) http.Handler {
-	mux := http.NewServeMux()
-	svc.InstallHandlers(serveMuxAdapter{mux})
+	mux := &pathMux{exact: map[string]http.Handler{}, prefixes: map[string]http.Handler{}}
+	svc.InstallHandlers(mux)
 	return mux
+}
+
+type pathMux struct {
+	exact, prefixes map[string]http.Handler
+}
+
+func (m *pathMux) Handle(path string, h http.Handler)         { m.exact[path] = h }
+func (m *pathMux) HandlePrefix(prefix string, h http.Handler) { m.prefixes[prefix] = h }
+
+func (m *pathMux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h, ok := m.exact[r.URL.Path]; ok {
+		h.ServeHTTP(w, r)
+		return
+	}
+	best := ""
+	for p := range m.prefixes {
+		if strings.HasPrefix(r.URL.Path, p) && len(p) > len(best) {
+			best = p
+		}
+	}
+	if best == "" {
+		http.NotFound(w, r)
+		return
+	}
+	m.prefixes[best].ServeHTTP(w, r)
 }
 
 // get requests path from h with the given headers ("Name", "value", ...).
@@ -131,3 +160,9 @@ func jsonEqual(t *testing.T, a, b []byte) bool {
 	}
 	return reflect.DeepEqual(x, y)
 }
+
+func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
+
+func sortedStrings(s []string) []string { slices.Sort(s); return s }
+
+func equalStrings(a, b []string) bool { return slices.Equal(a, b) }
