@@ -33,16 +33,20 @@
 //	svc.InstallHandlers(mux)
 //
 //	// A CustomResourceDefinition version becomes established:
-//	err := svc.AddGroupVersion(schema.GroupVersion{Group: "stable.example.com", Version: "v1"}, []openapi.Resource{{
+//	gv := schema.GroupVersion{Group: "stable.example.com", Version: "v1"}
+//	err := svc.AddResource(gv, openapi.Resource{
 //		Kind: "CronTab", ListKind: "CronTabList", Plural: "crontabs", Namespaced: true,
 //		Subresources: []string{"status"},
 //		Schema:       openAPIV3Schema, // *spec.Schema from the CRD version
-//	}})
+//	})
 //
-//	// Its last version is deleted:
-//	svc.RemoveGroupVersion(schema.GroupVersion{Group: "stable.example.com", Version: "v1"})
+//	// The definition is deleted or stops serving that version:
+//	svc.RemoveResource(gv, "crontabs")
 //
-// AddGroupVersion replaces everything registered for the group-version, so
-// a caller registers all resources of a group-version at once (all
-// CustomResourceDefinitions of that group and version, for one).
+// AddGroupVersion replaces everything registered for a group-version;
+// AddResource and RemoveResource change one resource and keep the others,
+// as CustomResourceDefinitions of one group and version need; the last
+// resource removed takes its group-version with it. Each call re-renders
+// the group-version's v3 document (a few milliseconds) and invalidates the
+// v2 document.
 package openapi

@@ -22,7 +22,7 @@ var (
 
 // cronTabSchema is the openAPIV3Schema of the CronTab example of the
 // Kubernetes documentation, with a few constructs OpenAPI v2 lacks.
-func cronTabSchema(t *testing.T) *spec.Schema {
+func cronTabSchema(t testing.TB) *spec.Schema {
 	t.Helper()
 	const raw = `{"type":"object","description":"CronTab runs a command on a schedule.","properties":{
 	  "spec":{"type":"object","description":"Spec of the CronTab.","required":["cronSpec"],"properties":{
@@ -40,7 +40,7 @@ func cronTabSchema(t *testing.T) *spec.Schema {
 	return &s
 }
 
-func cronTabResource(t *testing.T) Resource {
+func cronTabResource(t testing.TB) Resource {
 	t.Helper()
 	return Resource{
 		Kind: "CronTab", Plural: "crontabs", Namespaced: true,

@@ -74,8 +74,9 @@ func startFakeCluster(t *testing.T, svc *Service) *fakeCluster {
 	}
 	stub("/version", `{"major":"1","minor":"32","gitVersion":"v1.32.0","platform":"linux/amd64"}`)
 	stub("/api", `{"kind":"APIVersions","versions":["v1"],"serverAddressByClientCIDRs":[{"clientCIDR":"0.0.0.0/0","serverAddress":"127.0.0.1"}]}`)
-	stub("/apis", `{"kind":"APIGroupList","apiVersion":"v1","groups":[]}`)
+	stub("/apis", apiGroupList)
 	stub("/api/v1", apiResourceList)
+	stub("/apis/stable.example.com/v1", cronTabResourceList)
 	mux.HandleFunc("/api/v1/namespaces/default/configmaps/", fc.serveConfigMap)
 	fc.srv = httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		fc.mu.Lock()
@@ -117,6 +118,17 @@ const apiResourceList = `{"kind":"APIResourceList","apiVersion":"v1","groupVersi
 {"name":"configmaps","singularName":"configmap","namespaced":true,"kind":"ConfigMap","shortNames":["cm"],"verbs":["create","delete","deletecollection","get","list","patch","update","watch"]},
 {"name":"namespaces","singularName":"namespace","namespaced":false,"kind":"Namespace","shortNames":["ns"],"verbs":["create","delete","get","list","patch","update","watch"]},
 {"name":"secrets","singularName":"secret","namespaced":true,"kind":"Secret","verbs":["create","delete","deletecollection","get","list","patch","update","watch"]}]}`
+
+// apiGroupList and cronTabResourceList are the discovery of the custom
+// resource that newTestService registers.
+const apiGroupList = `{"kind":"APIGroupList","apiVersion":"v1","groups":[{"name":"stable.example.com",` +
+	`"versions":[{"groupVersion":"stable.example.com/v1","version":"v1"}],` +
+	`"preferredVersion":{"groupVersion":"stable.example.com/v1","version":"v1"}}]}`
+
+const cronTabResourceList = `{"kind":"APIResourceList","apiVersion":"v1","groupVersion":"stable.example.com/v1","resources":[
+{"name":"crontabs","singularName":"crontab","namespaced":true,"kind":"CronTab","shortNames":["ct"],"verbs":["create","delete","deletecollection","get","list","patch","update","watch"]},
+{"name":"crontabs/status","singularName":"","namespaced":true,"kind":"CronTab","verbs":["get","patch","update"]},
+{"name":"crontabs/scale","singularName":"","namespaced":true,"group":"autoscaling","version":"v1","kind":"Scale","verbs":["get","patch","update"]}]}`
 
 // serveMuxAdapter gives an http.ServeMux the server's PathMux methods.
 type serveMuxAdapter struct{ *http.ServeMux }
@@ -179,7 +191,7 @@ func newCoreService(t *testing.T) *Service {
 
 func TestKubectlExplain(t *testing.T) {
 	bins := kubectls(t)
-	fc := startFakeCluster(t, newCoreService(t))
+	fc := startFakeCluster(t, newTestService(t, true))
 	kubeconfig := writeKubeconfig(t, fc.srv.URL)
 	cases := []struct {
 		name  string
@@ -190,6 +202,8 @@ func TestKubectlExplain(t *testing.T) {
 		{"secret stringData", "secret.stringData", []string{"Secret", "stringData", "stringData allows specifying non-binary secret data in string form."}},
 		{"namespace spec finalizers", "ns.spec.finalizers", []string{"Namespace", "finalizers", "Finalizers is an opaque list of values"}},
 		{"configmap metadata ownerReferences", "cm.metadata.ownerReferences", []string{"ownerReferences", "List of objects depended by this object."}},
+		{"custom resource field", "crontab.spec.cronSpec", []string{"CronTab", "stable.example.com", "cronSpec", "The cron schedule"}},
+		{"custom resource metadata", "ct.metadata.labels", []string{"CronTab", "labels", "Map of string keys and values"}},
 	}
 	for _, bin := range bins {
 		t.Run(filepath.Base(bin), func(t *testing.T) {
@@ -214,7 +228,7 @@ func TestKubectlExplain(t *testing.T) {
 
 func TestKubectlApply(t *testing.T) {
 	bins := kubectls(t)
-	fc := startFakeCluster(t, newCoreService(t))
+	fc := startFakeCluster(t, newTestService(t, true))
 	kubeconfig := writeKubeconfig(t, fc.srv.URL)
 	const created = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: fresh\ndata:\n  k: v\n"
 	const changed = "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: existing\ndata:\n  a: \"1\"\n  c: \"3\"\n"
@@ -262,6 +276,23 @@ func TestKubectlApply(t *testing.T) {
 					t.Errorf("kubectl apply read no OpenAPI document; requests:\n%s", strings.Join(reqs, "\n"))
 				}
 			})
+		})
+	}
+}
+
+// TestKubectlExplainNeedsTheDocuments is the control of TestKubectlExplain:
+// with core/v1 not described, kubectl explain fails, so the passing cases
+// above do rest on the served documents.
+func TestKubectlExplainNeedsTheDocuments(t *testing.T) {
+	bins := kubectls(t)
+	fc := startFakeCluster(t, NewService())
+	kubeconfig := writeKubeconfig(t, fc.srv.URL)
+	for _, bin := range []string{bins[0], bins[len(bins)-1]} {
+		t.Run(filepath.Base(bin), func(t *testing.T) {
+			stdout, stderr, err := runKubectl(t, bin, kubeconfig, "", "explain", "configmap.data")
+			if err == nil || strings.Contains(stdout, "Data contains the configuration data") {
+				t.Errorf("kubectl explain succeeded without core/v1 documents:\n%s\n%s", stdout, stderr)
+			}
 		})
 	}
 }

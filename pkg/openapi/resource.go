@@ -36,7 +36,8 @@ type Resource struct {
 	// openAPIV3Schema of a CustomResourceDefinition version. The service
 	// completes it as kube-apiserver does for custom resources (apiVersion,
 	// kind and metadata properties, a list definition) and derives the
-	// Swagger 2.0 form by dropping what OpenAPI v2 cannot express.
+	// Swagger 2.0 form by dropping what OpenAPI v2 cannot express. The
+	// service never changes it and keeps it: do not change it afterwards.
 	Schema *spec.Schema
 }
 

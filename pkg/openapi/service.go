@@ -11,6 +11,7 @@ import (
 	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/klog/v2"
 )
 
 // Service holds the group-versions the server serves and their OpenAPI
@@ -32,9 +33,10 @@ type snapshot struct {
 
 // groupVersion is one registered group-version and its rendered v3 document.
 type groupVersion struct {
-	gv      schema.GroupVersion
-	content content
-	v3      *document
+	gv        schema.GroupVersion
+	resources []Resource // normalized
+	content   content
+	v3        *document
 }
 
 // lazyDocument is a document rendered on first use: a burst of changes,
@@ -100,6 +102,46 @@ func NewService(opts ...Option) *Service {
 func (s *Service) AddGroupVersion(gv schema.GroupVersion, resources []Resource) error {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.setLocked(gv, resources)
+}
+
+// AddResource registers one resource of gv, replacing the one of the same
+// plural if any and keeping the others: the call for one
+// CustomResourceDefinition version, whose group-version other definitions
+// may share.
+func (s *Service) AddResource(gv schema.GroupVersion, r Resource) error {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	var resources []Resource
+	if cur := s.state.Load().gvs[gvKey(gv)]; cur != nil {
+		resources = slices.DeleteFunc(slices.Clone(cur.resources), func(old Resource) bool { return old.Plural == r.Plural })
+	}
+	return s.setLocked(gv, append(resources, r))
+}
+
+// RemoveResource unregisters the resource plural of gv, and gv itself with
+// its last resource. It reports whether the resource was registered.
+func (s *Service) RemoveResource(gv schema.GroupVersion, plural string) bool {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	cur := s.state.Load().gvs[gvKey(gv)]
+	if cur == nil || !slices.ContainsFunc(cur.resources, func(r Resource) bool { return r.Plural == plural }) {
+		return false
+	}
+	rest := slices.DeleteFunc(slices.Clone(cur.resources), func(r Resource) bool { return r.Plural == plural })
+	if len(rest) == 0 {
+		s.removeLocked(gv)
+		return true
+	}
+	// The remaining resources were valid when registered and still are.
+	if err := s.setLocked(gv, rest); err != nil {
+		klog.ErrorS(err, "Re-rendering OpenAPI after removing a resource failed", "groupVersion", gv.String(), "resource", plural)
+		return false
+	}
+	return true
+}
+
+func (s *Service) setLocked(gv schema.GroupVersion, resources []Resource) error {
 	entry, err := s.newGroupVersion(gv, resources)
 	if err != nil {
 		return err
@@ -123,6 +165,10 @@ func (s *Service) AddGroupVersion(gv schema.GroupVersion, resources []Resource) 
 func (s *Service) RemoveGroupVersion(gv schema.GroupVersion) bool {
 	s.mu.Lock()
 	defer s.mu.Unlock()
+	return s.removeLocked(gv)
+}
+
+func (s *Service) removeLocked(gv schema.GroupVersion) bool {
 	cur := s.state.Load()
 	key := gvKey(gv)
 	if cur.gvs[key] == nil {
@@ -178,16 +224,23 @@ func (s *Service) newGroupVersion(gv schema.GroupVersion, resources []Resource) 
 	if err != nil {
 		return nil, fmt.Errorf("rendering the OpenAPI v3 document of %s: %w", gv.String(), err)
 	}
-	return &groupVersion{gv: gv, content: c, v3: doc}, nil
+	return &groupVersion{gv: gv, resources: normalized, content: c, v3: doc}, nil
 }
 
 // publish completes next with the v3 index and a v2 document to render on
 // demand, and makes it the served state.
 func (s *Service) publish(next *snapshot) {
 	next.index = renderIndex(next.v3)
-	gvs := slices.Collect(maps.Values(next.gvs))
+	gvs := next.v2Entries()
 	next.v2 = &lazyDocument{build: func() (*document, error) { return s.renderV2(gvs) }}
 	s.state.Store(next)
+}
+
+// v2Entries returns the group-versions of the v2 document, in key order.
+func (sn *snapshot) v2Entries() []*groupVersion {
+	gvs := slices.Collect(maps.Values(sn.gvs))
+	slices.SortFunc(gvs, func(a, b *groupVersion) int { return strings.Compare(gvKey(a.gv), gvKey(b.gv)) })
+	return gvs
 }
 
 func (s *Service) renderV3(c content) (*document, error) {
@@ -204,7 +257,6 @@ func (s *Service) renderV3(c content) (*document, error) {
 
 // renderV2 renders the Swagger 2.0 document of every group-version.
 func (s *Service) renderV2(gvs []*groupVersion) (*document, error) {
-	slices.SortFunc(gvs, func(a, b *groupVersion) int { return strings.Compare(gvKey(a.gv), gvKey(b.gv)) })
 	all := content{routes: []route{coreDiscoveryRoute(), groupsDiscoveryRoute(), versionRoute()}}
 	all.merge(coreKinds())
 	groups := map[string]bool{}
