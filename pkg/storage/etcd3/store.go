@@ -140,18 +140,37 @@ func (s *Store) Create(ctx context.Context, k storage.Key, obj, out runtime.Obje
 	}
 	ctx, cancel := withTimeout(ctx, s.requestTimeout)
 	defer cancel()
-	resp, err := s.client.KV.Txn(ctx).If(
+	txn := s.client.KV.Txn(ctx).If(
 		clientv3.Compare(clientv3.ModRevision(key), "=", 0),
 	).Then(
 		clientv3.OpPut(key, string(data)),
-	).Commit()
+	)
+	resp, err := s.commitDecoding(txn, key, data, out)
 	if err != nil {
-		return interpretError(err, key, 0)
+		return err
 	}
 	if !resp.Succeeded {
 		return storage.NewError(storage.ErrCodeAlreadyExists, key, 0, nil)
 	}
-	return s.decode(key, data, out, resp.Header.Revision)
+	return withKey(storage.SetObjectResourceVersion(out, resp.Header.Revision), key)
+}
+
+// commitDecoding commits txn, which writes data, while another goroutine
+// decodes data into out: the decode then overlaps the round trip to etcd
+// instead of following it. out is overwritten even when the transaction
+// fails; its resourceVersion is left to the caller. The goroutine always
+// ends before commitDecoding returns.
+func (s *Store) commitDecoding(txn clientv3.Txn, key string, data []byte, out runtime.Object) (*clientv3.TxnResponse, error) {
+	decoded := make(chan error, 1)
+	go func() { decoded <- s.decode(key, data, out, 0) }()
+	resp, err := txn.Commit()
+	if derr := <-decoded; derr != nil && err == nil {
+		return nil, derr
+	}
+	if err != nil {
+		return nil, interpretError(err, key, 0)
+	}
+	return resp, nil
 }
 
 // Get implements storage.Interface.

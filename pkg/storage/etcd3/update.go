@@ -56,18 +56,19 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, k storage.Key, dest runtim
 			// Nothing changed: no write, and the object keeps its revision.
 			return s.decode(key, cur.data, dest, cur.rev)
 		}
-		resp, err := s.client.KV.Txn(ctx).If(
+		txn := s.client.KV.Txn(ctx).If(
 			clientv3.Compare(clientv3.ModRevision(key), "=", cur.rev),
 		).Then(
 			clientv3.OpPut(key, string(data)),
 		).Else(
 			clientv3.OpGet(key),
-		).Commit()
+		)
+		resp, err := s.commitDecoding(txn, key, data, dest)
 		if err != nil {
-			return interpretError(err, key, 0)
+			return err
 		}
 		if resp.Succeeded {
-			return s.decode(key, data, dest, resp.Header.Revision)
+			return withKey(storage.SetObjectResourceVersion(dest, resp.Header.Revision), key)
 		}
 		kvs = resp.Responses[0].GetResponseRange().Kvs
 	}
