@@ -25,8 +25,10 @@ type probe struct {
 	key     string
 	timeout time.Duration
 
+	// mu is held by the one probe reading etcd; lastMu guards lastErr.
 	mu      sync.Mutex
 	limiter *rate.Limiter
+	lastMu  sync.Mutex
 	lastErr error
 }
 
@@ -47,12 +49,18 @@ func NewHealthCheck(name string, client *clientv3.Client, prefix string, timeout
 
 func (p *probe) Name() string { return p.name }
 
-// Check implements healthz.HealthChecker. It holds the lock while it reads,
-// so concurrent probes wait for one answer instead of each asking etcd.
+// Check implements healthz.HealthChecker. While one probe reads, others get
+// the last result at once instead of queueing behind a slow etcd.
 func (p *probe) Check(r *http.Request) error {
-	p.mu.Lock()
+	if !p.mu.TryLock() {
+		p.lastMu.Lock()
+		defer p.lastMu.Unlock()
+		return p.lastErr
+	}
 	defer p.mu.Unlock()
 	if !p.limiter.Allow() {
+		p.lastMu.Lock()
+		defer p.lastMu.Unlock()
 		return p.lastErr
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
@@ -63,6 +71,8 @@ func (p *probe) Check(r *http.Request) error {
 		err = fmt.Errorf("etcd read of %s failed after %s: %w", p.key, time.Since(start).Round(time.Millisecond), err)
 		klog.V(2).InfoS("Etcd health probe failed", "check", p.name, "err", err)
 	}
+	p.lastMu.Lock()
 	p.lastErr = err
+	p.lastMu.Unlock()
 	return err
 }

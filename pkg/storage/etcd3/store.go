@@ -128,6 +128,9 @@ func (s *Store) Create(ctx context.Context, k storage.Key, obj, out runtime.Obje
 	if err != nil {
 		return err
 	}
+	if err := checkOut(key, out); err != nil {
+		return err // before the write, which must not succeed unreported
+	}
 	if rv, err := storage.ObjectResourceVersion(obj); err != nil || rv != 0 {
 		if err == nil {
 			err = storage.Errorf(storage.ErrCodeInvalidObject, key, 0, "resourceVersion must not be set on objects to be created")
@@ -212,6 +215,9 @@ func (s *Store) Delete(ctx context.Context, k storage.Key, out runtime.Object, o
 	key, err := s.keys.ObjectKey(k)
 	if err != nil {
 		return err
+	}
+	if err := checkOut(key, out); err != nil {
+		return err // before the write, which must not succeed unreported
 	}
 	ctx, cancel := withTimeout(ctx, s.requestTimeout)
 	defer cancel()
@@ -351,6 +357,14 @@ func zero(out runtime.Object) error {
 		return storage.Errorf(storage.ErrCodeInvalidObject, "", 0, "output object must be a non-nil pointer, got %T", out)
 	}
 	v.Elem().Set(reflect.Zero(v.Elem().Type()))
+	return nil
+}
+
+// checkOut fails unless out is a non-nil pointer the store can decode into.
+func checkOut(key string, out runtime.Object) error {
+	if v := reflect.ValueOf(out); v.Kind() != reflect.Pointer || v.IsNil() {
+		return storage.Errorf(storage.ErrCodeInvalidObject, key, 0, "output object must be a non-nil pointer, got %T", out)
+	}
 	return nil
 }
 

@@ -142,3 +142,34 @@ func TestInvalidKeyMakesNoCall(t *testing.T) {
 		t.Errorf("get with a valid key on a closed client: %v; want a failed call", err)
 	}
 }
+
+// TestBadOutputWritesNothing: an output the store cannot decode into is
+// refused before the write, so no write succeeds unreported.
+func TestBadOutputWritesNothing(t *testing.T) {
+	cfg := etcdtest.StartEmbedded(t)
+	c := etcdtest.NewClient(t, cfg)
+	s := newStore(t, c, cfg.Prefix, schema.GroupResource{Resource: "configmaps"}, true)
+	k := storage.Key{Namespace: "default", Name: "foo"}
+	var nilOut *corev1.ConfigMap
+	noop := func(in runtime.Object) (runtime.Object, error) { return in, nil }
+	calls := []struct {
+		name string
+		call func() error
+	}{
+		{"create", func() error { return s.Create(t.Context(), k, configMap("default", "foo", nil), nilOut) }},
+		{"update", func() error {
+			return s.GuaranteedUpdate(t.Context(), k, nilOut, storage.UpdateOptions{IgnoreNotFound: true}, noop)
+		}},
+		{"delete", func() error { return s.Delete(t.Context(), k, nilOut, storage.DeleteOptions{}) }},
+	}
+	for _, tc := range calls {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.call(); !storage.IsInvalidObject(err) {
+				t.Errorf("error = %v; want invalid object", err)
+			}
+			if n, err := s.Count(t.Context(), storage.Key{}); err != nil || n != 0 {
+				t.Errorf("count = %d, %v; want nothing written", n, err)
+			}
+		})
+	}
+}

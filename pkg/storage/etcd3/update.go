@@ -26,6 +26,9 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, k storage.Key, dest runtim
 	if err != nil {
 		return err
 	}
+	if err := checkOut(key, dest); err != nil {
+		return err // before the write, which must not succeed unreported
+	}
 	ctx, cancel := withTimeout(ctx, s.requestTimeout)
 	defer cancel()
 	getResp, err := s.client.KV.Get(ctx, key)
