@@ -6,6 +6,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"strings"
 	"sync"
@@ -113,39 +114,56 @@ func setHeaders(w http.ResponseWriter) {
 func rootHandler(endpoint string, firstHealthy func(), checks []HealthChecker) http.HandlerFunc {
 	var once sync.Once
 	return func(w http.ResponseWriter, r *http.Request) {
-		excluded := excludedChecks(r)
-		var out, logOut bytes.Buffer
-		var failed []string
+		query := r.URL.Query()
+		_, verbose := query["verbose"]
+		excluded := excludedChecks(query)
+		// Each check runs once; its output is only built when someone will
+		// read it, as probes ask many times a second for a bare "ok".
+		var errBuf [16]error
+		var skipBuf [16]bool
+		errs, skipped := errBuf[:0], skipBuf[:0]
+		failed := false
 		for _, c := range checks {
-			name := c.Name()
-			if i := slices.Index(excluded, name); i >= 0 {
+			if i := slices.Index(excluded, c.Name()); i >= 0 {
 				excluded = slices.Delete(excluded, i, i+1)
+				errs = append(errs, nil)
+				skipped = append(skipped, true)
+				continue
+			}
+			err := c.Check(r)
+			errs = append(errs, err)
+			skipped = append(skipped, false)
+			failed = failed || err != nil
+		}
+		setHeaders(w)
+		if !failed && firstHealthy != nil {
+			once.Do(firstHealthy)
+		}
+		if !failed && !verbose {
+			fmt.Fprint(w, "ok")
+			return
+		}
+		var out, logOut bytes.Buffer
+		var failedNames []string
+		for i, c := range checks {
+			switch name := c.Name(); {
+			case skipped[i]:
 				fmt.Fprintf(&out, "[+]%s excluded: ok\n", name)
-				continue
-			}
-			if err := c.Check(r); err != nil {
+			case errs[i] != nil:
 				fmt.Fprintf(&out, "[-]%s failed: reason withheld\n", name)
-				fmt.Fprintf(&logOut, "[-]%s failed: %v\n", name, err)
-				failed = append(failed, name)
-				continue
+				fmt.Fprintf(&logOut, "[-]%s failed: %v\n", name, errs[i])
+				failedNames = append(failedNames, name)
+			default:
+				fmt.Fprintf(&out, "[+]%s ok\n", name)
 			}
-			fmt.Fprintf(&out, "[+]%s ok\n", name)
 		}
 		if len(excluded) > 0 {
 			fmt.Fprintf(&out, "warn: some health checks cannot be excluded: no matches for %s\n", quoted(excluded))
 		}
-		setHeaders(w)
-		if len(failed) > 0 {
-			klog.V(2).InfoS("Health check failed", "endpoint", endpoint, "checks", failed, "output", logOut.String())
+		if failed {
+			klog.V(2).InfoS("Health check failed", "endpoint", endpoint, "checks", failedNames, "output", logOut.String())
 			w.WriteHeader(http.StatusInternalServerError)
 			fmt.Fprintf(w, "%s%s check failed\n", out.String(), endpoint)
-			return
-		}
-		if firstHealthy != nil {
-			once.Do(firstHealthy)
-		}
-		if _, verbose := r.URL.Query()["verbose"]; !verbose {
-			fmt.Fprint(w, "ok")
 			return
 		}
 		out.WriteTo(w) //nolint:errcheck // the client went away; nothing to do
@@ -167,8 +185,8 @@ func checkHandler(c HealthChecker) http.HandlerFunc {
 
 // excludedChecks returns the distinct names given in ?exclude=, sorted so the
 // warning about unknown ones reads the same whatever their order.
-func excludedChecks(r *http.Request) []string {
-	values := r.URL.Query()["exclude"]
+func excludedChecks(query url.Values) []string {
+	values := query["exclude"]
 	if len(values) == 0 {
 		return nil
 	}

@@ -10,19 +10,21 @@ import (
 
 // Options are every flag of the apiserver command.
 type Options struct {
-	SecureServing *SecureServingOptions
-	Etcd          *EtcdOptions
-	Generic       *ServerRunOptions
-	Logging       *LoggingOptions
+	SecureServing  *SecureServingOptions
+	Etcd           *EtcdOptions
+	Authentication *AuthenticationOptions
+	Generic        *ServerRunOptions
+	Logging        *LoggingOptions
 }
 
 // NewOptions returns the defaults.
 func NewOptions() *Options {
 	return &Options{
-		SecureServing: NewSecureServingOptions(),
-		Etcd:          NewEtcdOptions(),
-		Generic:       NewServerRunOptions(),
-		Logging:       &LoggingOptions{},
+		SecureServing:  NewSecureServingOptions(),
+		Etcd:           NewEtcdOptions(),
+		Authentication: NewAuthenticationOptions(),
+		Generic:        NewServerRunOptions(),
+		Logging:        &LoggingOptions{},
 	}
 }
 
@@ -42,6 +44,7 @@ func (o *Options) Sections() []FlagSection {
 	return []FlagSection{
 		section("Secure serving", o.SecureServing.AddFlags),
 		section("Etcd", o.Etcd.AddFlags),
+		section("Authentication", o.Authentication.AddFlags),
 		section("Generic", o.Generic.AddFlags),
 		section("Logging", o.Logging.AddFlags),
 	}
@@ -53,6 +56,7 @@ func (o *Options) Complete() {
 	if o.SecureServing.CertDirectory == "" {
 		o.SecureServing.CertDirectory = filepath.Join(o.Generic.DataDir, "pki")
 	}
+	o.Authentication.CertDirectory = o.SecureServing.CertDirectory
 }
 
 // Validate reports every invalid flag value of every section.
@@ -60,15 +64,17 @@ func (o *Options) Validate() []error {
 	var errs []error
 	errs = append(errs, o.SecureServing.Validate()...)
 	errs = append(errs, o.Etcd.Validate()...)
+	errs = append(errs, o.Authentication.Validate()...)
 	errs = append(errs, o.Generic.Validate()...)
 	errs = append(errs, o.Logging.Validate()...)
 	return errs
 }
 
 // ApplyTo fills c. The generic options go first: the others place files
-// under the data directory they create.
+// under the data directory they create. Authentication goes after serving:
+// the admin kubeconfig names the listener's address and the serving CA.
 func (o *Options) ApplyTo(c *server.Config) error {
-	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo} {
+	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo} {
 		if err := apply(c); err != nil {
 			return err
 		}

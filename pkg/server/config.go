@@ -2,12 +2,15 @@ package server
 
 import (
 	"context"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"time"
 
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
 
+	"github.com/apiserver/apiserver/pkg/auth/authn"
+	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/embeddedetcd"
 	"github.com/apiserver/apiserver/pkg/storage"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
@@ -27,6 +30,11 @@ type Config struct {
 	// DataDir holds the embedded etcd data, generated certificates and the
 	// admin kubeconfig.
 	DataDir string
+	// Authentication says how requests prove who sent them.
+	Authentication AuthenticationInfo
+	// Authorization decides what an authenticated user may do; nil means
+	// every authenticated user may do everything.
+	Authorization authz.Authorizer
 	// Lifecycle times the shutdown sequence.
 	Lifecycle LifecycleConfig
 	// Health tunes the health endpoints.
@@ -37,6 +45,18 @@ type Config struct {
 	// "STOPPING=1"). Nil means systemd's sd_notify, which does nothing when
 	// not run by systemd.
 	Notify func(state string)
+}
+
+// AuthenticationInfo configures the authentication filter.
+type AuthenticationInfo struct {
+	// Authenticator finds the user of a request; nil means no credential is
+	// accepted.
+	Authenticator authn.Request
+	// Anonymous lets requests without credentials reach the public paths.
+	Anonymous bool
+	// ClientCA, when set, makes the TLS handshake ask for client
+	// certificates; the authenticator verifies them.
+	ClientCA *x509.CertPool
 }
 
 // LifecycleConfig times the shutdown sequence.
@@ -91,6 +111,9 @@ func (c *Config) Complete() CompletedConfig {
 	}
 	if c.Storage.Type == "" {
 		c.Storage.Type = storage.TypeETCD3
+	}
+	if c.Authorization == nil {
+		c.Authorization = authz.AlwaysAllow{}
 	}
 	if c.Notify == nil {
 		c.Notify = sdNotify

@@ -6,12 +6,17 @@ import (
 	"runtime/debug"
 
 	"k8s.io/klog/v2"
+
+	"github.com/apiserver/apiserver/pkg/endpoints/filters"
 )
 
 // buildHandlerChain wraps the chain's mux in the filters every request
-// passes, outermost first: panic recovery, then response headers.
-// Authentication and authorization belong between them and the mux.
-func buildHandlerChain(h http.Handler, _ CompletedConfig) http.Handler {
+// passes. Read from the bottom: panic recovery, response headers, request
+// info, authentication, authorization, then the mux.
+func buildHandlerChain(h http.Handler, c CompletedConfig) http.Handler {
+	h = filters.WithAuthorization(h, c.Authorization)
+	h = filters.WithAuthentication(h, c.Authentication.Authenticator, c.Authentication.Anonymous)
+	h = filters.WithRequestInfo(h)
 	h = withCacheControl(h)
 	h = withPanicRecovery(h)
 	return h

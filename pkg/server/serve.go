@@ -3,6 +3,7 @@ package server
 import (
 	"context"
 	"crypto/tls"
+	"crypto/x509"
 	"errors"
 	"fmt"
 	"log"
@@ -38,6 +39,9 @@ type SecureServingInfo struct {
 	// CAFile verifies Cert when the server generated it; it is empty when
 	// the operator supplied the certificate.
 	CAFile string
+	// ClientCA, when set, makes the handshake ask for (not require) a
+	// client certificate; the authentication filter verifies it.
+	ClientCA *x509.CertPool
 	// MinTLSVersion is a crypto/tls version constant, at least TLS 1.2.
 	MinTLSVersion uint16
 	// CipherSuites restricts the TLS 1.2 cipher suites; nil keeps Go's
@@ -76,6 +80,13 @@ func (s *SecureServingInfo) tlsConfig() *tls.Config {
 		MinVersion:   max(s.MinTLSVersion, tls.VersionTLS12),
 		CipherSuites: s.CipherSuites,
 		NextProtos:   []string{"h2", "http/1.1"},
+	}
+	if s.ClientCA != nil {
+		// Verified by the authenticator, not the handshake: a bad client
+		// certificate gets a 401 Status, as from kube-apiserver, instead
+		// of a TLS alert no client explains well.
+		tc.ClientAuth = tls.RequestClientCert
+		tc.ClientCAs = s.ClientCA
 	}
 	if s.DisableHTTP2 {
 		tc.NextProtos = []string{"http/1.1"}

@@ -166,7 +166,7 @@ func TestShutdownSequence(t *testing.T) {
 	}
 
 	// A new connection is accepted until the delay is over, then refused.
-	fresh := trustingClient(t, ts.CAFile)
+	fresh := adminClient(t, ts.DataDir)
 	deadline := began.Add(delay + 5*time.Second)
 	for {
 		resp, err := fresh.Get(ts.URL + "/livez")

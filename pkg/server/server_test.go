@@ -9,6 +9,7 @@ import (
 	"net"
 	"net/http"
 	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -23,8 +24,8 @@ import (
 
 // testServer is a running server chain with a client that trusts it.
 type testServer struct {
-	URL    string
-	CAFile string
+	URL     string
+	DataDir string
 	Client *http.Client
 	stop   context.CancelFunc
 	// done is closed when Run has returned, with its result in err.
@@ -92,7 +93,7 @@ func start(t *testing.T, s setup) *testServer {
 		stop()
 		t.Fatalf("NonBlockingRun: %v", err)
 	}
-	ts := &testServer{URL: "https://" + ln.Addr().String(), CAFile: cfg.Serving.CAFile, Client: trustingClient(t, cfg.Serving.CAFile), stop: stop, done: make(chan struct{})}
+	ts := &testServer{URL: "https://" + ln.Addr().String(), DataDir: cfg.DataDir, Client: adminClient(t, cfg.DataDir), stop: stop, done: make(chan struct{})}
 	go func() {
 		ts.err = <-result
 		close(ts.done)
@@ -108,15 +109,23 @@ func start(t *testing.T, s setup) *testServer {
 	return ts
 }
 
-func trustingClient(t *testing.T, caFile string) *http.Client {
+// adminClient trusts the server's generated CA and authenticates with the
+// generated administrator certificate.
+func adminClient(t *testing.T, dataDir string) *http.Client {
 	t.Helper()
-	pem, err := os.ReadFile(caFile)
+	pki := filepath.Join(dataDir, "pki")
+	pem, err := os.ReadFile(filepath.Join(pki, "ca.crt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
-	tr := &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}
+	tc := &tls.Config{RootCAs: pool}
+	// With a token file there is no generated administrator.
+	if admin, err := tls.LoadX509KeyPair(filepath.Join(pki, "admin.crt"), filepath.Join(pki, "admin.key")); err == nil {
+		tc.Certificates = []tls.Certificate{admin}
+	}
+	tr := &http2.Transport{TLSClientConfig: tc}
 	t.Cleanup(tr.CloseIdleConnections)
 	return &http.Client{Transport: tr, Timeout: 30 * time.Second}
 }

@@ -60,7 +60,7 @@ data in etcd: an embedded member by default, or an external cluster with
 		SilenceUsage:  true,
 		RunE: func(cmd *cobra.Command, _ []string) error {
 			if showVersion {
-				fmt.Fprintf(stdout, "apiserver %s\n", version.Get().GitVersion)
+				fmt.Fprintf(stdout, "apiserver %s\n", version.Binary())
 				return nil
 			}
 			return Run(ctx, opts)
@@ -91,7 +91,7 @@ func Run(ctx context.Context, opts *options.Options) error {
 	if err := opts.ApplyTo(cfg); err != nil {
 		return err
 	}
-	klog.InfoS("Starting apiserver", "version", version.Get().GitVersion, "dataDir", cfg.DataDir)
+	klog.InfoS("Starting apiserver", "version", version.Binary(), "dataDir", cfg.DataDir)
 	top, err := CreateServerChain(ctx, cfg.Complete())
 	if err != nil {
 		return err

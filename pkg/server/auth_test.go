@@ -1,0 +1,84 @@
+package server_test
+
+import (
+	"crypto/tls"
+	"encoding/json"
+	"net/http"
+	"os"
+	"path/filepath"
+	"testing"
+
+	"golang.org/x/net/http2"
+
+	"github.com/apiserver/apiserver/pkg/options"
+)
+
+// TestAuthentication checks the default policy: anonymous requests reach
+// only the probes and /version, and get a 401 Status everywhere else.
+func TestAuthentication(t *testing.T) {
+	tokens := filepath.Join(t.TempDir(), "tokens.csv")
+	if err := os.WriteFile(tokens, []byte("secret-token,alice,1001,\"dev,ops\"\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	tests := []struct {
+		name      string
+		configure func(*options.Options)
+		header    string
+		path      string
+		code      int
+	}{
+		{"anonymous healthz", nil, "", "/healthz", 200},
+		{"anonymous livez check", nil, "", "/livez/ping", 200},
+		{"anonymous readyz", nil, "", "/readyz?verbose", 200},
+		{"anonymous version (public, but not served by this chain)", nil, "", "/version", 404},
+		{"anonymous elsewhere", nil, "", "/api", 401},
+		{"anonymous index", nil, "", "/", 401},
+		{"anonymous unknown path", nil, "", "/healthzfoo", 401},
+		{"anonymous off", func(o *options.Options) { o.Authentication.Anonymous = false }, "", "/healthz", 401},
+		{"token", func(o *options.Options) { o.Authentication.TokenAuthFile = tokens }, "Bearer secret-token", "/nope", 404},
+		{"wrong token on a public path", func(o *options.Options) { o.Authentication.TokenAuthFile = tokens }, "Bearer wrong", "/healthz", 401},
+		{"token file replaces the generated admin", func(o *options.Options) { o.Authentication.TokenAuthFile = tokens }, "", "/nope", 401},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			ts := start(t, setup{configure: tc.configure})
+			client := &http.Client{Transport: &http2.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+			req, _ := http.NewRequest(http.MethodGet, ts.URL+tc.path, nil)
+			if tc.header != "" {
+				req.Header.Set("Authorization", tc.header)
+			}
+			resp, err := client.Do(req)
+			if err != nil {
+				t.Fatal(err)
+			}
+			defer resp.Body.Close()
+			if resp.StatusCode != tc.code {
+				t.Fatalf("GET %s = %d, want %d", tc.path, resp.StatusCode, tc.code)
+			}
+			if tc.code == 401 {
+				var status struct{ Kind, Status, Reason, Message string }
+				if err := json.NewDecoder(resp.Body).Decode(&status); err != nil {
+					t.Fatal(err)
+				}
+				if status.Kind != "Status" || status.Reason != "Unauthorized" || status.Message != "Unauthorized" || status.Status != "Failure" {
+					t.Errorf("401 body = %+v, want an Unauthorized Status", status)
+				}
+			}
+		})
+	}
+}
+
+func TestAdminKubeconfig(t *testing.T) {
+	ts := start(t, setup{})
+	path := filepath.Join(ts.DataDir, "admin.kubeconfig")
+	fi, err := os.Stat(path)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if fi.Mode().Perm() != 0o600 {
+		t.Errorf("admin.kubeconfig mode = %o, want 600", fi.Mode().Perm())
+	}
+	if code, _ := ts.get(t, "/nope"); code != 404 {
+		t.Errorf("admin GET /nope = %d, want 404", code)
+	}
+}
