@@ -49,7 +49,10 @@ package tools
 
 import _ "k8s.io/kube-openapi/cmd/openapi-gen"
 SRC
-  go get "k8s.io/kube-openapi/cmd/openapi-gen@${kube_openapi}" "golang.org/x/tools@${TOOLS_VERSION}" >/dev/null 2>&1
+  if ! go get "k8s.io/kube-openapi/cmd/openapi-gen@${kube_openapi}" "golang.org/x/tools@${TOOLS_VERSION}" >get.log 2>&1; then
+    cat get.log >&2
+    exit 1
+  fi
   go build -o "$work/openapi-gen" k8s.io/kube-openapi/cmd/openapi-gen
 )
 
