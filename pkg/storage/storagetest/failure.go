@@ -188,7 +188,7 @@ func testUnavailable(t *testing.T, b Backend) {
 			if !storage.IsUnavailable(err) || !storage.IsRetryable(err) {
 				t.Errorf("error = %v; want unavailable", err)
 			}
-			if took > limit+time.Second {
+			if took > limit+2*time.Second { // slack for a loaded CI machine
 				t.Errorf("call took %s; want it to fail within its %s deadline", took, limit)
 			}
 		})
