@@ -11,6 +11,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/healthz"
+	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
 
 // GenericAPIServer is one link of the server chain: a set of paths it
@@ -207,6 +208,9 @@ func (s PreparedServer) NonBlockingRun(ctx context.Context) (done <-chan error, 
 		})
 	}
 	wg.Go(func() { s.notifyWhenReady(bgCtx) })
+	if b := s.config.backend; b != nil && b.Config().CompactionInterval > 0 {
+		wg.Go(func() { etcd3.RunCompactor(bgCtx, b.Client(), b.Config().CompactionInterval) })
+	}
 	if b := s.config.backend; b != nil && b.Err() != nil {
 		wg.Go(func() {
 			select {
