@@ -158,20 +158,19 @@ func (s *Store) Create(ctx context.Context, k storage.Key, obj, out runtime.Obje
 	return withKey(storage.SetObjectResourceVersion(out, resp.Header.Revision), key)
 }
 
-// commitDecoding commits txn, which writes data, while another goroutine
-// decodes data into out: the decode then overlaps the round trip to etcd
-// instead of following it. out is overwritten even when the transaction
-// fails; its resourceVersion is left to the caller. The goroutine always
-// ends before commitDecoding returns.
+// commitDecoding commits txn, which writes data, and decodes data into
+// out (its resourceVersion is left to the caller). Decoding on another
+// goroutine during the round trip was measured no faster on a 2-CPU
+// machine, so it stays sequential.
 func (s *Store) commitDecoding(txn clientv3.Txn, key string, data []byte, out runtime.Object) (*clientv3.TxnResponse, error) {
-	decoded := make(chan error, 1)
-	go func() { decoded <- s.decode(key, data, out, 0) }()
 	resp, err := txn.Commit()
-	if derr := <-decoded; derr != nil && err == nil {
-		return nil, derr
-	}
 	if err != nil {
 		return nil, interpretError(err, key, 0)
+	}
+	if resp.Succeeded {
+		if err := s.decode(key, data, out, 0); err != nil {
+			return nil, err
+		}
 	}
 	return resp, nil
 }
