@@ -14,8 +14,12 @@ func BenchmarkStorage(b *testing.B) {
 	if err != nil {
 		b.Fatal(err)
 	}
+	ran := map[string]bool{}
 	for _, bm := range benchmarks {
-		b.Run(bm.name+"/store", func(b *testing.B) { bm.store(e, b) })
+		if !ran[bm.name] { // Create and GuaranteedUpdate have two bare rows
+			ran[bm.name] = true
+			b.Run(bm.name+"/store", func(b *testing.B) { bm.store(e, b) })
+		}
 		b.Run(bm.name+"/bare-"+bm.bareName, func(b *testing.B) { bm.bare(e, b) })
 	}
 }
