@@ -11,6 +11,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/klog/v2"
+	"sigs.k8s.io/yaml"
 )
 
 // ErrorToStatus turns any error into a Status. An error that is not already
@@ -71,4 +72,17 @@ func Pretty(r *http.Request) bool {
 	}
 	ua := r.UserAgent()
 	return strings.HasPrefix(ua, "curl") || strings.HasPrefix(ua, "Wget")
+}
+
+// WriteYAML writes obj as YAML with code.
+func WriteYAML(w http.ResponseWriter, code int, obj any) {
+	body, err := yaml.Marshal(obj)
+	if err != nil {
+		klog.ErrorS(err, "Encoding a response failed")
+		http.Error(w, "encoding the response failed", http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", "application/yaml")
+	w.WriteHeader(code)
+	w.Write(body) //nolint:errcheck // the client went away; nothing to do
 }

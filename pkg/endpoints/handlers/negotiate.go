@@ -1,0 +1,106 @@
+package handlers
+
+import (
+	"fmt"
+	"mime"
+	"net/http"
+	"strings"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+)
+
+// output is what the client asked to receive.
+type output int
+
+const (
+	outputJSON output = iota
+	outputYAML
+	outputTable
+	outputPartialMetadata
+)
+
+// availableRepresentations is what a 406 lists, as kube-apiserver words it.
+const availableRepresentations = "application/json, application/yaml, application/json;stream=watch"
+
+// negotiate picks the first acceptable media range of the Accept header.
+// kube-apiserver ignores q-values; so does this.
+func negotiate(r *http.Request) (output, error) {
+	accept := r.Header.Get("Accept")
+	if strings.TrimSpace(accept) == "" {
+		return outputJSON, nil
+	}
+	for _, part := range strings.Split(accept, ",") {
+		mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
+		if err != nil {
+			continue
+		}
+		switch mediaType {
+		case "application/json", "*/*", "application/*":
+			if params["as"] == "" {
+				return outputJSON, nil
+			}
+			if params["g"] != "meta.k8s.io" || (params["v"] != "v1" && params["v"] != "v1beta1") {
+				continue
+			}
+			switch params["as"] {
+			case "Table":
+				return outputTable, nil
+			case "PartialObjectMetadata", "PartialObjectMetadataList":
+				return outputPartialMetadata, nil
+			}
+		case "application/yaml":
+			if params["as"] == "" {
+				return outputYAML, nil
+			}
+		}
+	}
+	return 0, notAcceptable()
+}
+
+func notAcceptable() error {
+	return &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status:  metav1.StatusFailure,
+		Code:    http.StatusNotAcceptable,
+		Reason:  metav1.StatusReasonNotAcceptable,
+		Message: fmt.Sprintf("406: Not Acceptable\n\nAvailable representations: %s", availableRepresentations),
+		Details: &metav1.StatusDetails{},
+	}}
+}
+
+// bodyFormat is how a request body is encoded.
+type bodyFormat int
+
+const (
+	bodyJSON bodyFormat = iota
+	bodyYAML
+)
+
+// requestBodyFormat reads Content-Type for create and update bodies.
+func requestBodyFormat(r *http.Request) (bodyFormat, error) {
+	ct := r.Header.Get("Content-Type")
+	if ct == "" {
+		return bodyJSON, nil
+	}
+	mediaType, _, err := mime.ParseMediaType(ct)
+	if err == nil {
+		switch mediaType {
+		case "application/json", "*/*":
+			return bodyJSON, nil
+		case "application/yaml":
+			return bodyYAML, nil
+		}
+	}
+	return 0, unsupportedMediaType("application/json, application/yaml")
+}
+
+// unsupportedMediaType is kube-apiserver's 415 for a body it cannot read.
+func unsupportedMediaType(accepted string) error {
+	return &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status:  metav1.StatusFailure,
+		Code:    http.StatusUnsupportedMediaType,
+		Reason:  metav1.StatusReasonUnsupportedMediaType,
+		Message: "the body of the request was in an unknown format - accepted media types include: " + accepted,
+		Details: &metav1.StatusDetails{},
+	}}
+}

@@ -1,0 +1,348 @@
+package handlers
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/apiserver/apiserver/pkg/endpoints/request"
+	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
+	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+)
+
+// Resource serves one resource: its collection, its objects and its
+// subresources.
+type Resource struct {
+	Store *generic.Store
+	// Table prints objects for kubectl get.
+	Table rest.TableConvertor
+	// Subresources are served at <object>/<name>, e.g. "status".
+	Subresources map[string]*generic.Store
+	// Patch applies patches; nil refuses PATCH.
+	Patch *Patcher
+	// Stopping ends watches when the server shuts down.
+	Stopping <-chan struct{}
+}
+
+// ServeHTTP dispatches on the verb parsed into the request's context.
+func (h *Resource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	info, ok := request.RequestInfoFrom(r.Context())
+	if !ok {
+		info = request.Parse(r)
+	}
+	store := h.Store
+	if info.Subresource != "" {
+		if store, ok = h.Subresources[info.Subresource]; !ok || info.Name == "" {
+			responsewriters.WriteError(w, r, apierrors.NewNotFound(schema.GroupResource{}, ""))
+			return
+		}
+	}
+	if !slices.Contains(store.Info().Verbs, info.Verb) && !(info.Subresource != "" && isObjectVerb(info.Verb)) {
+		responsewriters.WriteError(w, r, methodNotAllowed())
+		return
+	}
+	var err error
+	switch info.Verb {
+	case "get":
+		err = h.get(w, r, store, info)
+	case "list":
+		err = h.list(w, r, store, info)
+	case "watch":
+		err = h.watch(w, r, store, info)
+	case "create":
+		err = h.create(w, r, store, info)
+	case "update":
+		err = h.update(w, r, store, info)
+	case "patch":
+		err = h.patch(w, r, store, info)
+	case "delete":
+		err = h.delete(w, r, store, info)
+	case "deletecollection":
+		err = h.deleteCollection(w, r, store, info)
+	default:
+		err = methodNotAllowed()
+	}
+	if err != nil {
+		responsewriters.WriteError(w, r, err)
+	}
+}
+
+func isObjectVerb(v string) bool { return v == "get" || v == "update" || v == "patch" }
+
+func methodNotAllowed() error {
+	return &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status: metav1.StatusFailure, Code: http.StatusMethodNotAllowed, Reason: metav1.StatusReasonMethodNotAllowed,
+		Message: "the server does not allow this method on the requested resource", Details: &metav1.StatusDetails{},
+	}}
+}
+
+// requestContext bounds a non-watch request, as --request-timeout does.
+func requestContext(r *http.Request) (context.Context, context.CancelFunc) {
+	return context.WithTimeout(r.Context(), time.Minute)
+}
+
+func (h *Resource) get(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+	out, err := negotiate(r)
+	if err != nil {
+		return err
+	}
+	ctx, cancel := requestContext(r)
+	defer cancel()
+	obj, err := store.Get(ctx, info.Namespace, info.Name, &metav1.GetOptions{ResourceVersion: r.URL.Query().Get("resourceVersion")})
+	if err != nil {
+		return err
+	}
+	return h.write(w, r, http.StatusOK, obj, out)
+}
+
+func (h *Resource) list(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+	out, err := negotiate(r)
+	if err != nil {
+		return err
+	}
+	opts, err := listOptions(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := requestContext(r)
+	defer cancel()
+	list, err := store.List(ctx, info.Namespace, opts)
+	if err != nil {
+		return err
+	}
+	return h.write(w, r, http.StatusOK, list, out)
+}
+
+func (h *Resource) create(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+	if info.Name != "" {
+		return methodNotAllowed()
+	}
+	out, obj, warnings, err := h.readObject(r, store)
+	if err != nil {
+		return err
+	}
+	dry, err := dryRun(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := requestContext(r)
+	defer cancel()
+	created, err := store.Create(ctx, info.Namespace, obj, dry)
+	if err != nil {
+		return err
+	}
+	addWarnings(w, warnings)
+	return h.write(w, r, http.StatusCreated, created, out)
+}
+
+// readObject negotiates the answer and decodes the request body.
+func (h *Resource) readObject(r *http.Request, store *generic.Store) (output, runtime.Object, []string, error) {
+	out, err := negotiate(r)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	format, err := requestBodyFormat(r)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	validation, err := fieldValidationParam(r.URL.Query())
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	data, err := readBody(r)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	obj := store.New()
+	warnings, err := decodeBody(data, format, obj, store.Info().GroupVersionKind(), validation)
+	if err != nil {
+		return 0, nil, nil, err
+	}
+	return out, obj, warnings, nil
+}
+
+func (h *Resource) update(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+	if info.Name == "" {
+		return methodNotAllowed()
+	}
+	out, obj, warnings, err := h.readObject(r, store)
+	if err != nil {
+		return err
+	}
+	dry, err := dryRun(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := requestContext(r)
+	defer cancel()
+	updated, created, err := store.Update(ctx, info.Namespace, info.Name, func(context.Context, runtime.Object) (runtime.Object, error) {
+		return obj.DeepCopyObject(), nil
+	}, dry, false)
+	if err != nil {
+		return err
+	}
+	addWarnings(w, warnings)
+	code := http.StatusOK
+	if created {
+		code = http.StatusCreated
+	}
+	return h.write(w, r, code, updated, out)
+}
+
+func (h *Resource) delete(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+	out, err := negotiate(r)
+	if err != nil {
+		return err
+	}
+	opts, err := deleteOptions(r)
+	if err != nil {
+		return err
+	}
+	dry, err := dryRun(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if len(opts.DryRun) > 0 {
+		dry = true
+	}
+	ctx, cancel := requestContext(r)
+	defer cancel()
+	obj, _, err := store.Delete(ctx, info.Namespace, info.Name, opts, dry)
+	if err != nil {
+		return err
+	}
+	return h.write(w, r, http.StatusOK, obj, out)
+}
+
+func (h *Resource) deleteCollection(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+	out, err := negotiate(r)
+	if err != nil {
+		return err
+	}
+	listOpts, err := listOptions(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	opts, err := deleteOptions(r)
+	if err != nil {
+		return err
+	}
+	dry, err := dryRun(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	ctx, cancel := requestContext(r)
+	defer cancel()
+	list, err := store.DeleteCollection(ctx, info.Namespace, listOpts, opts, dry || len(opts.DryRun) > 0)
+	if err != nil {
+		return err
+	}
+	return h.write(w, r, http.StatusOK, list, out)
+}
+
+// deleteOptions reads DeleteOptions from the body (kubectl sends them
+// there) and the query.
+func deleteOptions(r *http.Request) (*metav1.DeleteOptions, error) {
+	opts := &metav1.DeleteOptions{}
+	data, err := readBody(r)
+	if err != nil {
+		return nil, err
+	}
+	if len(data) > 0 {
+		if _, err := decodeBody(data, bodyJSON, opts, metav1.SchemeGroupVersion.WithKind("DeleteOptions"), validationIgnore); err != nil {
+			// DeleteOptions also arrive as meta.k8s.io/v1 or with no kind.
+			if err2 := jsonUnmarshal(data, opts); err2 != nil {
+				return nil, apierrors.NewBadRequest(fmt.Sprintf("decoding DeleteOptions: %v", err2))
+			}
+		}
+	}
+	q := r.URL.Query()
+	if v := q.Get("propagationPolicy"); v != "" {
+		p := metav1.DeletionPropagation(v)
+		opts.PropagationPolicy = &p
+	}
+	if p := opts.PropagationPolicy; p != nil {
+		switch *p {
+		case metav1.DeletePropagationOrphan, metav1.DeletePropagationBackground, metav1.DeletePropagationForeground:
+		default:
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid propagationPolicy %q: must be one of Orphan, Background, Foreground", *p))
+		}
+	}
+	return opts, nil
+}
+
+// write encodes obj for the client: the object itself (with its apiVersion
+// and kind), or a Table.
+func (h *Resource) write(w http.ResponseWriter, r *http.Request, code int, obj runtime.Object, out output) error {
+	if _, isStatus := obj.(*metav1.Status); isStatus {
+		responsewriters.WriteJSON(w, r, code, obj)
+		return nil
+	}
+	h.setKind(obj)
+	switch out {
+	case outputTable:
+		table, err := h.table(r, obj)
+		if err != nil {
+			return err
+		}
+		responsewriters.WriteJSON(w, r, code, table)
+	case outputPartialMetadata:
+		pm, err := partialMetadata(obj)
+		if err != nil {
+			return err
+		}
+		responsewriters.WriteJSON(w, r, code, pm)
+	case outputYAML:
+		responsewriters.WriteYAML(w, code, obj)
+	default:
+		responsewriters.WriteJSON(w, r, code, obj)
+	}
+	return nil
+}
+
+// setKind fills apiVersion and kind, which storage does not keep.
+func (h *Resource) setKind(obj runtime.Object) {
+	info := h.Store.Info()
+	gv := info.GroupVersion()
+	if meta.IsListType(obj) {
+		obj.GetObjectKind().SetGroupVersionKind(gv.WithKind(info.ListKind))
+		items, _ := meta.ExtractList(obj)
+		for _, item := range items {
+			item.GetObjectKind().SetGroupVersionKind(gv.WithKind(info.Kind))
+		}
+		return
+	}
+	obj.GetObjectKind().SetGroupVersionKind(gv.WithKind(info.Kind))
+}
+
+func (h *Resource) table(r *http.Request, obj runtime.Object) (*metav1.Table, error) {
+	opts := &metav1.TableOptions{IncludeObject: metav1.IncludeMetadata}
+	switch v := r.URL.Query().Get("includeObject"); v {
+	case "", string(metav1.IncludeMetadata):
+	case string(metav1.IncludeObject), string(metav1.IncludeNone):
+		opts.IncludeObject = metav1.IncludeObjectPolicy(v)
+	default:
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("includeObject %q must be one of None, Metadata, Object", v))
+	}
+	table, err := h.Table.ConvertToTable(r.Context(), obj, opts)
+	if err != nil {
+		return nil, err
+	}
+	table.Kind, table.APIVersion = "Table", metav1.SchemeGroupVersion.String()
+	return table, nil
+}
+
+func addWarnings(w http.ResponseWriter, warnings []string) {
+	for _, msg := range warnings {
+		w.Header().Add("Warning", fmt.Sprintf("299 - %q", msg))
+	}
+}

@@ -1,0 +1,117 @@
+package handlers
+
+import (
+	"encoding/json"
+	"math/rand/v2"
+	"net/http"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/klog/v2"
+
+	"github.com/apiserver/apiserver/pkg/endpoints/request"
+	"github.com/apiserver/apiserver/pkg/registry/generic"
+)
+
+// minWatchTimeout is kube-apiserver's --min-request-timeout: a watch without
+// timeoutSeconds lasts between one and two of these, spread so that clients
+// do not all reconnect at once.
+const minWatchTimeout = 30 * time.Minute
+
+var schemaGroupKindEmpty = schema.GroupKind{}
+
+func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+	out, err := negotiate(r)
+	if err != nil {
+		return err
+	}
+	if out != outputJSON && out != outputTable {
+		return notAcceptable()
+	}
+	opts, err := listOptions(r.URL.Query())
+	if err != nil {
+		return err
+	}
+	if info.Name != "" {
+		// GET .../configmaps/foo?watch=true watches one object.
+		sel := "metadata.name=" + info.Name
+		if opts.FieldSelector != "" {
+			sel += "," + opts.FieldSelector
+		}
+		opts.FieldSelector = sel
+	}
+	timeout := minWatchTimeout + time.Duration(rand.Int64N(int64(minWatchTimeout)))
+	if opts.TimeoutSeconds != nil {
+		timeout = time.Duration(*opts.TimeoutSeconds) * time.Second
+	}
+	flusher, ok := w.(http.Flusher)
+	if !ok {
+		return apierrors.NewInternalError(errNoFlush)
+	}
+	ctx, cancel := contextWithTimeout(r, timeout)
+	defer cancel()
+	watcher, err := store.Watch(ctx, info.Namespace, opts)
+	if err != nil {
+		return err
+	}
+	defer watcher.Stop()
+
+	w.Header().Set("Content-Type", "application/json")
+	w.Header().Set("Transfer-Encoding", "chunked")
+	w.WriteHeader(http.StatusOK)
+	flusher.Flush()
+	enc := json.NewEncoder(w)
+	for {
+		select {
+		case <-ctx.Done():
+			return nil
+		case <-h.Stopping:
+			return nil
+		case ev, ok := <-watcher.ResultChan():
+			if !ok {
+				return nil
+			}
+			if ev.Type == watch.Bookmark && !opts.AllowWatchBookmarks {
+				continue
+			}
+			raw, err := h.encodeEventObject(r, ev, out)
+			if err != nil {
+				klog.ErrorS(err, "Encoding a watch event failed", "path", r.URL.Path)
+				return nil
+			}
+			if err := enc.Encode(metav1.WatchEvent{Type: string(ev.Type), Object: runtime.RawExtension{Raw: raw}}); err != nil {
+				return nil // the client went away
+			}
+			flusher.Flush()
+			if ev.Type == watch.Error {
+				return nil
+			}
+		}
+	}
+}
+
+// encodeEventObject is the JSON of an event's object, as the client asked
+// for it: the object, or a one-row Table. Errors are Status objects.
+func (h *Resource) encodeEventObject(r *http.Request, ev watch.Event, out output) ([]byte, error) {
+	if ev.Type == watch.Error {
+		status, ok := ev.Object.(*metav1.Status)
+		if !ok {
+			status = &metav1.Status{Status: metav1.StatusFailure, Code: http.StatusInternalServerError, Message: "watch failed"}
+		}
+		status.Kind, status.APIVersion = "Status", "v1"
+		return json.Marshal(status)
+	}
+	h.setKind(ev.Object)
+	if out == outputTable && ev.Type != watch.Bookmark {
+		table, err := h.table(r, ev.Object)
+		if err != nil {
+			return nil, err
+		}
+		return json.Marshal(table)
+	}
+	return json.Marshal(ev.Object)
+}

@@ -1,0 +1,467 @@
+package generic
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/storage"
+)
+
+// NamespaceChecker refuses new objects in a namespace that does not exist
+// or is being deleted, with kube-apiserver's errors.
+type NamespaceChecker func(ctx context.Context, namespace string) error
+
+// Store serves one resource type from storage.
+type Store struct {
+	Type    rest.Type
+	Storage storage.Interface
+	// Names validates object names; nil is DNSSubdomainName.
+	Names NameValidator
+	// Namespaces, when set, is asked before creating a namespaced object.
+	Namespaces NamespaceChecker
+	// ReturnDeletedObject answers a delete with the deleted object rather
+	// than a Status (kube-apiserver does so for a few types).
+	ReturnDeletedObject bool
+}
+
+// Info returns the resource's names.
+func (s *Store) Info() rest.ResourceInfo { return s.Type.Info }
+
+// New returns an empty object of the type.
+func (s *Store) New() runtime.Object { return s.Type.New() }
+
+func (s *Store) key(ns, name string) storage.Key {
+	if !s.Type.Info.Namespaced {
+		ns = ""
+	}
+	return storage.Key{Namespace: ns, Name: name}
+}
+
+// apiError turns a storage error into the API error kube-apiserver gives.
+func (s *Store) apiError(err error, name string) error {
+	if err == nil {
+		return nil
+	}
+	var status apierrors.APIStatus
+	if errors.As(err, &status) {
+		return err
+	}
+	if errors.Is(err, context.Canceled) || errors.Is(err, context.DeadlineExceeded) {
+		return apierrors.NewTimeoutError(fmt.Sprintf("request did not complete: %v", err), 1)
+	}
+	return storage.ToStatusError(err, s.Type.Info.GroupResource(), name)
+}
+
+func (s *Store) invalid(name string, errs field.ErrorList) error {
+	return apierrors.NewInvalid(s.Type.Info.GroupVersionKind().GroupKind(), name, errs)
+}
+
+// Get returns one object.
+func (s *Store) Get(ctx context.Context, ns, name string, opts *metav1.GetOptions) (runtime.Object, error) {
+	out := s.Type.New()
+	err := s.Storage.Get(ctx, s.key(ns, name), storage.GetOptions{ResourceVersion: opts.ResourceVersion}, out)
+	return out, s.apiError(err, name)
+}
+
+// List returns the objects of ns (all namespaces when empty) that opts
+// select.
+func (s *Store) List(ctx context.Context, ns string, opts *metav1.ListOptions) (runtime.Object, error) {
+	pred, err := s.predicate(opts)
+	if err != nil {
+		return nil, err
+	}
+	list := s.Type.NewList()
+	err = s.Storage.GetList(ctx, s.key(ns, ""), storage.ListOptions{
+		ResourceVersion:      opts.ResourceVersion,
+		ResourceVersionMatch: opts.ResourceVersionMatch,
+		Limit:                opts.Limit,
+		Continue:             opts.Continue,
+		Predicate:            pred,
+		Recursive:            true,
+	}, list)
+	return list, s.apiError(err, "")
+}
+
+// Watch streams the changes of ns (all namespaces when empty), or of one
+// object when opts selects metadata.name, after opts.ResourceVersion.
+func (s *Store) Watch(ctx context.Context, ns string, opts *metav1.ListOptions) (watch.Interface, error) {
+	pred, err := s.predicate(opts)
+	if err != nil {
+		return nil, err
+	}
+	w, err := s.Storage.Watch(ctx, s.key(ns, ""), storage.ListOptions{
+		ResourceVersion:      opts.ResourceVersion,
+		ResourceVersionMatch: opts.ResourceVersionMatch,
+		Predicate:            pred,
+		Recursive:            true,
+	})
+	return w, s.apiError(err, "")
+}
+
+// predicate parses the selectors of opts, refusing field selectors the
+// type does not support, as kube-apiserver does.
+func (s *Store) predicate(opts *metav1.ListOptions) (storage.SelectionPredicate, error) {
+	pred := storage.SelectionPredicate{GetAttrs: storage.AttrFunc(s.Type.Attrs)}
+	if s.Type.Attrs == nil {
+		pred.GetAttrs = storage.DefaultAttrs
+	}
+	if opts.LabelSelector != "" {
+		sel, err := labels.Parse(opts.LabelSelector)
+		if err != nil {
+			return pred, apierrors.NewBadRequest(fmt.Sprintf("unable to parse requirement: %v", err))
+		}
+		pred.Label = sel
+	}
+	if opts.FieldSelector != "" {
+		sel, err := fields.ParseSelector(opts.FieldSelector)
+		if err != nil {
+			return pred, apierrors.NewBadRequest(err.Error())
+		}
+		for _, r := range sel.Requirements() {
+			if !s.selectable(r.Field) {
+				return pred, apierrors.NewBadRequest(fmt.Sprintf("field label not supported: %s", r.Field))
+			}
+		}
+		pred.Field = sel
+	}
+	return pred, nil
+}
+
+func (s *Store) selectable(f string) bool {
+	if f == "metadata.name" || (f == "metadata.namespace" && s.Type.Info.Namespaced) {
+		return true
+	}
+	for _, sf := range s.Type.SelectableFields {
+		if sf == f {
+			return true
+		}
+	}
+	return false
+}
+
+// Create stores a new object in ns. With dryRun it runs every check and
+// returns the object that would be stored, storing nothing.
+func (s *Store) Create(ctx context.Context, ns string, obj runtime.Object, dryRun bool) (runtime.Object, error) {
+	m, err := accessor(obj)
+	if err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
+	}
+	if err := s.checkNamespace(m, ns); err != nil {
+		return nil, err
+	}
+	if m.GetResourceVersion() != "" {
+		return nil, apierrors.NewBadRequest("resourceVersion should not be set on objects to be created")
+	}
+	fillCreateMeta(m, metav1.Now())
+	s.Type.Strategy.PrepareForCreate(ctx, obj)
+	errs := validateMeta(m, s.Type.Info.Namespaced, s.names())
+	errs = append(errs, s.Type.Strategy.Validate(ctx, obj)...)
+	if len(errs) > 0 {
+		return nil, s.invalid(m.GetName(), errs)
+	}
+	s.Type.Strategy.Canonicalize(obj)
+	if s.Type.Info.Namespaced && s.Namespaces != nil {
+		if err := s.Namespaces(ctx, m.GetNamespace()); err != nil {
+			return nil, err
+		}
+	}
+	if dryRun {
+		return obj, nil
+	}
+	out := s.Type.New()
+	if err := s.Storage.Create(ctx, s.key(m.GetNamespace(), m.GetName()), obj, out); err != nil {
+		return nil, s.apiError(err, m.GetName())
+	}
+	return out, nil
+}
+
+// checkNamespace fills an object's namespace from the request and refuses a
+// different one, as kube-apiserver does.
+func (s *Store) checkNamespace(m metav1.Object, ns string) error {
+	if !s.Type.Info.Namespaced {
+		m.SetNamespace("")
+		return nil
+	}
+	switch {
+	case m.GetNamespace() == "":
+		m.SetNamespace(ns)
+	case ns != "" && m.GetNamespace() != ns:
+		return apierrors.NewBadRequest("the namespace of the provided object does not match the namespace sent on the request")
+	}
+	return nil
+}
+
+func (s *Store) names() NameValidator {
+	if s.Names != nil {
+		return s.Names
+	}
+	return DNSSubdomainName
+}
+
+// UpdateFunc computes the new object from the current one (nil when the
+// object does not exist and the update may create it).
+type UpdateFunc func(ctx context.Context, current runtime.Object) (runtime.Object, error)
+
+// Update replaces the object ns/name with what update returns, retrying
+// with the fresh object when another write got there first. A new object
+// carrying a resourceVersion must match the stored one (409 Conflict
+// otherwise); without one, the type must allow unconditional updates.
+// created reports whether the update created the object.
+func (s *Store) Update(ctx context.Context, ns, name string, update UpdateFunc, dryRun, forceAllowCreate bool) (out runtime.Object, created bool, err error) {
+	key := s.key(ns, name)
+	out = s.Type.New()
+	canCreate := forceAllowCreate || s.Type.Strategy.AllowCreateOnUpdate()
+	var toDelete bool
+	err = s.Storage.GuaranteedUpdate(ctx, key, out, storage.UpdateOptions{IgnoreNotFound: canCreate}, func(input runtime.Object) (runtime.Object, error) {
+		old, err := accessor(input)
+		if err != nil {
+			return nil, err
+		}
+		exists := old.GetResourceVersion() != ""
+		var current runtime.Object
+		if exists {
+			current = input
+		}
+		obj, err := update(ctx, current)
+		if err != nil {
+			return nil, err
+		}
+		m, err := accessor(obj)
+		if err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
+		if m.GetName() != name {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), name))
+		}
+		if err := s.checkNamespace(m, ns); err != nil {
+			return nil, err
+		}
+		if !exists {
+			created = true
+			m.SetResourceVersion("")
+			return s.prepareCreate(ctx, obj, m)
+		}
+		if err := s.checkResourceVersion(m, old, name); err != nil {
+			return nil, err
+		}
+		obj, err = s.prepareUpdate(ctx, obj, input, m, old)
+		if err != nil {
+			return nil, err
+		}
+		toDelete = m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0
+		if dryRun {
+			return nil, errDryRun{obj}
+		}
+		return obj, nil
+	})
+	var dry errDryRun
+	if errors.As(err, &dry) {
+		return dry.obj, false, nil
+	}
+	if err != nil {
+		return nil, false, s.apiError(err, name)
+	}
+	if toDelete {
+		// The last finalizer went: the object is deleted now.
+		deleted, _, err := s.deleteNow(ctx, key, name, out, nil)
+		return deleted, false, err
+	}
+	return out, created, nil
+}
+
+// errDryRun ends a dry-run update inside GuaranteedUpdate without writing.
+type errDryRun struct{ obj runtime.Object }
+
+func (errDryRun) Error() string { return "dry run" }
+
+func (s *Store) prepareCreate(ctx context.Context, obj runtime.Object, m metav1.Object) (runtime.Object, error) {
+	if s.Type.Info.Namespaced && s.Namespaces != nil {
+		if err := s.Namespaces(ctx, m.GetNamespace()); err != nil {
+			return nil, err
+		}
+	}
+	fillCreateMeta(m, metav1.Now())
+	s.Type.Strategy.PrepareForCreate(ctx, obj)
+	errs := validateMeta(m, s.Type.Info.Namespaced, s.names())
+	errs = append(errs, s.Type.Strategy.Validate(ctx, obj)...)
+	if len(errs) > 0 {
+		return nil, s.invalid(m.GetName(), errs)
+	}
+	s.Type.Strategy.Canonicalize(obj)
+	return obj, nil
+}
+
+func (s *Store) checkResourceVersion(m, old metav1.Object, name string) error {
+	rv := m.GetResourceVersion()
+	if rv == "" {
+		if !s.Type.Strategy.AllowUnconditionalUpdate() {
+			return s.invalid(name, field.ErrorList{field.Invalid(field.NewPath("metadata", "resourceVersion"), m.GetResourceVersion(), "must be specified for an update")})
+		}
+		return nil
+	}
+	if rv != old.GetResourceVersion() {
+		return apierrors.NewConflict(s.Type.Info.GroupResource(), name,
+			errors.New("the object has been modified; please apply your changes to the latest version and try again"))
+	}
+	return nil
+}
+
+func (s *Store) prepareUpdate(ctx context.Context, obj, oldObj runtime.Object, m, old metav1.Object) (runtime.Object, error) {
+	keepServerMeta(m, old)
+	s.Type.Strategy.PrepareForUpdate(ctx, obj, oldObj)
+	errs := validateMetaUpdate(m, old)
+	errs = append(errs, s.Type.Strategy.ValidateUpdate(ctx, obj, oldObj)...)
+	if len(errs) > 0 {
+		return nil, s.invalid(m.GetName(), errs)
+	}
+	if old.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) > len(old.GetFinalizers()) {
+		return nil, s.invalid(m.GetName(), field.ErrorList{field.Forbidden(field.NewPath("metadata", "finalizers"),
+			"no new finalizers can be added if the object is being deleted")})
+	}
+	s.Type.Strategy.Canonicalize(obj)
+	if s.specChanged(obj, oldObj) {
+		m.SetGeneration(old.GetGeneration() + 1)
+	}
+	return obj, nil
+}
+
+func (s *Store) specChanged(obj, old runtime.Object) bool {
+	if p, ok := s.Type.Strategy.(rest.GenerationPolicy); ok {
+		return p.SpecChanged(obj, old)
+	}
+	return specChanged(obj, old)
+}
+
+// Delete deletes ns/name. An object with finalizers is only marked
+// (deletionTimestamp set) and returned; it goes once the last finalizer is
+// removed. deleted reports whether the object is gone.
+func (s *Store) Delete(ctx context.Context, ns, name string, opts *metav1.DeleteOptions, dryRun bool) (out runtime.Object, deleted bool, err error) {
+	key := s.key(ns, name)
+	var pre *storage.Preconditions
+	if p := opts.Preconditions; p != nil {
+		pre = &storage.Preconditions{UID: p.UID, ResourceVersion: p.ResourceVersion}
+	}
+	current := s.Type.New()
+	if err := s.Storage.Get(ctx, key, storage.GetOptions{}, current); err != nil {
+		return nil, false, s.apiError(err, name)
+	}
+	if err := pre.Check(key.String(), current); err != nil {
+		return nil, false, s.apiError(err, name)
+	}
+	m, err := accessor(current)
+	if err != nil {
+		return nil, false, err
+	}
+	if len(m.GetFinalizers()) > 0 || m.GetDeletionTimestamp() != nil {
+		if dryRun {
+			return current, false, nil
+		}
+		return s.markDeleted(ctx, key, name, pre)
+	}
+	if dryRun {
+		return s.deletedResult(current), true, nil
+	}
+	return s.deleteNow(ctx, key, name, current, pre)
+}
+
+// markDeleted sets deletionTimestamp, which starts finalization.
+func (s *Store) markDeleted(ctx context.Context, key storage.Key, name string, pre *storage.Preconditions) (runtime.Object, bool, error) {
+	out := s.Type.New()
+	err := s.Storage.GuaranteedUpdate(ctx, key, out, storage.UpdateOptions{Preconditions: pre}, func(input runtime.Object) (runtime.Object, error) {
+		obj := input.DeepCopyObject()
+		m, err := accessor(obj)
+		if err != nil {
+			return nil, err
+		}
+		if m.GetDeletionTimestamp() == nil {
+			now := metav1.NewTime(time.Now())
+			zero := int64(0)
+			m.SetDeletionTimestamp(&now)
+			m.SetDeletionGracePeriodSeconds(&zero)
+		}
+		return obj, nil
+	})
+	if err != nil {
+		return nil, false, s.apiError(err, name)
+	}
+	return out, false, nil
+}
+
+func (s *Store) deleteNow(ctx context.Context, key storage.Key, name string, current runtime.Object, pre *storage.Preconditions) (runtime.Object, bool, error) {
+	if pre == nil {
+		if m, err := accessor(current); err == nil && m.GetResourceVersion() != "" {
+			rv := m.GetResourceVersion()
+			pre = &storage.Preconditions{ResourceVersion: &rv}
+		}
+	}
+	out := s.Type.New()
+	if err := s.Storage.Delete(ctx, key, out, storage.DeleteOptions{Preconditions: pre}); err != nil {
+		return nil, false, s.apiError(err, name)
+	}
+	return s.deletedResult(out), true, nil
+}
+
+// deletedResult is what a delete answers: the object for some types, a
+// Status naming it for the rest, as kube-apiserver does.
+func (s *Store) deletedResult(obj runtime.Object) runtime.Object {
+	if s.ReturnDeletedObject {
+		return obj
+	}
+	m, err := accessor(obj)
+	if err != nil {
+		return obj
+	}
+	info := s.Type.Info
+	return &metav1.Status{
+		TypeMeta: metav1.TypeMeta{Kind: "Status", APIVersion: "v1"},
+		Status:   metav1.StatusSuccess,
+		Details:  &metav1.StatusDetails{Name: m.GetName(), Group: info.Group, Kind: info.Resource, UID: m.GetUID()},
+	}
+}
+
+// DeleteCollection deletes every object of ns that listOpts select and
+// returns the list of what it deleted (or marked for deletion).
+func (s *Store) DeleteCollection(ctx context.Context, ns string, listOpts *metav1.ListOptions, opts *metav1.DeleteOptions, dryRun bool) (runtime.Object, error) {
+	listObj, err := s.List(ctx, ns, listOpts)
+	if err != nil {
+		return nil, err
+	}
+	items, err := meta.ExtractList(listObj)
+	if err != nil {
+		return nil, err
+	}
+	var deleted []runtime.Object
+	for _, item := range items {
+		m, err := accessor(item)
+		if err != nil {
+			return nil, err
+		}
+		out, _, err := s.Delete(ctx, m.GetNamespace(), m.GetName(), opts, dryRun)
+		if apierrors.IsNotFound(err) {
+			continue // deleted by someone else meanwhile
+		}
+		if err != nil {
+			return nil, err
+		}
+		if _, isStatus := out.(*metav1.Status); isStatus {
+			out = item
+		}
+		deleted = append(deleted, out)
+	}
+	if err := meta.SetList(listObj, deleted); err != nil {
+		return nil, err
+	}
+	return listObj, nil
+}

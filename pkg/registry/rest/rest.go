@@ -1,0 +1,103 @@
+package rest
+
+import (
+	"context"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+)
+
+// ResourceInfo names a resource the way discovery shows it.
+type ResourceInfo struct {
+	// GroupVersionResource is where the resource is served, e.g. {"" "v1" "configmaps"}.
+	schema.GroupVersionResource
+	// Kind and ListKind are the types of one object and of a list.
+	Kind, ListKind string
+	// Singular is the lower-case singular name (configmap).
+	Singular string
+	// ShortNames are kubectl's abbreviations (cm).
+	ShortNames []string
+	// Categories group resources for kubectl get (e.g. "all").
+	Categories []string
+	// Namespaced is true when objects live in a namespace.
+	Namespaced bool
+	// Verbs are the verbs served, as discovery lists them.
+	Verbs []string
+}
+
+// GroupResource returns the group and resource, as errors name them.
+func (r ResourceInfo) GroupResource() schema.GroupResource { return r.GroupVersionResource.GroupResource() }
+
+// GroupVersionKind of one object.
+func (r ResourceInfo) GroupVersionKind() schema.GroupVersionKind {
+	return r.GroupVersion().WithKind(r.Kind)
+}
+
+// DefaultVerbs are the verbs of a resource served by the generic store.
+var DefaultVerbs = []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+
+// Strategy is what differs between resource types on write. The generic
+// store calls, on create: PrepareForCreate, Validate, Canonicalize; on
+// update: PrepareForUpdate, ValidateUpdate, Canonicalize. Object metadata
+// (name, generateName, labels, annotations, finalizers, resourceVersion,
+// uid, creationTimestamp) is validated and filled by the store itself;
+// strategies see objects whose metadata is already checked.
+type Strategy interface {
+	// PrepareForCreate clears what a client may not set on create, such as
+	// status, and fills defaults.
+	PrepareForCreate(ctx context.Context, obj runtime.Object)
+	// PrepareForUpdate carries over from old what the client may not change
+	// through this endpoint (status through the main resource, for one).
+	PrepareForUpdate(ctx context.Context, obj, old runtime.Object)
+	// Validate returns the field errors of a new object.
+	Validate(ctx context.Context, obj runtime.Object) field.ErrorList
+	// ValidateUpdate returns the field errors of an update of old to obj,
+	// including changes to immutable fields.
+	ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList
+	// Canonicalize puts a valid object in the form it is stored in, such as
+	// folding a Secret's stringData into data.
+	Canonicalize(obj runtime.Object)
+	// AllowCreateOnUpdate lets PUT create a missing object.
+	AllowCreateOnUpdate() bool
+	// AllowUnconditionalUpdate lets PUT without a resourceVersion overwrite.
+	AllowUnconditionalUpdate() bool
+}
+
+// SpecChanged reports whether an update changed what bumps
+// metadata.generation; a Strategy may implement it, and without it any
+// change but metadata bumps it.
+type GenerationPolicy interface {
+	SpecChanged(obj, old runtime.Object) bool
+}
+
+// AttrFunc returns the labels and fields of an object for selectors. Every
+// resource supports metadata.name and metadata.namespace; a type adds its
+// own fields (type for secrets, status.phase for namespaces).
+type AttrFunc func(obj runtime.Object) (labels.Set, fields.Set, error)
+
+// TableConvertor prints objects as the rows of a meta.k8s.io/v1 Table, for
+// kubectl get. obj is one object or a list.
+type TableConvertor interface {
+	ConvertToTable(ctx context.Context, obj runtime.Object, opts *metav1.TableOptions) (*metav1.Table, error)
+}
+
+// Type is everything a resource type gives the generic store.
+type Type struct {
+	Info ResourceInfo
+	// New returns an empty object; NewList an empty list.
+	New, NewList func() runtime.Object
+	Strategy     Strategy
+	// Attrs gives selectable labels and fields; nil allows only
+	// metadata.name and metadata.namespace.
+	Attrs AttrFunc
+	// SelectableFields are the field selector keys Attrs supports beyond
+	// metadata.name and metadata.namespace, so an unknown one is a 400.
+	SelectableFields []string
+	// Table prints objects; nil prints NAME and AGE (plus CREATED AT when
+	// wide), as kube-apiserver does by default.
+	Table TableConvertor
+}
