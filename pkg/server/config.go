@@ -89,6 +89,8 @@ type completedConfig struct {
 	*Config
 	// backend is shared by every server built from this configuration.
 	backend *etcd3.Backend
+	// signals are the shutdown steps, shared by the whole chain.
+	signals lifecycleSignals
 }
 
 // CompletedConfig is a Config whose defaults are filled. New accepts only
@@ -118,7 +120,14 @@ func (c *Config) Complete() CompletedConfig {
 	if c.Notify == nil {
 		c.Notify = sdNotify
 	}
-	return CompletedConfig{&completedConfig{Config: c}}
+	return CompletedConfig{&completedConfig{Config: c, signals: newLifecycleSignals()}}
+}
+
+// Stopping is closed when the server stops accepting requests, after the
+// shutdown delay: long-running requests such as watches end then, so the
+// drain that follows is not held up by them.
+func (c CompletedConfig) Stopping() <-chan struct{} {
+	return c.signals.AfterShutdownDelayDuration.Signaled()
 }
 
 // OpenStorage starts the embedded etcd (if configured) and connects to

@@ -26,6 +26,7 @@ type GenericAPIServer struct {
 	hookOrder    []string
 	healthChecks []healthz.HealthChecker
 	destroyFuncs []func()
+	background   []backgroundTask
 	prepared     bool
 }
 
@@ -43,6 +44,26 @@ func (s *GenericAPIServer) HandlePrefix(prefix string, h http.Handler) { s.mux.H
 // AddHealthChecks adds checks to /healthz, /livez and /readyz.
 func (s *GenericAPIServer) AddHealthChecks(checks ...healthz.HealthChecker) {
 	s.healthChecks = append(s.healthChecks, checks...)
+}
+
+type backgroundTask struct {
+	name string
+	run  func(ctx context.Context)
+}
+
+// AddBackgroundTask registers run to start with the server, in a goroutine
+// the server owns. Its context ends when shutdown begins, and the server
+// waits for it to return before closing storage.
+func (s *GenericAPIServer) AddBackgroundTask(name string, run func(ctx context.Context)) {
+	s.background = append(s.background, backgroundTask{name, run})
+}
+
+func (s *GenericAPIServer) backgroundTasks() []backgroundTask {
+	var tasks []backgroundTask
+	if d, ok := s.delegate.(*GenericAPIServer); ok {
+		tasks = d.backgroundTasks()
+	}
+	return append(tasks, s.background...)
 }
 
 // AddDestroyFunc registers fn to run at the end of shutdown, after requests
@@ -105,7 +126,7 @@ func (s *GenericAPIServer) PrepareRun() PreparedServer {
 	s.prepareRun()
 	p := PreparedServer{
 		GenericAPIServer: s,
-		signals:          newLifecycleSignals(),
+		signals:          s.config.signals,
 		logCheck:         healthz.NewLogCheck(s.config.Health.LogFlushInterval),
 		hooks:            s.postStartHooks(),
 	}
@@ -208,6 +229,12 @@ func (s PreparedServer) NonBlockingRun(ctx context.Context) (done <-chan error, 
 		})
 	}
 	wg.Go(func() { s.notifyWhenReady(bgCtx) })
+	for _, task := range s.backgroundTasks() {
+		wg.Go(func() {
+			klog.V(2).InfoS("Starting background task", "task", task.name)
+			task.run(bgCtx)
+		})
+	}
 	if b := s.config.backend; b != nil && b.Config().CompactionInterval > 0 {
 		wg.Go(func() { etcd3.RunCompactor(bgCtx, b.Client(), b.Config().CompactionInterval) })
 	}

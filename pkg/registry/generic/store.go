@@ -251,7 +251,13 @@ func (s *Store) Update(ctx context.Context, ns, name string, update UpdateFunc, 
 		if !exists {
 			created = true
 			m.SetResourceVersion("")
-			return s.prepareCreate(ctx, obj, m)
+			if obj, err = s.prepareCreate(ctx, obj, m); err != nil {
+				return nil, err
+			}
+			if dryRun {
+				return nil, errDryRun{obj}
+			}
+			return obj, nil
 		}
 		if err := s.checkResourceVersion(m, old, name); err != nil {
 			return nil, err
@@ -260,7 +266,7 @@ func (s *Store) Update(ctx context.Context, ns, name string, update UpdateFunc, 
 		if err != nil {
 			return nil, err
 		}
-		toDelete = m.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) == 0
+		toDelete = m.GetDeletionTimestamp() != nil && !s.pending(obj, m)
 		if dryRun {
 			return nil, errDryRun{obj}
 		}
@@ -364,7 +370,7 @@ func (s *Store) Delete(ctx context.Context, ns, name string, opts *metav1.Delete
 	if err != nil {
 		return nil, false, err
 	}
-	if len(m.GetFinalizers()) > 0 || m.GetDeletionTimestamp() != nil {
+	if s.pending(current, m) {
 		if dryRun {
 			return current, false, nil
 		}
@@ -391,12 +397,24 @@ func (s *Store) markDeleted(ctx context.Context, key storage.Key, name string, p
 			m.SetDeletionTimestamp(&now)
 			m.SetDeletionGracePeriodSeconds(&zero)
 		}
+		if f, ok := s.Type.Strategy.(rest.Finalizing); ok {
+			f.MarkDeleting(obj)
+		}
 		return obj, nil
 	})
 	if err != nil {
 		return nil, false, s.apiError(err, name)
 	}
 	return out, false, nil
+}
+
+// pending reports whether obj has finalizers left, of either kind.
+func (s *Store) pending(obj runtime.Object, m metav1.Object) bool {
+	if len(m.GetFinalizers()) > 0 {
+		return true
+	}
+	f, ok := s.Type.Strategy.(rest.Finalizing)
+	return ok && f.Pending(obj)
 }
 
 func (s *Store) deleteNow(ctx context.Context, key storage.Key, name string, current runtime.Object, pre *storage.Preconditions) (runtime.Object, bool, error) {

@@ -74,6 +74,17 @@ type GenerationPolicy interface {
 	SpecChanged(obj, old runtime.Object) bool
 }
 
+// Finalizing is implemented by a Strategy whose type has finalizers of its
+// own besides metadata.finalizers, as a Namespace has spec.finalizers: a
+// delete then only marks the object, and it goes once both are empty.
+type Finalizing interface {
+	// Pending reports whether obj still has type finalizers.
+	Pending(obj runtime.Object) bool
+	// MarkDeleting records on obj that deletion has begun (a namespace's
+	// status.phase becomes Terminating).
+	MarkDeleting(obj runtime.Object)
+}
+
 // AttrFunc returns the labels and fields of an object for selectors. Every
 // resource supports metadata.name and metadata.namespace; a type adds its
 // own fields (type for secrets, status.phase for namespaces).
