@@ -181,6 +181,10 @@ func (w *watcher) stream(ctx context.Context) error {
 			if err != nil {
 				return err
 			}
+			if overload != nil && len(w.result) <= cap(w.result)/2 {
+				timer.Stop() // the consumer caught up since the last overload
+				overload = nil
+			}
 			held = w.offer(evs)
 			if len(held) > 0 && overload == nil {
 				timer = time.NewTimer(w.s.watchOverload)
