@@ -145,3 +145,27 @@ func FuzzObjectKey(f *testing.F) {
 		}
 	})
 }
+
+// FuzzParseKey: any etcd key either parses to a Key whose ObjectKey is the
+// same key, or is rejected; nothing panics.
+func FuzzParseKey(f *testing.F) {
+	for _, s := range []string{
+		"/registry/configmaps/default/foo", "/registry/configmaps/default", "/registry/configmaps/",
+		"/registry/configmaps/../secrets/x", "/registry/configmapsX/a/b", "/registry/configmaps/a/b/c", "",
+	} {
+		f.Add(s)
+	}
+	ks, err := NewKeySpace("/registry", schema.GroupResource{Resource: "configmaps"}, true)
+	if err != nil {
+		f.Fatal(err)
+	}
+	f.Fuzz(func(t *testing.T, key string) {
+		k, err := ks.ParseKey(key)
+		if err != nil {
+			return
+		}
+		if back, err := ks.ObjectKey(k); err != nil || back != key {
+			t.Fatalf("ParseKey(%q) = %v, whose key is %q (%v)", key, k, back, err)
+		}
+	})
+}
