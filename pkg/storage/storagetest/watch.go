@@ -343,10 +343,18 @@ func testWatchSlowConsumer(t *testing.T, b Backend) {
 		c.WatchBufferSize = 10
 		c.WatchOverloadTimeout = 200 * time.Millisecond
 	})
-	w := startWatch(t, s, key("ns", ""), storage.ListOptions{ResourceVersion: currentRV(t, s), Recursive: true})
+	from := currentRV(t, s)
+	w := startWatch(t, s, key("ns", ""), storage.ListOptions{ResourceVersion: from, Recursive: true})
+	fast := startWatch(t, s, key("ns", ""), storage.ListOptions{ResourceVersion: from, Recursive: true})
 	written := make([]int64, writes)
 	for i := range writes {
 		written[i] = rv(t, mustCreate(t, s, configMap("ns", itemName(i), nil)))
+	}
+	// Another watcher of the same store is not held up by the slow one.
+	for i := range writes {
+		if ev := toEvent(t, next(t, fast)); ev.RV != written[i] {
+			t.Fatalf("fast watcher event %d has resourceVersion %d; want %d", i, ev.RV, written[i])
+		}
 	}
 	time.Sleep(time.Second) // well past the overload timeout
 	var got []int64
