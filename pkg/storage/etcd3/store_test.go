@@ -2,6 +2,8 @@ package etcd3_test
 
 import (
 	"encoding/json"
+	"errors"
+	"net/http"
 	"strings"
 	"testing"
 
@@ -10,6 +12,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/apiserver/apiserver/pkg/storage"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
@@ -171,5 +174,44 @@ func TestBadOutputWritesNothing(t *testing.T) {
 				t.Errorf("count = %d, %v; want nothing written", n, err)
 			}
 		})
+	}
+}
+
+// TestCorruptValue: a value that does not decode is an invalid-object error
+// naming its key for reads, and ends a watch with a 500 ERROR event.
+func TestCorruptValue(t *testing.T) {
+	cfg := etcdtest.StartEmbedded(t)
+	c := etcdtest.NewClient(t, cfg)
+	s := newStore(t, c, cfg.Prefix, schema.GroupResource{Resource: "configmaps"}, true)
+	k := storage.Key{Namespace: "default", Name: "bad"}
+	fullKey, _ := s.Keys().ObjectKey(k)
+	w, err := s.Watch(t.Context(), storage.Key{Namespace: "default"}, storage.ListOptions{Recursive: true, ResourceVersion: "1"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if _, err := c.Put(t.Context(), fullKey, "{not json"); err != nil {
+		t.Fatal(err)
+	}
+	var se *storage.Error
+	reads := []struct {
+		name string
+		call func() error
+	}{
+		{"get", func() error { return s.Get(t.Context(), k, storage.GetOptions{}, &corev1.ConfigMap{}) }},
+		{"list", func() error {
+			return s.GetList(t.Context(), storage.Key{}, storage.ListOptions{Recursive: true}, &corev1.ConfigMapList{})
+		}},
+	}
+	for _, tc := range reads {
+		t.Run(tc.name, func(t *testing.T) {
+			if err := tc.call(); !errors.As(err, &se) || se.Code != storage.ErrCodeInvalidObject || se.Key != fullKey {
+				t.Errorf("error = %v; want an invalid object at %s", err, fullKey)
+			}
+		})
+	}
+	ev := <-w.ResultChan()
+	if st, ok := ev.Object.(*metav1.Status); ev.Type != watch.Error || !ok || st.Code != http.StatusInternalServerError {
+		t.Errorf("watch event = %s %#v; want a 500 ERROR", ev.Type, ev.Object)
 	}
 }
