@@ -302,4 +302,3 @@ func TestTable(t *testing.T) {
 		t.Errorf("rows = %v (rv %q), want %v", got, table.ResourceVersion, want)
 	}
 }
-
