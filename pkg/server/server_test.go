@@ -26,8 +26,8 @@ import (
 type testServer struct {
 	URL     string
 	DataDir string
-	Client *http.Client
-	stop   context.CancelFunc
+	Client  *http.Client
+	stop    context.CancelFunc
 	// done is closed when Run has returned, with its result in err.
 	done chan struct{}
 	err  error

@@ -30,7 +30,9 @@ type ResourceInfo struct {
 }
 
 // GroupResource returns the group and resource, as errors name them.
-func (r ResourceInfo) GroupResource() schema.GroupResource { return r.GroupVersionResource.GroupResource() }
+func (r ResourceInfo) GroupResource() schema.GroupResource {
+	return r.GroupVersionResource.GroupResource()
+}
 
 // GroupVersionKind of one object.
 func (r ResourceInfo) GroupVersionKind() schema.GroupVersionKind {
