@@ -151,6 +151,7 @@ func TestShutdownSequence(t *testing.T) {
 
 	began := time.Now()
 	ts.stop()
+	ts.waitFor(t, "/readyz", 500, time.Second)
 	code, body := ts.get(t, "/readyz?verbose")
 	if code != 500 {
 		t.Errorf("readyz during the shutdown delay = %d, want 500", code)

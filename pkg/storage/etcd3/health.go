@@ -7,6 +7,7 @@ import (
 	"net/http"
 	"path"
 	"sync"
+	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -30,6 +31,7 @@ type probe struct {
 	limiter *rate.Limiter
 	lastMu  sync.Mutex
 	lastErr error
+	checked atomic.Bool
 }
 
 var _ healthz.HealthChecker = (*probe)(nil)
@@ -49,19 +51,30 @@ func NewHealthCheck(name string, client *clientv3.Client, prefix string, timeout
 
 func (p *probe) Name() string { return p.name }
 
+func (p *probe) last() error {
+	p.lastMu.Lock()
+	defer p.lastMu.Unlock()
+	return p.lastErr
+}
+
 // Check implements healthz.HealthChecker. While one probe reads, others get
-// the last result at once instead of queueing behind a slow etcd.
+// the last result at once instead of queueing behind a slow etcd; only the
+// very first probes wait, as there is no result yet to give.
 func (p *probe) Check(r *http.Request) error {
 	if !p.mu.TryLock() {
-		p.lastMu.Lock()
-		defer p.lastMu.Unlock()
-		return p.lastErr
+		if p.checked.Load() {
+			return p.last()
+		}
+		p.mu.Lock()
+		defer p.mu.Unlock()
+		if p.checked.Load() {
+			return p.last()
+		}
+	} else {
+		defer p.mu.Unlock()
 	}
-	defer p.mu.Unlock()
 	if !p.limiter.Allow() {
-		p.lastMu.Lock()
-		defer p.lastMu.Unlock()
-		return p.lastErr
+		return p.last()
 	}
 	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
 	defer cancel()
@@ -74,5 +87,6 @@ func (p *probe) Check(r *http.Request) error {
 	p.lastMu.Lock()
 	p.lastErr = err
 	p.lastMu.Unlock()
+	p.checked.Store(true)
 	return err
 }
