@@ -1,6 +1,7 @@
 package schema
 
 import (
+	"fmt"
 	"sort"
 	"strconv"
 	"strings"
@@ -9,39 +10,83 @@ import (
 // metaFields are kept at the root of a resource and of embedded resources.
 var metaFields = map[string]bool{"apiVersion": true, "kind": true, "metadata": true}
 
-// Prune removes from obj, a custom resource, the fields its schema does not
-// specify, as kube-apiserver does on every decode when
+// Prune removes from obj, a custom resource read from storage, the fields
+// its schema does not specify, as kube-apiserver does on every decode when
 // spec.preserveUnknownFields is false:
 //
 //   - unknown fields are removed, except under
 //     x-kubernetes-preserve-unknown-fields (until nested properties or
 //     additionalProperties are specified again);
 //   - apiVersion, kind and metadata of the root and of embedded resources
-//     are kept, and unknown fields of their metadata removed;
+//     are kept; unknown and malformed fields of their metadata are removed,
+//     and so are apiVersion and kind of embedded resources that are not
+//     strings;
 //   - nulls of fields that are neither nullable nor defaulted are removed.
 //
-// It returns the sorted paths of the removed unknown fields (spec.foo,
-// spec.items[0].bar, metadata.foo), which kube-apiserver reports as
-// `unknown field "spec.foo"` under fieldValidation=Strict or Warn.
+// It returns the paths of the removed unknown fields in kube-apiserver's
+// order: root metadata first, then the pruned fields sorted, then the
+// metadata of embedded resources sorted (metadata.foo, extra, spec.foo,
+// spec.items[0].bar, spec.template.metadata.bar).
 func (s *Schema) Prune(obj map[string]any) []string {
-	// The root metadata is decoded as ObjectMeta, dropping malformed and
-	// unknown fields, and written back at the end, as kube-apiserver does.
-	meta, hasMeta, unknown, err := getObjectMeta(obj, true, true, nil)
+	unknown, _ := s.prune(obj, true)
+	return unknown
+}
+
+// PruneRequest is Prune for a request body, where malformed metadata or a
+// non-string apiVersion or kind of an embedded resource is an error
+// rather than dropped; kube-apiserver answers it as 400 BadRequest:
+// `Widget in version "v1" cannot be handled as a Widget: <err>`.
+// The unknown field paths are the same as Prune's; under
+// fieldValidation=Strict they make a 400 whose message is
+// StrictDecodingMessage(paths), under Warn one warning each
+// (UnknownFieldWarning).
+func (s *Schema) PruneRequest(obj map[string]any) ([]string, error) {
+	return s.prune(obj, false)
+}
+
+func (s *Schema) prune(obj map[string]any, dropInvalid bool) ([]string, error) {
+	// The root metadata is decoded as ObjectMeta, dropping unknown fields,
+	// and written back at the end, as kube-apiserver does.
+	meta, hasMeta, unknown, err := getObjectMeta(obj, dropInvalid, true, nil)
 	if err != nil {
+		if !dropInvalid {
+			return nil, err
+		}
 		hasMeta = false
 	}
-	root := embeddedRoot(s.structural)
 	p := pruner{}
-	p.prune(obj, root)
+	p.prune(obj, embeddedRoot(s.structural))
+	sort.Strings(p.unknown)
 	unknown = append(unknown, p.unknown...)
 	PruneNonNullableNullsWithoutDefaults(obj, s.structural)
-	_, paths := coerceEmbedded(nil, obj, s.structural, true)
+	ferr, paths := coerceEmbedded(nil, obj, s.structural, dropInvalid)
+	if ferr != nil {
+		return nil, ferr
+	}
 	unknown = append(unknown, paths...)
 	if hasMeta {
-		_ = setObjectMeta(obj, meta)
+		if err := setObjectMeta(obj, meta); err != nil {
+			return nil, err
+		}
 	}
-	sort.Strings(unknown)
-	return unknown
+	return unknown, nil
+}
+
+// StrictDecodingMessage is kube-apiserver's message for unknown fields
+// under fieldValidation=Strict, to follow `<Kind> in version "<v>" cannot
+// be handled as a <Kind>: ` in a 400 BadRequest.
+func StrictDecodingMessage(unknown []string) string {
+	parts := make([]string, len(unknown))
+	for i, p := range unknown {
+		parts[i] = UnknownFieldWarning(p)
+	}
+	return "strict decoding error: " + strings.Join(parts, ", ")
+}
+
+// UnknownFieldWarning is the warning for one unknown field under
+// fieldValidation=Warn: unknown field "spec.foo".
+func UnknownFieldWarning(path string) string {
+	return fmt.Sprintf("unknown field %q", path)
 }
 
 // pruner walks an object with its schema, tracking the JSON path for the
