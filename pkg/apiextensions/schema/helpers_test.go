@@ -6,8 +6,8 @@ import (
 	"testing"
 
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 	utiljson "k8s.io/apimachinery/pkg/util/json"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 )
 
 // loadCRD reads a CRD as kube-apiserver 1.31 answered it.
