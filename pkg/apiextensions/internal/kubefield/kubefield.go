@@ -89,3 +89,7 @@ type omitted struct{}
 
 func (omitted) String() string               { return "<omitted>" }
 func (omitted) MarshalJSON() ([]byte, error) { return nil, errPreRendered }
+
+// GoSyntax returns a value that renders as s in a field error message,
+// for values kube-apiserver prints from its internal types.
+func GoSyntax(s string) any { return goSyntax{s: s} }
