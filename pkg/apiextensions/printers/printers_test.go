@@ -107,7 +107,7 @@ func TestCellTypes(t *testing.T) {
 	}
 	u := &unstructured.Unstructured{Object: map[string]any{
 		"metadata": map[string]any{"name": "x"},
-		"spec": map[string]any{"f": 2.7, "i": int64(3), "s": "yes", "o": map[string]any{"a": int64(1)}, "l": []any{"a", "b"}},
+		"spec":     map[string]any{"f": 2.7, "i": int64(3), "s": "yes", "o": map[string]any{"a": int64(1)}, "l": []any{"a", "b"}},
 	}}
 	cells, err := conv.cells(u)
 	if err != nil {
