@@ -1,6 +1,9 @@
 // Package status computes the status of a CustomResourceDefinition as
 // kube-apiserver's naming and establishing controllers do: the accepted
-// names, and the NamesAccepted and Established conditions.
+// names, and the NamesAccepted and Established conditions. It also has the
+// steps of kube-apiserver's CRD strategy that touch status and generation
+// before validation (PrepareForCreate, PrepareForUpdate,
+// PrepareForStatusUpdate).
 //
 // A registry calls Update after each create or update of a CRD, with the
 // other CRDs of the server, and stores the result through the status

@@ -35,11 +35,22 @@ func ValidateCustomResourceDefinition(crd *apiextensionsv1.CustomResourceDefinit
 }
 
 // ValidateCustomResourceDefinitionUpdate validates a CRD on update:
-// everything of create, and group and names.plural are immutable.
+// everything of create but the metadata name, group and names.plural are
+// immutable, and so are scope and names.kind once the old CRD is
+// Established.
+//
+// kube-apiserver lets an update keep some violations an old CRD already
+// had (non-structural schemas, unpruned defaults, ...), for CRDs created
+// under older rules; this server only stores CRDs valid under the current
+// rules, so it applies them all.
 func ValidateCustomResourceDefinitionUpdate(crd, old *apiextensionsv1.CustomResourceDefinition) field.ErrorList {
 	errs := genericvalidation.ValidateObjectMetaUpdate(&crd.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
 	specPath := field.NewPath("spec")
 	errs = append(errs, validateSpec(&crd.Spec, specPath)...)
+	if established(old) {
+		errs = append(errs, genericvalidation.ValidateImmutableField(crd.Spec.Scope, old.Spec.Scope, specPath.Child("scope"))...)
+		errs = append(errs, genericvalidation.ValidateImmutableField(crd.Spec.Names.Kind, old.Spec.Names.Kind, specPath.Child("names", "kind"))...)
+	}
 	errs = append(errs, genericvalidation.ValidateImmutableField(crd.Spec.Group, old.Spec.Group, specPath.Child("group"))...)
 	errs = append(errs, genericvalidation.ValidateImmutableField(crd.Spec.Names.Plural, old.Spec.Names.Plural, specPath.Child("names", "plural"))...)
 	errs = append(errs, validateStatus(&crd.Status, field.NewPath("status"))...)
@@ -49,6 +60,15 @@ func ValidateCustomResourceDefinitionUpdate(crd, old *apiextensionsv1.CustomReso
 		errs = append(errs, validatePreserveUnknownFields(crd)...)
 	}
 	return errs
+}
+
+func established(crd *apiextensionsv1.CustomResourceDefinition) bool {
+	for _, c := range crd.Status.Conditions {
+		if c.Type == apiextensionsv1.Established {
+			return c.Status == apiextensionsv1.ConditionTrue
+		}
+	}
+	return false
 }
 
 // ValidateCustomResourceDefinitionStatusUpdate validates an update through
