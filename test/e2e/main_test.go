@@ -67,10 +67,16 @@ func (w syncWriter) Write(p []byte) (int, error) {
 // temporary one if empty) and extra flags, and waits until /readyz passes.
 func startBinary(t *testing.T, dataDir string, env []string, flags ...string) *process {
 	t.Helper()
+	return startBinaryOnPort(t, freePort(t), dataDir, env, flags...)
+}
+
+// startBinaryOnPort is startBinary on a given port, to restart a server
+// where its clients expect it.
+func startBinaryOnPort(t *testing.T, port int, dataDir string, env []string, flags ...string) *process {
+	t.Helper()
 	if dataDir == "" {
 		dataDir = t.TempDir()
 	}
-	port := freePort(t)
 	args := append([]string{"--data-dir", dataDir, "--bind-address", "127.0.0.1", "--secure-port", fmt.Sprint(port)}, flags...)
 	p := &process{cmd: exec.Command(binary, args...), URL: fmt.Sprintf("https://127.0.0.1:%d", port), DataDir: dataDir, exited: make(chan struct{})}
 	p.cmd.Env = append(os.Environ(), env...)

@@ -14,6 +14,9 @@ import (
 	"github.com/spf13/cobra"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/controlplane"
+	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
+	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/options"
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/version"
@@ -102,19 +105,28 @@ func Run(ctx context.Context, opts *options.Options) error {
 // CreateServerChain opens storage and builds the chain of servers, front to
 // back: the core API server, then the API extensions server, then the end
 // of the chain, which lists the served paths for any path no one serves.
+// Both API servers publish their groups in one discovery registry, so /apis
+// lists them all.
 func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.GenericAPIServer, error) {
 	if _, err := c.OpenStorage(ctx); err != nil {
 		return nil, err
 	}
+	groups := discovery.NewRegistry()
 	extensions, err := c.New("apiextensions-apiserver", server.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
 	}
+	// Custom resources will be served here; until then it answers 404 for
+	// group versions the core server does not hold.
+	installer.NewRouter(groups, nil).Install(extensions)
 	core, err := c.New("apiserver", extensions)
 	if err != nil {
 		return nil, err
 	}
 	core.Handle("/version", versionHandler())
+	if _, err := controlplane.InstallCore(core, c, groups); err != nil {
+		return nil, fmt.Errorf("installing the core API: %w", err)
+	}
 	return core, nil
 }
 

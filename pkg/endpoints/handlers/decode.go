@@ -120,3 +120,21 @@ func excerpt(data []byte) string {
 	}
 	return string(data[:n]) + " ..."
 }
+
+// decodeProtobuf decodes a protobuf body into into, which must be of kind
+// gvk. Protobuf has no unknown fields by name, so field validation does not
+// apply.
+func decodeProtobuf(dec runtime.Decoder, data []byte, into runtime.Object, gvk schema.GroupVersionKind) error {
+	obj, got, err := dec.Decode(data, &gvk, into)
+	if err != nil {
+		return apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized (must be of type %s): %v", gvk.Kind, err))
+	}
+	if got != nil && (got.GroupVersion() != gvk.GroupVersion() || got.Kind != gvk.Kind) {
+		return apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s", got.Kind, got.Version, gvk.Kind))
+	}
+	if obj != into {
+		return apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized (must be of type %s)", gvk.Kind))
+	}
+	into.GetObjectKind().SetGroupVersionKind(gvk)
+	return nil
+}

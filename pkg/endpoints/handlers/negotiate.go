@@ -74,10 +74,14 @@ type bodyFormat int
 const (
 	bodyJSON bodyFormat = iota
 	bodyYAML
+	bodyProtobuf
 )
 
+// protobufMediaType is Kubernetes' protobuf encoding of built-in types.
+const protobufMediaType = "application/vnd.kubernetes.protobuf"
+
 // requestBodyFormat reads Content-Type for create and update bodies.
-func requestBodyFormat(r *http.Request) (bodyFormat, error) {
+func requestBodyFormat(r *http.Request, protobuf bool) (bodyFormat, error) {
 	ct := r.Header.Get("Content-Type")
 	if ct == "" {
 		return bodyJSON, nil
@@ -89,9 +93,17 @@ func requestBodyFormat(r *http.Request) (bodyFormat, error) {
 			return bodyJSON, nil
 		case "application/yaml":
 			return bodyYAML, nil
+		case protobufMediaType:
+			if protobuf {
+				return bodyProtobuf, nil
+			}
 		}
 	}
-	return 0, unsupportedMediaType("application/json, application/yaml")
+	accepted := "application/json, application/yaml"
+	if protobuf {
+		accepted += ", " + protobufMediaType
+	}
+	return 0, unsupportedMediaType(accepted)
 }
 
 // unsupportedMediaType is kube-apiserver's 415 for a body it cannot read.

@@ -31,6 +31,9 @@ type Resource struct {
 	Patch *Patcher
 	// Stopping ends watches when the server shuts down.
 	Stopping <-chan struct{}
+	// Protobuf, when set, decodes application/vnd.kubernetes.protobuf
+	// bodies: client-go's typed clients send them for built-in types.
+	Protobuf runtime.Decoder
 }
 
 // ServeHTTP dispatches on the verb parsed into the request's context.
@@ -150,7 +153,7 @@ func (h *Resource) readObject(r *http.Request, store *generic.Store) (output, ru
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	format, err := requestBodyFormat(r)
+	format, err := requestBodyFormat(r, h.Protobuf != nil)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -163,6 +166,9 @@ func (h *Resource) readObject(r *http.Request, store *generic.Store) (output, ru
 		return 0, nil, nil, err
 	}
 	obj := store.New()
+	if format == bodyProtobuf {
+		return out, obj, nil, decodeProtobuf(h.Protobuf, data, obj, store.Info().GroupVersionKind())
+	}
 	warnings, err := decodeBody(data, format, obj, store.Info().GroupVersionKind(), validation)
 	if err != nil {
 		return 0, nil, nil, err
@@ -177,6 +183,9 @@ func (h *Resource) update(w http.ResponseWriter, r *http.Request, store *generic
 	out, obj, warnings, err := h.readObject(r, store)
 	if err != nil {
 		return err
+	}
+	if m, err := meta.Accessor(obj); err == nil && m.GetName() != info.Name {
+		return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), info.Name))
 	}
 	dry, err := dryRun(r.URL.Query())
 	if err != nil {
@@ -203,7 +212,7 @@ func (h *Resource) delete(w http.ResponseWriter, r *http.Request, store *generic
 	if err != nil {
 		return err
 	}
-	opts, err := deleteOptions(r)
+	opts, err := h.deleteOptions(r)
 	if err != nil {
 		return err
 	}
@@ -232,7 +241,7 @@ func (h *Resource) deleteCollection(w http.ResponseWriter, r *http.Request, stor
 	if err != nil {
 		return err
 	}
-	opts, err := deleteOptions(r)
+	opts, err := h.deleteOptions(r)
 	if err != nil {
 		return err
 	}
@@ -251,13 +260,19 @@ func (h *Resource) deleteCollection(w http.ResponseWriter, r *http.Request, stor
 
 // deleteOptions reads DeleteOptions from the body (kubectl sends them
 // there) and the query.
-func deleteOptions(r *http.Request) (*metav1.DeleteOptions, error) {
+func (h *Resource) deleteOptions(r *http.Request) (*metav1.DeleteOptions, error) {
 	opts := &metav1.DeleteOptions{}
 	data, err := readBody(r)
 	if err != nil {
 		return nil, err
 	}
-	if len(data) > 0 {
+	if format, err := requestBodyFormat(r, h.Protobuf != nil); err == nil && format == bodyProtobuf && len(data) > 0 {
+		// client-go sends DeleteOptions in the group version of the
+		// resource or in meta.k8s.io/v1: any is fine.
+		if _, _, err := h.Protobuf.Decode(data, nil, opts); err != nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("decoding DeleteOptions: %v", err))
+		}
+	} else if len(data) > 0 {
 		if _, err := decodeBody(data, bodyJSON, opts, metav1.SchemeGroupVersion.WithKind("DeleteOptions"), validationIgnore); err != nil {
 			// DeleteOptions also arrive as meta.k8s.io/v1 or with no kind.
 			if err2 := jsonUnmarshal(data, opts); err2 != nil {
@@ -290,7 +305,7 @@ func (h *Resource) write(w http.ResponseWriter, r *http.Request, code int, obj r
 	h.setKind(obj)
 	switch out {
 	case outputTable:
-		table, err := h.table(r, obj)
+		table, err := h.table(r, obj, false)
 		if err != nil {
 			return err
 		}
@@ -324,15 +339,16 @@ func (h *Resource) setKind(obj runtime.Object) {
 	obj.GetObjectKind().SetGroupVersionKind(gv.WithKind(info.Kind))
 }
 
-func (h *Resource) table(r *http.Request, obj runtime.Object) (*metav1.Table, error) {
+func (h *Resource) table(r *http.Request, obj runtime.Object, noHeaders bool) (*metav1.Table, error) {
 	opts := &metav1.TableOptions{IncludeObject: metav1.IncludeMetadata}
 	switch v := r.URL.Query().Get("includeObject"); v {
 	case "", string(metav1.IncludeMetadata):
 	case string(metav1.IncludeObject), string(metav1.IncludeNone):
 		opts.IncludeObject = metav1.IncludeObjectPolicy(v)
 	default:
-		return nil, apierrors.NewBadRequest(fmt.Sprintf("includeObject %q must be one of None, Metadata, Object", v))
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("Unable to convert to Table as requested: includeObject: Invalid value: %q: must be 'Metadata', 'Object', 'None', or empty", v))
 	}
+	opts.NoHeaders = noHeaders
 	table, err := h.Table.ConvertToTable(r.Context(), obj, opts)
 	if err != nil {
 		return nil, err

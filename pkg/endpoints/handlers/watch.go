@@ -65,6 +65,8 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
 	enc := json.NewEncoder(w)
+	// Table columns go with the first event only, as kube-apiserver sends them.
+	headersSent := false
 	for {
 		select {
 		case <-ctx.Done():
@@ -78,7 +80,7 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.
 			if ev.Type == watch.Bookmark && !opts.AllowWatchBookmarks {
 				continue
 			}
-			raw, err := h.encodeEventObject(r, ev, out)
+			raw, err := h.encodeEventObject(r, ev, out, headersSent)
 			if err != nil {
 				klog.ErrorS(err, "Encoding a watch event failed", "path", r.URL.Path)
 				return nil
@@ -87,6 +89,7 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.
 				return nil // the client went away
 			}
 			flusher.Flush()
+			headersSent = headersSent || ev.Type != watch.Bookmark
 			if ev.Type == watch.Error {
 				return nil
 			}
@@ -96,7 +99,7 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.
 
 // encodeEventObject is the JSON of an event's object, as the client asked
 // for it: the object, or a one-row Table. Errors are Status objects.
-func (h *Resource) encodeEventObject(r *http.Request, ev watch.Event, out output) ([]byte, error) {
+func (h *Resource) encodeEventObject(r *http.Request, ev watch.Event, out output, noHeaders bool) ([]byte, error) {
 	if ev.Type == watch.Error {
 		status, ok := ev.Object.(*metav1.Status)
 		if !ok {
@@ -107,7 +110,7 @@ func (h *Resource) encodeEventObject(r *http.Request, ev watch.Event, out output
 	}
 	h.setKind(ev.Object)
 	if out == outputTable && ev.Type != watch.Bookmark {
-		table, err := h.table(r, ev.Object)
+		table, err := h.table(r, ev.Object, noHeaders)
 		if err != nil {
 			return nil, err
 		}

@@ -35,7 +35,6 @@ func fillCreateMeta(m metav1.Object, now metav1.Time) {
 	}
 	m.SetUID(uuid.NewUUID())
 	m.SetCreationTimestamp(now)
-	m.SetGeneration(1)
 	m.SetDeletionTimestamp(nil)
 	m.SetDeletionGracePeriodSeconds(nil)
 	m.SetSelfLink("")

@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"fmt"
+	"net/http"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -131,12 +132,25 @@ func (s *Store) predicate(opts *metav1.ListOptions) (storage.SelectionPredicate,
 		}
 		for _, r := range sel.Requirements() {
 			if !s.selectable(r.Field) {
-				return pred, apierrors.NewBadRequest(fmt.Sprintf("field label not supported: %s", r.Field))
+				return pred, s.unknownFieldSelector(r.Field)
 			}
 		}
 		pred.Field = sel
 	}
 	return pred, nil
+}
+
+// unknownFieldSelector words the 400 as kube-apiserver does: types with
+// fields of their own say "not supported", the others list what they have.
+func (s *Store) unknownFieldSelector(f string) error {
+	if len(s.Type.SelectableFields) > 0 {
+		return apierrors.NewBadRequest(fmt.Sprintf("field label not supported: %s", f))
+	}
+	known := `"metadata.name"`
+	if s.Type.Info.Namespaced {
+		known += `, "metadata.namespace"`
+	}
+	return apierrors.NewBadRequest(fmt.Sprintf("%q is not a known field selector: only %s", f, known))
 }
 
 func (s *Store) selectable(f string) bool {
@@ -162,20 +176,14 @@ func (s *Store) Create(ctx context.Context, ns string, obj runtime.Object, dryRu
 		return nil, err
 	}
 	if m.GetResourceVersion() != "" {
-		return nil, apierrors.NewBadRequest("resourceVersion should not be set on objects to be created")
+		// kube-apiserver answers this with a bare 500 (no reason).
+		return nil, &apierrors.StatusError{ErrStatus: metav1.Status{
+			Status: metav1.StatusFailure, Code: http.StatusInternalServerError,
+			Message: "resourceVersion should not be set on objects to be created",
+		}}
 	}
-	fillCreateMeta(m, metav1.Now())
-	s.Type.Strategy.PrepareForCreate(ctx, obj)
-	errs := validateMeta(m, s.Type.Info.Namespaced, s.names())
-	errs = append(errs, s.Type.Strategy.Validate(ctx, obj)...)
-	if len(errs) > 0 {
-		return nil, s.invalid(m.GetName(), errs)
-	}
-	s.Type.Strategy.Canonicalize(obj)
-	if s.Type.Info.Namespaced && s.Namespaces != nil {
-		if err := s.Namespaces(ctx, m.GetNamespace()); err != nil {
-			return nil, err
-		}
+	if obj, err = s.prepareCreate(ctx, obj, m); err != nil {
+		return nil, err
 	}
 	if dryRun {
 		return obj, nil
@@ -315,6 +323,8 @@ func (s *Store) checkResourceVersion(m, old metav1.Object, name string) error {
 		if !s.Type.Strategy.AllowUnconditionalUpdate() {
 			return s.invalid(name, field.ErrorList{field.Invalid(field.NewPath("metadata", "resourceVersion"), m.GetResourceVersion(), "must be specified for an update")})
 		}
+		// An unconditional update overwrites what is stored now.
+		m.SetResourceVersion(old.GetResourceVersion())
 		return nil
 	}
 	if rv != old.GetResourceVersion() {

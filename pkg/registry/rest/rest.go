@@ -110,7 +110,7 @@ type Type struct {
 	// SelectableFields are the field selector keys Attrs supports beyond
 	// metadata.name and metadata.namespace, so an unknown one is a 400.
 	SelectableFields []string
-	// Table prints objects; nil prints NAME and AGE (plus CREATED AT when
-	// wide), as kube-apiserver does by default.
+	// Table prints objects; nil prints kube-apiserver's default table (Name
+	// and Created At).
 	Table TableConvertor
 }

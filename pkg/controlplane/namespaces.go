@@ -1,0 +1,176 @@
+package controlplane
+
+import (
+	"context"
+	"slices"
+	"sync"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/klog/v2"
+
+	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
+	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/storage/etcd3"
+)
+
+// namespaceSubresources are /status (status only) and /finalize
+// (spec.finalizers only), over the namespaces' own storage.
+func namespaceSubresources(backend *etcd3.Backend) (map[string]*generic.Store, error) {
+	subs := map[string]*generic.Store{}
+	for _, sub := range []struct {
+		name     string
+		strategy rest.Strategy
+		verbs    []string
+	}{
+		{"status", namespace.StatusStrategy(), []string{"get", "patch", "update"}},
+		{"finalize", namespace.FinalizeStrategy(), []string{"update"}},
+	} {
+		t := namespace.Type()
+		t.Strategy = namespaceLifecycle{sub.strategy}
+		t.Info.Verbs = sub.verbs
+		store, err := NewStore(backend, t)
+		if err != nil {
+			return nil, err
+		}
+		subs[sub.name] = store
+	}
+	return subs, nil
+}
+
+func namespacePending(obj runtime.Object) bool {
+	n, ok := obj.(*corev1.Namespace)
+	return ok && len(n.Spec.Finalizers) > 0
+}
+
+// finalizeNamespaces watches namespaces and, for each one being deleted,
+// deletes its content and then removes its "kubernetes" finalizer, which
+// deletes it. It runs until ctx ends, recovering from lost watches; after a
+// restart the initial list finds namespaces left Terminating.
+func (api *CoreAPI) finalizeNamespaces(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	var mu sync.Mutex
+	active := map[string]bool{}
+	start := func(name string) {
+		mu.Lock()
+		defer mu.Unlock()
+		if active[name] {
+			return
+		}
+		active[name] = true
+		wg.Go(func() {
+			api.finalizeNamespace(ctx, name)
+			mu.Lock()
+			delete(active, name)
+			mu.Unlock()
+		})
+	}
+	for ctx.Err() == nil {
+		w, err := api.Namespaces.Watch(ctx, "", &metav1.ListOptions{})
+		if err != nil {
+			klog.ErrorS(err, "Watching namespaces failed; retrying")
+			sleep(ctx, time.Second)
+			continue
+		}
+		for ev := range w.ResultChan() {
+			ns, ok := ev.Object.(*corev1.Namespace)
+			if ok && ev.Type != watch.Deleted && ns.DeletionTimestamp != nil && slices.Contains(ns.Spec.Finalizers, corev1.FinalizerKubernetes) {
+				start(ns.Name)
+			}
+		}
+		w.Stop()
+		sleep(ctx, 100*time.Millisecond)
+	}
+}
+
+// finalizeNamespace empties namespace name and removes its finalizer.
+func (api *CoreAPI) finalizeNamespace(ctx context.Context, name string) {
+	logger := klog.FromContext(ctx).WithValues("namespace", name)
+	for backoff := 100 * time.Millisecond; ctx.Err() == nil; backoff = min(2*backoff, 5*time.Second) {
+		empty, err := api.deleteContent(ctx, name)
+		if err != nil {
+			logger.Error(err, "Deleting namespace content failed; retrying")
+		}
+		if err == nil && empty {
+			break
+		}
+		sleep(ctx, backoff)
+	}
+	if ctx.Err() != nil {
+		return
+	}
+	finalize := api.namespaceFinalizeStore()
+	_, _, err := finalize.Update(ctx, "", name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
+		if current == nil {
+			return nil, apierrors.NewNotFound(corev1.Resource("namespaces"), name)
+		}
+		n := current.(*corev1.Namespace).DeepCopy()
+		n.Spec.Finalizers = slices.DeleteFunc(n.Spec.Finalizers, func(f corev1.FinalizerName) bool { return f == corev1.FinalizerKubernetes })
+		return n, nil
+	}, false, false)
+	if err != nil && !apierrors.IsNotFound(err) {
+		logger.Error(err, "Removing the namespace finalizer failed")
+		return
+	}
+	logger.V(2).Info("Namespace finalized")
+}
+
+// deleteContent deletes every object in the namespace and reports whether
+// none is left (objects with finalizers may linger).
+func (api *CoreAPI) deleteContent(ctx context.Context, ns string) (bool, error) {
+	empty := true
+	for _, store := range api.Namespaced {
+		list, err := store.DeleteCollection(ctx, ns, &metav1.ListOptions{}, &metav1.DeleteOptions{}, false)
+		if err != nil {
+			return false, err
+		}
+		if items, _ := metaItems(list); items > 0 {
+			left, err := store.List(ctx, ns, &metav1.ListOptions{Limit: 1})
+			if err != nil {
+				return false, err
+			}
+			if n, _ := metaItems(left); n > 0 {
+				empty = false
+			}
+		}
+	}
+	return empty, nil
+}
+
+func (api *CoreAPI) namespaceFinalizeStore() *generic.Store {
+	return api.finalizeStore
+}
+
+func metaItems(list runtime.Object) (int, error) {
+	if list == nil {
+		return 0, nil
+	}
+	return meta.LenList(list), nil
+}
+
+// namespaceLifecycle adds the namespace's spec.finalizers to its strategy:
+// deleting a namespace marks it Terminating until they are removed.
+type namespaceLifecycle struct{ rest.Strategy }
+
+func (namespaceLifecycle) Pending(obj runtime.Object) bool { return namespacePending(obj) }
+
+func (namespaceLifecycle) MarkDeleting(obj runtime.Object) {
+	if n, ok := obj.(*corev1.Namespace); ok {
+		n.Status.Phase = corev1.NamespaceTerminating
+	}
+}
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
