@@ -1,0 +1,253 @@
+package main
+
+import (
+	"bufio"
+	"bytes"
+	"context"
+	"encoding/json"
+	"errors"
+	"fmt"
+	"io"
+	"math/rand/v2"
+	"net/http"
+	"strconv"
+	"sync"
+	"sync/atomic"
+	"time"
+)
+
+const (
+	// benchNamespace holds the -objects ConfigMaps of the create, get,
+	// update and list phases; watchNamespace the objects of the watch phase,
+	// so that its list and watches start empty.
+	benchNamespace = "bench"
+	watchNamespace = "bench-watch"
+)
+
+// objectName is the name of the i-th ConfigMap of the create phase.
+func objectName(i int) string { return fmt.Sprintf("cm-%05d", i) }
+
+// configMapJSON is the body of a create (rv empty) or update: a ConfigMap
+// with one data value. Names and values are alphanumeric, so they need no
+// escaping.
+func configMapJSON(name, rv, value string) []byte {
+	rvField := ""
+	if rv != "" {
+		rvField = `,"resourceVersion":"` + rv + `"`
+	}
+	return fmt.Appendf(nil, `{"apiVersion":"v1","kind":"ConfigMap","metadata":{"name":%q%s},"data":{"value":%q}}`, name, rvField, value)
+}
+
+// resourceVersionOf reads metadata.resourceVersion of an object or list.
+func resourceVersionOf(data []byte) (string, error) {
+	var m struct {
+		Metadata struct {
+			ResourceVersion string `json:"resourceVersion"`
+		} `json:"metadata"`
+	}
+	if err := json.Unmarshal(data, &m); err != nil {
+		return "", fmt.Errorf("decoding an answer: %w", err)
+	}
+	if m.Metadata.ResourceVersion == "" {
+		return "", fmt.Errorf("an answer without resourceVersion: %.200s", data)
+	}
+	return m.Metadata.ResourceVersion, nil
+}
+
+// apiBench runs the phases against the apiserver.
+type apiBench struct {
+	o    options
+	srv  *process
+	pool *h2Pool
+	rvs  []atomic.Pointer[string] // the resourceVersion of each object's last write
+	bufs []bytes.Buffer           // one answer buffer per worker
+}
+
+func newAPIBench(o options, srv *process, pool *h2Pool) *apiBench {
+	return &apiBench{
+		o: o, srv: srv, pool: pool,
+		rvs:  make([]atomic.Pointer[string], o.objects),
+		bufs: make([]bytes.Buffer, max(o.workers(), o.listClients)),
+	}
+}
+
+// cpu is the CPU time of the apiserver process, its embedded etcd included.
+func (a *apiBench) cpu() (time.Duration, error) {
+	return cpuTime(strconv.Itoa(a.srv.cmd.Process.Pid))
+}
+
+func collectionPath(ns string) string { return "/api/v1/namespaces/" + ns + "/configmaps" }
+
+// setup creates the two namespaces and sends one request on every
+// connection, so that no phase pays for a connection's first stream.
+func (a *apiBench) setup(ctx context.Context) error {
+	var buf bytes.Buffer
+	for _, ns := range []string{benchNamespace, watchNamespace} {
+		body := fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":%q}}`, ns)
+		if err := a.pool.send(ctx, 0, http.MethodPost, "/api/v1/namespaces", body, http.StatusCreated, &buf); err != nil {
+			return err
+		}
+	}
+	for i := range a.pool.conns {
+		if err := a.pool.send(ctx, i, http.MethodGet, "/api/v1/namespaces/"+benchNamespace, nil, http.StatusOK, &buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+func (a *apiBench) create(ctx context.Context) (phaseResult, error) {
+	value := objectValue(a.o.valueSize, 0)
+	return drive(ctx, a.o.workers(), a.o.objects, a.cpu, func(ctx context.Context, w, i int) error {
+		buf := &a.bufs[w]
+		body := configMapJSON(objectName(i), "", value)
+		if err := a.pool.send(ctx, w, http.MethodPost, collectionPath(benchNamespace), body, http.StatusCreated, buf); err != nil {
+			return err
+		}
+		rv, err := resourceVersionOf(buf.Bytes())
+		a.rvs[i].Store(&rv)
+		return err
+	})
+}
+
+func (a *apiBench) get(ctx context.Context) (phaseResult, error) {
+	return drive(ctx, a.o.workers(), a.o.gets, a.cpu, func(ctx context.Context, w, _ int) error {
+		path := collectionPath(benchNamespace) + "/" + objectName(rand.IntN(a.o.objects))
+		return a.pool.send(ctx, w, http.MethodGet, path, nil, http.StatusOK, &a.bufs[w])
+	})
+}
+
+// update PUTs object i mod -objects with the resourceVersion of its last
+// write and a new value: a compare-and-swap, as client-go's Update is. An
+// object is updated again only after -objects other updates, so with
+// -objects well above the concurrency no two updates of one object overlap.
+func (a *apiBench) update(ctx context.Context) (phaseResult, error) {
+	return drive(ctx, a.o.workers(), a.o.updates, a.cpu, func(ctx context.Context, w, i int) error {
+		j := i % a.o.objects
+		buf := &a.bufs[w]
+		name := objectName(j)
+		body := configMapJSON(name, *a.rvs[j].Load(), objectValue(a.o.valueSize, i/a.o.objects+1))
+		if err := a.pool.send(ctx, w, http.MethodPut, collectionPath(benchNamespace)+"/"+name, body, http.StatusOK, buf); err != nil {
+			return err
+		}
+		rv, err := resourceVersionOf(buf.Bytes())
+		a.rvs[j].Store(&rv)
+		return err
+	})
+}
+
+// list GETs the whole collection, without limit. One list before the
+// timed ones is decoded and must hold every object; decoding each would
+// take the generator's CPU from the server on a small machine, so the timed
+// answers need only be 200 and as long as that one (give or take the
+// digits of the resourceVersions).
+func (a *apiBench) list(ctx context.Context) (phaseResult, error) {
+	path := collectionPath(benchNamespace)
+	buf := &a.bufs[0]
+	if err := a.pool.send(ctx, 0, http.MethodGet, path, nil, http.StatusOK, buf); err != nil {
+		return phaseResult{}, err
+	}
+	var list struct{ Items []json.RawMessage }
+	if err := json.Unmarshal(buf.Bytes(), &list); err != nil {
+		return phaseResult{}, fmt.Errorf("decoding a list: %w", err)
+	}
+	if len(list.Items) != a.o.objects {
+		return phaseResult{}, fmt.Errorf("listed %d ConfigMaps, want %d", len(list.Items), a.o.objects)
+	}
+	want := buf.Len()
+	return drive(ctx, a.o.listClients, a.o.lists, a.cpu, func(ctx context.Context, w, _ int) error {
+		buf := &a.bufs[w]
+		if err := a.pool.send(ctx, w, http.MethodGet, path, nil, http.StatusOK, buf); err != nil {
+			return err
+		}
+		if d := buf.Len() - want; d < -a.o.objects || d > a.o.objects {
+			return fmt.Errorf("a list of %d bytes, the checked one was %d", buf.Len(), want)
+		}
+		return nil
+	})
+}
+
+// watch starts -watchers watches of the empty watch namespace from the
+// resourceVersion of its list, then measures the delivery of -watch-creates
+// creates.
+func (a *apiBench) watch(ctx context.Context) (watchResult, error) {
+	var buf bytes.Buffer
+	if err := a.pool.send(ctx, 0, http.MethodGet, collectionPath(watchNamespace), nil, http.StatusOK, &buf); err != nil {
+		return watchResult{}, err
+	}
+	rv, err := resourceVersionOf(buf.Bytes())
+	if err != nil {
+		return watchResult{}, err
+	}
+	r := newReceipts(a.o.watchers, a.o.watchCreates)
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	ctx, cancel := context.WithCancelCause(ctx)
+	defer cancel(nil) // ends the watches, then wg.Wait returns
+	path := collectionPath(watchNamespace) + "?watch=true&resourceVersion=" + rv
+	for w := range a.o.watchers {
+		resp, err := a.pool.open(ctx, w, http.MethodGet, path, nil)
+		if err != nil {
+			return watchResult{}, err
+		}
+		if resp.StatusCode != http.StatusOK {
+			body, _ := io.ReadAll(resp.Body)
+			resp.Body.Close()
+			return watchResult{}, fmt.Errorf("watch: %s: %s", resp.Status, body)
+		}
+		wg.Go(func() {
+			defer resp.Body.Close()
+			if err := readWatch(resp.Body, w, r); err != nil && ctx.Err() == nil {
+				cancel(fmt.Errorf("watcher %d: %w", w, err))
+			}
+		})
+	}
+	cpuBefore, err := a.cpu()
+	if err != nil {
+		return watchResult{}, err
+	}
+	value := objectValue(a.o.valueSize, 0)
+	res, err := measureWatch(ctx, r, a.o.watchCreates, a.o.watchRate, func(ctx context.Context, i int) error {
+		var buf bytes.Buffer
+		return a.pool.send(ctx, i, http.MethodPost, collectionPath(watchNamespace), configMapJSON(watchName(i), "", value), http.StatusCreated, &buf)
+	})
+	if err != nil {
+		return res, err
+	}
+	cpuAfter, err := a.cpu()
+	res.cpu = cpuAfter - cpuBefore
+	return res, err
+}
+
+// readWatch reads the newline-delimited JSON events of one watch and
+// records when each arrived, until the stream ends.
+func readWatch(body io.Reader, w int, r *receipts) error {
+	rd := bufio.NewReaderSize(body, 64<<10)
+	for {
+		line, err := rd.ReadSlice('\n')
+		t := time.Now()
+		if errors.Is(err, io.EOF) && len(line) == 0 {
+			return errors.New("the watch ended")
+		}
+		if err != nil {
+			return err
+		}
+		var ev struct {
+			Type   string `json:"type"`
+			Object struct {
+				Metadata struct {
+					Name string `json:"name"`
+				} `json:"metadata"`
+			} `json:"object"`
+		}
+		if err := json.Unmarshal(line, &ev); err != nil {
+			return fmt.Errorf("decoding an event: %w", err)
+		}
+		if ev.Type != "ADDED" {
+			return fmt.Errorf("a %s event: %.300s", ev.Type, line)
+		}
+		if err := r.record(w, ev.Object.Metadata.Name, t); err != nil {
+			return err
+		}
+	}
+}

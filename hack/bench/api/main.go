@@ -1,0 +1,325 @@
+package main
+
+import (
+	"context"
+	"errors"
+	"flag"
+	"fmt"
+	"io"
+	"net"
+	"os"
+	"os/exec"
+	"os/signal"
+	"path/filepath"
+	"strconv"
+	"syscall"
+)
+
+// options are the benchmark's flags.
+type options struct {
+	binary       string
+	objects      int
+	valueSize    int
+	conns        int
+	streams      int
+	gets         int
+	updates      int
+	lists        int
+	listClients  int
+	watchers     int
+	watchCreates int
+	watchRate    float64
+	h2load       string
+	ceiling      bool
+	profile      string
+	keep         bool
+}
+
+// workers is the number of concurrent requests of the create, get and
+// update phases.
+func (o options) workers() int { return o.conns * o.streams }
+
+func main() {
+	err := run(os.Args[1:], os.Stdout)
+	if err == nil || errors.Is(err, flag.ErrHelp) {
+		return
+	}
+	// Flag validation joins its errors: one line each.
+	var joined interface{ Unwrap() []error }
+	errs := []error{err}
+	if errors.As(err, &joined) {
+		errs = joined.Unwrap()
+	}
+	for _, e := range errs {
+		fmt.Fprintf(os.Stderr, "error: %v\n", e)
+	}
+	os.Exit(1)
+}
+
+func parseFlags(args []string) (options, error) {
+	var o options
+	fs := flag.NewFlagSet("api", flag.ContinueOnError)
+	fs.StringVar(&o.binary, "binary", "", "The apiserver binary to measure. Empty builds ./cmd/apiserver with go build into a temporary directory.")
+	fs.IntVar(&o.objects, "objects", 3000, "ConfigMaps created in the create phase; the get and update phases pick among them and the list phase lists them all.")
+	fs.IntVar(&o.valueSize, "value-size", 256, "Bytes of the one data value of every ConfigMap.")
+	// 8 × 8 = 64 concurrent requests: the top of the 32-64 clients of
+	// the kube-apiserver reference figures.
+	fs.IntVar(&o.conns, "conns", 8, "HTTP/2 connections of the load generator (h2load -c).")
+	fs.IntVar(&o.streams, "streams", 8, "Concurrent streams per connection (h2load -m); the ceiling runs -conns × -streams goroutines.")
+	fs.IntVar(&o.gets, "gets", 20000, "GETs of random objects in the get phase.")
+	fs.IntVar(&o.updates, "updates", 9000, "PUTs in the update phase, round robin over the objects.")
+	fs.IntVar(&o.lists, "lists", 100, "Lists of the whole collection in the list phase.")
+	fs.IntVar(&o.listClients, "list-clients", 4, "Concurrent lists, each on its own connection.")
+	fs.IntVar(&o.watchers, "watchers", 50, "Watches of the watch phase.")
+	fs.IntVar(&o.watchCreates, "watch-creates", 500, "Creates whose delivery to every watcher is measured.")
+	fs.Float64Var(&o.watchRate, "watch-rate", 100, "Creates per second in the watch phase, started at a steady pace.")
+	fs.StringVar(&o.h2load, "h2load", "h2load", "h2load to cross-check the get phase with (Debian's nghttp2-client); empty skips the cross-check.")
+	fs.BoolVar(&o.ceiling, "ceiling", true, "Also run every phase against the storage layer.")
+	fs.StringVar(&o.profile, "cpuprofile", "", "Write a CPU profile of the apiserver's whole run to this file. The apiserver is then ./hack/bench/server/profiled, cmd/apiserver with a profiler, built from source whatever -binary says: take the figures from a run without this flag.")
+	fs.BoolVar(&o.keep, "keep", false, "Keep the temporary directory (binaries, data dirs, server log, h2load log) and print its path.")
+	if err := fs.Parse(args); err != nil {
+		return o, err
+	}
+	if fs.NArg() > 0 {
+		return o, fmt.Errorf("unexpected arguments: %q", fs.Args())
+	}
+	return o, errors.Join(o.validate()...)
+}
+
+func (o options) validate() []error {
+	var errs []error
+	if o.conns < 1 || o.streams < 1 {
+		errs = append(errs, fmt.Errorf("-conns %d and -streams %d must be positive", o.conns, o.streams))
+	}
+	// An object is updated again only after -objects other updates: with
+	// fewer than 4 × the concurrency, two updates of one object could
+	// overlap and the later one fail its resourceVersion check.
+	if o.objects < 4*o.workers() || o.objects > 99999 {
+		errs = append(errs, fmt.Errorf("-objects %d must be between 4 × -conns × -streams (%d) and 99999", o.objects, 4*o.workers()))
+	}
+	if o.valueSize < 8 || o.valueSize > 512<<10 {
+		errs = append(errs, fmt.Errorf("-value-size %d must be between 8 and 512Ki", o.valueSize))
+	}
+	for _, f := range []struct {
+		name string
+		n    int
+	}{{"-gets", o.gets}, {"-updates", o.updates}, {"-lists", o.lists}, {"-list-clients", o.listClients}, {"-watchers", o.watchers}} {
+		if f.n < 1 {
+			errs = append(errs, fmt.Errorf("%s %d must be positive", f.name, f.n))
+		}
+	}
+	if o.watchCreates < 1 || o.watchCreates > 99999 {
+		errs = append(errs, fmt.Errorf("-watch-creates %d must be between 1 and 99999", o.watchCreates))
+	}
+	if o.watchRate <= 0 {
+		errs = append(errs, fmt.Errorf("-watch-rate %g must be positive", o.watchRate))
+	}
+	return errs
+}
+
+// run parses args, runs the phases and prints the report to out.
+func run(args []string, out io.Writer) error {
+	o, err := parseFlags(args)
+	if err != nil {
+		return err
+	}
+	h2load := ""
+	if o.h2load != "" {
+		if h2load, err = exec.LookPath(o.h2load); err != nil {
+			return fmt.Errorf("the get cross-check needs h2load: install Debian's nghttp2-client package (apt-get install nghttp2-client), or skip it with -h2load '': %w", err)
+		}
+	}
+	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
+	defer stop()
+	tmp, err := os.MkdirTemp("", "bench-api-")
+	if err != nil {
+		return err
+	}
+	if o.keep {
+		defer fmt.Fprintf(out, "\nKept %s\n", tmp)
+	} else {
+		defer os.RemoveAll(tmp)
+	}
+	bin, env, err := build(ctx, o, tmp)
+	if err != nil {
+		return err
+	}
+	printMachine(out, bin)
+	rep, err := measure(ctx, o, tmp, bin, env, h2load)
+	if err != nil {
+		return err
+	}
+	rep.print(out)
+	return nil
+}
+
+// build returns the apiserver to run and its extra environment: -binary,
+// or ./cmd/apiserver built into tmp, or with -cpuprofile the profiled build
+// of hack/bench/server.
+func build(ctx context.Context, o options, tmp string) (string, []string, error) {
+	if o.profile != "" {
+		profile, err := filepath.Abs(o.profile)
+		if err != nil {
+			return "", nil, err
+		}
+		bin := filepath.Join(tmp, "profiled")
+		return bin, []string{"APISERVER_CPUPROFILE=" + profile}, goBuild(ctx, bin, "github.com/apiserver/apiserver/hack/bench/server/profiled")
+	}
+	if o.binary != "" {
+		return o.binary, nil, nil
+	}
+	bin := filepath.Join(tmp, "apiserver")
+	return bin, nil, goBuild(ctx, bin, "github.com/apiserver/apiserver/cmd/apiserver")
+}
+
+func goBuild(ctx context.Context, out, pkg string) error {
+	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
+	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
+	if err := cmd.Run(); err != nil {
+		return fmt.Errorf("building %s (run the benchmark from inside the module): %w", pkg, err)
+	}
+	return nil
+}
+
+// startAPIServer starts bin on a free loopback port with its data in
+// dataDir, accepting client certificates of clientCA and, if tokenFile is
+// not empty, its bearer tokens, and waits until /readyz answers 200.
+func startAPIServer(ctx context.Context, bin string, env []string, dataDir, clientCA, tokenFile string) (*process, error) {
+	port, err := freePort()
+	if err != nil {
+		return nil, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	args := []string{"--data-dir", dataDir, "--secure-port", strconv.Itoa(port), "--bind-address", "127.0.0.1", "--client-ca-file", clientCA}
+	if tokenFile != "" {
+		args = append(args, "--token-auth-file", tokenFile)
+	}
+	logFile := dataDir + ".log"
+	p, err := startProcess(ctx, command{name: "apiserver", addr: addr, logFile: logFile, bin: bin, args: args, env: env})
+	if err != nil {
+		return nil, err
+	}
+	if err := p.waitReady(ctx); err != nil {
+		p.stop()
+		return nil, fmt.Errorf("%w (log: %s)", err, logFile)
+	}
+	return p, nil
+}
+
+// measure starts the apiserver and the ceiling, then runs the phases.
+func measure(ctx context.Context, o options, tmp, bin string, env []string, h2load string) (*report, error) {
+	tokenFile, token := "", ""
+	if h2load != "" {
+		var err error
+		if tokenFile, token, err = writeTokenFile(tmp); err != nil {
+			return nil, err
+		}
+	}
+	clientCA, pair, err := issueClientCert(tmp)
+	if err != nil {
+		return nil, err
+	}
+	dataDir := filepath.Join(tmp, "apiserver")
+	srv, err := startAPIServer(ctx, bin, env, dataDir, clientCA, tokenFile)
+	if err != nil {
+		return nil, err
+	}
+	defer srv.stop() // stop writes the profile of a profiled build
+	cfg, err := clientTLS(dataDir, pair)
+	if err != nil {
+		return nil, err
+	}
+	pool, err := dialPool(ctx, srv.addr, cfg, max(o.conns, o.listClients))
+	if err != nil {
+		return nil, err
+	}
+	defer pool.close()
+	api := newAPIBench(o, srv, pool)
+	if err := api.setup(ctx); err != nil {
+		return nil, fmt.Errorf("setup: %w", err)
+	}
+	var ceil *ceilingBench
+	if o.ceiling {
+		if ceil, err = startCeiling(ctx, o, filepath.Join(tmp, "ceiling")); err != nil {
+			return nil, err
+		}
+		defer ceil.close()
+	}
+	h2 := func(ctx context.Context) (phaseResult, error) { return api.h2loadGet(ctx, h2load, tmp, token) }
+	if h2load == "" {
+		h2 = nil
+	}
+	return runPhases(ctx, o, api, ceil, h2)
+}
+
+// runPhases runs each phase against the apiserver and then the ceiling, so
+// that a change in the machine's load falls on both sides of a ratio alike;
+// h2 is the h2load cross-check of the get phase, or nil.
+func runPhases(ctx context.Context, o options, api *apiBench, ceil *ceilingBench, h2 func(context.Context) (phaseResult, error)) (*report, error) {
+	rep := &report{o: o}
+	for _, p := range []struct {
+		name     string
+		api, cei func(context.Context) (phaseResult, error)
+		into     *[2]phaseResult
+	}{
+		{"create", api.create, ceilOp(ceil, (*ceilingBench).create), &rep.create},
+		{"get", api.get, ceilOp(ceil, (*ceilingBench).get), &rep.get},
+		{"update", api.update, ceilOp(ceil, (*ceilingBench).update), &rep.update},
+		{"list", api.list, ceilOp(ceil, (*ceilingBench).list), &rep.list},
+	} {
+		if err := runPhase(ctx, p.name, p.api, p.cei, p.into); err != nil {
+			return nil, err
+		}
+		if p.name == "get" && h2 != nil {
+			var err error
+			if rep.h2loadGet, err = h2(ctx); err != nil {
+				return nil, fmt.Errorf("get phase, h2load: %w", err)
+			}
+			rep.hasH2load = true
+			progress("get (h2load)", "apiserver", rep.h2loadGet.rate())
+		}
+	}
+	var err error
+	if rep.watch[0], err = api.watch(ctx); err != nil {
+		return nil, fmt.Errorf("watch phase against the apiserver: %w", err)
+	}
+	progress("watch p99 ms", "apiserver", float64(summarize(rep.watch[0].fromAnswer).p99.Microseconds())/1000)
+	if ceil != nil {
+		if rep.watch[1], err = ceil.watch(ctx); err != nil {
+			return nil, fmt.Errorf("watch phase against the storage layer: %w", err)
+		}
+		progress("watch p99 ms", "ceiling", float64(summarize(rep.watch[1].fromAnswer).p99.Microseconds())/1000)
+	}
+	return rep, nil
+}
+
+// ceilOp binds a phase of the ceiling, nil without one.
+func ceilOp(c *ceilingBench, f func(*ceilingBench, context.Context) (phaseResult, error)) func(context.Context) (phaseResult, error) {
+	if c == nil {
+		return nil
+	}
+	return func(ctx context.Context) (phaseResult, error) { return f(c, ctx) }
+}
+
+// runPhase runs one phase against the apiserver, then the ceiling.
+func runPhase(ctx context.Context, name string, api, ceil func(context.Context) (phaseResult, error), into *[2]phaseResult) error {
+	var err error
+	if into[0], err = api(ctx); err != nil {
+		return fmt.Errorf("%s phase against the apiserver: %w", name, err)
+	}
+	progress(name, "apiserver", into[0].rate())
+	if ceil == nil {
+		return nil
+	}
+	if into[1], err = ceil(ctx); err != nil {
+		return fmt.Errorf("%s phase against the storage layer: %w", name, err)
+	}
+	progress(name, "ceiling", into[1].rate())
+	return nil
+}
+
+// progress tells the terminal how far the run is: a rate, or for the
+// watch a p99 in ms.
+func progress(phase, side string, figure float64) {
+	fmt.Fprintf(os.Stderr, "%s against the %s: %.1f\n", phase, side, figure)
+}
