@@ -66,6 +66,16 @@ var builtinProtobuf = func() runtime.Decoder {
 	return protobuf.NewSerializer(scheme, scheme)
 }()
 
+// JSONResource wraps a store of a type without protobuf or strategic merge
+// patch support (custom resources, API extensions) in its REST handler.
+func JSONResource(store *generic.Store, stopping <-chan struct{}) *handlers.Resource {
+	table := store.Type.Table
+	if table == nil {
+		table = tables.DefaultTableConvertor(store.Type.Info.GroupResource())
+	}
+	return &handlers.Resource{Store: store, Table: table, Stopping: stopping, Patch: &handlers.Patcher{}}
+}
+
 // Resource wraps a store of a built-in type in its REST handler.
 func Resource(store *generic.Store, stopping <-chan struct{}) *handlers.Resource {
 	table := store.Type.Table
@@ -82,7 +92,7 @@ func Resource(store *generic.Store, stopping <-chan struct{}) *handlers.Resource
 // InstallCore serves the core API (/api/v1) on s, with discovery in d and
 // OpenAPI documents for it. Requests for other group versions go to the
 // next server of the chain.
-func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, d *discovery.Registry) (*CoreAPI, error) {
+func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, d *discovery.Registry, oapi *openapi.Service) (*CoreAPI, error) {
 	backend, err := c.OpenStorage(context.Background())
 	if err != nil {
 		return nil, err
@@ -117,11 +127,11 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, d *discov
 	api.Router.Install(s)
 	d.Install(s)
 
-	api.OpenAPI = openapi.NewService(openapi.WithInfo(openapi.Info{Title: "Kubernetes", Version: c.Version.GitVersion}))
-	oapi := append(openapi.CoreV1Resources(), openapi.Resource{
+	api.OpenAPI = oapi
+	coreResources := append(openapi.CoreV1Resources(), openapi.Resource{
 		Kind: "Event", Plural: "events", Namespaced: true, Definition: "io.k8s.api.core.v1.Event",
 	})
-	if err := api.OpenAPI.AddGroupVersion(corev1.SchemeGroupVersion, oapi); err != nil {
+	if err := api.OpenAPI.AddGroupVersion(corev1.SchemeGroupVersion, coreResources); err != nil {
 		return nil, fmt.Errorf("core OpenAPI: %w", err)
 	}
 	api.OpenAPI.InstallHandlers(s)
@@ -131,6 +141,13 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, d *discov
 	}
 	s.AddBackgroundTask("namespace-finalizer", api.finalizeNamespaces)
 	return api, nil
+}
+
+// CheckNamespace refuses objects in a namespace that does not exist or is
+// being deleted; other API servers of the chain use it for their
+// namespaced resources.
+func (api *CoreAPI) CheckNamespace(ctx context.Context, ns string) error {
+	return api.checkNamespace(ctx, ns)
 }
 
 // checkNamespace is kube-apiserver's NamespaceLifecycle admission: no new

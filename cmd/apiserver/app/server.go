@@ -15,8 +15,9 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/controlplane"
+	"github.com/apiserver/apiserver/pkg/crd"
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
-	"github.com/apiserver/apiserver/pkg/endpoints/installer"
+	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/options"
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/version"
@@ -112,22 +113,26 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 		return nil, err
 	}
 	groups := discovery.NewRegistry()
+	oapi := openapi.NewService(openapi.WithInfo(openapi.Info{Title: "Kubernetes", Version: c.Version.GitVersion}))
 	extensions, err := c.New("apiextensions-apiserver", server.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
 	}
-	// Custom resources will be served here; until then it answers 404 for
-	// group versions the core server does not hold.
-	installer.NewRouter(groups, nil).Install(extensions)
-	core, err := c.New("apiserver", extensions)
+	// The core API, built next, knows the namespaces custom resources live in.
+	var core *controlplane.CoreAPI
+	checkNamespace := func(ctx context.Context, ns string) error { return core.CheckNamespace(ctx, ns) }
+	if _, err := crd.Install(extensions, c, groups, oapi, checkNamespace); err != nil {
+		return nil, fmt.Errorf("installing the API extensions: %w", err)
+	}
+	top, err := c.New("apiserver", extensions)
 	if err != nil {
 		return nil, err
 	}
-	core.Handle("/version", versionHandler())
-	if _, err := controlplane.InstallCore(core, c, groups); err != nil {
+	top.Handle("/version", versionHandler())
+	if core, err = controlplane.InstallCore(top, c, groups, oapi); err != nil {
 		return nil, fmt.Errorf("installing the core API: %w", err)
 	}
-	return core, nil
+	return top, nil
 }
 
 // versionHandler serves the build version in kube-apiserver's format.

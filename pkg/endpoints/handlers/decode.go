@@ -40,9 +40,9 @@ func tooLarge() error {
 }
 
 // decodeBody decodes a create or update body into into, which must be of
-// kind gvk. Unknown and duplicate fields are refused under Strict and
-// returned as warnings otherwise (Ignore drops the warnings).
-func decodeBody(data []byte, format bodyFormat, into runtime.Object, gvk schema.GroupVersionKind, v fieldValidation) (warnings []string, err error) {
+// kind gvk, and returns what it found of unknown and duplicate fields, for
+// applyFieldValidation.
+func decodeBody(data []byte, format bodyFormat, into runtime.Object, gvk schema.GroupVersionKind) (unknown []string, err error) {
 	if format == bodyYAML {
 		if data, err = yaml.YAMLToJSON(data); err != nil {
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized (must be of type %s): %v", gvk.Kind, err))
@@ -61,12 +61,19 @@ func decodeBody(data []byte, format bodyFormat, into runtime.Object, gvk schema.
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: %v", gvk.Kind, gvk.Version, gvk.Kind, jsonError(err)))
 	}
 	into.GetObjectKind().SetGroupVersionKind(gvk)
-	if len(strictErrs) == 0 || v == validationIgnore {
-		return nil, nil
-	}
 	msgs := make([]string, len(strictErrs))
 	for i, e := range strictErrs {
 		msgs[i] = e.Error()
+	}
+	return msgs, nil
+}
+
+// applyFieldValidation turns the unknown and duplicate fields of a body
+// into the answer fieldValidation asks for: an error under Strict, warnings
+// under Warn, nothing under Ignore.
+func applyFieldValidation(msgs []string, v fieldValidation, gvk schema.GroupVersionKind) ([]string, error) {
+	if len(msgs) == 0 || v == validationIgnore {
+		return nil, nil
 	}
 	if v == validationStrict {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("%s in version %q cannot be handled as a %s: strict decoding error: %s",

@@ -84,7 +84,7 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, store *generic.
 			return nil, err
 		}
 		obj := store.New()
-		if warnings, err = decodeBody(patched, bodyJSON, obj, gvk, validation); err != nil {
+		if warnings, err = h.decode(patched, bodyJSON, obj, gvk, validation); err != nil {
 			return nil, err
 		}
 		return obj, nil

@@ -34,6 +34,13 @@ type Resource struct {
 	// Protobuf, when set, decodes application/vnd.kubernetes.protobuf
 	// bodies: client-go's typed clients send them for built-in types.
 	Protobuf runtime.Decoder
+	// Prune, when set, removes the fields a schema does not know from a
+	// decoded body (custom resources) and returns one message per field,
+	// as `unknown field "spec.foo"`, for fieldValidation.
+	Prune func(obj runtime.Object) ([]string, error)
+	// Handlers serve subresources that are not the object itself, such as
+	// scale; they are tried before Subresources.
+	Handlers map[string]http.Handler
 }
 
 // ServeHTTP dispatches on the verb parsed into the request's context.
@@ -43,6 +50,10 @@ func (h *Resource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		info = request.Parse(r)
 	}
 	store := h.Store
+	if hh, ok := h.Handlers[info.Subresource]; ok && info.Name != "" {
+		hh.ServeHTTP(w, r)
+		return
+	}
 	if info.Subresource != "" {
 		if store, ok = h.Subresources[info.Subresource]; !ok || info.Name == "" {
 			responsewriters.WriteError(w, r, apierrors.NewNotFound(schema.GroupResource{}, ""))
@@ -169,11 +180,28 @@ func (h *Resource) readObject(r *http.Request, store *generic.Store) (output, ru
 	if format == bodyProtobuf {
 		return out, obj, nil, decodeProtobuf(h.Protobuf, data, obj, store.Info().GroupVersionKind())
 	}
-	warnings, err := decodeBody(data, format, obj, store.Info().GroupVersionKind(), validation)
+	warnings, err := h.decode(data, format, obj, store.Info().GroupVersionKind(), validation)
 	if err != nil {
 		return 0, nil, nil, err
 	}
 	return out, obj, warnings, nil
+}
+
+// decode decodes a JSON or YAML body, prunes it when the resource has a
+// schema, and applies fieldValidation to what was unknown.
+func (h *Resource) decode(data []byte, format bodyFormat, obj runtime.Object, gvk schema.GroupVersionKind, v fieldValidation) ([]string, error) {
+	unknown, err := decodeBody(data, format, obj, gvk)
+	if err != nil {
+		return nil, err
+	}
+	if h.Prune != nil {
+		pruned, err := h.Prune(obj)
+		if err != nil {
+			return nil, apierrors.NewBadRequest(err.Error())
+		}
+		unknown = append(unknown, pruned...)
+	}
+	return applyFieldValidation(unknown, v, gvk)
 }
 
 func (h *Resource) update(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
@@ -273,7 +301,7 @@ func (h *Resource) deleteOptions(r *http.Request) (*metav1.DeleteOptions, error)
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("decoding DeleteOptions: %v", err))
 		}
 	} else if len(data) > 0 {
-		if _, err := decodeBody(data, bodyJSON, opts, metav1.SchemeGroupVersion.WithKind("DeleteOptions"), validationIgnore); err != nil {
+		if _, err := decodeBody(data, bodyJSON, opts, metav1.SchemeGroupVersion.WithKind("DeleteOptions")); err != nil {
 			// DeleteOptions also arrive as meta.k8s.io/v1 or with no kind.
 			if err2 := jsonUnmarshal(data, opts); err2 != nil {
 				return nil, apierrors.NewBadRequest(fmt.Sprintf("decoding DeleteOptions: %v", err2))

@@ -2,6 +2,7 @@ package generic
 
 import (
 	"fmt"
+	"maps"
 
 	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -91,6 +92,9 @@ func specChanged(obj, old runtime.Object) bool {
 	if errA != nil || errB != nil {
 		return true
 	}
+	// For unstructured objects the converter returns their own maps: work
+	// on copies of the top level, which is all that is changed here.
+	a, b = maps.Clone(a), maps.Clone(b)
 	for _, k := range []string{"metadata", "status", "apiVersion", "kind"} {
 		delete(a, k)
 		delete(b, k)

@@ -175,6 +175,7 @@ func (s *Store) Create(ctx context.Context, ns string, obj runtime.Object, dryRu
 	if err := s.checkNamespace(m, ns); err != nil {
 		return nil, err
 	}
+	s.setKind(obj)
 	if m.GetResourceVersion() != "" {
 		// kube-apiserver answers this with a bare 500 (no reason).
 		return nil, &apierrors.StatusError{ErrStatus: metav1.Status{
@@ -246,6 +247,7 @@ func (s *Store) Update(ctx context.Context, ns, name string, update UpdateFunc, 
 		if err != nil {
 			return nil, err
 		}
+		s.setKind(obj)
 		m, err := accessor(obj)
 		if err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
@@ -397,6 +399,7 @@ func (s *Store) markDeleted(ctx context.Context, key storage.Key, name string, p
 	out := s.Type.New()
 	err := s.Storage.GuaranteedUpdate(ctx, key, out, storage.UpdateOptions{Preconditions: pre}, func(input runtime.Object) (runtime.Object, error) {
 		obj := input.DeepCopyObject()
+		s.setKind(obj)
 		m, err := accessor(obj)
 		if err != nil {
 			return nil, err
@@ -416,6 +419,12 @@ func (s *Store) markDeleted(ctx context.Context, key storage.Key, name string, p
 		return nil, false, s.apiError(err, name)
 	}
 	return out, false, nil
+}
+
+// setKind stamps the type's apiVersion and kind on an object about to be
+// written: unstructured objects cannot be read back without them.
+func (s *Store) setKind(obj runtime.Object) {
+	obj.GetObjectKind().SetGroupVersionKind(s.Type.Info.GroupVersionKind())
 }
 
 // pending reports whether obj has finalizers left, of either kind.

@@ -1,0 +1,373 @@
+package crd
+
+import (
+	"context"
+	"fmt"
+	"net/http"
+	"slices"
+	"sync"
+	"time"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/types"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/klog/v2"
+
+	"github.com/apiserver/apiserver/pkg/apiextensions/printers"
+	crdschema "github.com/apiserver/apiserver/pkg/apiextensions/schema"
+	"github.com/apiserver/apiserver/pkg/apiextensions/status"
+	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
+	"github.com/apiserver/apiserver/pkg/controlplane"
+	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
+	"github.com/apiserver/apiserver/pkg/endpoints/handlers"
+	"github.com/apiserver/apiserver/pkg/endpoints/installer"
+	"github.com/apiserver/apiserver/pkg/openapi"
+	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/server"
+	"github.com/apiserver/apiserver/pkg/storage/etcd3"
+)
+
+// Server serves definitions and their custom resources.
+type Server struct {
+	backend     *etcd3.Backend
+	router      *installer.Router
+	openapi     *openapi.Service
+	stopping    <-chan struct{}
+	definitions *generic.Store
+	status      *generic.Store
+	// namespaces refuses custom resources in missing or terminating
+	// namespaces, as for built-in types.
+	namespaces generic.NamespaceChecker
+
+	mu sync.Mutex
+	// served maps a definition's name to what is served for it.
+	served map[string]*served
+	// known holds the latest state of every definition, for name checks.
+	known map[string]*apiextensionsv1.CustomResourceDefinition
+}
+
+type served struct {
+	uid      types.UID
+	gen      int64
+	versions map[string]*handlers.Resource // by version name
+	stores   []*generic.Store
+}
+
+// Install serves apiextensions.k8s.io/v1 on s and starts the controller
+// that serves established definitions.
+func Install(s *server.GenericAPIServer, c server.CompletedConfig, d *discovery.Registry, oapi *openapi.Service, namespaces generic.NamespaceChecker) (*Server, error) {
+	backend, err := c.OpenStorage(context.Background())
+	if err != nil {
+		return nil, err
+	}
+	srv := &Server{
+		backend: backend, openapi: oapi, stopping: c.Stopping(), namespaces: namespaces,
+		router: installer.NewRouter(d, nil),
+		served: map[string]*served{}, known: map[string]*apiextensionsv1.CustomResourceDefinition{},
+	}
+	if srv.definitions, err = controlplane.NewStore(backend, definitionType()); err != nil {
+		return nil, err
+	}
+	st := definitionType()
+	st.Strategy = definitionStatusStrategy{}
+	st.Info.Verbs = []string{"get", "patch", "update"}
+	if srv.status, err = controlplane.NewStore(backend, st); err != nil {
+		return nil, err
+	}
+	res := controlplane.JSONResource(srv.definitions, c.Stopping())
+	res.Subresources = map[string]*generic.Store{"status": srv.status}
+	srv.router.SetGroupVersion(apiextensionsv1.SchemeGroupVersion, []*handlers.Resource{res})
+	srv.router.Install(s)
+	s.AddBackgroundTask("crd-controller", srv.run)
+	return srv, nil
+}
+
+// run watches definitions until ctx ends.
+func (srv *Server) run(ctx context.Context) {
+	for ctx.Err() == nil {
+		w, err := srv.definitions.Watch(ctx, "", &metav1.ListOptions{})
+		if err != nil {
+			klog.ErrorS(err, "Watching CustomResourceDefinitions failed; retrying")
+			sleep(ctx, time.Second)
+			continue
+		}
+		for ev := range w.ResultChan() {
+			crd, ok := ev.Object.(*apiextensionsv1.CustomResourceDefinition)
+			if !ok {
+				continue
+			}
+			if ev.Type == watch.Deleted {
+				srv.forget(crd.Name)
+				continue
+			}
+			if err := srv.sync(ctx, crd); err != nil && ctx.Err() == nil {
+				klog.ErrorS(err, "Syncing a CustomResourceDefinition failed", "crd", crd.Name)
+			}
+		}
+		w.Stop()
+		sleep(ctx, 100*time.Millisecond)
+	}
+}
+
+// sync brings serving in line with one definition.
+func (srv *Server) sync(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition) error {
+	srv.mu.Lock()
+	srv.known[crd.Name] = crd
+	srv.mu.Unlock()
+	if crd.DeletionTimestamp != nil {
+		return srv.finalize(ctx, crd)
+	}
+	established := status.IsConditionTrue(crd, apiextensionsv1.Established)
+	if !established {
+		// A new definition: objects left by an older one of the same name
+		// must not reappear under it.
+		if err := srv.deleteObjects(ctx, crd); err != nil {
+			return err
+		}
+	}
+	next := crd.DeepCopy()
+	status.Update(next, srv.others(crd.Name), time.Now())
+	if !apiequalitySemanticDeepEqual(next.Status, crd.Status) {
+		_, _, err := srv.status.Update(ctx, "", crd.Name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
+			if current == nil {
+				return nil, apierrors.NewNotFound(apiextensionsv1.Resource, crd.Name)
+			}
+			cur := current.(*apiextensionsv1.CustomResourceDefinition).DeepCopy()
+			status.Update(cur, srv.others(crd.Name), time.Now())
+			return cur, nil
+		}, false, false)
+		return err // the MODIFIED event serves it
+	}
+	if status.IsConditionTrue(crd, apiextensionsv1.Established) {
+		return srv.serve(crd)
+	}
+	return nil
+}
+
+func (srv *Server) others(name string) []*apiextensionsv1.CustomResourceDefinition {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	var out []*apiextensionsv1.CustomResourceDefinition
+	for n, c := range srv.known {
+		if n != name {
+			out = append(out, c)
+		}
+	}
+	return out
+}
+
+// serve (re)builds the handlers of every served version of crd.
+func (srv *Server) serve(crd *apiextensionsv1.CustomResourceDefinition) error {
+	srv.mu.Lock()
+	cur, ok := srv.served[crd.Name]
+	srv.mu.Unlock()
+	if ok && cur.uid == crd.UID && cur.gen == crd.Generation {
+		return nil
+	}
+	s := &served{uid: crd.UID, gen: crd.Generation, versions: map[string]*handlers.Resource{}}
+	for i := range crd.Spec.Versions {
+		ver := &crd.Spec.Versions[i]
+		if !ver.Served {
+			continue
+		}
+		res, store, err := srv.versionResource(crd, ver)
+		if err != nil {
+			return fmt.Errorf("serving %s version %s: %w", crd.Name, ver.Name, err)
+		}
+		s.versions[ver.Name] = res
+		s.stores = append(s.stores, store)
+	}
+	srv.mu.Lock()
+	old := srv.served[crd.Name]
+	srv.served[crd.Name] = s
+	srv.mu.Unlock()
+	srv.publish(crd.Spec.Group, old, s)
+	srv.publishOpenAPI(crd)
+	klog.InfoS("Serving custom resources", "crd", crd.Name, "versions", len(s.versions))
+	return nil
+}
+
+func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition, ver *apiextensionsv1.CustomResourceDefinitionVersion) (*handlers.Resource, *generic.Store, error) {
+	v := version{crd: crd, version: ver}
+	if ver.Schema != nil && ver.Schema.OpenAPIV3Schema != nil {
+		compiled, err := crdschema.New(ver.Schema.OpenAPIV3Schema)
+		if err != nil {
+			return nil, nil, err
+		}
+		v.schema = compiled
+	}
+	t := v.resourceType()
+	table, err := printers.New(ver.AdditionalPrinterColumns)
+	if err != nil {
+		return nil, nil, err
+	}
+	t.Table = table
+	store, err := controlplane.NewStore(srv.backend, t)
+	if err != nil {
+		return nil, nil, err
+	}
+	store.Namespaces = srv.namespaces
+	res := controlplane.JSONResource(store, srv.stopping)
+	res.Prune = func(obj runtime.Object) ([]string, error) {
+		paths, err := v.prune(obj)
+		msgs := make([]string, len(paths))
+		for i, p := range paths {
+			msgs[i] = crdschema.UnknownFieldWarning(p)
+		}
+		return msgs, err
+	}
+	if v.hasStatus() {
+		st := t
+		st.Strategy = statusStrategy{customStrategy{v}}
+		st.Info.Verbs = []string{"get", "patch", "update"}
+		statusStore, err := controlplane.NewStore(srv.backend, st)
+		if err != nil {
+			return nil, nil, err
+		}
+		res.Subresources = map[string]*generic.Store{"status": statusStore}
+	}
+	if sc := v.scale(); sc != nil {
+		res.Handlers = map[string]http.Handler{"scale": scaleHandler{store: store, paths: sc}}
+	}
+	return res, store, nil
+}
+
+// publish updates the router (and so discovery) for every group version of
+// group, which several definitions may share.
+func (srv *Server) publish(group string, before, after *served) {
+	srv.mu.Lock()
+	defer srv.mu.Unlock()
+	versions := map[string]bool{}
+	for _, s := range []*served{before, after} {
+		if s != nil {
+			for v := range s.versions {
+				versions[v] = true
+			}
+		}
+	}
+	for v := range versions {
+		var resources []*handlers.Resource
+		for _, s := range srv.served {
+			if r, ok := s.versions[v]; ok && r.Store.Info().Group == group {
+				resources = append(resources, r)
+			}
+		}
+		gv := schema.GroupVersion{Group: group, Version: v}
+		if len(resources) == 0 {
+			srv.router.RemoveGroupVersion(gv)
+			continue
+		}
+		slices.SortFunc(resources, func(a, b *handlers.Resource) int { return cmpString(a.Store.Info().Resource, b.Store.Info().Resource) })
+		srv.router.SetGroupVersion(gv, resources)
+	}
+}
+
+func (srv *Server) publishOpenAPI(crd *apiextensionsv1.CustomResourceDefinition) {
+	for _, ver := range crd.Spec.Versions {
+		gv := schema.GroupVersion{Group: crd.Spec.Group, Version: ver.Name}
+		if !ver.Served {
+			srv.openapi.RemoveResource(gv, crd.Spec.Names.Plural)
+			continue
+		}
+		r := openapi.Resource{Kind: crd.Spec.Names.Kind, ListKind: crd.Spec.Names.ListKind, Plural: crd.Spec.Names.Plural,
+			Namespaced: crd.Spec.Scope == apiextensionsv1.NamespaceScoped}
+		if ver.Subresources != nil {
+			if ver.Subresources.Status != nil {
+				r.Subresources = append(r.Subresources, "status")
+			}
+			if ver.Subresources.Scale != nil {
+				r.Subresources = append(r.Subresources, "scale")
+			}
+		}
+		if ver.Schema != nil && ver.Schema.OpenAPIV3Schema != nil {
+			if s, err := crdschema.ToOpenAPI(ver.Schema.OpenAPIV3Schema, false); err == nil {
+				r.Schema = s
+			}
+		}
+		if err := srv.openapi.AddResource(gv, r); err != nil {
+			klog.ErrorS(err, "Publishing OpenAPI failed", "crd", crd.Name, "version", ver.Name)
+		}
+	}
+}
+
+// forget stops serving a deleted definition.
+func (srv *Server) forget(name string) {
+	srv.mu.Lock()
+	old := srv.served[name]
+	crd := srv.known[name]
+	delete(srv.served, name)
+	delete(srv.known, name)
+	srv.mu.Unlock()
+	if crd == nil {
+		return
+	}
+	srv.publish(crd.Spec.Group, old, nil)
+	for _, ver := range crd.Spec.Versions {
+		srv.openapi.RemoveResource(schema.GroupVersion{Group: crd.Spec.Group, Version: ver.Name}, crd.Spec.Names.Plural)
+	}
+	klog.InfoS("Stopped serving custom resources", "crd", name)
+}
+
+// finalize stops serving a definition being deleted, deletes its objects,
+// then removes its cleanup finalizer, which deletes it.
+func (srv *Server) finalize(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition) error {
+	if !slices.Contains(crd.Finalizers, apiextensionsv1.CustomResourceCleanupFinalizer) {
+		return nil
+	}
+	srv.forget(crd.Name)
+	if err := srv.deleteObjects(ctx, crd); err != nil {
+		return err
+	}
+	_, _, err := srv.definitions.Update(ctx, "", crd.Name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
+		if current == nil {
+			return nil, apierrors.NewNotFound(apiextensionsv1.Resource, crd.Name)
+		}
+		cur := current.(*apiextensionsv1.CustomResourceDefinition).DeepCopy()
+		cur.Finalizers = slices.DeleteFunc(cur.Finalizers, func(f string) bool { return f == apiextensionsv1.CustomResourceCleanupFinalizer })
+		return cur, nil
+	}, false, false)
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	return err
+}
+
+// deleteObjects deletes every stored object of the definition's resource.
+func (srv *Server) deleteObjects(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition) error {
+	storage := crd.Spec.Versions[0]
+	for _, v := range crd.Spec.Versions {
+		if v.Storage {
+			storage = v
+		}
+	}
+	t := version{crd: crd, version: &storage}.resourceType()
+	t.Strategy = customStrategy{}
+	store, err := controlplane.NewStore(srv.backend, t)
+	if err != nil {
+		return err
+	}
+	_, err = store.DeleteCollection(ctx, "", &metav1.ListOptions{}, &metav1.DeleteOptions{}, false)
+	return err
+}
+
+func cmpString(a, b string) int {
+	switch {
+	case a < b:
+		return -1
+	case a > b:
+		return 1
+	}
+	return 0
+}
+
+func sleep(ctx context.Context, d time.Duration) {
+	t := time.NewTimer(d)
+	defer t.Stop()
+	select {
+	case <-ctx.Done():
+	case <-t.C:
+	}
+}
