@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"os"
 	"path/filepath"
@@ -234,5 +235,45 @@ func TestDynamicClient(t *testing.T) {
 	})
 	if got := len(inf.GetStore().List()); got != n/2 {
 		t.Errorf("informer cache holds %d widgets, want %d", got, n/2)
+	}
+}
+
+// TestCRDVersions serves two versions with conversion None: an object
+// written through one reads through the other with its apiVersion
+// rewritten, and strategic merge patches are refused as for any custom
+// resource.
+func TestCRDVersions(t *testing.T) {
+	p := startBinary(t, "", nil)
+	c := adminHTTP(t, p)
+	crd := []byte(`{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
+	 "metadata":{"name":"gadgets.multi.example.com"},
+	 "spec":{"group":"multi.example.com","scope":"Cluster","names":{"kind":"Gadget","plural":"gadgets"},
+	  "versions":[
+	   {"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}},
+	   {"name":"v2","served":true,"storage":false,"schema":{"openAPIV3Schema":{"type":"object","x-kubernetes-preserve-unknown-fields":true}}}]}}`)
+	if resp, body := do(t, c, "POST", p.URL+"/apis/apiextensions.k8s.io/v1/customresourcedefinitions", "application/json", crd); resp.StatusCode != 201 {
+		t.Fatalf("create CRD = %d %s", resp.StatusCode, body)
+	}
+	waitUntil(t, 10*time.Second, "both versions served", func() bool {
+		r1, _ := do(t, c, "GET", p.URL+"/apis/multi.example.com/v1/gadgets", "", nil)
+		r2, _ := do(t, c, "GET", p.URL+"/apis/multi.example.com/v2/gadgets", "", nil)
+		return r1.StatusCode == 200 && r2.StatusCode == 200
+	})
+	obj := []byte(`{"apiVersion":"multi.example.com/v1","kind":"Gadget","metadata":{"name":"g"},"spec":{"x":1}}`)
+	if resp, body := do(t, c, "POST", p.URL+"/apis/multi.example.com/v1/gadgets", "application/json", obj); resp.StatusCode != 201 {
+		t.Fatalf("create = %d %s", resp.StatusCode, body)
+	}
+	resp, body := do(t, c, "GET", p.URL+"/apis/multi.example.com/v2/gadgets/g", "", nil)
+	var got struct{ APIVersion string }
+	if err := json.Unmarshal(body, &got); err != nil || resp.StatusCode != 200 || got.APIVersion != "multi.example.com/v2" {
+		t.Errorf("GET through v2 = %d %s, want apiVersion multi.example.com/v2", resp.StatusCode, body)
+	}
+	resp, _ = do(t, c, "PATCH", p.URL+"/apis/multi.example.com/v1/gadgets/g", "application/strategic-merge-patch+json", []byte(`{"spec":{"x":2}}`))
+	if resp.StatusCode != 415 {
+		t.Errorf("strategic merge patch of a custom resource = %d, want 415", resp.StatusCode)
+	}
+	resp, body = do(t, c, "GET", p.URL+"/apis/multi.example.com/v1", "", nil)
+	if resp.StatusCode != 200 || !strings.Contains(string(body), `"name":"gadgets"`) {
+		t.Errorf("discovery of multi.example.com/v1 = %d %s", resp.StatusCode, body)
 	}
 }

@@ -7,6 +7,7 @@ import (
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -21,6 +22,12 @@ import (
 // timeoutSeconds lasts between one and two of these, spread so that clients
 // do not all reconnect at once.
 const minWatchTimeout = 30 * time.Minute
+
+// bookmarkInterval is how often a quiet watch that allows bookmarks gets
+// one, so a client that reconnects resumes from a recent resourceVersion
+// instead of one compaction may have removed. kube-apiserver sends them
+// about once a minute.
+const bookmarkInterval = time.Minute
 
 var schemaGroupKindEmpty = schema.GroupKind{}
 
@@ -67,11 +74,47 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.
 	enc := json.NewEncoder(w)
 	// Table columns go with the first event only, as kube-apiserver sends them.
 	headersSent := false
+	lastRV := opts.ResourceVersion
+	var bookmarks <-chan time.Time
+	if opts.AllowWatchBookmarks {
+		t := time.NewTicker(bookmarkInterval)
+		defer t.Stop()
+		bookmarks = t.C
+	}
+	// A watch that times out ends with a bookmark of where it got to.
+	deadline := time.NewTimer(timeout - min(time.Second, timeout/10))
+	defer deadline.Stop()
+	bookmark := func() bool {
+		if !opts.AllowWatchBookmarks || lastRV == "" || lastRV == "0" {
+			return true
+		}
+		obj := store.New()
+		h.setKind(obj)
+		if m, err := meta.Accessor(obj); err == nil {
+			m.SetResourceVersion(lastRV)
+		}
+		raw, err := json.Marshal(obj)
+		if err != nil {
+			return false
+		}
+		if err := enc.Encode(metav1.WatchEvent{Type: string(watch.Bookmark), Object: runtime.RawExtension{Raw: raw}}); err != nil {
+			return false
+		}
+		flusher.Flush()
+		return true
+	}
 	for {
 		select {
 		case <-ctx.Done():
 			return nil
 		case <-h.Stopping:
+			return nil
+		case <-bookmarks:
+			if !bookmark() {
+				return nil
+			}
+		case <-deadline.C:
+			bookmark()
 			return nil
 		case ev, ok := <-watcher.ResultChan():
 			if !ok {
@@ -79,6 +122,9 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.
 			}
 			if ev.Type == watch.Bookmark && !opts.AllowWatchBookmarks {
 				continue
+			}
+			if m, err := meta.Accessor(ev.Object); err == nil && ev.Type != watch.Error {
+				lastRV = m.GetResourceVersion()
 			}
 			raw, err := h.encodeEventObject(r, ev, out, headersSent)
 			if err != nil {

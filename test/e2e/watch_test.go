@@ -1,0 +1,110 @@
+package e2e
+
+import (
+	"bufio"
+	"encoding/json"
+	"net/http"
+	"strconv"
+	"syscall"
+	"testing"
+	"time"
+)
+
+type watchEvent struct {
+	Type   string
+	Object struct {
+		Kind     string
+		Metadata struct{ Name, ResourceVersion string }
+	}
+}
+
+// readEvents reads a watch stream until it ends or timeout passes.
+func readEvents(t *testing.T, resp *http.Response, timeout time.Duration) ([]watchEvent, bool) {
+	t.Helper()
+	events := make(chan watchEvent)
+	done := make(chan struct{})
+	go func() {
+		defer close(done)
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			var ev watchEvent
+			if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+				t.Errorf("bad watch line %q: %v", sc.Text(), err)
+				return
+			}
+			events <- ev
+		}
+	}()
+	var got []watchEvent
+	deadline := time.After(timeout)
+	for {
+		select {
+		case ev := <-events:
+			got = append(got, ev)
+		case <-done:
+			return got, true
+		case <-deadline:
+			return got, false
+		}
+	}
+}
+
+// TestWatchBookmarkAtTimeout: a watch that allows bookmarks ends at its
+// timeout with a BOOKMARK carrying the last resourceVersion it delivered.
+func TestWatchBookmarkAtTimeout(t *testing.T) {
+	p := startBinary(t, "", nil)
+	c := adminHTTP(t, p)
+	base := p.URL + "/api/v1/namespaces/default/configmaps"
+	resp, body := do(t, c, "GET", base, "", nil)
+	var list struct {
+		Metadata struct{ ResourceVersion string }
+	}
+	if err := json.Unmarshal(body, &list); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("list: %d %v", resp.StatusCode, err)
+	}
+	req, _ := http.NewRequest("GET", base+"?watch=true&allowWatchBookmarks=true&timeoutSeconds=3&resourceVersion="+list.Metadata.ResourceVersion, nil)
+	wresp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wresp.Body.Close()
+	if wresp.StatusCode != 200 || wresp.Header.Get("Content-Type") != "application/json" {
+		t.Fatalf("watch = %d %s", wresp.StatusCode, wresp.Header.Get("Content-Type"))
+	}
+	created, _ := do(t, c, "POST", base, "application/json", []byte(`{"metadata":{"name":"watched"}}`))
+	if created.StatusCode != 201 {
+		t.Fatalf("create = %d", created.StatusCode)
+	}
+	events, ended := readEvents(t, wresp, 10*time.Second)
+	if !ended {
+		t.Fatalf("watch with timeoutSeconds=3 still open after 10s; events %+v", events)
+	}
+	if len(events) != 2 || events[0].Type != "ADDED" || events[0].Object.Metadata.Name != "watched" || events[1].Type != "BOOKMARK" {
+		t.Fatalf("events = %+v, want ADDED watched then BOOKMARK", events)
+	}
+	added, _ := strconv.Atoi(events[0].Object.Metadata.ResourceVersion)
+	mark, _ := strconv.Atoi(events[1].Object.Metadata.ResourceVersion)
+	if mark < added || events[1].Object.Kind != "ConfigMap" {
+		t.Errorf("bookmark %+v, want kind ConfigMap at resourceVersion >= %d", events[1], added)
+	}
+}
+
+// TestWatchEndsAtShutdown: an open watch ends cleanly when the server shuts
+// down, and the server still exits 0.
+func TestWatchEndsAtShutdown(t *testing.T) {
+	p := startBinary(t, "", nil)
+	c := adminHTTP(t, p)
+	req, _ := http.NewRequest("GET", p.URL+"/api/v1/namespaces/default/configmaps?watch=true", nil)
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	p.signal(t, syscall.SIGTERM)
+	if _, ended := readEvents(t, resp, 20*time.Second); !ended {
+		t.Fatal("watch still open 20s after SIGTERM")
+	}
+	if code := p.wait(t, 30*time.Second); code != 0 {
+		t.Fatalf("exit code %d", code)
+	}
+}
