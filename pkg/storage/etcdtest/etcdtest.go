@@ -11,6 +11,7 @@ import (
 	"os/exec"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -145,6 +146,36 @@ func (e *External) Freeze(t testing.TB) {
 	if err := e.cmd.Process.Signal(syscall.SIGSTOP); err != nil {
 		t.Fatalf("freezing etcd: %v", err)
 	}
+	// The signal takes effect when the kernel next schedules the process;
+	// on a busy machine a request may still be answered meanwhile. Wait
+	// until every thread is stopped.
+	deadline := time.Now().Add(5 * time.Second)
+	for !e.stopped() {
+		if time.Now().After(deadline) {
+			t.Fatalf("etcd (pid %d) not stopped 5s after SIGSTOP", e.Pid())
+		}
+		time.Sleep(5 * time.Millisecond)
+	}
+}
+
+// stopped reports whether every thread of the process is in state T.
+func (e *External) stopped() bool {
+	tasks, err := os.ReadDir(fmt.Sprintf("/proc/%d/task", e.Pid()))
+	if err != nil {
+		return false
+	}
+	for _, task := range tasks {
+		stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/task/%s/stat", e.Pid(), task.Name()))
+		if err != nil {
+			return false
+		}
+		// The state follows the command name, which is in parentheses.
+		i := strings.LastIndexByte(string(stat), ')')
+		if i < 0 || i+2 >= len(stat) || (stat[i+2] != 'T' && stat[i+2] != 't') {
+			return false
+		}
+	}
+	return true
 }
 
 // Thaw resumes a frozen etcd process (SIGCONT).
