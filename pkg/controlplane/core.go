@@ -68,25 +68,23 @@ var builtinProtobuf = func() runtime.Decoder {
 
 // JSONResource wraps a store of a type without protobuf or strategic merge
 // patch support (custom resources, API extensions) in its REST handler.
-func JSONResource(store *generic.Store, stopping <-chan struct{}) *handlers.Resource {
-	table := store.Type.Table
-	if table == nil {
-		table = tables.DefaultTableConvertor(store.Type.Info.GroupResource())
-	}
-	return &handlers.Resource{Store: store, Table: table, Stopping: stopping, Patch: &handlers.Patcher{}}
-}
-
-// Resource wraps a store of a built-in type in its REST handler.
-func Resource(store *generic.Store, stopping <-chan struct{}) *handlers.Resource {
+func JSONResource(store *generic.Store, c server.CompletedConfig) *handlers.Resource {
 	table := store.Type.Table
 	if table == nil {
 		table = tables.DefaultTableConvertor(store.Type.Info.GroupResource())
 	}
 	return &handlers.Resource{
-		Store: store, Table: table, Stopping: stopping,
-		Patch:    &handlers.Patcher{Strategic: true},
-		Protobuf: builtinProtobuf,
+		Store: store, Table: table, Stopping: c.Stopping(), Timeout: c.Lifecycle.RequestTimeout,
+		Patch: &handlers.Patcher{},
 	}
+}
+
+// Resource wraps a store of a built-in type in its REST handler.
+func Resource(store *generic.Store, c server.CompletedConfig) *handlers.Resource {
+	r := JSONResource(store, c)
+	r.Patch.Strategic = true
+	r.Protobuf = builtinProtobuf
+	return r
 }
 
 // InstallCore serves the core API (/api/v1) on s, with discovery in d and
@@ -105,7 +103,7 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, d *discov
 	}
 	api.Namespaces.Names = metavalidation.ValidateNamespaceName
 	var resources []*handlers.Resource
-	nsResource := Resource(api.Namespaces, c.Stopping())
+	nsResource := Resource(api.Namespaces, c)
 	if nsResource.Subresources, err = namespaceSubresources(backend); err != nil {
 		return nil, err
 	}
@@ -121,7 +119,7 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, d *discov
 			store.Names = generic.PathSegmentName // kube-apiserver checks no more for events
 		}
 		api.Namespaced = append(api.Namespaced, store)
-		resources = append(resources, Resource(store, c.Stopping()))
+		resources = append(resources, Resource(store, c))
 	}
 	api.Router.SetGroupVersion(corev1.SchemeGroupVersion, resources)
 	api.Router.Install(s)

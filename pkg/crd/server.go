@@ -35,7 +35,7 @@ type Server struct {
 	backend     *etcd3.Backend
 	router      *installer.Router
 	openapi     *openapi.Service
-	stopping    <-chan struct{}
+	config      server.CompletedConfig
 	definitions *generic.Store
 	status      *generic.Store
 	// namespaces refuses custom resources in missing or terminating
@@ -64,7 +64,7 @@ func Install(s *server.GenericAPIServer, c server.CompletedConfig, d *discovery.
 		return nil, err
 	}
 	srv := &Server{
-		backend: backend, openapi: oapi, stopping: c.Stopping(), namespaces: namespaces,
+		backend: backend, openapi: oapi, config: c, namespaces: namespaces,
 		router: installer.NewRouter(d, nil),
 		served: map[string]*served{}, known: map[string]*apiextensionsv1.CustomResourceDefinition{},
 	}
@@ -77,7 +77,7 @@ func Install(s *server.GenericAPIServer, c server.CompletedConfig, d *discovery.
 	if srv.status, err = controlplane.NewStore(backend, st); err != nil {
 		return nil, err
 	}
-	res := controlplane.JSONResource(srv.definitions, c.Stopping())
+	res := controlplane.JSONResource(srv.definitions, c)
 	res.Subresources = map[string]*generic.Store{"status": srv.status}
 	srv.router.SetGroupVersion(apiextensionsv1.SchemeGroupVersion, []*handlers.Resource{res})
 	srv.router.Install(s)
@@ -210,7 +210,7 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 		return nil, nil, err
 	}
 	store.Namespaces = srv.namespaces
-	res := controlplane.JSONResource(store, srv.stopping)
+	res := controlplane.JSONResource(store, srv.config)
 	res.Prune = func(obj runtime.Object) ([]string, error) {
 		paths, err := v.prune(obj)
 		msgs := make([]string, len(paths))

@@ -67,7 +67,7 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, store *generic.
 	}
 	gvk := h.Store.Info().GroupVersionKind()
 	var warnings []string
-	ctx, cancel := requestContext(r)
+	ctx, cancel := h.requestContext(r)
 	defer cancel()
 	updated, _, err := store.Update(ctx, info.Namespace, info.Name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
 		if current == nil {

@@ -31,6 +31,9 @@ type Resource struct {
 	Patch *Patcher
 	// Stopping ends watches when the server shuts down.
 	Stopping <-chan struct{}
+	// Timeout bounds every request but watches (--request-timeout); 0 is
+	// one minute.
+	Timeout time.Duration
 	// Protobuf, when set, decodes application/vnd.kubernetes.protobuf
 	// bodies: client-go's typed clients send them for built-in types.
 	Protobuf runtime.Decoder
@@ -99,9 +102,13 @@ func methodNotAllowed() error {
 	}}
 }
 
-// requestContext bounds a non-watch request, as --request-timeout does.
-func requestContext(r *http.Request) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), time.Minute)
+// requestContext bounds a non-watch request by --request-timeout.
+func (h *Resource) requestContext(r *http.Request) (context.Context, context.CancelFunc) {
+	timeout := h.Timeout
+	if timeout <= 0 {
+		timeout = time.Minute
+	}
+	return context.WithTimeout(r.Context(), timeout)
 }
 
 func (h *Resource) get(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
@@ -109,7 +116,7 @@ func (h *Resource) get(w http.ResponseWriter, r *http.Request, store *generic.St
 	if err != nil {
 		return err
 	}
-	ctx, cancel := requestContext(r)
+	ctx, cancel := h.requestContext(r)
 	defer cancel()
 	obj, err := store.Get(ctx, info.Namespace, info.Name, &metav1.GetOptions{ResourceVersion: r.URL.Query().Get("resourceVersion")})
 	if err != nil {
@@ -127,7 +134,7 @@ func (h *Resource) list(w http.ResponseWriter, r *http.Request, store *generic.S
 	if err != nil {
 		return err
 	}
-	ctx, cancel := requestContext(r)
+	ctx, cancel := h.requestContext(r)
 	defer cancel()
 	list, err := store.List(ctx, info.Namespace, opts)
 	if err != nil {
@@ -148,7 +155,7 @@ func (h *Resource) create(w http.ResponseWriter, r *http.Request, store *generic
 	if err != nil {
 		return err
 	}
-	ctx, cancel := requestContext(r)
+	ctx, cancel := h.requestContext(r)
 	defer cancel()
 	created, err := store.Create(ctx, info.Namespace, obj, dry)
 	if err != nil {
@@ -219,7 +226,7 @@ func (h *Resource) update(w http.ResponseWriter, r *http.Request, store *generic
 	if err != nil {
 		return err
 	}
-	ctx, cancel := requestContext(r)
+	ctx, cancel := h.requestContext(r)
 	defer cancel()
 	updated, created, err := store.Update(ctx, info.Namespace, info.Name, func(context.Context, runtime.Object) (runtime.Object, error) {
 		return obj.DeepCopyObject(), nil
@@ -251,7 +258,7 @@ func (h *Resource) delete(w http.ResponseWriter, r *http.Request, store *generic
 	if len(opts.DryRun) > 0 {
 		dry = true
 	}
-	ctx, cancel := requestContext(r)
+	ctx, cancel := h.requestContext(r)
 	defer cancel()
 	obj, _, err := store.Delete(ctx, info.Namespace, info.Name, opts, dry)
 	if err != nil {
@@ -277,7 +284,7 @@ func (h *Resource) deleteCollection(w http.ResponseWriter, r *http.Request, stor
 	if err != nil {
 		return err
 	}
-	ctx, cancel := requestContext(r)
+	ctx, cancel := h.requestContext(r)
 	defer cancel()
 	list, err := store.DeleteCollection(ctx, info.Namespace, listOpts, opts, dry || len(opts.DryRun) > 0)
 	if err != nil {
