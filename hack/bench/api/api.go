@@ -19,9 +19,12 @@ import (
 const (
 	// benchNamespace holds the -objects ConfigMaps of the create, get,
 	// update and list phases; watchNamespace the objects of the watch phase,
-	// so that its list and watches start empty.
+	// so that its list and watches start empty; crdNamespace the Widgets
+	// and ConfigMaps of the crd phase, so that the list phase lists the
+	// same objects with or without it.
 	benchNamespace = "bench"
 	watchNamespace = "bench-watch"
+	crdNamespace   = "bench-crd"
 )
 
 // objectName is the name of the i-th ConfigMap of the create phase.
@@ -78,11 +81,11 @@ func (a *apiBench) cpu() (time.Duration, error) {
 
 func collectionPath(ns string) string { return "/api/v1/namespaces/" + ns + "/configmaps" }
 
-// setup creates the two namespaces and sends one request on every
+// setup creates the namespaces and sends one request on every
 // connection, so that no phase pays for a connection's first stream.
 func (a *apiBench) setup(ctx context.Context) error {
 	var buf bytes.Buffer
-	for _, ns := range []string{benchNamespace, watchNamespace} {
+	for _, ns := range []string{benchNamespace, watchNamespace, crdNamespace} {
 		body := fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Namespace","metadata":{"name":%q}}`, ns)
 		if err := a.pool.send(ctx, 0, http.MethodPost, "/api/v1/namespaces", body, http.StatusCreated, &buf); err != nil {
 			return err

@@ -1,6 +1,7 @@
 // Command api measures the apiserver's ConfigMap API against the speed
 // targets of issue 4, side by side with the same operations made straight
-// against the storage layer, which are the ceiling:
+// against the storage layer, which are the ceiling, and its custom
+// resources against those of issue 5:
 //
 //   - create: POST of -objects ConfigMaps whose one data value is -value-size
 //     bytes, vs etcd3.Store.Create of the same typed object;
@@ -14,7 +15,19 @@
 //     resourceVersion of its list, then -watch-creates creates at
 //     -watch-rate per second; for every (watcher, event) the delay from the
 //     create's answer to the watcher reading the event (kube-apiserver's
-//     figure), and from the create's request start; vs Store.Watch.
+//     figure), and from the create's request start; vs Store.Watch;
+//   - crd (issue 5): -crds CustomResourceDefinitions of namespaced Widgets
+//     (a small schema, the status subresource), each in its own group and
+//     timed from its create request to the first list of its Widgets that
+//     answers 200 (polled every 5 ms); then -objects creates and -gets GETs
+//     of Widgets of the first one and of ConfigMaps, with the concurrency
+//     and value size of the ConfigMap phases, in their own namespace, after
+//     an untimed warm-up of each. The two sides alternate in -crd-rounds
+//     rounds (ABBA), so that a change in the machine's load falls on both;
+//     the report gives the ratios of their rates.
+//
+// -phases selects the phases (all by default); they always run in the
+// order create, get, crd, update, list, watch.
 //
 // The API side runs an apiserver subprocess (built from ./cmd/apiserver
 // unless -binary names one) on a temporary data dir, with its embedded etcd,
@@ -31,4 +44,5 @@
 //
 //	go run ./hack/bench/api
 //	go run ./hack/bench/api -cpuprofile /tmp/api.pprof   # profile the apiserver
+//	go run ./hack/bench/api -phases create,get,crd -ceiling=false -h2load ''   # issue 5 only
 package main

@@ -12,6 +12,7 @@ import (
 	"os/signal"
 	"path/filepath"
 	"strconv"
+	"strings"
 	"syscall"
 )
 
@@ -29,6 +30,9 @@ type options struct {
 	watchers     int
 	watchCreates int
 	watchRate    float64
+	crds         int
+	crdRounds    int
+	phases       phaseSet
 	h2load       string
 	ceiling      bool
 	profile      string
@@ -57,7 +61,7 @@ func main() {
 }
 
 func parseFlags(args []string) (options, error) {
-	var o options
+	o := options{phases: newPhaseSet(allPhases...)}
 	fs := flag.NewFlagSet("api", flag.ContinueOnError)
 	fs.StringVar(&o.binary, "binary", "", "The apiserver binary to measure. Empty builds ./cmd/apiserver with go build into a temporary directory.")
 	fs.IntVar(&o.objects, "objects", 3000, "ConfigMaps created in the create phase; the get and update phases pick among them and the list phase lists them all.")
@@ -73,6 +77,9 @@ func parseFlags(args []string) (options, error) {
 	fs.IntVar(&o.watchers, "watchers", 50, "Watches of the watch phase.")
 	fs.IntVar(&o.watchCreates, "watch-creates", 500, "Creates whose delivery to every watcher is measured.")
 	fs.Float64Var(&o.watchRate, "watch-rate", 100, "Creates per second in the watch phase, started at a steady pace.")
+	fs.IntVar(&o.crds, "crds", 5, "CustomResourceDefinitions the crd phase creates one after the other, each timed to its first served list; its custom resources are the first one's.")
+	fs.IntVar(&o.crdRounds, "crd-rounds", 6, "Rounds of the crd phase's create and get, alternating custom resources and ConfigMaps, so that a change in the machine's load falls on both.")
+	fs.Var(&o.phases, "phases", "Comma-separated phases to run, in the order "+strings.Join(allPhases, ",")+" whatever the order given; get, update and list need create.")
 	fs.StringVar(&o.h2load, "h2load", "h2load", "h2load to cross-check the get phase with (Debian's nghttp2-client); empty skips the cross-check.")
 	fs.BoolVar(&o.ceiling, "ceiling", true, "Also run every phase against the storage layer.")
 	fs.StringVar(&o.profile, "cpuprofile", "", "Write a CPU profile of the apiserver's whole run to this file. The apiserver is then ./hack/bench/server/profiled, cmd/apiserver with a profiler, built from source whatever -binary says: take the figures from a run without this flag.")
@@ -114,7 +121,14 @@ func (o options) validate() []error {
 	if o.watchRate <= 0 {
 		errs = append(errs, fmt.Errorf("-watch-rate %g must be positive", o.watchRate))
 	}
-	return errs
+	if o.crds < 1 || o.crds > 100 {
+		errs = append(errs, fmt.Errorf("-crds %d must be between 1 and 100", o.crds))
+	}
+	// -gets below 1 is reported above.
+	if o.crdRounds < 1 || (o.gets >= 1 && o.crdRounds > min(o.objects, o.gets)) {
+		errs = append(errs, fmt.Errorf("-crd-rounds %d must be between 1 and the smaller of -objects and -gets", o.crdRounds))
+	}
+	return append(errs, o.phases.validate()...)
 }
 
 // run parses args, runs the phases and prints the report to out.
@@ -252,45 +266,67 @@ func measure(ctx context.Context, o options, tmp, bin string, env []string, h2lo
 	return runPhases(ctx, o, api, ceil, h2)
 }
 
-// runPhases runs each phase against the apiserver and then the ceiling, so
-// that a change in the machine's load falls on both sides of a ratio alike;
-// h2 is the h2load cross-check of the get phase, or nil.
+// runPhases runs the phases -phases selects, in the order of allPhases.
+// Each ConfigMap phase runs against the apiserver and then the ceiling, so
+// that a change in the machine's load falls on both sides of a ratio
+// alike; h2 is the h2load cross-check of the get phase, or nil.
 func runPhases(ctx context.Context, o options, api *apiBench, ceil *ceilingBench, h2 func(context.Context) (phaseResult, error)) (*report, error) {
 	rep := &report{o: o}
-	for _, p := range []struct {
-		name     string
-		api, cei func(context.Context) (phaseResult, error)
-		into     *[2]phaseResult
-	}{
-		{"create", api.create, ceilOp(ceil, (*ceilingBench).create), &rep.create},
-		{"get", api.get, ceilOp(ceil, (*ceilingBench).get), &rep.get},
-		{"update", api.update, ceilOp(ceil, (*ceilingBench).update), &rep.update},
-		{"list", api.list, ceilOp(ceil, (*ceilingBench).list), &rep.list},
-	} {
-		if err := runPhase(ctx, p.name, p.api, p.cei, p.into); err != nil {
-			return nil, err
-		}
-		if p.name == "get" && h2 != nil {
+	steps := map[string]func(context.Context) error{
+		"create": func(ctx context.Context) error {
+			return runPhase(ctx, "create", api.create, ceilOp(ceil, (*ceilingBench).create), &rep.create)
+		},
+		"get": func(ctx context.Context) error {
+			if err := runPhase(ctx, "get", api.get, ceilOp(ceil, (*ceilingBench).get), &rep.get); err != nil || h2 == nil {
+				return err
+			}
 			var err error
 			if rep.h2loadGet, err = h2(ctx); err != nil {
-				return nil, fmt.Errorf("get phase, h2load: %w", err)
+				return fmt.Errorf("get phase, h2load: %w", err)
 			}
 			rep.hasH2load = true
 			progress("get (h2load)", "apiserver", rep.h2loadGet.rate())
-		}
+			return nil
+		},
+		"crd": func(ctx context.Context) error {
+			var err error
+			rep.crd, err = runCRDPhase(ctx, api)
+			return err
+		},
+		"update": func(ctx context.Context) error {
+			return runPhase(ctx, "update", api.update, ceilOp(ceil, (*ceilingBench).update), &rep.update)
+		},
+		"list": func(ctx context.Context) error {
+			return runPhase(ctx, "list", api.list, ceilOp(ceil, (*ceilingBench).list), &rep.list)
+		},
+		"watch": func(ctx context.Context) error { return runWatchPhase(ctx, api, ceil, &rep.watch) },
 	}
-	var err error
-	if rep.watch[0], err = api.watch(ctx); err != nil {
-		return nil, fmt.Errorf("watch phase against the apiserver: %w", err)
-	}
-	progress("watch p99 ms", "apiserver", float64(summarize(rep.watch[0].fromAnswer).p99.Microseconds())/1000)
-	if ceil != nil {
-		if rep.watch[1], err = ceil.watch(ctx); err != nil {
-			return nil, fmt.Errorf("watch phase against the storage layer: %w", err)
+	for _, name := range allPhases {
+		if o.phases[name] {
+			if err := steps[name](ctx); err != nil {
+				return nil, err
+			}
 		}
-		progress("watch p99 ms", "ceiling", float64(summarize(rep.watch[1].fromAnswer).p99.Microseconds())/1000)
 	}
 	return rep, nil
+}
+
+// runWatchPhase runs the watch phase against the apiserver, then the
+// ceiling.
+func runWatchPhase(ctx context.Context, api *apiBench, ceil *ceilingBench, into *[2]watchResult) error {
+	var err error
+	if into[0], err = api.watch(ctx); err != nil {
+		return fmt.Errorf("watch phase against the apiserver: %w", err)
+	}
+	progress("watch p99 ms", "apiserver", float64(summarize(into[0].fromAnswer).p99.Microseconds())/1000)
+	if ceil == nil {
+		return nil
+	}
+	if into[1], err = ceil.watch(ctx); err != nil {
+		return fmt.Errorf("watch phase against the storage layer: %w", err)
+	}
+	progress("watch p99 ms", "ceiling", float64(summarize(into[1].fromAnswer).p99.Microseconds())/1000)
+	return nil
 }
 
 // ceilOp binds a phase of the ceiling, nil without one.

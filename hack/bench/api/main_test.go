@@ -18,6 +18,19 @@ func TestParseFlagsDefaultsAreValid(t *testing.T) {
 	if o.workers() != 64 || o.objects != 3000 || o.valueSize != 256 || o.watchers != 50 || o.watchCreates != 500 {
 		t.Errorf("defaults %+v are not the issue's 64 clients, 3,000 objects of 256 bytes, 50 watchers and 500 creates", o)
 	}
+	if got, want := o.phases.String(), strings.Join(allPhases, ","); got != want || o.crds != 5 {
+		t.Errorf("default phases %q and -crds %d, want every phase (%q) and 5 definitions", got, o.crds, want)
+	}
+}
+
+func TestParsePhases(t *testing.T) {
+	o, err := parseFlags([]string{"-phases", " watch, crd,get,create"})
+	if err != nil {
+		t.Fatalf("parseFlags: %v", err)
+	}
+	if got := o.phases.String(); got != "create,get,crd,watch" {
+		t.Errorf("phases = %q, want them in run order, create,get,crd,watch", got)
+	}
 }
 
 func TestValidate(t *testing.T) {
@@ -36,6 +49,15 @@ func TestValidate(t *testing.T) {
 		{"no streams", func(o *options) { o.streams = 0 }, []string{"-streams 0"}},
 		{"everything", func(o *options) { o.gets, o.lists, o.watchRate, o.watchCreates = 0, -1, 0, 0 },
 			[]string{"-gets 0", "-lists -1", "-watch-creates 0", "-watch-rate 0"}},
+		{"no definitions", func(o *options) { o.crds = 0 }, []string{"-crds 0"}},
+		{"watch alone", func(o *options) { o.phases = newPhaseSet("watch") }, nil},
+		{"no phase", func(o *options) { o.phases = newPhaseSet() }, []string{"-phases must name"}},
+		{"unknown phases", func(o *options) { o.phases = newPhaseSet("create", "patch", "delete") },
+			[]string{`unknown phase "delete"`, `unknown phase "patch"`}},
+		{"crd alone", func(o *options) { o.phases = newPhaseSet("crd") }, nil},
+		{"more rounds than objects", func(o *options) { o.objects, o.crdRounds = 300, 301 }, []string{"-crd-rounds 301"}},
+		{"get without objects", func(o *options) { o.phases = newPhaseSet("get", "list") },
+			[]string{"get needs create", "list needs create"}},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			o := valid
