@@ -2,6 +2,7 @@ package crd
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net/http"
 	"slices"
@@ -26,7 +27,9 @@ import (
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/server"
+	"github.com/apiserver/apiserver/pkg/storage"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
 
@@ -85,8 +88,33 @@ func Install(s *server.GenericAPIServer, c server.CompletedConfig, d *discovery.
 	return srv, nil
 }
 
-// run watches definitions until ctx ends.
+// retryDelay is how long a definition whose sync failed, or whose objects
+// are still being finalized, waits before the next attempt.
+const retryDelay = time.Second
+
+// run watches definitions until ctx ends, syncing each change, and again
+// after retryDelay when a sync could not finish.
 func (srv *Server) run(ctx context.Context) {
+	var wg sync.WaitGroup
+	defer wg.Wait()
+	retry := make(chan string)
+	later := func(name string) {
+		wg.Go(func() {
+			sleep(ctx, retryDelay)
+			select {
+			case retry <- name:
+			case <-ctx.Done():
+			}
+		})
+	}
+	handle := func(crd *apiextensionsv1.CustomResourceDefinition) {
+		if err := srv.sync(ctx, crd); err != nil && ctx.Err() == nil {
+			if !errors.Is(err, errPending) {
+				klog.ErrorS(err, "Syncing a CustomResourceDefinition failed; retrying", "crd", crd.Name)
+			}
+			later(crd.Name)
+		}
+	}
 	for ctx.Err() == nil {
 		w, err := srv.definitions.Watch(ctx, "", &metav1.ListOptions{})
 		if err != nil {
@@ -94,7 +122,28 @@ func (srv *Server) run(ctx context.Context) {
 			sleep(ctx, time.Second)
 			continue
 		}
-		for ev := range w.ResultChan() {
+		srv.watchLoop(ctx, w, retry, handle)
+		w.Stop()
+		sleep(ctx, 100*time.Millisecond)
+	}
+}
+
+func (srv *Server) watchLoop(ctx context.Context, w watch.Interface, retry <-chan string, handle func(*apiextensionsv1.CustomResourceDefinition)) {
+	for {
+		select {
+		case <-ctx.Done():
+			return
+		case name := <-retry:
+			srv.mu.Lock()
+			crd := srv.known[name]
+			srv.mu.Unlock()
+			if crd != nil {
+				handle(crd)
+			}
+		case ev, ok := <-w.ResultChan():
+			if !ok {
+				return
+			}
 			crd, ok := ev.Object.(*apiextensionsv1.CustomResourceDefinition)
 			if !ok {
 				continue
@@ -103,13 +152,20 @@ func (srv *Server) run(ctx context.Context) {
 				srv.forget(crd.Name)
 				continue
 			}
-			if err := srv.sync(ctx, crd); err != nil && ctx.Err() == nil {
-				klog.ErrorS(err, "Syncing a CustomResourceDefinition failed", "crd", crd.Name)
-			}
+			handle(crd)
 		}
-		w.Stop()
-		sleep(ctx, 100*time.Millisecond)
 	}
+}
+
+// errPending: the definition's objects are still being finalized.
+var errPending = errors.New("custom resources still being deleted")
+
+// reserved reports whether a definition claims the group this server
+// serves itself. Like kube-apiserver, whose built-in group versions take
+// precedence, the server never serves it nor touches its key space (which
+// may be the definitions' own).
+func reserved(crd *apiextensionsv1.CustomResourceDefinition) bool {
+	return crd.Spec.Group == apiextensionsv1.GroupName
 }
 
 // sync brings serving in line with one definition.
@@ -121,10 +177,10 @@ func (srv *Server) sync(ctx context.Context, crd *apiextensionsv1.CustomResource
 		return srv.finalize(ctx, crd)
 	}
 	established := status.IsConditionTrue(crd, apiextensionsv1.Established)
-	if !established {
+	if !established && !reserved(crd) {
 		// A new definition: objects left by an older one of the same name
 		// must not reappear under it.
-		if err := srv.deleteObjects(ctx, crd); err != nil {
+		if err := srv.deleteLeftovers(ctx, crd); err != nil {
 			return err
 		}
 	}
@@ -141,7 +197,7 @@ func (srv *Server) sync(ctx context.Context, crd *apiextensionsv1.CustomResource
 		}, false, false)
 		return err // the MODIFIED event serves it
 	}
-	if status.IsConditionTrue(crd, apiextensionsv1.Established) {
+	if status.IsConditionTrue(crd, apiextensionsv1.Established) && !reserved(crd) {
 		return srv.serve(crd)
 	}
 	return nil
@@ -293,15 +349,22 @@ func (srv *Server) publishOpenAPI(crd *apiextensionsv1.CustomResourceDefinition)
 	}
 }
 
-// forget stops serving a deleted definition.
+// forget stops serving a deleted definition and drops it.
 func (srv *Server) forget(name string) {
+	srv.unserve(name)
 	srv.mu.Lock()
-	old := srv.served[name]
-	crd := srv.known[name]
-	delete(srv.served, name)
 	delete(srv.known, name)
 	srv.mu.Unlock()
-	if crd == nil {
+}
+
+// unserve stops serving a definition's objects.
+func (srv *Server) unserve(name string) {
+	srv.mu.Lock()
+	old, wasServed := srv.served[name]
+	crd := srv.known[name]
+	delete(srv.served, name)
+	srv.mu.Unlock()
+	if crd == nil || !wasServed {
 		return
 	}
 	srv.publish(crd.Spec.Group, old, nil)
@@ -317,9 +380,15 @@ func (srv *Server) finalize(ctx context.Context, crd *apiextensionsv1.CustomReso
 	if !slices.Contains(crd.Finalizers, apiextensionsv1.CustomResourceCleanupFinalizer) {
 		return nil
 	}
-	srv.forget(crd.Name)
-	if err := srv.deleteObjects(ctx, crd); err != nil {
-		return err
+	srv.unserve(crd.Name)
+	if !reserved(crd) {
+		left, err := srv.deleteObjects(ctx, crd)
+		if err != nil {
+			return err
+		}
+		if left > 0 {
+			return errPending // objects with finalizers of their own
+		}
 	}
 	_, _, err := srv.definitions.Update(ctx, "", crd.Name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
 		if current == nil {
@@ -335,21 +404,51 @@ func (srv *Server) finalize(ctx context.Context, crd *apiextensionsv1.CustomReso
 	return err
 }
 
-// deleteObjects deletes every stored object of the definition's resource.
-func (srv *Server) deleteObjects(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition) error {
-	storage := crd.Spec.Versions[0]
+// storageStore is the etcd store of the definition's resource (all its
+// versions share one key space).
+func (srv *Server) storageStore(crd *apiextensionsv1.CustomResourceDefinition) (*etcd3.Store, rest.Type, error) {
+	storageVersion := crd.Spec.Versions[0]
 	for _, v := range crd.Spec.Versions {
 		if v.Storage {
-			storage = v
+			storageVersion = v
 		}
 	}
-	t := version{crd: crd, version: &storage}.resourceType()
+	t := version{crd: crd, version: &storageVersion}.resourceType()
 	t.Strategy = customStrategy{}
-	store, err := controlplane.NewStore(srv.backend, t)
+	st, err := etcd3.New(etcd3.Config{
+		Client: srv.backend.Client(), Prefix: srv.backend.Config().Prefix,
+		Resource: t.Info.GroupResource(), NamespaceScoped: t.Info.Namespaced, NewFunc: t.New,
+	})
+	return st, t, err
+}
+
+// deleteObjects deletes the definition's objects as a client would,
+// honouring their finalizers, and returns how many are left.
+func (srv *Server) deleteObjects(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition) (int, error) {
+	st, t, err := srv.storageStore(crd)
+	if err != nil {
+		return 0, err
+	}
+	store := &generic.Store{Type: t, Storage: st}
+	if _, err := store.DeleteCollection(ctx, "", &metav1.ListOptions{}, &metav1.DeleteOptions{}, false); err != nil {
+		return 0, err
+	}
+	left, err := st.Count(ctx, storage.Key{})
+	return int(left), err
+}
+
+// deleteLeftovers removes whatever an older definition of the same name
+// left in etcd, finalizers and undecodable values included, before a new
+// one is established.
+func (srv *Server) deleteLeftovers(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition) error {
+	st, _, err := srv.storageStore(crd)
 	if err != nil {
 		return err
 	}
-	_, err = store.DeleteCollection(ctx, "", &metav1.ListOptions{}, &metav1.DeleteOptions{}, false)
+	n, err := st.DeleteAll(ctx)
+	if n > 0 {
+		klog.InfoS("Deleted objects an earlier definition left behind", "crd", crd.Name, "objects", n)
+	}
 	return err
 }
 

@@ -8,7 +8,6 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"os"
 	"slices"
 	"testing"
 	"time"
@@ -322,17 +321,6 @@ func conditionReason(a crdAPI, name, condition string) string {
 	return ""
 }
 
-// knownBug skips a test of a server bug that is reported but not fixed
-// yet, unless APISERVER_E2E_KNOWN_BUGS=1: the test shows the bug with one
-// command, and the suite others run stays green until the fix lands with
-// the skip removed.
-func knownBug(t *testing.T, bug string) {
-	t.Helper()
-	if os.Getenv("APISERVER_E2E_KNOWN_BUGS") != "1" {
-		t.Skipf("known server bug, not fixed yet: %s (APISERVER_E2E_KNOWN_BUGS=1 runs it)", bug)
-	}
-}
-
 // TestDefinitionInBuiltinGroup creates definitions in the
 // apiextensions.k8s.io group the server serves itself (an admin may, with
 // the api-approved.kubernetes.io annotation): whether refused or accepted,
@@ -340,15 +328,16 @@ func knownBug(t *testing.T, bug string) {
 // kube-apiserver, whose built-in group versions take precedence.
 func TestDefinitionInBuiltinGroup(t *testing.T) {
 	for _, tc := range []struct {
-		name, plural, version, bug string
+		name, plural, version string
 	}{
-		{"another resource in apiextensions.k8s.io/v1", "shadows", "v1",
-			"the definition replaces the apiextensions.k8s.io/v1 group version, so customresourcedefinitions answers 404, even after a restart, and the definition can no longer be deleted"},
-		{"customresourcedefinitions in a new version", "customresourcedefinitions", "v9",
-			"creating it deletes every stored definition: its objects' storage prefix is the definitions' own, and a new definition's leftover objects are deleted"},
+		// Once replaced the apiextensions.k8s.io/v1 group version, so
+		// customresourcedefinitions answered 404.
+		{"another resource in apiextensions.k8s.io/v1", "shadows", "v1"},
+		// Once deleted every stored definition: its objects' storage
+		// prefix is the definitions' own.
+		{"customresourcedefinitions in a new version", "customresourcedefinitions", "v9"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			knownBug(t, tc.bug)
 			p := startBinary(t, "", nil)
 			a := newCRDAPI(t, p)
 			const group = "kept.example.com"
@@ -574,19 +563,15 @@ func TestNewDefinitionIgnoresLeftovers(t *testing.T) {
 		ns        string
 		extraMeta string // more metadata fields
 		raw       string // the value, instead of an object, if not empty
-		bug       string
 	}{
 		{name: "plain object", ns: "default"},
 		{name: "in a namespace that does not exist", ns: "gone"},
-		{name: "with a finalizer", ns: "default", extraMeta: `,"finalizers":["example.com/hold"]`,
-			bug: "the leftover is deleted gracefully, so its finalizer keeps it: the new definition serves it (with a deletionTimestamp) and refuses to create an object of its name (409)"},
-		{name: "not JSON", ns: "default", raw: "\x00\x01 not an object",
-			bug: "deleting the leftovers fails on the undecodable value and the sync is never retried: the definition is never established"},
+		// A finalizer does not keep a leftover: it belongs to no object.
+		{name: "with a finalizer", ns: "default", extraMeta: `,"finalizers":["example.com/hold"]`},
+		// Leftovers are removed without being read.
+		{name: "not JSON", ns: "default", raw: "\x00\x01 not an object"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
-			if tc.bug != "" {
-				knownBug(t, tc.bug)
-			}
 			a := newCRDAPI(t, p)
 			group := fmt.Sprintf("leftover%d.example.com", i)
 			key := "/registry/" + group + "/widgets/" + tc.ns + "/old"

@@ -287,6 +287,24 @@ func (s *Store) Count(ctx context.Context, k storage.Key) (int64, error) {
 	return resp.Count, nil
 }
 
+// DeleteAll removes every object of the store's resource in one etcd
+// request, without reading them: for data a previous owner of the key space
+// left behind, which may have finalizers or not even decode. It returns how
+// many keys it removed.
+func (s *Store) DeleteAll(ctx context.Context) (int64, error) {
+	key, end, err := s.keyRange(storage.Key{}, true)
+	if err != nil {
+		return 0, err
+	}
+	ctx, cancel := withTimeout(ctx, s.requestTimeout)
+	defer cancel()
+	resp, err := s.client.KV.Delete(ctx, key, clientv3.WithRange(end))
+	if err != nil {
+		return 0, interpretError(err, key, 0)
+	}
+	return resp.Deleted, nil
+}
+
 // keyRange returns the etcd key of k, or with recursive the prefix of its
 // collection and the end of that prefix's range.
 func (s *Store) keyRange(k storage.Key, recursive bool) (key, end string, err error) {
