@@ -189,11 +189,11 @@ func (s *Store) Create(ctx context.Context, ns string, obj runtime.Object, dryRu
 	if dryRun {
 		return obj, nil
 	}
-	out := s.Type.New()
-	if err := s.Storage.Create(ctx, s.key(m.GetNamespace(), m.GetName()), obj, out); err != nil {
+	// obj is what is written: storage only sets its resourceVersion.
+	if err := s.Storage.Create(ctx, s.key(m.GetNamespace(), m.GetName()), obj, obj); err != nil {
 		return nil, s.apiError(err, m.GetName())
 	}
-	return out, nil
+	return obj, nil
 }
 
 // checkNamespace fills an object's namespace from the request and refuses a

@@ -66,7 +66,7 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, k storage.Key, dest runtim
 		).Else(
 			clientv3.OpGet(key),
 		)
-		resp, err := s.commitDecoding(txn, key, data, dest)
+		resp, err := s.commitDecoding(txn, key, data, updated, dest)
 		if err != nil {
 			return err
 		}
