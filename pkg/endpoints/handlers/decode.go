@@ -10,6 +10,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	sigsjson "sigs.k8s.io/json"
@@ -48,6 +49,9 @@ func decodeBody(data []byte, format bodyFormat, into runtime.Object, gvk schema.
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized (must be of type %s): %v", gvk.Kind, err))
 		}
 	}
+	if u, ok := into.(*unstructured.Unstructured); ok {
+		return nil, decodeUnstructured(data, u, gvk)
+	}
 	var tm metav1.TypeMeta
 	if err := json.Unmarshal(data, &tm); err != nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized (must be of type %s): couldn't get version/kind; json parse error: %v (%s)",
@@ -80,6 +84,26 @@ func applyFieldValidation(msgs []string, v fieldValidation, gvk schema.GroupVers
 			gvk.Kind, gvk.Version, gvk.Kind, strings.Join(msgs, ", ")))
 	}
 	return msgs, nil
+}
+
+// decodeUnstructured decodes a custom resource in one pass (integers stay
+// int64, as in kube-apiserver); unknown fields are the schema's business.
+func decodeUnstructured(data []byte, u *unstructured.Unstructured, gvk schema.GroupVersionKind) error {
+	var m map[string]any
+	if err := sigsjson.UnmarshalCaseSensitivePreserveInts(data, &m); err != nil || m == nil {
+		if err == nil {
+			err = errors.New("the body is not a JSON object")
+		}
+		return apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized (must be of type %s): %v (%s)", gvk.Kind, jsonError(err), excerpt(data)))
+	}
+	apiVersion, _ := m["apiVersion"].(string)
+	kind, _ := m["kind"].(string)
+	if err := checkKind(metav1.TypeMeta{APIVersion: apiVersion, Kind: kind}, gvk); err != nil {
+		return err
+	}
+	u.Object = m
+	u.SetGroupVersionKind(gvk)
+	return nil
 }
 
 // checkKind refuses a body whose apiVersion or kind names another type. A

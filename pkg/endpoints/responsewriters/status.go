@@ -48,9 +48,14 @@ func WriteError(w http.ResponseWriter, r *http.Request, err error) {
 func WriteJSON(w http.ResponseWriter, r *http.Request, code int, obj any) {
 	var body []byte
 	var err error
-	if Pretty(r) {
+	switch m, ok := obj.(json.Marshaler); {
+	case Pretty(r):
 		body, err = json.MarshalIndent(obj, "", "  ")
-	} else {
+	case ok:
+		// json.Marshal would check and compact what MarshalJSON wrote
+		// (unstructured objects): a second pass over the bytes.
+		body, err = m.MarshalJSON()
+	default:
 		body, err = json.Marshal(obj)
 	}
 	if err != nil {

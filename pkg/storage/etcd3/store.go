@@ -342,6 +342,11 @@ func (s *Store) encode(key string, obj runtime.Object) ([]byte, error) {
 // intermediate buffer.
 func (s *Store) marshal(obj runtime.Object) ([]byte, error) {
 	if s.codec == storage.JSONCodec {
+		// json.Marshal would check and compact what a MarshalJSON method
+		// wrote (unstructured objects): a second pass over the bytes.
+		if m, ok := obj.(json.Marshaler); ok {
+			return m.MarshalJSON()
+		}
 		return json.Marshal(obj)
 	}
 	buf := s.bufferPool.Get().(*bytes.Buffer)
