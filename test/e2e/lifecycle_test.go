@@ -157,3 +157,31 @@ func (n *notifySocket) states() []string {
 		}
 	}
 }
+
+// TestHandshakeErrorsStayQuiet: a scanner that connects and sends garbage
+// leaves nothing on stderr at the default verbosity, and a line at -v=5.
+func TestHandshakeErrorsStayQuiet(t *testing.T) {
+	for _, tc := range []struct {
+		name   string
+		flags  []string
+		logged bool
+	}{
+		{"default verbosity", nil, false},
+		{"-v=5", []string{"-v=5"}, true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := startBinary(t, "", nil, tc.flags...)
+			conn, err := net.Dial("tcp", strings.TrimPrefix(p.URL, "https://"))
+			if err != nil {
+				t.Fatal(err)
+			}
+			conn.Write([]byte("GET / HTTP/1.0\r\n\r\n")) //nolint:errcheck // a scanner does not care either
+			conn.Close()
+			time.Sleep(300 * time.Millisecond)
+			logged := strings.Contains(p.log(), "TLS handshake")
+			if logged != tc.logged {
+				t.Errorf("TLS handshake failure logged = %v, want %v:\n%s", logged, tc.logged, p.log())
+			}
+		})
+	}
+}
