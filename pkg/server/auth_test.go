@@ -2,6 +2,7 @@ package server_test
 
 import (
 	"crypto/tls"
+	"crypto/x509"
 	"encoding/json"
 	"net/http"
 	"os"
@@ -10,6 +11,7 @@ import (
 
 	"golang.org/x/net/http2"
 
+	"github.com/apiserver/apiserver/pkg/certs"
 	"github.com/apiserver/apiserver/pkg/options"
 )
 
@@ -80,5 +82,50 @@ func TestAdminKubeconfig(t *testing.T) {
 	}
 	if code, _ := ts.get(t, "/nope"); code != 404 {
 		t.Errorf("admin GET /nope = %d, want 404", code)
+	}
+}
+
+// TestClientCAFile: certificates signed by --client-ca-file authenticate;
+// certificates of another CA get 401, not a TLS failure.
+func TestClientCAFile(t *testing.T) {
+	dir := t.TempDir()
+	issue := func(name string) tls.Certificate {
+		t.Helper()
+		ca, err := certs.LoadOrCreateCA(certs.PairIn(dir, name+"-ca"), name+"-ca")
+		if err != nil {
+			t.Fatal(err)
+		}
+		certPEM, keyPEM, err := ca.Issue(certs.Leaf{CommonName: "bob", Organization: []string{"dev"}, Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		pair, err := tls.X509KeyPair(certPEM, keyPEM)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return pair
+	}
+	trusted, stranger := issue("trusted"), issue("stranger")
+	ts := start(t, setup{configure: func(o *options.Options) {
+		o.Authentication.ClientCAFile = filepath.Join(dir, "trusted-ca.crt")
+	}})
+	for _, tc := range []struct {
+		name string
+		cert tls.Certificate
+		code int
+	}{{"trusted CA", trusted, 404}, {"another CA", stranger, 401}} {
+		t.Run(tc.name, func(t *testing.T) {
+			client := &http.Client{Transport: &http2.Transport{TLSClientConfig: &tls.Config{
+				InsecureSkipVerify: true, Certificates: []tls.Certificate{tc.cert},
+			}}}
+			resp, err := client.Get(ts.URL + "/nope")
+			if err != nil {
+				t.Fatal(err)
+			}
+			resp.Body.Close()
+			if resp.StatusCode != tc.code {
+				t.Errorf("GET /nope with a certificate of the %s = %d, want %d", tc.name, resp.StatusCode, tc.code)
+			}
+		})
 	}
 }
