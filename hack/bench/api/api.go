@@ -10,10 +10,11 @@ import (
 	"io"
 	"math/rand/v2"
 	"net/http"
-	"strconv"
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/apiserver/apiserver/hack/bench/internal/harness"
 )
 
 const (
@@ -60,13 +61,13 @@ func resourceVersionOf(data []byte) (string, error) {
 // apiBench runs the phases against the apiserver.
 type apiBench struct {
 	o    options
-	srv  *process
+	srv  *harness.Process
 	pool *h2Pool
 	rvs  []atomic.Pointer[string] // the resourceVersion of each object's last write
 	bufs []bytes.Buffer           // one answer buffer per worker
 }
 
-func newAPIBench(o options, srv *process, pool *h2Pool) *apiBench {
+func newAPIBench(o options, srv *harness.Process, pool *h2Pool) *apiBench {
 	return &apiBench{
 		o: o, srv: srv, pool: pool,
 		rvs:  make([]atomic.Pointer[string], o.objects),
@@ -76,7 +77,7 @@ func newAPIBench(o options, srv *process, pool *h2Pool) *apiBench {
 
 // cpu is the CPU time of the apiserver process, its embedded etcd included.
 func (a *apiBench) cpu() (time.Duration, error) {
-	return cpuTime(strconv.Itoa(a.srv.cmd.Process.Pid))
+	return a.srv.CPUTime()
 }
 
 func collectionPath(ns string) string { return "/api/v1/namespaces/" + ns + "/configmaps" }

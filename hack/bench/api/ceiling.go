@@ -19,6 +19,8 @@ import (
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/storage"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
+
+	"github.com/apiserver/apiserver/hack/bench/internal/harness"
 )
 
 // ceilingBench runs the same phases straight against the storage layer:
@@ -61,7 +63,7 @@ func (c *ceilingBench) close() { c.backend.Close() }
 
 // cpu is the CPU time of this process: the embedded etcd, the store and the
 // goroutines calling it. The API phases do not run at the same time.
-func (c *ceilingBench) cpu() (time.Duration, error) { return cpuTime("self") }
+func (c *ceilingBench) cpu() (time.Duration, error) { return harness.CPUTime("self") }
 
 // newConfigMap is the object the apiserver would store for a create: the
 // request's name and value, and the namespace, UID and creation time it

@@ -6,14 +6,16 @@ import (
 	"flag"
 	"fmt"
 	"io"
-	"net"
 	"os"
 	"os/exec"
 	"os/signal"
 	"path/filepath"
-	"strconv"
+	"runtime"
 	"strings"
 	"syscall"
+	"time"
+
+	"github.com/apiserver/apiserver/hack/bench/internal/harness"
 )
 
 // options are the benchmark's flags.
@@ -43,22 +45,7 @@ type options struct {
 // update phases.
 func (o options) workers() int { return o.conns * o.streams }
 
-func main() {
-	err := run(os.Args[1:], os.Stdout)
-	if err == nil || errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	// Flag validation joins its errors: one line each.
-	var joined interface{ Unwrap() []error }
-	errs := []error{err}
-	if errors.As(err, &joined) {
-		errs = joined.Unwrap()
-	}
-	for _, e := range errs {
-		fmt.Fprintf(os.Stderr, "error: %v\n", e)
-	}
-	os.Exit(1)
-}
+func main() { os.Exit(harness.ExitCode(os.Stderr, run(os.Args[1:], os.Stdout))) }
 
 func parseFlags(args []string) (options, error) {
 	o := options{phases: newPhaseSet(allPhases...)}
@@ -145,20 +132,16 @@ func run(args []string, out io.Writer) error {
 	}
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
-	tmp, err := os.MkdirTemp("", "bench-api-")
+	tmp, cleanup, err := harness.TempDir("bench-api-", o.keep, out)
 	if err != nil {
 		return err
 	}
-	if o.keep {
-		defer fmt.Fprintf(out, "\nKept %s\n", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 	bin, env, err := build(ctx, o, tmp)
 	if err != nil {
 		return err
 	}
-	printMachine(out, bin)
+	harness.PrintMachine(out, bin, "benchmark built with "+runtime.Version())
 	rep, err := measure(ctx, o, tmp, bin, env, h2load)
 	if err != nil {
 		return err
@@ -177,47 +160,31 @@ func build(ctx context.Context, o options, tmp string) (string, []string, error)
 			return "", nil, err
 		}
 		bin := filepath.Join(tmp, "profiled")
-		return bin, []string{"APISERVER_CPUPROFILE=" + profile}, goBuild(ctx, bin, "github.com/apiserver/apiserver/hack/bench/server/profiled")
+		return bin, []string{"APISERVER_CPUPROFILE=" + profile}, harness.GoBuild(ctx, bin, "github.com/apiserver/apiserver/hack/bench/server/profiled")
 	}
 	if o.binary != "" {
 		return o.binary, nil, nil
 	}
 	bin := filepath.Join(tmp, "apiserver")
-	return bin, nil, goBuild(ctx, bin, "github.com/apiserver/apiserver/cmd/apiserver")
+	return bin, nil, harness.GoBuild(ctx, bin, "github.com/apiserver/apiserver/cmd/apiserver")
 }
 
-func goBuild(ctx context.Context, out, pkg string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("building %s (run the benchmark from inside the module): %w", pkg, err)
-	}
-	return nil
-}
+// readyPoll is the interval between /readyz probes. This benchmark does not
+// report the startup time, so it polls less often than hack/bench/server.
+const readyPoll = 20 * time.Millisecond
 
 // startAPIServer starts bin on a free loopback port with its data in
 // dataDir, accepting client certificates of clientCA and, if tokenFile is
 // not empty, its bearer tokens, and waits until /readyz answers 200.
-func startAPIServer(ctx context.Context, bin string, env []string, dataDir, clientCA, tokenFile string) (*process, error) {
-	port, err := freePort()
-	if err != nil {
-		return nil, err
-	}
-	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
-	args := []string{"--data-dir", dataDir, "--secure-port", strconv.Itoa(port), "--bind-address", "127.0.0.1", "--client-ca-file", clientCA}
+func startAPIServer(ctx context.Context, bin string, env []string, dataDir, clientCA, tokenFile string) (*harness.Process, error) {
+	args := []string{"--client-ca-file", clientCA}
 	if tokenFile != "" {
 		args = append(args, "--token-auth-file", tokenFile)
 	}
-	logFile := dataDir + ".log"
-	p, err := startProcess(ctx, command{name: "apiserver", addr: addr, logFile: logFile, bin: bin, args: args, env: env})
-	if err != nil {
-		return nil, err
-	}
-	if err := p.waitReady(ctx); err != nil {
-		p.stop()
-		return nil, fmt.Errorf("%w (log: %s)", err, logFile)
-	}
-	return p, nil
+	p, _, err := harness.StartAPIServer(ctx, harness.APIServer{
+		Bin: bin, Env: env, DataDir: dataDir, LogFile: dataDir + ".log", Args: args, Poll: readyPoll,
+	})
+	return p, err
 }
 
 // measure starts the apiserver and the ceiling, then runs the phases.
@@ -238,12 +205,12 @@ func measure(ctx context.Context, o options, tmp, bin string, env []string, h2lo
 	if err != nil {
 		return nil, err
 	}
-	defer srv.stop() // stop writes the profile of a profiled build
+	defer srv.Stop() // stop writes the profile of a profiled build
 	cfg, err := clientTLS(dataDir, pair)
 	if err != nil {
 		return nil, err
 	}
-	pool, err := dialPool(ctx, srv.addr, cfg, max(o.conns, o.listClients))
+	pool, err := dialPool(ctx, srv.Addr(), cfg, max(o.conns, o.listClients))
 	if err != nil {
 		return nil, err
 	}

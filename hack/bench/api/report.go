@@ -1,15 +1,13 @@
 package main
 
 import (
-	"debug/buildinfo"
 	"fmt"
 	"io"
-	"os"
-	"runtime"
 	"slices"
 	"strings"
-	"text/tabwriter"
 	"time"
+
+	"github.com/apiserver/apiserver/hack/bench/internal/harness"
 )
 
 // The kube-apiserver 1.31 figures of issue 4, on the same machine and etcd
@@ -41,30 +39,6 @@ type report struct {
 	crd                       crdResult
 }
 
-// printMachine prints what the figures depend on.
-func printMachine(out io.Writer, apiserver string) {
-	goVersion := "unknown"
-	if info, err := buildinfo.ReadFile(apiserver); err == nil {
-		goVersion = info.GoVersion
-	}
-	fmt.Fprintf(out, "Machine: %d cores, %s, %s/%s\n", runtime.NumCPU(), cpuModel(), runtime.GOOS, runtime.GOARCH)
-	fmt.Fprintf(out, "Apiserver: %s, built with %s; benchmark built with %s\n", apiserver, goVersion, runtime.Version())
-	fmt.Fprintf(out, "Date: %s\n", time.Now().UTC().Format(time.RFC3339))
-}
-
-func cpuModel() string {
-	data, err := os.ReadFile("/proc/cpuinfo")
-	if err != nil {
-		return "unknown CPU"
-	}
-	for line := range strings.Lines(string(data)) {
-		if key, value, ok := strings.Cut(line, ":"); ok && strings.TrimSpace(key) == "model name" {
-			return strings.TrimSpace(value)
-		}
-	}
-	return "unknown CPU"
-}
-
 func (r *report) print(out io.Writer) {
 	if slices.ContainsFunc([]string{"create", "watch"}, func(p string) bool { return r.o.phases[p] }) {
 		r.printRates(out)
@@ -82,7 +56,7 @@ func (r *report) printRates(out io.Writer) {
 	o := r.o
 	fmt.Fprintf(out, "\nConfigMaps with one %d-byte data value; %d connections × %d streams (ceiling: %d goroutines); lists of %d objects by %d clients\n",
 		o.valueSize, o.conns, o.streams, o.workers(), o.objects, o.listClients)
-	tw := newTable(out, "op", "n", "API req/s", "p50", "p99", "CPU/req", "ceiling ops/s", "p50", "p99", "CPU/op", "API/ceiling", "kube 1.31", "target", "verdict")
+	tw := harness.NewTable(out, "op", "n", "API req/s", "p50", "p99", "CPU/req", "ceiling ops/s", "p50", "p99", "CPU/op", "API/ceiling", "kube 1.31", "target", "verdict")
 	rows := []struct {
 		name string
 		res  [2]phaseResult
@@ -115,27 +89,27 @@ func (r *report) printRates(out io.Writer) {
 		if target == 0 {
 			cells = append(cells, "-", "-", "-")
 		} else {
-			cells = append(cells, rate(row.kube), rate(target), verdict(api.rate() >= target))
+			cells = append(cells, rate(row.kube), rate(target), harness.Verdict(api.rate() >= target))
 		}
-		tw.row(cells...)
+		tw.Row(cells...)
 	}
 	if r.o.phases["watch"] {
 		r.watchRow(tw)
 	}
-	tw.flush()
+	tw.Flush()
 	fmt.Fprintln(out, "API/ceiling is the ratio of rates; for the watch, ceiling p99 / API p99. CPU is the serving process's (with its embedded etcd), user + system, per operation.")
 }
 
 // watchRow is the watch phase's row of the rates table.
-func (r *report) watchRow(tw table) {
+func (r *report) watchRow(tw harness.Table) {
 	w, wc := summarize(r.watch[0].fromAnswer), summarize(r.watch[1].fromAnswer)
 	ceilCells := []string{"-", "-", "-", "-", "-"}
 	if r.watch[1].events > 0 {
-		ceilCells = []string{"-", ms(wc.p50), ms(wc.p99), "-", fmt.Sprintf("%.2f", float64(wc.p99)/float64(w.p99))}
+		ceilCells = []string{"-", harness.Ms(wc.p50), harness.Ms(wc.p99), "-", fmt.Sprintf("%.2f", float64(wc.p99)/float64(w.p99))}
 	}
 	watchTarget := kubeWatchP99 * 10 / (targetFactor * 10) // 1.5 times faster
-	cells := append([]string{"watch p99", fmt.Sprint(r.watch[0].events), "-", ms(w.p50), ms(w.p99), "-"}, ceilCells...)
-	tw.row(append(cells, ms(kubeWatchP99), "≤ "+ms(watchTarget), verdict(w.p99 <= watchTarget))...)
+	cells := append([]string{"watch p99", fmt.Sprint(r.watch[0].events), "-", harness.Ms(w.p50), harness.Ms(w.p99), "-"}, ceilCells...)
+	tw.Row(append(cells, harness.Ms(kubeWatchP99), "≤ "+harness.Ms(watchTarget), harness.Verdict(w.p99 <= watchTarget))...)
 }
 
 // printCRD prints the crd phase against the goals of issue 5.
@@ -143,10 +117,10 @@ func (r *report) printCRD(out io.Writer) {
 	o, c := r.o, r.crd
 	s := summarize(c.established)
 	fmt.Fprintf(out, "\nCustomResourceDefinition created to its first served list (%d definitions, one after the other, polled every %s): min %s, median %s, max %s; goal ≤ %s: %s\n",
-		len(c.established), ms(crdPoll), ms(minDuration(c.established)), ms(s.p50), ms(s.max), crdServedTarget, verdict(s.max <= crdServedTarget))
+		len(c.established), harness.Ms(crdPoll), harness.Ms(minDuration(c.established)), harness.Ms(s.p50), harness.Ms(s.max), crdServedTarget, harness.Verdict(s.max <= crdServedTarget))
 	fmt.Fprintf(out, "\nWidgets (namespaced, status subresource, small schema) and ConfigMaps, each with one %d-byte value, in %d alternating rounds; %d connections × %d streams\n",
 		o.valueSize, o.crdRounds, o.conns, o.streams)
-	tw := newTable(out, "op", "n", "CR req/s", "p50", "p99", "CPU/req", "ConfigMap req/s", "p50", "p99", "CPU/req", "CR/ConfigMap", "target", "verdict", "CPU ConfigMap/CR")
+	tw := harness.NewTable(out, "op", "n", "CR req/s", "p50", "p99", "CPU/req", "ConfigMap req/s", "p50", "p99", "CPU/req", "CR/ConfigMap", "target", "verdict", "CPU ConfigMap/CR")
 	for _, row := range []struct {
 		name string
 		res  [2]phaseResult
@@ -155,10 +129,10 @@ func (r *report) printCRD(out io.Writer) {
 		ratio := cr.rate() / cm.rate()
 		cells := append([]string{row.name, fmt.Sprint(len(cr.lat)), rate(cr.rate())}, latCells(cr)...)
 		cells = append(append(cells, rate(cm.rate())), latCells(cm)...)
-		cells = append(cells, fmt.Sprintf("%.3f", ratio), fmt.Sprintf("≥ %.2f", crdRatioTarget), verdict(ratio >= crdRatioTarget))
-		tw.row(append(cells, fmt.Sprintf("%.2f", float64(cm.cpuPerOp())/float64(cr.cpuPerOp())))...)
+		cells = append(cells, fmt.Sprintf("%.3f", ratio), fmt.Sprintf("≥ %.2f", crdRatioTarget), harness.Verdict(ratio >= crdRatioTarget))
+		tw.Row(append(cells, fmt.Sprintf("%.2f", float64(cm.cpuPerOp())/float64(cr.cpuPerOp())))...)
 	}
-	tw.flush()
+	tw.Flush()
 	fmt.Fprintln(out, "CR/ConfigMap is the ratio of rates, the goal; CPU ConfigMap/CR the inverse ratio of the apiserver's CPU per request, which a busy machine sways less.")
 }
 
@@ -173,23 +147,23 @@ func minDuration(ds []time.Duration) time.Duration {
 func (r *report) printWatch(out io.Writer) {
 	o := r.o
 	fmt.Fprintf(out, "\nWatch delivery: %d watchers, %d creates at %g/s; per (watcher, event)\n", o.watchers, o.watchCreates, o.watchRate)
-	tw := newTable(out, "side", "events", "p50", "p99", "max", "from start p50", "p99", "max", "early", "create p50", "create p99", "CPU/event")
+	tw := harness.NewTable(out, "side", "events", "p50", "p99", "max", "from start p50", "p99", "max", "early", "create p50", "create p99", "CPU/event")
 	for i, side := range []string{"apiserver", "ceiling"} {
 		res := r.watch[i]
 		if res.events == 0 {
 			continue
 		}
 		a, s, c := summarize(res.fromAnswer), summarize(res.fromStart), summarize(res.create)
-		tw.row(side, fmt.Sprint(res.events), ms(a.p50), ms(a.p99), ms(a.max), ms(s.p50), ms(s.p99), ms(s.max),
-			fmt.Sprint(res.early), ms(c.p50), ms(c.p99), us(res.cpu/time.Duration(res.events)))
+		tw.Row(side, fmt.Sprint(res.events), harness.Ms(a.p50), harness.Ms(a.p99), harness.Ms(a.max), harness.Ms(s.p50), harness.Ms(s.p99), harness.Ms(s.max),
+			fmt.Sprint(res.early), harness.Ms(c.p50), harness.Ms(c.p99), us(res.cpu/time.Duration(res.events)))
 	}
-	tw.flush()
+	tw.Flush()
 	fmt.Fprintln(out, "The first three columns run from the create's answer to the watcher reading the event (kube's figure; an event read before the answer counts 0 and as early); \"from start\" from the create's request start.")
 }
 
 func latCells(r phaseResult) []string {
 	s := summarize(r.lat)
-	return []string{ms(s.p50), ms(s.p99), us(r.cpuPerOp())}
+	return []string{harness.Ms(s.p50), harness.Ms(s.p99), us(r.cpuPerOp())}
 }
 
 func rate(x float64) string {
@@ -199,33 +173,9 @@ func rate(x float64) string {
 	return fmt.Sprintf("%.0f", x)
 }
 
-func verdict(ok bool) string {
-	if ok {
-		return "met"
-	}
-	return "MISSED"
-}
-
-func ms(d time.Duration) string {
-	return fmt.Sprintf("%.1f ms", float64(d)/float64(time.Millisecond))
-}
-
 func us(d time.Duration) string {
 	if d >= time.Millisecond {
-		return ms(d)
+		return harness.Ms(d)
 	}
 	return fmt.Sprintf("%.0f µs", float64(d)/float64(time.Microsecond))
 }
-
-// table writes aligned columns.
-type table struct{ tw *tabwriter.Writer }
-
-func newTable(out io.Writer, header ...string) table {
-	t := table{tabwriter.NewWriter(out, 0, 0, 2, ' ', tabwriter.AlignRight)}
-	t.row(header...)
-	return t
-}
-
-func (t table) row(cells ...string) { fmt.Fprintln(t.tw, strings.Join(cells, "\t")+"\t") }
-
-func (t table) flush() { t.tw.Flush() }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"syscall"
 	"time"
+
+	"github.com/apiserver/apiserver/hack/bench/internal/harness"
 )
 
 // options are the benchmark's flags.
@@ -32,22 +34,7 @@ type options struct {
 
 var allPhases = []string{"startup", "rss", "load"}
 
-func main() {
-	err := run(os.Args[1:], os.Stdout)
-	if err == nil || errors.Is(err, flag.ErrHelp) {
-		return
-	}
-	// Flag validation joins its errors: one line each.
-	var joined interface{ Unwrap() []error }
-	errs := []error{err}
-	if errors.As(err, &joined) {
-		errs = joined.Unwrap()
-	}
-	for _, e := range errs {
-		fmt.Fprintf(os.Stderr, "error: %v\n", e)
-	}
-	os.Exit(1)
-}
+func main() { os.Exit(harness.ExitCode(os.Stderr, run(os.Args[1:], os.Stdout))) }
 
 func parseFlags(args []string) (options, error) {
 	var o options
@@ -108,20 +95,16 @@ func run(args []string, out io.Writer) error {
 	ctx, stop := signal.NotifyContext(context.Background(), syscall.SIGINT, syscall.SIGTERM)
 	defer stop()
 
-	tmp, err := os.MkdirTemp("", "bench-server-")
+	tmp, cleanup, err := harness.TempDir("bench-server-", o.keep, out)
 	if err != nil {
 		return err
 	}
-	if o.keep {
-		defer fmt.Fprintf(out, "\nKept %s\n", tmp)
-	} else {
-		defer os.RemoveAll(tmp)
-	}
+	defer cleanup()
 	b := &bench{opts: o, tmp: tmp, h2load: h2load, apiserver: o.binary}
 	if err := b.build(ctx); err != nil {
 		return err
 	}
-	printMachine(out, b.apiserver)
+	harness.PrintMachine(out, b.apiserver)
 	return b.runPhases(ctx, out)
 }
 
@@ -142,14 +125,14 @@ type bench struct {
 func (b *bench) build(ctx context.Context) error {
 	if b.apiserver == "" {
 		b.apiserver = filepath.Join(b.tmp, "apiserver")
-		if err := goBuild(ctx, b.apiserver, "github.com/apiserver/apiserver/cmd/apiserver"); err != nil {
+		if err := harness.GoBuild(ctx, b.apiserver, "github.com/apiserver/apiserver/cmd/apiserver"); err != nil {
 			return err
 		}
 	}
 	b.served = b.apiserver
 	if b.opts.profile != "" {
 		b.served = filepath.Join(b.tmp, "profiled")
-		if err := goBuild(ctx, b.served, "github.com/apiserver/apiserver/hack/bench/server/profiled"); err != nil {
+		if err := harness.GoBuild(ctx, b.served, "github.com/apiserver/apiserver/hack/bench/server/profiled"); err != nil {
 			return err
 		}
 		profile, err := filepath.Abs(b.opts.profile)
@@ -160,18 +143,9 @@ func (b *bench) build(ctx context.Context) error {
 	}
 	if b.opts.has("load") {
 		b.ceiling = filepath.Join(b.tmp, "ceiling")
-		if err := goBuild(ctx, b.ceiling, "github.com/apiserver/apiserver/hack/bench/server/ceiling"); err != nil {
+		if err := harness.GoBuild(ctx, b.ceiling, "github.com/apiserver/apiserver/hack/bench/server/ceiling"); err != nil {
 			return err
 		}
-	}
-	return nil
-}
-
-func goBuild(ctx context.Context, out, pkg string) error {
-	cmd := exec.CommandContext(ctx, "go", "build", "-o", out, pkg)
-	cmd.Stdout, cmd.Stderr = os.Stderr, os.Stderr
-	if err := cmd.Run(); err != nil {
-		return fmt.Errorf("building %s (run the benchmark from inside the module): %w", pkg, err)
 	}
 	return nil
 }
@@ -193,7 +167,7 @@ func (b *bench) runPhases(ctx context.Context, out io.Writer) error {
 	if err != nil {
 		return err
 	}
-	defer srv.stop()
+	defer srv.Stop()
 	if b.opts.has("rss") {
 		res, err := b.rss(ctx, srv)
 		if err != nil {

@@ -8,6 +8,8 @@ import (
 	"path/filepath"
 	"strconv"
 	"time"
+
+	"github.com/apiserver/apiserver/hack/bench/internal/harness"
 )
 
 // startupResult holds the time from exec to ready of every run.
@@ -26,7 +28,7 @@ func (b *bench) startup(ctx context.Context) (startupResult, error) {
 			if err != nil {
 				return res, err
 			}
-			p.stop()
+			p.Stop()
 			*into = append(*into, took)
 		}
 		// The embedded etcd preallocates its WAL: do not let ten of them
@@ -34,47 +36,47 @@ func (b *bench) startup(ctx context.Context) (startupResult, error) {
 		if err := os.RemoveAll(dir); err != nil {
 			return res, err
 		}
-		fmt.Fprintf(os.Stderr, "startup run %d/%d: empty %s, restart %s\n", i+1, b.opts.runs, ms(res.empty[i]), ms(res.restart[i]))
+		fmt.Fprintf(os.Stderr, "startup run %d/%d: empty %s, restart %s\n", i+1, b.opts.runs, harness.Ms(res.empty[i]), harness.Ms(res.restart[i]))
 	}
 	return res, nil
 }
 
 // rss waits opts.rssWait, then reads srv's memory.
-func (b *bench) rss(ctx context.Context, srv *process) (memory, error) {
+func (b *bench) rss(ctx context.Context, srv *harness.Process) (harness.Memory, error) {
 	select {
 	case <-ctx.Done():
-		return memory{}, ctx.Err()
+		return harness.Memory{}, ctx.Err()
 	case <-time.After(b.opts.rssWait):
 	}
-	return srv.memory()
+	return srv.Memory()
 }
 
 // loadResult holds the h2load runs against both servers.
 type loadResult struct {
 	apiserver, ceiling []h2loadResult
 	// Idle and after-load RSS of each server, for context.
-	apiserverIdle, apiserverAfter memory
-	ceilingIdle, ceilingAfter     memory
+	apiserverIdle, apiserverAfter harness.Memory
+	ceilingIdle, ceilingAfter     harness.Memory
 }
 
 // load starts the ceiling server with srv's certificate, warms both up
 // with one short run each, then runs h2load against them in turn,
 // alternating which goes first so that drift in the machine's load falls
 // on both.
-func (b *bench) load(ctx context.Context, srv *process) (loadResult, error) {
+func (b *bench) load(ctx context.Context, srv *harness.Process) (loadResult, error) {
 	var res loadResult
 	ceiling, err := b.startCeiling(ctx, filepath.Join(b.tmp, "serving", "pki"))
 	if err != nil {
 		return res, err
 	}
-	defer ceiling.stop()
-	if res.apiserverIdle, err = srv.memory(); err != nil {
+	defer ceiling.Stop()
+	if res.apiserverIdle, err = srv.Memory(); err != nil {
 		return res, err
 	}
-	if res.ceilingIdle, err = ceiling.memory(); err != nil {
+	if res.ceilingIdle, err = ceiling.Memory(); err != nil {
 		return res, err
 	}
-	servers := []*process{srv, ceiling}
+	servers := []*harness.Process{srv, ceiling}
 	into := []*[]h2loadResult{&res.apiserver, &res.ceiling}
 	for _, p := range servers {
 		if _, err := b.runH2load(ctx, p, max(b.opts.requests/10, b.opts.clients*b.opts.streams), "warmup"); err != nil {
@@ -89,20 +91,20 @@ func (b *bench) load(ctx context.Context, srv *process) (loadResult, error) {
 				return res, err
 			}
 			*into[k] = append(*into[k], r)
-			fmt.Fprintf(os.Stderr, "load run %d/%d %s: %.0f req/s\n", i+1, b.opts.loadRuns, servers[k].name, r.rate)
+			fmt.Fprintf(os.Stderr, "load run %d/%d %s: %.0f req/s\n", i+1, b.opts.loadRuns, servers[k].Name(), r.rate)
 		}
 	}
-	if res.apiserverAfter, err = srv.memory(); err != nil {
+	if res.apiserverAfter, err = srv.Memory(); err != nil {
 		return res, err
 	}
-	res.ceilingAfter, err = ceiling.memory()
+	res.ceilingAfter, err = ceiling.Memory()
 	return res, err
 }
 
 // startCeiling starts the ceiling server on a free loopback port with the
 // apiserver's serving certificate from pkiDir, and waits for its /healthz.
-func (b *bench) startCeiling(ctx context.Context, pkiDir string) (*process, error) {
-	port, err := freePort()
+func (b *bench) startCeiling(ctx context.Context, pkiDir string) (*harness.Process, error) {
+	port, err := harness.FreePort()
 	if err != nil {
 		return nil, err
 	}
@@ -112,13 +114,28 @@ func (b *bench) startCeiling(ctx context.Context, pkiDir string) (*process, erro
 	if b.opts.profile != "" {
 		args = append(args, "-cpuprofile", b.opts.profile+".ceiling")
 	}
-	p, err := startProcess(ctx, command{name: "ceiling", addr: addr, logFile: logFile, bin: b.ceiling, args: args})
+	p, err := harness.Start(ctx, harness.Command{Name: "ceiling", Addr: addr, LogFile: logFile, Bin: b.ceiling, Args: args})
 	if err != nil {
 		return nil, err
 	}
-	if _, err := p.waitReady(ctx, "/healthz"); err != nil {
-		p.stop()
+	if _, err := p.WaitReady(ctx, "/healthz", pollInterval); err != nil {
+		p.Stop()
 		return nil, fmt.Errorf("%w (log: %s)", err, logFile)
 	}
 	return p, nil
+}
+
+// pollInterval is the resolution of the startup figure; polling faster
+// would take CPU from the server it measures.
+const pollInterval = 5 * time.Millisecond
+
+// startAPIServer starts bin, an apiserver, with env added to its
+// environment, on a free loopback port with its data in dataDir (created by
+// the server if missing), and waits until /readyz answers 200. It returns
+// the process and the time from exec to ready.
+func (b *bench) startAPIServer(ctx context.Context, bin string, env []string, dataDir string) (*harness.Process, time.Duration, error) {
+	return harness.StartAPIServer(ctx, harness.APIServer{
+		Bin: bin, Env: env, DataDir: dataDir, Poll: pollInterval,
+		LogFile: filepath.Join(b.tmp, fmt.Sprintf("apiserver-%s-%d.log", filepath.Base(dataDir), time.Now().UnixNano())),
+	})
 }
