@@ -200,7 +200,8 @@ func measure(ctx context.Context, o options, tmp, bin string, env []string, h2lo
 	if err != nil {
 		return nil, err
 	}
-	dataDir := filepath.Join(tmp, "apiserver")
+	// Not tmp/apiserver: that is the binary build() writes.
+	dataDir := filepath.Join(tmp, "apiserver-data")
 	srv, err := startAPIServer(ctx, bin, env, dataDir, clientCA, tokenFile)
 	if err != nil {
 		return nil, err
