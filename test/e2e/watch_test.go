@@ -15,6 +15,9 @@ type watchEvent struct {
 	Object struct {
 		Kind     string
 		Metadata struct{ Name, ResourceVersion string }
+		// Code and Reason are set on the Status of an ERROR event.
+		Code   int
+		Reason string
 	}
 }
 
@@ -106,5 +109,38 @@ func TestWatchEndsAtShutdown(t *testing.T) {
 	}
 	if code := p.wait(t, 30*time.Second); code != 0 {
 		t.Fatalf("exit code %d", code)
+	}
+}
+
+// TestWatchTooOld: once compaction has passed a resourceVersion, a watch
+// from it ends with one ERROR event carrying 410 Expired, and an exact list
+// at it answers 410, as kube-apiserver does.
+func TestWatchTooOld(t *testing.T) {
+	p := startBinary(t, "", nil, "--etcd-compaction-interval=1s")
+	c := adminHTTP(t, p)
+	base := p.URL + "/api/v1/namespaces/default/configmaps"
+	resp, body := do(t, c, "POST", base, "application/json", []byte(`{"metadata":{"name":"old"}}`))
+	if resp.StatusCode != 201 {
+		t.Fatalf("create = %d %s", resp.StatusCode, body)
+	}
+	var created struct {
+		Metadata struct{ ResourceVersion string }
+	}
+	json.Unmarshal(body, &created) //nolint:errcheck // checked through the value below
+	old := created.Metadata.ResourceVersion
+	waitUntil(t, 20*time.Second, "the revision compacted", func() bool {
+		do(t, c, "PATCH", base+"/old", "application/merge-patch+json", []byte(`{"data":{"t":"`+time.Now().String()+`"}}`))
+		resp, _ := do(t, c, "GET", base+"?resourceVersion="+old+"&resourceVersionMatch=Exact", "", nil)
+		return resp.StatusCode == 410
+	})
+	req, _ := http.NewRequest("GET", base+"?watch=true&resourceVersion="+old, nil)
+	wresp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer wresp.Body.Close()
+	events, ended := readEvents(t, wresp, 10*time.Second)
+	if !ended || len(events) != 1 || events[0].Type != "ERROR" || events[0].Object.Code != 410 || events[0].Object.Reason != "Expired" {
+		t.Fatalf("watch from a compacted revision: ended %v, events %+v; want one ERROR event with a 410 Expired Status", ended, events)
 	}
 }
