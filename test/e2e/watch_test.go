@@ -2,12 +2,15 @@ package e2e
 
 import (
 	"bufio"
+	"crypto/tls"
 	"encoding/json"
 	"net/http"
 	"strconv"
 	"syscall"
 	"testing"
 	"time"
+
+	"golang.org/x/net/http2"
 )
 
 type watchEvent struct {
@@ -142,5 +145,48 @@ func TestWatchTooOld(t *testing.T) {
 	events, ended := readEvents(t, wresp, 10*time.Second)
 	if !ended || len(events) != 1 || events[0].Type != "ERROR" || events[0].Object.Code != 410 || events[0].Object.Reason != "Expired" {
 		t.Fatalf("watch from a compacted revision: ended %v, events %+v; want one ERROR event with a 410 Expired Status", ended, events)
+	}
+}
+
+// TestWatchOverHTTP1: a watch over HTTP/1.1 is a chunked stream whose
+// events arrive as they happen, not when the response ends.
+func TestWatchOverHTTP1(t *testing.T) {
+	p := startBinary(t, "", nil)
+	h2 := adminHTTP(t, p).Transport.(*http2.Transport)
+	h1 := &http.Client{Transport: &http.Transport{
+		TLSClientConfig: h2.TLSClientConfig.Clone(),
+		TLSNextProto:    map[string]func(string, *tls.Conn) http.RoundTripper{}, // no HTTP/2
+	}}
+	base := p.URL + "/api/v1/namespaces/default/configmaps"
+	req, _ := http.NewRequest("GET", base+"?watch=true&timeoutSeconds=20", nil)
+	resp, err := h1.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	if resp.ProtoMajor != 1 || len(resp.TransferEncoding) == 0 || resp.TransferEncoding[0] != "chunked" {
+		t.Fatalf("watch over %s with transfer encoding %v, want HTTP/1.1 chunked", resp.Proto, resp.TransferEncoding)
+	}
+	lines := make(chan string, 8)
+	go func() {
+		sc := bufio.NewScanner(resp.Body)
+		for sc.Scan() {
+			lines <- sc.Text()
+		}
+		close(lines)
+	}()
+	for _, name := range []string{"first", "second"} {
+		if r, body := do(t, h1, "POST", base, "application/json", []byte(`{"metadata":{"name":"`+name+`"}}`)); r.StatusCode != 201 {
+			t.Fatalf("create %s = %d %s", name, r.StatusCode, body)
+		}
+		select {
+		case line := <-lines:
+			var ev watchEvent
+			if err := json.Unmarshal([]byte(line), &ev); err != nil || ev.Type != "ADDED" || ev.Object.Metadata.Name != name {
+				t.Fatalf("event %q (%v), want ADDED %s", line, err, name)
+			}
+		case <-time.After(5 * time.Second):
+			t.Fatalf("no event for %s within 5s: events are not flushed", name)
+		}
 	}
 }
