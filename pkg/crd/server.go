@@ -11,6 +11,7 @@ import (
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -274,6 +275,13 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 			msgs[i] = crdschema.UnknownFieldWarning(p)
 		}
 		return msgs, err
+	}
+	if v.schema != nil {
+		res.OnRead = func(obj runtime.Object) {
+			if u, ok := obj.(*unstructured.Unstructured); ok {
+				v.schema.Default(u.Object)
+			}
+		}
 	}
 	if v.hasStatus() {
 		st := t

@@ -277,3 +277,51 @@ func TestCRDVersions(t *testing.T) {
 		t.Errorf("discovery of multi.example.com/v1 = %d %s", resp.StatusCode, body)
 	}
 }
+
+// TestDefaultsOnRead: a default added to a definition later shows on
+// objects stored before it, as kube-apiserver applies defaults on read.
+func TestDefaultsOnRead(t *testing.T) {
+	p := startBinary(t, "", nil)
+	c := adminHTTP(t, p)
+	crd := func(withDefault bool) []byte {
+		def := ""
+		if withDefault {
+			def = `,"default":"green"`
+		}
+		return []byte(`{"apiVersion":"apiextensions.k8s.io/v1","kind":"CustomResourceDefinition",
+		 "metadata":{"name":"lamps.later.example.com"},
+		 "spec":{"group":"later.example.com","scope":"Namespaced","names":{"kind":"Lamp","plural":"lamps"},
+		  "versions":[{"name":"v1","served":true,"storage":true,"schema":{"openAPIV3Schema":{"type":"object","properties":{
+		   "spec":{"type":"object","properties":{"color":{"type":"string"` + def + `}}}}}}}]}}`)
+	}
+	crdPath := p.URL + "/apis/apiextensions.k8s.io/v1/customresourcedefinitions"
+	if resp, body := do(t, c, "POST", crdPath, "application/json", crd(false)); resp.StatusCode != 201 {
+		t.Fatalf("create CRD = %d %s", resp.StatusCode, body)
+	}
+	lamps := p.URL + "/apis/later.example.com/v1/namespaces/default/lamps"
+	waitUntil(t, 10*time.Second, "lamps served", func() bool {
+		resp, _ := do(t, c, "GET", lamps, "", nil)
+		return resp.StatusCode == 200
+	})
+	if resp, body := do(t, c, "POST", lamps, "application/json", []byte(`{"apiVersion":"later.example.com/v1","kind":"Lamp","metadata":{"name":"l"},"spec":{}}`)); resp.StatusCode != 201 {
+		t.Fatalf("create = %d %s", resp.StatusCode, body)
+	}
+	resp, body := do(t, c, "GET", crdPath+"/lamps.later.example.com", "", nil)
+	var current struct {
+		Metadata struct{ ResourceVersion string }
+	}
+	if err := json.Unmarshal(body, &current); err != nil || resp.StatusCode != 200 {
+		t.Fatalf("get CRD = %d %v", resp.StatusCode, err)
+	}
+	update := strings.Replace(string(crd(true)), `"name":"lamps.later.example.com"`, `"name":"lamps.later.example.com","resourceVersion":"`+current.Metadata.ResourceVersion+`"`, 1)
+	if resp, body := do(t, c, "PUT", crdPath+"/lamps.later.example.com", "application/json", []byte(update)); resp.StatusCode != 200 {
+		t.Fatalf("update CRD = %d %s", resp.StatusCode, body)
+	}
+	waitUntil(t, 10*time.Second, "the new default on the old object", func() bool {
+		_, body := do(t, c, "GET", lamps+"/l", "", nil)
+		return strings.Contains(string(body), `"color":"green"`)
+	})
+	if _, body := do(t, c, "GET", lamps, "", nil); !strings.Contains(string(body), `"color":"green"`) {
+		t.Errorf("list lacks the default: %s", body)
+	}
+}

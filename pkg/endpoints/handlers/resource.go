@@ -41,6 +41,10 @@ type Resource struct {
 	// decoded body (custom resources) and returns one message per field,
 	// as `unknown field "spec.foo"`, for fieldValidation.
 	Prune func(obj runtime.Object) ([]string, error)
+	// OnRead, when set, adjusts every object on its way to a client: custom
+	// resources get the defaults of their schema, as kube-apiserver applies
+	// them on read too, so a default added later shows on old objects.
+	OnRead func(obj runtime.Object)
 	// Handlers serve subresources that are not the object itself, such as
 	// scale; they are tried before Subresources.
 	Handlers map[string]http.Handler
@@ -363,15 +367,21 @@ func (h *Resource) write(w http.ResponseWriter, r *http.Request, code int, obj r
 func (h *Resource) setKind(obj runtime.Object) {
 	info := h.Store.Info()
 	gv := info.GroupVersion()
+	one := func(o runtime.Object) {
+		o.GetObjectKind().SetGroupVersionKind(gv.WithKind(info.Kind))
+		if h.OnRead != nil {
+			h.OnRead(o)
+		}
+	}
 	if meta.IsListType(obj) {
 		obj.GetObjectKind().SetGroupVersionKind(gv.WithKind(info.ListKind))
 		items, _ := meta.ExtractList(obj)
 		for _, item := range items {
-			item.GetObjectKind().SetGroupVersionKind(gv.WithKind(info.Kind))
+			one(item)
 		}
 		return
 	}
-	obj.GetObjectKind().SetGroupVersionKind(gv.WithKind(info.Kind))
+	one(obj)
 }
 
 func (h *Resource) table(r *http.Request, obj runtime.Object, noHeaders bool) (*metav1.Table, error) {
