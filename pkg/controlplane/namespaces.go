@@ -106,7 +106,7 @@ func (api *CoreAPI) finalizeNamespace(ctx context.Context, name string) {
 	if ctx.Err() != nil {
 		return
 	}
-	finalize := api.namespaceFinalizeStore()
+	finalize := api.finalizeStore
 	_, _, err := finalize.Update(ctx, "", name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
 		if current == nil {
 			return nil, apierrors.NewNotFound(corev1.Resource("namespaces"), name)
@@ -131,28 +131,17 @@ func (api *CoreAPI) deleteContent(ctx context.Context, ns string) (bool, error) 
 		if err != nil {
 			return false, err
 		}
-		if items, _ := metaItems(list); items > 0 {
+		// What DeleteCollection returns was deleted or only marked (it
+		// has finalizers); only the marked ones are still there.
+		if meta.LenList(list) > 0 {
 			left, err := store.List(ctx, ns, &metav1.ListOptions{Limit: 1})
 			if err != nil {
 				return false, err
 			}
-			if n, _ := metaItems(left); n > 0 {
-				empty = false
-			}
+			empty = empty && meta.LenList(left) == 0
 		}
 	}
 	return empty, nil
-}
-
-func (api *CoreAPI) namespaceFinalizeStore() *generic.Store {
-	return api.finalizeStore
-}
-
-func metaItems(list runtime.Object) (int, error) {
-	if list == nil {
-		return 0, nil
-	}
-	return meta.LenList(list), nil
 }
 
 // namespaceLifecycle adds the namespace's spec.finalizers to its strategy:

@@ -4,6 +4,7 @@ import (
 	"context"
 	"slices"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
@@ -67,7 +68,7 @@ func (definitionStrategy) AllowUnconditionalUpdate() bool { return false }
 // SpecChanged bumps generation on spec changes only.
 func (definitionStrategy) SpecChanged(obj, old runtime.Object) bool {
 	a, b := obj.(*apiextensionsv1.CustomResourceDefinition), old.(*apiextensionsv1.CustomResourceDefinition)
-	return !apiequalitySemanticDeepEqual(a.Spec, b.Spec)
+	return !equality.Semantic.DeepEqual(a.Spec, b.Spec)
 }
 
 // definitionStatusStrategy is /status: only the status changes.

@@ -4,7 +4,6 @@ import (
 	"context"
 	"encoding/json"
 	"fmt"
-	"io"
 	"mime"
 	"net/http"
 	"strings"
@@ -19,6 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
+	"github.com/apiserver/apiserver/pkg/endpoints/handlers"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
@@ -85,7 +85,7 @@ func (h scaleHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // write applies a new Scale (PUT) or a patch of the current one (PATCH) to
 // the replicas of the object.
 func (h scaleHandler) write(ctx context.Context, r *http.Request, info *request.RequestInfo) (runtime.Object, error) {
-	body, err := readLimited(r)
+	body, err := handlers.ReadBody(r)
 	if err != nil {
 		return nil, err
 	}
@@ -133,15 +133,4 @@ func (h scaleHandler) write(ctx context.Context, r *http.Request, info *request.
 		return nil, err
 	}
 	return h.toScale(updated.(*unstructured.Unstructured)), nil
-}
-
-func readLimited(r *http.Request) ([]byte, error) {
-	data, err := io.ReadAll(io.LimitReader(r.Body, 3<<20+1))
-	if err != nil {
-		return nil, apierrors.NewBadRequest(err.Error())
-	}
-	if len(data) > 3<<20 {
-		return nil, apierrors.NewRequestEntityTooLargeError("limit is 3145728")
-	}
-	return data, nil
 }

@@ -6,9 +6,11 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"strings"
 	"sync"
 	"time"
 
+	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -187,7 +189,7 @@ func (srv *Server) sync(ctx context.Context, crd *apiextensionsv1.CustomResource
 	}
 	next := crd.DeepCopy()
 	status.Update(next, srv.others(crd.Name), time.Now())
-	if !apiequalitySemanticDeepEqual(next.Status, crd.Status) {
+	if !equality.Semantic.DeepEqual(next.Status, crd.Status) {
 		_, _, err := srv.status.Update(ctx, "", crd.Name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
 			if current == nil {
 				return nil, apierrors.NewNotFound(apiextensionsv1.Resource, crd.Name)
@@ -324,7 +326,9 @@ func (srv *Server) publish(group string, before, after *served) {
 			srv.router.RemoveGroupVersion(gv)
 			continue
 		}
-		slices.SortFunc(resources, func(a, b *handlers.Resource) int { return cmpString(a.Store.Info().Resource, b.Store.Info().Resource) })
+		slices.SortFunc(resources, func(a, b *handlers.Resource) int {
+			return strings.Compare(a.Store.Info().Resource, b.Store.Info().Resource)
+		})
 		srv.router.SetGroupVersion(gv, resources)
 	}
 }
@@ -458,16 +462,6 @@ func (srv *Server) deleteLeftovers(ctx context.Context, crd *apiextensionsv1.Cus
 		klog.InfoS("Deleted objects an earlier definition left behind", "crd", crd.Name, "objects", n)
 	}
 	return err
-}
-
-func cmpString(a, b string) int {
-	switch {
-	case a < b:
-		return -1
-	case a > b:
-		return 1
-	}
-	return 0
 }
 
 func sleep(ctx context.Context, d time.Duration) {

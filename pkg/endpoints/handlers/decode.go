@@ -21,8 +21,8 @@ import (
 // holds etcd's largest value with room for encoding overhead.
 const MaxBodyBytes = 3 << 20
 
-// readBody reads at most MaxBodyBytes of r's body, answering 413 beyond.
-func readBody(r *http.Request) ([]byte, error) {
+// ReadBody reads at most MaxBodyBytes of r's body, answering 413 beyond.
+func ReadBody(r *http.Request) ([]byte, error) {
 	if r.ContentLength > MaxBodyBytes {
 		return nil, tooLarge()
 	}

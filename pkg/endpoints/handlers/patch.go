@@ -10,6 +10,7 @@ import (
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -52,7 +53,7 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, store *generic.
 	default:
 		return unsupportedMediaType(h.Patch.accepted())
 	}
-	patch, err := readBody(r)
+	patch, err := ReadBody(r)
 	if err != nil {
 		return err
 	}
@@ -130,5 +131,5 @@ func applyPatch(pt types.PatchType, original, patch []byte, schema runtime.Objec
 
 // patchFailed is kube-apiserver's 422 for a patch that cannot apply.
 func patchFailed(patch []byte, err error) error {
-	return apierrors.NewInvalid(schemaGroupKindEmpty, "", field.ErrorList{field.Invalid(field.NewPath("patch"), string(patch), err.Error())})
+	return apierrors.NewInvalid(schema.GroupKind{}, "", field.ErrorList{field.Invalid(field.NewPath("patch"), string(patch), err.Error())})
 }

@@ -2,6 +2,7 @@ package handlers
 
 import (
 	"context"
+	"encoding/json"
 	"fmt"
 	"net/http"
 	"slices"
@@ -183,7 +184,7 @@ func (h *Resource) readObject(r *http.Request, store *generic.Store) (output, ru
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	data, err := readBody(r)
+	data, err := ReadBody(r)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -301,7 +302,7 @@ func (h *Resource) deleteCollection(w http.ResponseWriter, r *http.Request, stor
 // there) and the query.
 func (h *Resource) deleteOptions(r *http.Request) (*metav1.DeleteOptions, error) {
 	opts := &metav1.DeleteOptions{}
-	data, err := readBody(r)
+	data, err := ReadBody(r)
 	if err != nil {
 		return nil, err
 	}
@@ -312,11 +313,10 @@ func (h *Resource) deleteOptions(r *http.Request) (*metav1.DeleteOptions, error)
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("decoding DeleteOptions: %v", err))
 		}
 	} else if len(data) > 0 {
-		if _, err := decodeBody(data, bodyJSON, opts, metav1.SchemeGroupVersion.WithKind("DeleteOptions")); err != nil {
-			// DeleteOptions also arrive as meta.k8s.io/v1 or with no kind.
-			if err2 := jsonUnmarshal(data, opts); err2 != nil {
-				return nil, apierrors.NewBadRequest(fmt.Sprintf("decoding DeleteOptions: %v", err2))
-			}
+		// DeleteOptions arrive as v1, meta.k8s.io/v1 or with no kind at all:
+		// their fields are the same, so the kind is not checked.
+		if err := json.Unmarshal(data, opts); err != nil {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("decoding DeleteOptions: %v", err))
 		}
 	}
 	q := r.URL.Query()

@@ -1,11 +1,7 @@
 package handlers
 
 import (
-	"context"
-	"encoding/json"
 	"errors"
-	"net/http"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -13,12 +9,6 @@ import (
 )
 
 var errNoFlush = errors.New("the response writer cannot flush: watch needs a streaming connection")
-
-func contextWithTimeout(r *http.Request, d time.Duration) (context.Context, context.CancelFunc) {
-	return context.WithTimeout(r.Context(), d)
-}
-
-func jsonUnmarshal(data []byte, v any) error { return json.Unmarshal(data, v) }
 
 // partialMetadata returns only the metadata of obj or of each list item, as
 // PartialObjectMetadata(List), for clients that need no more.

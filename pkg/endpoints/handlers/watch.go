@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"context"
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
@@ -10,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/klog/v2"
 
@@ -28,8 +28,6 @@ const minWatchTimeout = 30 * time.Minute
 // instead of one compaction may have removed. kube-apiserver sends them
 // about once a minute.
 const bookmarkInterval = time.Minute
-
-var schemaGroupKindEmpty = schema.GroupKind{}
 
 func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
 	out, err := negotiate(r)
@@ -59,7 +57,7 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.
 	if !ok {
 		return apierrors.NewInternalError(errNoFlush)
 	}
-	ctx, cancel := contextWithTimeout(r, timeout)
+	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
 	watcher, err := store.Watch(ctx, info.Namespace, opts)
 	if err != nil {
