@@ -151,3 +151,60 @@ func TestWarnAndDryRun(t *testing.T) {
 		t.Errorf("dry-run object was stored (GET = %d)", resp.StatusCode)
 	}
 }
+
+// TestDeleteOptionsAndMetadataOnly covers what a delete body carries
+// (preconditions, propagationPolicy) and the PartialObjectMetadata answers
+// that metadata-only clients ask for.
+func TestDeleteOptionsAndMetadataOnly(t *testing.T) {
+	p := startBinary(t, "", nil)
+	c := adminHTTP(t, p)
+	base := p.URL + "/api/v1/namespaces/default/configmaps"
+	resp, body := do(t, c, "POST", base, "application/json", []byte(`{"metadata":{"name":"kept"}}`))
+	if resp.StatusCode != 201 {
+		t.Fatalf("create = %d %s", resp.StatusCode, body)
+	}
+	var created struct {
+		Metadata struct{ UID, ResourceVersion string }
+	}
+	if err := json.Unmarshal(body, &created); err != nil {
+		t.Fatal(err)
+	}
+
+	req, _ := http.NewRequest("GET", base, nil)
+	req.Header.Set("Accept", "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io")
+	resp, err := c.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	var pm struct {
+		Kind  string
+		Items []struct{ Kind, APIVersion string }
+	}
+	err = json.NewDecoder(resp.Body).Decode(&pm)
+	resp.Body.Close()
+	if err != nil || pm.Kind != "PartialObjectMetadataList" || len(pm.Items) != 1 || pm.Items[0].Kind != "PartialObjectMetadata" {
+		t.Errorf("metadata-only list = %+v, %v", pm, err)
+	}
+
+	tests := []struct {
+		name, query, body string
+		code              int
+	}{
+		{"stale resourceVersion precondition", "", `{"preconditions":{"resourceVersion":"1"}}`, 409},
+		{"other uid precondition", "", `{"kind":"DeleteOptions","apiVersion":"meta.k8s.io/v1","preconditions":{"uid":"not-it"}}`, 409},
+		{"unknown propagationPolicy", "?propagationPolicy=Sometimes", "", 400},
+		{"malformed body", "", `{"preconditions":`, 400},
+		{"matching preconditions", "?propagationPolicy=Background", `{"apiVersion":"v1","kind":"DeleteOptions","preconditions":{"uid":"` + created.Metadata.UID + `","resourceVersion":"` + created.Metadata.ResourceVersion + `"}}`, 200},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, body := do(t, c, "DELETE", base+"/kept"+tc.query, "application/json", []byte(tc.body))
+			if resp.StatusCode != tc.code {
+				t.Fatalf("DELETE = %d %s, want %d", resp.StatusCode, body, tc.code)
+			}
+		})
+	}
+	if resp, _ := do(t, c, "GET", base+"/kept", "", nil); resp.StatusCode != 404 {
+		t.Errorf("GET after the delete = %d, want 404", resp.StatusCode)
+	}
+}
