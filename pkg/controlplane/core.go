@@ -6,24 +6,19 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
-	metavalidation "k8s.io/apimachinery/pkg/api/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
-	utilruntime "k8s.io/apimachinery/pkg/util/runtime"
 
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
-	"github.com/apiserver/apiserver/pkg/endpoints/handlers"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/openapi"
+	"github.com/apiserver/apiserver/pkg/registry/coordination/lease"
 	"github.com/apiserver/apiserver/pkg/registry/core/configmap"
 	"github.com/apiserver/apiserver/pkg/registry/core/event"
-	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/core/secret"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
-	"github.com/apiserver/apiserver/pkg/registry/tables"
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
@@ -31,14 +26,23 @@ import (
 // DefaultNamespaces exist after start, as on every Kubernetes cluster.
 var DefaultNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic}
 
-// CoreAPI is the installed core group version.
+// storageOnly are the built-in resources the generic store serves as their
+// package declares them, one line each; their group versions, routes,
+// discovery, OpenAPI, scheme and namespace cleanup follow from it.
+var storageOnly = []func() rest.Type{
+	configmap.Type,
+	secret.Type,
+	event.Type,
+	lease.Type,
+}
+
+// CoreAPI is the installed built-in API.
 type CoreAPI struct {
 	Router     *installer.Router
 	Namespaces *generic.Store
-	// Namespaced are the stores whose objects live in namespaces, emptied
-	// when their namespace is deleted.
-	Namespaced []*generic.Store
-	OpenAPI    *openapi.Service
+	// Catalog lists every served resource; namespace deletion empties the
+	// namespaced ones.
+	Catalog *rest.Catalog
 
 	finalizeStore *generic.Store
 }
@@ -58,87 +62,76 @@ func NewStore(backend *etcd3.Backend, t rest.Type) (*generic.Store, error) {
 	return &generic.Store{Type: t, Storage: st}, nil
 }
 
-// builtinProtobuf decodes protobuf request bodies of the built-in types;
-// client-go's typed clients send them.
-var builtinProtobuf = func() runtime.Decoder {
-	scheme := runtime.NewScheme()
-	utilruntime.Must(corev1.AddToScheme(scheme))
-	return protobuf.NewSerializer(scheme, scheme)
-}()
-
-// JSONResource wraps a store of a type without protobuf or strategic merge
-// patch support (custom resources, API extensions) in its REST handler.
-func JSONResource(store *generic.Store, c server.CompletedConfig) *handlers.Resource {
-	table := store.Type.Table
-	if table == nil {
-		table = tables.DefaultTableConvertor(store.Type.Info.GroupResource())
-	}
-	return &handlers.Resource{
-		Store: store, Table: table, Stopping: c.Stopping(), Timeout: c.Lifecycle.RequestTimeout,
-		Patch: &handlers.Patcher{},
-	}
+// Declare returns the declaration of a resource served by store.
+func Declare(store *generic.Store) rest.Resource {
+	return rest.Resource{Info: store.Type.Info, Storage: store, Table: store.Type.Table}
 }
 
-// Resource wraps a store of a built-in type in its REST handler.
-func Resource(store *generic.Store, c server.CompletedConfig) *handlers.Resource {
-	r := JSONResource(store, c)
-	r.Patch.Strategic = true
-	r.Protobuf = builtinProtobuf
-	return r
+// Publishing is where installed group versions are published.
+type Publishing struct {
+	Discovery *discovery.Registry
+	OpenAPI   *openapi.Service
+	Catalog   *rest.Catalog
+	Scheme    *runtime.Scheme
 }
 
-// InstallCore serves the core API (/api/v1) on s, with discovery in d and
-// OpenAPI documents for it. Requests for other group versions go to the
-// next server of the chain.
-func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, d *discovery.Registry, oapi *openapi.Service) (*CoreAPI, error) {
+// RouterConfig is the installer configuration of a server of the chain.
+func (p Publishing) RouterConfig(c server.CompletedConfig) installer.Config {
+	return installer.Config{Discovery: p.Discovery, OpenAPI: p.OpenAPI, Catalog: p.Catalog, Scheme: p.Scheme,
+		Stopping: c.Stopping(), Timeout: c.Lifecycle.RequestTimeout}
+}
+
+// InstallCore serves the built-in API on s, published as p says. Requests
+// for other group versions go to the next server of the chain.
+func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, p Publishing) (*CoreAPI, error) {
 	backend, err := c.OpenStorage(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	api := &CoreAPI{Router: installer.NewRouter(d, s.NextDelegate().UnprotectedHandler())}
-	nsType := namespace.Type()
-	nsType.Strategy = namespaceLifecycle{nsType.Strategy}
-	if api.Namespaces, err = NewStore(backend, nsType); err != nil {
+	api := &CoreAPI{Router: installer.NewRouter(p.RouterConfig(c), s.NextDelegate().UnprotectedHandler()), Catalog: p.Catalog}
+	namespaces, err := api.namespaceResource(backend)
+	if err != nil {
 		return nil, err
 	}
-	api.Namespaces.Names = metavalidation.ValidateNamespaceName
-	var resources []*handlers.Resource
-	nsResource := Resource(api.Namespaces, c)
-	if nsResource.Subresources, err = namespaceSubresources(backend); err != nil {
-		return nil, err
-	}
-	api.finalizeStore = nsResource.Subresources["finalize"]
-	resources = append(resources, nsResource)
-	for _, t := range []rest.Type{configmap.Type(), secret.Type(), event.Type()} {
+	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces}}}
+	for _, newType := range storageOnly {
+		t := newType()
 		store, err := NewStore(backend, t)
 		if err != nil {
 			return nil, err
 		}
-		store.Namespaces = api.checkNamespace
-		if t.Info.Resource == "events" {
-			store.Names = generic.PathSegmentName // kube-apiserver checks no more for events
+		if t.Info.Namespaced {
+			store.Namespaces = api.checkNamespace
 		}
-		api.Namespaced = append(api.Namespaced, store)
-		resources = append(resources, Resource(store, c))
+		gvs = addResource(gvs, Declare(store))
 	}
-	api.Router.SetGroupVersion(corev1.SchemeGroupVersion, resources)
+	for _, gv := range gvs {
+		if err := api.Router.SetGroupVersion(gv); err != nil {
+			return nil, fmt.Errorf("installing %s: %w", gv.GroupVersion, err)
+		}
+	}
 	api.Router.Install(s)
-	d.Install(s)
-
-	api.OpenAPI = oapi
-	coreResources := append(openapi.CoreV1Resources(), openapi.Resource{
-		Kind: "Event", Plural: "events", Namespaced: true, Definition: "io.k8s.api.core.v1.Event",
-	})
-	if err := api.OpenAPI.AddGroupVersion(corev1.SchemeGroupVersion, coreResources); err != nil {
-		return nil, fmt.Errorf("core OpenAPI: %w", err)
-	}
-	api.OpenAPI.InstallHandlers(s)
+	p.Discovery.Install(s)
+	p.OpenAPI.InstallHandlers(s)
 
 	if err := s.AddPostStartHook("default-namespaces", api.createDefaultNamespaces); err != nil {
 		return nil, err
 	}
 	s.AddBackgroundTask("namespace-finalizer", api.finalizeNamespaces)
 	return api, nil
+}
+
+// addResource appends r to the declaration of its group version, adding
+// the group version after the others when it is new.
+func addResource(gvs []rest.GroupVersion, r rest.Resource) []rest.GroupVersion {
+	gv := r.Info.GroupVersion()
+	for i := range gvs {
+		if gvs[i].GroupVersion == gv {
+			gvs[i].Resources = append(gvs[i].Resources, r)
+			return gvs
+		}
+	}
+	return append(gvs, rest.GroupVersion{GroupVersion: gv, Resources: []rest.Resource{r}})
 }
 
 // CheckNamespace refuses objects in a namespace that does not exist or is

@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"fmt"
 	"slices"
 	"sync"
 	"time"
@@ -15,15 +16,20 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
-	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
 
-// namespaceSubresources are /status (status only) and /finalize
-// (spec.finalizers only), over the namespaces' own storage.
-func namespaceSubresources(backend *etcd3.Backend) (map[string]*generic.Store, error) {
-	subs := map[string]*generic.Store{}
+// namespaceResource declares namespaces, with /status (status only) and
+// /finalize (spec.finalizers only) over the namespaces' own storage.
+func (api *CoreAPI) namespaceResource(backend *etcd3.Backend) (rest.Resource, error) {
+	t := namespace.Type()
+	t.Strategy = namespaceLifecycle{t.Strategy}
+	var err error
+	if api.Namespaces, err = NewStore(backend, t); err != nil {
+		return rest.Resource{}, err
+	}
+	decl := Declare(api.Namespaces)
 	for _, sub := range []struct {
 		name     string
 		strategy rest.Strategy
@@ -32,16 +38,18 @@ func namespaceSubresources(backend *etcd3.Backend) (map[string]*generic.Store, e
 		{"status", namespace.StatusStrategy(), []string{"get", "patch", "update"}},
 		{"finalize", namespace.FinalizeStrategy(), []string{"update"}},
 	} {
-		t := namespace.Type()
-		t.Strategy = namespaceLifecycle{sub.strategy}
-		t.Info.Verbs = sub.verbs
-		store, err := NewStore(backend, t)
+		st := namespace.Type()
+		st.Strategy = namespaceLifecycle{sub.strategy}
+		store, err := NewStore(backend, st)
 		if err != nil {
-			return nil, err
+			return rest.Resource{}, err
 		}
-		subs[sub.name] = store
+		if sub.name == "finalize" {
+			api.finalizeStore = store
+		}
+		decl.Subresources = append(decl.Subresources, rest.Subresource{Name: sub.name, Storage: store, Verbs: sub.verbs})
 	}
-	return subs, nil
+	return decl, nil
 }
 
 func namespacePending(obj runtime.Object) bool {
@@ -126,15 +134,23 @@ func (api *CoreAPI) finalizeNamespace(ctx context.Context, name string) {
 // none is left (objects with finalizers may linger).
 func (api *CoreAPI) deleteContent(ctx context.Context, ns string) (bool, error) {
 	empty := true
-	for _, store := range api.Namespaced {
-		list, err := store.DeleteCollection(ctx, ns, &metav1.ListOptions{}, &metav1.DeleteOptions{}, false)
+	for _, r := range api.Catalog.Namespaced() {
+		deleter, ok1 := r.Storage.(rest.CollectionDeleter)
+		lister, ok2 := r.Storage.(rest.Lister)
+		if !ok1 || !ok2 {
+			continue // virtual resources (reviews) keep nothing
+		}
+		list, err := deleter.DeleteCollection(ctx, ns, &metav1.ListOptions{}, &metav1.DeleteOptions{}, false)
+		if apierrors.IsNotFound(err) {
+			continue // a custom resource whose definition went meanwhile
+		}
 		if err != nil {
-			return false, err
+			return false, fmt.Errorf("deleting %s: %w", r.Info.GroupResource(), err)
 		}
 		// What DeleteCollection returns was deleted or only marked (it
 		// has finalizers); only the marked ones are still there.
 		if meta.LenList(list) > 0 {
-			left, err := store.List(ctx, ns, &metav1.ListOptions{Limit: 1})
+			left, err := lister.List(ctx, ns, &metav1.ListOptions{Limit: 1})
 			if err != nil {
 				return false, err
 			}

@@ -7,6 +7,7 @@ import (
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/kube-openapi/pkg/validation/spec"
 
 	"github.com/apiserver/apiserver/pkg/apiextensions/schema"
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
@@ -18,6 +19,8 @@ type version struct {
 	crd     *apiextensionsv1.CustomResourceDefinition
 	version *apiextensionsv1.CustomResourceDefinitionVersion
 	schema  *schema.Schema
+	// openapi is the version's schema as the OpenAPI documents show it.
+	openapi *spec.Schema
 }
 
 func (v version) hasStatus() bool {

@@ -2,29 +2,21 @@ package crd
 
 import (
 	"context"
-	"encoding/json"
 	"fmt"
-	"mime"
-	"net/http"
 	"strings"
-	"time"
 
-	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
-	"github.com/apiserver/apiserver/pkg/endpoints/handlers"
-	"github.com/apiserver/apiserver/pkg/endpoints/request"
-	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
-// scaleHandler serves /scale of a custom resource as an autoscaling/v1
+// scaleHandler is the storage of /scale of a custom resource as an autoscaling/v1
 // Scale, mapped through the definition's replica paths.
 type scaleHandler struct {
 	store *generic.Store
@@ -55,82 +47,47 @@ func (h scaleHandler) toScale(u *unstructured.Unstructured) *autoscalingv1.Scale
 	return s
 }
 
-func (h scaleHandler) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	info, _ := request.RequestInfoFrom(r.Context())
-	if info == nil {
-		info = request.Parse(r)
-	}
-	ctx, cancel := context.WithTimeout(r.Context(), time.Minute)
-	defer cancel()
-	var out runtime.Object
-	var err error
-	switch info.Verb {
-	case "get":
-		var obj runtime.Object
-		if obj, err = h.store.Get(ctx, info.Namespace, info.Name, &metav1.GetOptions{}); err == nil {
-			out = h.toScale(obj.(*unstructured.Unstructured))
-		}
-	case "update", "patch":
-		out, err = h.write(ctx, r, info)
-	default:
-		err = apierrors.NewMethodNotSupported(h.store.Info().GroupResource(), info.Verb)
-	}
-	if err != nil {
-		responsewriters.WriteError(w, r, err)
-		return
-	}
-	responsewriters.WriteJSON(w, r, http.StatusOK, out)
-}
+// New returns an empty Scale, what bodies decode into.
+func (h scaleHandler) New() runtime.Object { return &autoscalingv1.Scale{} }
 
-// write applies a new Scale (PUT) or a patch of the current one (PATCH) to
-// the replicas of the object.
-func (h scaleHandler) write(ctx context.Context, r *http.Request, info *request.RequestInfo) (runtime.Object, error) {
-	body, err := handlers.ReadBody(r)
+// Get returns the Scale of the object.
+func (h scaleHandler) Get(ctx context.Context, ns, name string, opts *metav1.GetOptions) (runtime.Object, error) {
+	obj, err := h.store.Get(ctx, ns, name, opts)
 	if err != nil {
 		return nil, err
 	}
-	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
-	updated, _, err := h.store.Update(ctx, info.Namespace, info.Name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
+	return h.toScale(obj.(*unstructured.Unstructured)), nil
+}
+
+// Update applies the Scale that update computes from the current one to
+// the replicas of the object. A Scale carrying a resourceVersion must match
+// the object's.
+func (h scaleHandler) Update(ctx context.Context, ns, name string, update rest.UpdateFunc, dryRun, _ bool) (runtime.Object, bool, error) {
+	gr := h.store.Info().GroupResource()
+	updated, _, err := h.store.Update(ctx, ns, name, func(ctx context.Context, current runtime.Object) (runtime.Object, error) {
 		if current == nil {
-			return nil, apierrors.NewNotFound(h.store.Info().GroupResource(), info.Name)
+			return nil, apierrors.NewNotFound(gr, name)
 		}
 		u := current.DeepCopyObject().(*unstructured.Unstructured)
-		scaleJSON, err := json.Marshal(h.toScale(u))
+		next, err := update(ctx, h.toScale(u))
 		if err != nil {
 			return nil, err
 		}
-		switch {
-		case info.Verb == "update":
-			scaleJSON = body
-		case types.PatchType(mediaType) == types.MergePatchType || types.PatchType(mediaType) == types.StrategicMergePatchType:
-			// A Scale has no lists: a strategic merge patch is a merge patch.
-			scaleJSON, err = jsonpatch.MergePatch(scaleJSON, body)
-		case types.PatchType(mediaType) == types.JSONPatchType:
-			var p jsonpatch.Patch
-			if p, err = jsonpatch.DecodePatch(body); err == nil {
-				scaleJSON, err = p.Apply(scaleJSON)
-			}
-		default:
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("unsupported patch type %q", mediaType))
-		}
-		if err != nil {
-			return nil, apierrors.NewBadRequest(err.Error())
-		}
-		var scale autoscalingv1.Scale
-		if err := json.Unmarshal(scaleJSON, &scale); err != nil {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("decoding Scale: %v", err))
+		scale, ok := next.(*autoscalingv1.Scale)
+		if !ok {
+			return nil, apierrors.NewBadRequest(fmt.Sprintf("expected a Scale, got %T", next))
 		}
 		if scale.ResourceVersion != "" && scale.ResourceVersion != u.GetResourceVersion() {
-			return nil, apierrors.NewConflict(h.store.Info().GroupResource(), info.Name,
+			return nil, apierrors.NewConflict(gr, name,
 				fmt.Errorf("the object has been modified; please apply your changes to the latest version and try again"))
 		}
 		if err := unstructured.SetNestedField(u.Object, int64(scale.Spec.Replicas), path(h.paths.SpecReplicasPath)...); err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
 		}
 		return u, nil
-	}, false, false)
+	}, dryRun, false)
 	if err != nil {
-		return nil, err
+		return nil, false, err
 	}
-	return h.toScale(updated.(*unstructured.Unstructured)), nil
+	return h.toScale(updated.(*unstructured.Unstructured)), false, nil
 }

@@ -4,12 +4,12 @@ import (
 	"context"
 	"errors"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
 	"time"
 
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	"k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -25,10 +25,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/apiextensions/status"
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
 	"github.com/apiserver/apiserver/pkg/controlplane"
-	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
-	"github.com/apiserver/apiserver/pkg/endpoints/handlers"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
-	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/server"
@@ -40,8 +37,7 @@ import (
 type Server struct {
 	backend     *etcd3.Backend
 	router      *installer.Router
-	openapi     *openapi.Service
-	config      server.CompletedConfig
+	catalog     *rest.Catalog
 	definitions *generic.Store
 	status      *generic.Store
 	// namespaces refuses custom resources in missing or terminating
@@ -58,20 +54,19 @@ type Server struct {
 type served struct {
 	uid      types.UID
 	gen      int64
-	versions map[string]*handlers.Resource // by version name
-	stores   []*generic.Store
+	versions map[string]rest.Resource // by version name
 }
 
 // Install serves apiextensions.k8s.io/v1 on s and starts the controller
 // that serves established definitions.
-func Install(s *server.GenericAPIServer, c server.CompletedConfig, d *discovery.Registry, oapi *openapi.Service, namespaces generic.NamespaceChecker) (*Server, error) {
+func Install(s *server.GenericAPIServer, c server.CompletedConfig, p controlplane.Publishing, namespaces generic.NamespaceChecker) (*Server, error) {
 	backend, err := c.OpenStorage(context.Background())
 	if err != nil {
 		return nil, err
 	}
 	srv := &Server{
-		backend: backend, openapi: oapi, config: c, namespaces: namespaces,
-		router: installer.NewRouter(d, nil),
+		backend: backend, catalog: p.Catalog, namespaces: namespaces,
+		router: installer.NewRouter(p.RouterConfig(c), nil),
 		served: map[string]*served{}, known: map[string]*apiextensionsv1.CustomResourceDefinition{},
 	}
 	if srv.definitions, err = controlplane.NewStore(backend, definitionType()); err != nil {
@@ -83,9 +78,11 @@ func Install(s *server.GenericAPIServer, c server.CompletedConfig, d *discovery.
 	if srv.status, err = controlplane.NewStore(backend, st); err != nil {
 		return nil, err
 	}
-	res := controlplane.JSONResource(srv.definitions, c)
-	res.Subresources = map[string]*generic.Store{"status": srv.status}
-	srv.router.SetGroupVersion(apiextensionsv1.SchemeGroupVersion, []*handlers.Resource{res})
+	res := controlplane.Declare(srv.definitions)
+	res.Subresources = []rest.Subresource{{Name: "status", Storage: srv.status, Verbs: st.Info.Verbs}}
+	if err := srv.router.SetGroupVersion(rest.GroupVersion{GroupVersion: apiextensionsv1.SchemeGroupVersion, Resources: []rest.Resource{res}}); err != nil {
+		return nil, err
+	}
 	srv.router.Install(s)
 	s.AddBackgroundTask("crd-controller", srv.run)
 	return srv, nil
@@ -163,12 +160,13 @@ func (srv *Server) watchLoop(ctx context.Context, w watch.Interface, retry <-cha
 // errPending: the definition's objects are still being finalized.
 var errPending = errors.New("custom resources still being deleted")
 
-// reserved reports whether a definition claims the group this server
-// serves itself. Like kube-apiserver, whose built-in group versions take
-// precedence, the server never serves it nor touches its key space (which
-// may be the definitions' own).
-func reserved(crd *apiextensionsv1.CustomResourceDefinition) bool {
-	return crd.Spec.Group == apiextensionsv1.GroupName
+// reserved reports whether a definition claims a group the server serves
+// itself (any built-in declaration's). Like kube-apiserver, whose built-in
+// group versions take precedence, the server never serves it nor touches
+// its key space (which may be a built-in resource's own, the definitions'
+// for one).
+func (srv *Server) reserved(crd *apiextensionsv1.CustomResourceDefinition) bool {
+	return srv.catalog.BuiltinGroup(crd.Spec.Group)
 }
 
 // sync brings serving in line with one definition.
@@ -180,7 +178,7 @@ func (srv *Server) sync(ctx context.Context, crd *apiextensionsv1.CustomResource
 		return srv.finalize(ctx, crd)
 	}
 	established := status.IsConditionTrue(crd, apiextensionsv1.Established)
-	if !established && !reserved(crd) {
+	if !established && !srv.reserved(crd) {
 		// A new definition: objects left by an older one of the same name
 		// must not reappear under it.
 		if err := srv.deleteLeftovers(ctx, crd); err != nil {
@@ -200,7 +198,7 @@ func (srv *Server) sync(ctx context.Context, crd *apiextensionsv1.CustomResource
 		}, false, false)
 		return err // the MODIFIED event serves it
 	}
-	if status.IsConditionTrue(crd, apiextensionsv1.Established) && !reserved(crd) {
+	if status.IsConditionTrue(crd, apiextensionsv1.Established) && !srv.reserved(crd) {
 		return srv.serve(crd)
 	}
 	return nil
@@ -226,50 +224,52 @@ func (srv *Server) serve(crd *apiextensionsv1.CustomResourceDefinition) error {
 	if ok && cur.uid == crd.UID && cur.gen == crd.Generation {
 		return nil
 	}
-	s := &served{uid: crd.UID, gen: crd.Generation, versions: map[string]*handlers.Resource{}}
+	s := &served{uid: crd.UID, gen: crd.Generation, versions: map[string]rest.Resource{}}
 	for i := range crd.Spec.Versions {
 		ver := &crd.Spec.Versions[i]
 		if !ver.Served {
 			continue
 		}
-		res, store, err := srv.versionResource(crd, ver)
+		res, err := srv.versionResource(crd, ver)
 		if err != nil {
 			return fmt.Errorf("serving %s version %s: %w", crd.Name, ver.Name, err)
 		}
 		s.versions[ver.Name] = res
-		s.stores = append(s.stores, store)
 	}
 	srv.mu.Lock()
 	old := srv.served[crd.Name]
 	srv.served[crd.Name] = s
 	srv.mu.Unlock()
 	srv.publish(crd.Spec.Group, old, s)
-	srv.publishOpenAPI(crd)
 	klog.InfoS("Serving custom resources", "crd", crd.Name, "versions", len(s.versions))
 	return nil
 }
 
-func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition, ver *apiextensionsv1.CustomResourceDefinitionVersion) (*handlers.Resource, *generic.Store, error) {
+func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition, ver *apiextensionsv1.CustomResourceDefinitionVersion) (rest.Resource, error) {
 	v := version{crd: crd, version: ver}
 	if ver.Schema != nil && ver.Schema.OpenAPIV3Schema != nil {
 		compiled, err := crdschema.New(ver.Schema.OpenAPIV3Schema)
 		if err != nil {
-			return nil, nil, err
+			return rest.Resource{}, err
 		}
 		v.schema = compiled
+		if s, err := crdschema.ToOpenAPI(ver.Schema.OpenAPIV3Schema, false); err == nil {
+			v.openapi = s
+		}
 	}
 	t := v.resourceType()
 	table, err := printers.New(ver.AdditionalPrinterColumns)
 	if err != nil {
-		return nil, nil, err
+		return rest.Resource{}, err
 	}
 	t.Table = table
 	store, err := controlplane.NewStore(srv.backend, t)
 	if err != nil {
-		return nil, nil, err
+		return rest.Resource{}, err
 	}
 	store.Namespaces = srv.namespaces
-	res := controlplane.JSONResource(store, srv.config)
+	res := controlplane.Declare(store)
+	res.OpenAPISchema = v.openapi
 	res.Prune = func(obj runtime.Object) ([]string, error) {
 		paths, err := v.prune(obj)
 		msgs := make([]string, len(paths))
@@ -288,17 +288,19 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 	if v.hasStatus() {
 		st := t
 		st.Strategy = statusStrategy{customStrategy{v}}
-		st.Info.Verbs = []string{"get", "patch", "update"}
 		statusStore, err := controlplane.NewStore(srv.backend, st)
 		if err != nil {
-			return nil, nil, err
+			return rest.Resource{}, err
 		}
-		res.Subresources = map[string]*generic.Store{"status": statusStore}
+		res.Subresources = append(res.Subresources, rest.Subresource{Name: "status", Storage: statusStore, Verbs: []string{"get", "patch", "update"}})
 	}
 	if sc := v.scale(); sc != nil {
-		res.Handlers = map[string]http.Handler{"scale": scaleHandler{store: store, paths: sc}}
+		res.Subresources = append(res.Subresources, rest.Subresource{
+			Name: "scale", Storage: scaleHandler{store: store, paths: sc},
+			Kind: autoscalingv1.SchemeGroupVersion.WithKind("Scale"),
+		})
 	}
-	return res, store, nil
+	return res, nil
 }
 
 // publish updates the router (and so discovery) for every group version of
@@ -315,9 +317,9 @@ func (srv *Server) publish(group string, before, after *served) {
 		}
 	}
 	for v := range versions {
-		var resources []*handlers.Resource
+		var resources []rest.Resource
 		for _, s := range srv.served {
-			if r, ok := s.versions[v]; ok && r.Store.Info().Group == group {
+			if r, ok := s.versions[v]; ok && r.Info.Group == group {
 				resources = append(resources, r)
 			}
 		}
@@ -326,37 +328,11 @@ func (srv *Server) publish(group string, before, after *served) {
 			srv.router.RemoveGroupVersion(gv)
 			continue
 		}
-		slices.SortFunc(resources, func(a, b *handlers.Resource) int {
-			return strings.Compare(a.Store.Info().Resource, b.Store.Info().Resource)
+		slices.SortFunc(resources, func(a, b rest.Resource) int {
+			return strings.Compare(a.Info.Resource, b.Info.Resource)
 		})
-		srv.router.SetGroupVersion(gv, resources)
-	}
-}
-
-func (srv *Server) publishOpenAPI(crd *apiextensionsv1.CustomResourceDefinition) {
-	for _, ver := range crd.Spec.Versions {
-		gv := schema.GroupVersion{Group: crd.Spec.Group, Version: ver.Name}
-		if !ver.Served {
-			srv.openapi.RemoveResource(gv, crd.Spec.Names.Plural)
-			continue
-		}
-		r := openapi.Resource{Kind: crd.Spec.Names.Kind, ListKind: crd.Spec.Names.ListKind, Plural: crd.Spec.Names.Plural,
-			Namespaced: crd.Spec.Scope == apiextensionsv1.NamespaceScoped}
-		if ver.Subresources != nil {
-			if ver.Subresources.Status != nil {
-				r.Subresources = append(r.Subresources, "status")
-			}
-			if ver.Subresources.Scale != nil {
-				r.Subresources = append(r.Subresources, "scale")
-			}
-		}
-		if ver.Schema != nil && ver.Schema.OpenAPIV3Schema != nil {
-			if s, err := crdschema.ToOpenAPI(ver.Schema.OpenAPIV3Schema, false); err == nil {
-				r.Schema = s
-			}
-		}
-		if err := srv.openapi.AddResource(gv, r); err != nil {
-			klog.ErrorS(err, "Publishing OpenAPI failed", "crd", crd.Name, "version", ver.Name)
+		if err := srv.router.SetGroupVersion(rest.GroupVersion{GroupVersion: gv, Resources: resources}); err != nil {
+			klog.ErrorS(err, "Publishing custom resources failed", "groupVersion", gv.String())
 		}
 	}
 }
@@ -380,9 +356,6 @@ func (srv *Server) unserve(name string) {
 		return
 	}
 	srv.publish(crd.Spec.Group, old, nil)
-	for _, ver := range crd.Spec.Versions {
-		srv.openapi.RemoveResource(schema.GroupVersion{Group: crd.Spec.Group, Version: ver.Name}, crd.Spec.Names.Plural)
-	}
 	klog.InfoS("Stopped serving custom resources", "crd", name)
 }
 
@@ -393,7 +366,7 @@ func (srv *Server) finalize(ctx context.Context, crd *apiextensionsv1.CustomReso
 		return nil
 	}
 	srv.unserve(crd.Name)
-	if !reserved(crd) {
+	if !srv.reserved(crd) {
 		left, err := srv.deleteObjects(ctx, crd)
 		if err != nil {
 			return err

@@ -3,10 +3,12 @@ package openapi
 import (
 	"errors"
 	"fmt"
+	"reflect"
 	"slices"
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	kutil "k8s.io/kube-openapi/pkg/util"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 )
 
@@ -119,4 +121,20 @@ func CoreV1Resources() []Resource {
 		{Kind: "ConfigMap", Plural: "configmaps", Namespaced: true, Definition: "io.k8s.api.core.v1.ConfigMap"},
 		{Kind: "Secret", Plural: "secrets", Namespaced: true, Definition: "io.k8s.api.core.v1.Secret"},
 	}
+}
+
+// BuiltinDefinition returns the name of the generated definition of obj's
+// Go type ("io.k8s.api.core.v1.ConfigMap" for a *corev1.ConfigMap), and
+// whether this server has that definition.
+func BuiltinDefinition(obj any) (string, bool) {
+	t := reflect.TypeOf(obj)
+	for t != nil && t.Kind() == reflect.Pointer {
+		t = t.Elem()
+	}
+	if t == nil || t.PkgPath() == "" {
+		return "", false
+	}
+	name := kutil.ToRESTFriendlyName(t.PkgPath() + "." + t.Name())
+	_, ok := builtins()[name]
+	return name, ok
 }

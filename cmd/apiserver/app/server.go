@@ -12,6 +12,7 @@ import (
 	"syscall"
 
 	"github.com/spf13/cobra"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/controlplane"
@@ -19,6 +20,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
 	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/options"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/version"
 )
@@ -106,14 +108,19 @@ func Run(ctx context.Context, opts *options.Options) error {
 // CreateServerChain opens storage and builds the chain of servers, front to
 // back: the core API server, then the API extensions server, then the end
 // of the chain, which lists the served paths for any path no one serves.
-// Both API servers publish their groups in one discovery registry, so /apis
-// lists them all.
+// Both API servers publish their groups in one discovery registry, OpenAPI
+// service, catalog and scheme, so /apis and /openapi list them all and a
+// namespace's deletion empties custom resources too.
 func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.GenericAPIServer, error) {
 	if _, err := c.OpenStorage(ctx); err != nil {
 		return nil, err
 	}
-	groups := discovery.NewRegistry()
-	oapi := openapi.NewService(openapi.WithInfo(openapi.Info{Title: "Kubernetes", Version: c.Version.GitVersion}))
+	publishing := controlplane.Publishing{
+		Discovery: discovery.NewRegistry(),
+		OpenAPI:   openapi.NewService(openapi.WithInfo(openapi.Info{Title: "Kubernetes", Version: c.Version.GitVersion})),
+		Catalog:   rest.NewCatalog(),
+		Scheme:    runtime.NewScheme(),
+	}
 	extensions, err := c.New("apiextensions-apiserver", server.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
@@ -121,7 +128,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	// The core API, built next, knows the namespaces custom resources live in.
 	var core *controlplane.CoreAPI
 	checkNamespace := func(ctx context.Context, ns string) error { return core.CheckNamespace(ctx, ns) }
-	if _, err := crd.Install(extensions, c, groups, oapi, checkNamespace); err != nil {
+	if _, err := crd.Install(extensions, c, publishing, checkNamespace); err != nil {
 		return nil, fmt.Errorf("installing the API extensions: %w", err)
 	}
 	top, err := c.New("apiserver", extensions)
@@ -129,7 +136,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 		return nil, err
 	}
 	top.Handle("/version", versionHandler())
-	if core, err = controlplane.InstallCore(top, c, groups, oapi); err != nil {
+	if core, err = controlplane.InstallCore(top, c, publishing); err != nil {
 		return nil, fmt.Errorf("installing the core API: %w", err)
 	}
 	return top, nil

@@ -9,6 +9,7 @@ import (
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
@@ -16,26 +17,27 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
-	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
-// Patcher says which patch types a resource accepts.
-type Patcher struct {
-	// Strategic allows strategic merge patches, which need the Go type's
-	// patch strategies: built-in types only.
-	Strategic bool
-}
-
-func (p *Patcher) accepted() string {
+// acceptedPatches lists the patch types of a 415, as kube-apiserver does.
+func acceptedPatches(strategic bool) string {
 	s := "application/json-patch+json, application/merge-patch+json"
-	if p.Strategic {
+	if strategic {
 		s += ", application/strategic-merge-patch+json"
 	}
 	return s
 }
 
-func (h *Resource) patch(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
-	if h.Patch == nil || info.Name == "" {
+// strategic reports whether t's objects are Go types, whose patch
+// strategies a strategic merge patch needs.
+func (t *target) strategic() bool {
+	_, unstr := t.storage.New().(*unstructured.Unstructured)
+	return !unstr
+}
+
+func (h *Resource) patch(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
+	if info.Name == "" {
 		return methodNotAllowed()
 	}
 	out, err := negotiate(r)
@@ -47,11 +49,11 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, store *generic.
 	switch pt {
 	case types.JSONPatchType, types.MergePatchType:
 	case types.StrategicMergePatchType:
-		if !h.Patch.Strategic {
-			return unsupportedMediaType(h.Patch.accepted())
+		if !t.strategic() {
+			return unsupportedMediaType(acceptedPatches(false))
 		}
 	default:
-		return unsupportedMediaType(h.Patch.accepted())
+		return unsupportedMediaType(acceptedPatches(t.strategic()))
 	}
 	patch, err := ReadBody(r)
 	if err != nil {
@@ -66,26 +68,25 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, store *generic.
 	if err != nil {
 		return err
 	}
-	gvk := h.Store.Info().GroupVersionKind()
 	var warnings []string
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
-	updated, _, err := store.Update(ctx, info.Namespace, info.Name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
+	updated, _, err := t.storage.(rest.Updater).Update(ctx, info.Namespace, info.Name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
 		if current == nil {
-			return nil, apierrors.NewNotFound(store.Info().GroupResource(), info.Name)
+			return nil, apierrors.NewNotFound(t.gr, info.Name)
 		}
 		current = current.DeepCopyObject()
-		current.GetObjectKind().SetGroupVersionKind(gvk)
+		current.GetObjectKind().SetGroupVersionKind(t.gvk)
 		original, err := json.Marshal(current)
 		if err != nil {
 			return nil, err
 		}
-		patched, err := applyPatch(pt, original, patch, store.New())
+		patched, err := applyPatch(pt, original, patch, t.storage.New())
 		if err != nil {
 			return nil, err
 		}
-		obj := store.New()
-		if warnings, err = h.decode(patched, bodyJSON, obj, gvk, validation); err != nil {
+		obj := t.storage.New()
+		if warnings, err = h.decode(patched, bodyJSON, obj, t, validation); err != nil {
 			return nil, err
 		}
 		return obj, nil
@@ -94,7 +95,7 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, store *generic.
 		return err
 	}
 	addWarnings(w, warnings)
-	return h.write(w, r, http.StatusOK, updated, out)
+	return h.write(w, r, t, http.StatusOK, updated, out)
 }
 
 // applyPatch applies a patch document to the JSON of an object.

@@ -16,20 +16,14 @@ import (
 
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
-	"github.com/apiserver/apiserver/pkg/registry/generic"
-	"github.com/apiserver/apiserver/pkg/registry/rest"
+		"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
-// Resource serves one resource: its collection, its objects and its
-// subresources.
+// Resource serves one declared resource: its collection, its objects and
+// its subresources, through the verb interfaces their storage implements.
 type Resource struct {
-	Store *generic.Store
-	// Table prints objects for kubectl get.
-	Table rest.TableConvertor
-	// Subresources are served at <object>/<name>, e.g. "status".
-	Subresources map[string]*generic.Store
-	// Patch applies patches; nil refuses PATCH.
-	Patch *Patcher
+	// Decl is the resource's declaration.
+	Decl rest.Resource
 	// Stopping ends watches when the server shuts down.
 	Stopping <-chan struct{}
 	// Timeout bounds every request but watches (--request-timeout); 0 is
@@ -38,17 +32,36 @@ type Resource struct {
 	// Protobuf, when set, decodes application/vnd.kubernetes.protobuf
 	// bodies: client-go's typed clients send them for built-in types.
 	Protobuf runtime.Decoder
-	// Prune, when set, removes the fields a schema does not know from a
-	// decoded body (custom resources) and returns one message per field,
-	// as `unknown field "spec.foo"`, for fieldValidation.
-	Prune func(obj runtime.Object) ([]string, error)
-	// OnRead, when set, adjusts every object on its way to a client: custom
-	// resources get the defaults of their schema, as kube-apiserver applies
-	// them on read too, so a default added later shows on old objects.
-	OnRead func(obj runtime.Object)
-	// Handlers serve subresources that are not the object itself, such as
-	// scale; they are tried before Subresources.
-	Handlers map[string]http.Handler
+	// Table prints the resource's objects; set from Decl.Table or the
+	// default table when nil.
+	Table rest.TableConvertor
+}
+
+// target is what one request addresses: the resource or one of its
+// subresources.
+type target struct {
+	storage rest.Storage
+	// gvk is the kind of the objects read and written.
+	gvk schema.GroupVersionKind
+	// listKind is the kind of a list of them.
+	listKind string
+	gr       schema.GroupResource
+	verbs    []string
+	// main is true for the resource itself, false for a subresource.
+	main bool
+}
+
+func (h *Resource) target(info *request.RequestInfo) (*target, bool) {
+	d := &h.Decl
+	if info.Subresource == "" {
+		return &target{storage: d.Storage, gvk: d.Info.GroupVersionKind(), listKind: d.Info.ListKind,
+			gr: d.Info.GroupResource(), verbs: d.ServedVerbs(), main: true}, true
+	}
+	sub, ok := d.Subresource(info.Subresource)
+	if !ok || info.Name == "" {
+		return nil, false
+	}
+	return &target{storage: sub.Storage, gvk: d.KindOf(sub), gr: d.Info.GroupResource(), verbs: sub.ServedVerbs()}, true
 }
 
 // ServeHTTP dispatches on the verb parsed into the request's context.
@@ -57,39 +70,33 @@ func (h *Resource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if !ok {
 		info = request.Parse(r)
 	}
-	store := h.Store
-	if hh, ok := h.Handlers[info.Subresource]; ok && info.Name != "" {
-		hh.ServeHTTP(w, r)
+	t, ok := h.target(info)
+	if !ok {
+		responsewriters.WriteError(w, r, apierrors.NewNotFound(schema.GroupResource{}, ""))
 		return
 	}
-	if info.Subresource != "" {
-		if store, ok = h.Subresources[info.Subresource]; !ok || info.Name == "" {
-			responsewriters.WriteError(w, r, apierrors.NewNotFound(schema.GroupResource{}, ""))
-			return
-		}
-	}
-	if !slices.Contains(store.Info().Verbs, info.Verb) && !(info.Subresource != "" && isObjectVerb(info.Verb)) {
+	if !slices.Contains(t.verbs, info.Verb) {
 		responsewriters.WriteError(w, r, methodNotAllowed())
 		return
 	}
 	var err error
 	switch info.Verb {
 	case "get":
-		err = h.get(w, r, store, info)
+		err = h.get(w, r, t, info)
 	case "list":
-		err = h.list(w, r, store, info)
+		err = h.list(w, r, t, info)
 	case "watch":
-		err = h.watch(w, r, store, info)
+		err = h.watch(w, r, t, info)
 	case "create":
-		err = h.create(w, r, store, info)
+		err = h.create(w, r, t, info)
 	case "update":
-		err = h.update(w, r, store, info)
+		err = h.update(w, r, t, info)
 	case "patch":
-		err = h.patch(w, r, store, info)
+		err = h.patch(w, r, t, info)
 	case "delete":
-		err = h.delete(w, r, store, info)
+		err = h.delete(w, r, t, info)
 	case "deletecollection":
-		err = h.deleteCollection(w, r, store, info)
+		err = h.deleteCollection(w, r, t, info)
 	default:
 		err = methodNotAllowed()
 	}
@@ -97,8 +104,6 @@ func (h *Resource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		responsewriters.WriteError(w, r, err)
 	}
 }
-
-func isObjectVerb(v string) bool { return v == "get" || v == "update" || v == "patch" }
 
 func methodNotAllowed() error {
 	return &apierrors.StatusError{ErrStatus: metav1.Status{
@@ -116,21 +121,21 @@ func (h *Resource) requestContext(r *http.Request) (context.Context, context.Can
 	return context.WithTimeout(r.Context(), timeout)
 }
 
-func (h *Resource) get(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+func (h *Resource) get(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
 	out, err := negotiate(r)
 	if err != nil {
 		return err
 	}
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
-	obj, err := store.Get(ctx, info.Namespace, info.Name, &metav1.GetOptions{ResourceVersion: r.URL.Query().Get("resourceVersion")})
+	obj, err := t.storage.(rest.Getter).Get(ctx, info.Namespace, info.Name, &metav1.GetOptions{ResourceVersion: r.URL.Query().Get("resourceVersion")})
 	if err != nil {
 		return err
 	}
-	return h.write(w, r, http.StatusOK, obj, out)
+	return h.write(w, r, t, http.StatusOK, obj, out)
 }
 
-func (h *Resource) list(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+func (h *Resource) list(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
 	out, err := negotiate(r)
 	if err != nil {
 		return err
@@ -141,18 +146,18 @@ func (h *Resource) list(w http.ResponseWriter, r *http.Request, store *generic.S
 	}
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
-	list, err := store.List(ctx, info.Namespace, opts)
+	list, err := t.storage.(rest.Lister).List(ctx, info.Namespace, opts)
 	if err != nil {
 		return err
 	}
-	return h.write(w, r, http.StatusOK, list, out)
+	return h.write(w, r, t, http.StatusOK, list, out)
 }
 
-func (h *Resource) create(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+func (h *Resource) create(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
 	if info.Name != "" {
 		return methodNotAllowed()
 	}
-	out, obj, warnings, err := h.readObject(r, store)
+	out, obj, warnings, err := h.readObject(r, t)
 	if err != nil {
 		return err
 	}
@@ -162,16 +167,16 @@ func (h *Resource) create(w http.ResponseWriter, r *http.Request, store *generic
 	}
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
-	created, err := store.Create(ctx, info.Namespace, obj, dry)
+	created, err := t.storage.(rest.Creater).Create(ctx, info.Namespace, obj, dry)
 	if err != nil {
 		return err
 	}
 	addWarnings(w, warnings)
-	return h.write(w, r, http.StatusCreated, created, out)
+	return h.write(w, r, t, http.StatusCreated, created, out)
 }
 
 // readObject negotiates the answer and decodes the request body.
-func (h *Resource) readObject(r *http.Request, store *generic.Store) (output, runtime.Object, []string, error) {
+func (h *Resource) readObject(r *http.Request, t *target) (output, runtime.Object, []string, error) {
 	out, err := negotiate(r)
 	if err != nil {
 		return 0, nil, nil, err
@@ -188,11 +193,11 @@ func (h *Resource) readObject(r *http.Request, store *generic.Store) (output, ru
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	obj := store.New()
+	obj := t.storage.New()
 	if format == bodyProtobuf {
-		return out, obj, nil, decodeProtobuf(h.Protobuf, data, obj, store.Info().GroupVersionKind())
+		return out, obj, nil, decodeProtobuf(h.Protobuf, data, obj, t.gvk)
 	}
-	warnings, err := h.decode(data, format, obj, store.Info().GroupVersionKind(), validation)
+	warnings, err := h.decode(data, format, obj, t, validation)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -201,13 +206,14 @@ func (h *Resource) readObject(r *http.Request, store *generic.Store) (output, ru
 
 // decode decodes a JSON or YAML body, prunes it when the resource has a
 // schema, and applies fieldValidation to what was unknown.
-func (h *Resource) decode(data []byte, format bodyFormat, obj runtime.Object, gvk schema.GroupVersionKind, v fieldValidation) ([]string, error) {
+func (h *Resource) decode(data []byte, format bodyFormat, obj runtime.Object, t *target, v fieldValidation) ([]string, error) {
+	gvk := t.gvk
 	unknown, err := decodeBody(data, format, obj, gvk)
 	if err != nil {
 		return nil, err
 	}
-	if h.Prune != nil {
-		pruned, err := h.Prune(obj)
+	if prune := h.Decl.Prune; prune != nil && t.main {
+		pruned, err := prune(obj)
 		if err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
 		}
@@ -216,11 +222,11 @@ func (h *Resource) decode(data []byte, format bodyFormat, obj runtime.Object, gv
 	return applyFieldValidation(unknown, v, gvk)
 }
 
-func (h *Resource) update(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+func (h *Resource) update(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
 	if info.Name == "" {
 		return methodNotAllowed()
 	}
-	out, obj, warnings, err := h.readObject(r, store)
+	out, obj, warnings, err := h.readObject(r, t)
 	if err != nil {
 		return err
 	}
@@ -233,7 +239,7 @@ func (h *Resource) update(w http.ResponseWriter, r *http.Request, store *generic
 	}
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
-	updated, created, err := store.Update(ctx, info.Namespace, info.Name, func(context.Context, runtime.Object) (runtime.Object, error) {
+	updated, created, err := t.storage.(rest.Updater).Update(ctx, info.Namespace, info.Name, func(context.Context, runtime.Object) (runtime.Object, error) {
 		return obj.DeepCopyObject(), nil
 	}, dry, false)
 	if err != nil {
@@ -244,10 +250,10 @@ func (h *Resource) update(w http.ResponseWriter, r *http.Request, store *generic
 	if created {
 		code = http.StatusCreated
 	}
-	return h.write(w, r, code, updated, out)
+	return h.write(w, r, t, code, updated, out)
 }
 
-func (h *Resource) delete(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+func (h *Resource) delete(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
 	out, err := negotiate(r)
 	if err != nil {
 		return err
@@ -265,14 +271,14 @@ func (h *Resource) delete(w http.ResponseWriter, r *http.Request, store *generic
 	}
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
-	obj, _, err := store.Delete(ctx, info.Namespace, info.Name, opts, dry)
+	obj, _, err := t.storage.(rest.GracefulDeleter).Delete(ctx, info.Namespace, info.Name, opts, dry)
 	if err != nil {
 		return err
 	}
-	return h.write(w, r, http.StatusOK, obj, out)
+	return h.write(w, r, t, http.StatusOK, obj, out)
 }
 
-func (h *Resource) deleteCollection(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+func (h *Resource) deleteCollection(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
 	out, err := negotiate(r)
 	if err != nil {
 		return err
@@ -291,11 +297,11 @@ func (h *Resource) deleteCollection(w http.ResponseWriter, r *http.Request, stor
 	}
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
-	list, err := store.DeleteCollection(ctx, info.Namespace, listOpts, opts, dry || len(opts.DryRun) > 0)
+	list, err := t.storage.(rest.CollectionDeleter).DeleteCollection(ctx, info.Namespace, listOpts, opts, dry || len(opts.DryRun) > 0)
 	if err != nil {
 		return err
 	}
-	return h.write(w, r, http.StatusOK, list, out)
+	return h.write(w, r, t, http.StatusOK, list, out)
 }
 
 // deleteOptions reads DeleteOptions from the body (kubectl sends them
@@ -336,12 +342,12 @@ func (h *Resource) deleteOptions(r *http.Request) (*metav1.DeleteOptions, error)
 
 // write encodes obj for the client: the object itself (with its apiVersion
 // and kind), or a Table.
-func (h *Resource) write(w http.ResponseWriter, r *http.Request, code int, obj runtime.Object, out output) error {
+func (h *Resource) write(w http.ResponseWriter, r *http.Request, t *target, code int, obj runtime.Object, out output) error {
 	if _, isStatus := obj.(*metav1.Status); isStatus {
 		responsewriters.WriteJSON(w, r, code, obj)
 		return nil
 	}
-	h.setKind(obj)
+	h.setKind(t, obj)
 	switch out {
 	case outputTable:
 		table, err := h.table(r, obj, false)
@@ -364,17 +370,15 @@ func (h *Resource) write(w http.ResponseWriter, r *http.Request, code int, obj r
 }
 
 // setKind fills apiVersion and kind, which storage does not keep.
-func (h *Resource) setKind(obj runtime.Object) {
-	info := h.Store.Info()
-	gv := info.GroupVersion()
+func (h *Resource) setKind(t *target, obj runtime.Object) {
 	one := func(o runtime.Object) {
-		o.GetObjectKind().SetGroupVersionKind(gv.WithKind(info.Kind))
-		if h.OnRead != nil {
-			h.OnRead(o)
+		o.GetObjectKind().SetGroupVersionKind(t.gvk)
+		if h.Decl.OnRead != nil && t.main {
+			h.Decl.OnRead(o)
 		}
 	}
 	if meta.IsListType(obj) {
-		obj.GetObjectKind().SetGroupVersionKind(gv.WithKind(info.ListKind))
+		obj.GetObjectKind().SetGroupVersionKind(t.gvk.GroupVersion().WithKind(t.listKind))
 		items, _ := meta.ExtractList(obj)
 		for _, item := range items {
 			one(item)

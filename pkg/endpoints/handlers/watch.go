@@ -15,7 +15,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
-	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
 // minWatchTimeout is kube-apiserver's --min-request-timeout: a watch without
@@ -29,7 +29,7 @@ const minWatchTimeout = 30 * time.Minute
 // about once a minute.
 const bookmarkInterval = time.Minute
 
-func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.Store, info *request.RequestInfo) error {
+func (h *Resource) watch(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
 	out, err := negotiate(r)
 	if err != nil {
 		return err
@@ -59,7 +59,7 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	watcher, err := store.Watch(ctx, info.Namespace, opts)
+	watcher, err := t.storage.(rest.Watcher).Watch(ctx, info.Namespace, opts)
 	if err != nil {
 		return err
 	}
@@ -86,8 +86,8 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.
 		if !opts.AllowWatchBookmarks || lastRV == "" || lastRV == "0" {
 			return true
 		}
-		obj := store.New()
-		h.setKind(obj)
+		obj := t.storage.New()
+		h.setKind(t, obj)
 		if m, err := meta.Accessor(obj); err == nil {
 			m.SetResourceVersion(lastRV)
 		}
@@ -124,7 +124,7 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.
 			if m, err := meta.Accessor(ev.Object); err == nil && ev.Type != watch.Error {
 				lastRV = m.GetResourceVersion()
 			}
-			raw, err := h.encodeEventObject(r, ev, out, headersSent)
+			raw, err := h.encodeEventObject(r, t, ev, out, headersSent)
 			if err != nil {
 				klog.ErrorS(err, "Encoding a watch event failed", "path", r.URL.Path)
 				return nil
@@ -143,7 +143,7 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, store *generic.
 
 // encodeEventObject is the JSON of an event's object, as the client asked
 // for it: the object, or a one-row Table. Errors are Status objects.
-func (h *Resource) encodeEventObject(r *http.Request, ev watch.Event, out output, noHeaders bool) ([]byte, error) {
+func (h *Resource) encodeEventObject(r *http.Request, t *target, ev watch.Event, out output, noHeaders bool) ([]byte, error) {
 	if ev.Type == watch.Error {
 		status, ok := ev.Object.(*metav1.Status)
 		if !ok {
@@ -152,7 +152,7 @@ func (h *Resource) encodeEventObject(r *http.Request, ev watch.Event, out output
 		status.Kind, status.APIVersion = "Status", "v1"
 		return json.Marshal(status)
 	}
-	h.setKind(ev.Object)
+	h.setKind(t, ev.Object)
 	if out == outputTable && ev.Type != watch.Bookmark {
 		table, err := h.table(r, ev.Object, noHeaders)
 		if err != nil {

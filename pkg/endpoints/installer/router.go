@@ -4,22 +4,48 @@
 package installer
 
 import (
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
+	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
 	"github.com/apiserver/apiserver/pkg/endpoints/handlers"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
+	"github.com/apiserver/apiserver/pkg/openapi"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/registry/tables"
 )
+
+// Config is what a router publishes its group versions in, and what its
+// handlers share.
+type Config struct {
+	// Discovery lists the group versions and their resources.
+	Discovery *discovery.Registry
+	// OpenAPI documents them; nil leaves them undocumented.
+	OpenAPI *openapi.Service
+	// Catalog records the declarations, for namespace cleanup and the
+	// groups custom resources may not claim; nil records nothing.
+	Catalog *rest.Catalog
+	// Scheme gets the Go types of built-in resources registered, for the
+	// protobuf and JSON codecs; nil serves JSON and YAML only.
+	Scheme *runtime.Scheme
+	// Stopping ends watches when the server shuts down.
+	Stopping <-chan struct{}
+	// Timeout bounds every request but watches.
+	Timeout time.Duration
+}
 
 // Router serves the resources of its group versions.
 type Router struct {
-	discovery *discovery.Registry
+	config Config
 	// fall handles group versions this router does not hold: the next
 	// server of the chain, or nil to answer 404.
 	fall http.Handler
@@ -28,10 +54,10 @@ type Router struct {
 	groups map[schema.GroupVersion]map[string]*handlers.Resource
 }
 
-// NewRouter returns a router that registers its group versions in d and
-// hands unknown ones to fall.
-func NewRouter(d *discovery.Registry, fall http.Handler) *Router {
-	return &Router{discovery: d, fall: fall, groups: map[schema.GroupVersion]map[string]*handlers.Resource{}}
+// NewRouter returns a router that publishes its group versions as c says
+// and hands unknown ones to fall.
+func NewRouter(c Config, fall http.Handler) *Router {
+	return &Router{config: c, fall: fall, groups: map[schema.GroupVersion]map[string]*handlers.Resource{}}
 }
 
 // Mux is where Install registers the router.
@@ -46,28 +72,118 @@ func (rt *Router) Install(mux Mux) {
 	mux.HandlePrefix("/apis/", rt)
 }
 
-// SetGroupVersion serves resources under gv, replacing what was there, and
-// publishes them in discovery.
-func (rt *Router) SetGroupVersion(gv schema.GroupVersion, resources []*handlers.Resource) {
-	byName := make(map[string]*handlers.Resource, len(resources))
-	var list []metav1.APIResource
-	for _, res := range resources {
-		info := res.Store.Info()
-		byName[info.Resource] = res
-		list = append(list, metav1.APIResource{
-			Name: info.Resource, SingularName: info.Singular, Namespaced: info.Namespaced, Kind: info.Kind,
-			Verbs: info.Verbs, ShortNames: info.ShortNames, Categories: info.Categories,
-		})
-		for sub, store := range res.Subresources {
-			list = append(list, metav1.APIResource{
-				Name: info.Resource + "/" + sub, Namespaced: info.Namespaced, Kind: store.Info().Kind, Verbs: store.Info().Verbs,
-			})
+// SetGroupVersion serves the declared group version, replacing what was
+// there, and publishes it: discovery, OpenAPI, the catalog and, for Go
+// types, the scheme. A group version whose resources are all Go types is
+// built in. It fails, changing nothing, for an invalid declaration.
+func (rt *Router) SetGroupVersion(gv rest.GroupVersion) error {
+	if err := gv.Validate(); err != nil {
+		return err
+	}
+	builtin := len(gv.Resources) > 0
+	for i := range gv.Resources {
+		builtin = builtin && gv.Resources[i].Typed()
+	}
+	if builtin && rt.config.Scheme != nil {
+		if err := register(rt.config.Scheme, gv); err != nil {
+			return err
 		}
 	}
+	var oapi []openapi.Resource
+	if rt.config.OpenAPI != nil {
+		var err error
+		if oapi, err = openAPIResources(gv); err != nil {
+			return err
+		}
+	}
+	byName := make(map[string]*handlers.Resource, len(gv.Resources))
+	for _, decl := range gv.Resources {
+		byName[decl.Info.Resource] = rt.handler(decl, builtin)
+	}
 	rt.mu.Lock()
-	rt.groups[gv] = byName
+	rt.groups[gv.GroupVersion] = byName
 	rt.mu.Unlock()
-	rt.discovery.SetGroupVersion(gv, list)
+	rt.config.Discovery.SetGroupVersion(gv.GroupVersion, discoveryResources(gv))
+	if rt.config.Catalog != nil {
+		rt.config.Catalog.Set(gv, builtin)
+	}
+	if rt.config.OpenAPI != nil {
+		if err := rt.config.OpenAPI.AddGroupVersion(gv.GroupVersion, oapi); err != nil {
+			return fmt.Errorf("OpenAPI of %s: %w", gv.GroupVersion, err)
+		}
+	}
+	return nil
+}
+
+func (rt *Router) handler(decl rest.Resource, builtin bool) *handlers.Resource {
+	h := &handlers.Resource{Decl: decl, Stopping: rt.config.Stopping, Timeout: rt.config.Timeout, Table: decl.Table}
+	if h.Table == nil {
+		h.Table = tables.DefaultTableConvertor(decl.Info.GroupResource())
+	}
+	if builtin && rt.config.Scheme != nil {
+		h.Protobuf = protobuf.NewSerializer(rt.config.Scheme, rt.config.Scheme)
+	}
+	return h
+}
+
+// discoveryResources lists gv's resources and subresources as /apis/<gv>
+// shows them.
+func discoveryResources(gv rest.GroupVersion) []metav1.APIResource {
+	var list []metav1.APIResource
+	for i := range gv.Resources {
+		d := &gv.Resources[i]
+		info := d.Info
+		list = append(list, metav1.APIResource{
+			Name: info.Resource, SingularName: info.Singular, Namespaced: info.Namespaced, Kind: info.Kind,
+			Verbs: d.ServedVerbs(), ShortNames: info.ShortNames, Categories: info.Categories,
+		})
+		for j := range d.Subresources {
+			sub := &d.Subresources[j]
+			r := metav1.APIResource{Name: info.Resource + "/" + sub.Name, Namespaced: info.Namespaced, Kind: d.KindOf(sub).Kind, Verbs: sub.ServedVerbs()}
+			if sub.Kind.Kind != "" {
+				r.Group, r.Version = sub.Kind.Group, sub.Kind.Version
+			}
+			list = append(list, r)
+		}
+	}
+	return list
+}
+
+// openAPIResources describes gv for the OpenAPI documents. Go types without
+// a generated definition are left out.
+func openAPIResources(gv rest.GroupVersion) ([]openapi.Resource, error) {
+	var out []openapi.Resource
+	for i := range gv.Resources {
+		d := &gv.Resources[i]
+		r := openapi.Resource{Kind: d.Info.Kind, ListKind: d.Info.ListKind, Plural: d.Info.Resource,
+			Namespaced: d.Info.Namespaced, Verbs: d.ServedVerbs(), Schema: d.OpenAPISchema}
+		if r.Schema == nil {
+			def, ok := openapi.BuiltinDefinition(d.Storage.New())
+			if !ok {
+				continue
+			}
+			r.Definition = def
+		}
+		for j := range d.Subresources {
+			r.Subresources = append(r.Subresources, d.Subresources[j].Name)
+		}
+		out = append(out, r)
+	}
+	return out, nil
+}
+
+// register adds gv's Go types to the scheme, with the option kinds every
+// group version has.
+func register(s *runtime.Scheme, gv rest.GroupVersion) error {
+	for i := range gv.Resources {
+		d := &gv.Resources[i]
+		s.AddKnownTypeWithName(d.Info.GroupVersionKind(), d.Storage.New())
+		if l, ok := d.Storage.(rest.Lister); ok {
+			s.AddKnownTypeWithName(gv.WithKind(d.Info.ListKind), l.NewList())
+		}
+	}
+	metav1.AddToGroupVersion(s, gv.GroupVersion)
+	return nil
 }
 
 // RemoveGroupVersion stops serving gv.
@@ -75,7 +191,13 @@ func (rt *Router) RemoveGroupVersion(gv schema.GroupVersion) {
 	rt.mu.Lock()
 	delete(rt.groups, gv)
 	rt.mu.Unlock()
-	rt.discovery.RemoveGroupVersion(gv)
+	rt.config.Discovery.RemoveGroupVersion(gv)
+	if rt.config.Catalog != nil {
+		rt.config.Catalog.Remove(gv)
+	}
+	if rt.config.OpenAPI != nil {
+		rt.config.OpenAPI.RemoveGroupVersion(gv)
+	}
 }
 
 func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
@@ -92,7 +214,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if info.APIPrefix == "" {
 		if group, ok := groupPath(r.URL.Path); ok {
 			if rt.servesGroup(group) {
-				rt.discovery.ServeGroup(w, r, group)
+				rt.config.Discovery.ServeGroup(w, r, group)
 				return
 			}
 		}
@@ -104,7 +226,7 @@ func (rt *Router) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !info.IsResourceRequest {
-		rt.discovery.ServeResourceList(w, r, gv)
+		rt.config.Discovery.ServeResourceList(w, r, gv)
 		return
 	}
 	res, ok := resources[info.Resource]
@@ -146,7 +268,7 @@ func groupPath(p string) (string, bool) {
 // scopeMatches refuses a namespace on a cluster-scoped resource, and a
 // namespaced object or write without one.
 func scopeMatches(res *handlers.Resource, info *request.RequestInfo) bool {
-	namespaced := res.Store.Info().Namespaced
+	namespaced := res.Decl.Info.Namespaced
 	if info.Resource == "namespaces" && !namespaced {
 		return true // /namespaces/{name} parses as the object itself
 	}

@@ -43,6 +43,20 @@ func (s *Store) Info() rest.ResourceInfo { return s.Type.Info }
 // New returns an empty object of the type.
 func (s *Store) New() runtime.Object { return s.Type.New() }
 
+// NewList returns an empty list of the type.
+func (s *Store) NewList() runtime.Object { return s.Type.NewList() }
+
+// The verbs the generic store serves.
+var (
+	_ rest.Getter            = (*Store)(nil)
+	_ rest.Lister            = (*Store)(nil)
+	_ rest.Watcher           = (*Store)(nil)
+	_ rest.Creater           = (*Store)(nil)
+	_ rest.Updater           = (*Store)(nil)
+	_ rest.GracefulDeleter   = (*Store)(nil)
+	_ rest.CollectionDeleter = (*Store)(nil)
+)
+
 func (s *Store) key(ns, name string) storage.Key {
 	if !s.Type.Info.Namespaced {
 		ns = ""
@@ -216,19 +230,18 @@ func (s *Store) names() NameValidator {
 	if s.Names != nil {
 		return s.Names
 	}
+	if s.Type.ValidateName != nil {
+		return s.Type.ValidateName
+	}
 	return DNSSubdomainName
 }
-
-// UpdateFunc computes the new object from the current one (nil when the
-// object does not exist and the update may create it).
-type UpdateFunc func(ctx context.Context, current runtime.Object) (runtime.Object, error)
 
 // Update replaces the object ns/name with what update returns, retrying
 // with the fresh object when another write got there first. A new object
 // carrying a resourceVersion must match the stored one (409 Conflict
 // otherwise); without one, the type must allow unconditional updates.
 // created reports whether the update created the object.
-func (s *Store) Update(ctx context.Context, ns, name string, update UpdateFunc, dryRun, forceAllowCreate bool) (out runtime.Object, created bool, err error) {
+func (s *Store) Update(ctx context.Context, ns, name string, update rest.UpdateFunc, dryRun, forceAllowCreate bool) (out runtime.Object, created bool, err error) {
 	key := s.key(ns, name)
 	out = s.Type.New()
 	canCreate := forceAllowCreate || s.Type.Strategy.AllowCreateOnUpdate()

@@ -113,4 +113,7 @@ type Type struct {
 	// Table prints objects; nil prints kube-apiserver's default table (Name
 	// and Created At).
 	Table TableConvertor
+	// ValidateName returns the errors of an invalid object name; nil
+	// requires a DNS subdomain.
+	ValidateName func(name string, prefix bool) []string
 }

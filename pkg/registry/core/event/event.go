@@ -5,6 +5,7 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/validation/path"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -47,6 +48,8 @@ func Type() rest.Type {
 		Attrs:            Attrs,
 		SelectableFields: SelectableFields,
 		Table:            Table(),
+		// kube-apiserver checks no more of event names.
+		ValidateName: path.ValidatePathSegmentName,
 	}
 }
 

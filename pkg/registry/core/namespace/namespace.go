@@ -55,6 +55,7 @@ func Type() rest.Type {
 		Attrs:            Attrs,
 		SelectableFields: SelectableFields,
 		Table:            Table(),
+		ValidateName:     ValidateName,
 	}
 }
 

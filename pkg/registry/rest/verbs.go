@@ -1,0 +1,91 @@
+package rest
+
+import (
+	"context"
+
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+)
+
+// Storage is what every served resource or subresource implements: it
+// makes the empty object its request bodies decode into. What else it
+// serves is the set of verb interfaces below that it implements; the
+// handlers ask for nothing more, so a create-only review, a subresource
+// such as scale, or a proxy plugs in beside the generic store.
+type Storage interface {
+	New() runtime.Object
+}
+
+// Getter serves get.
+type Getter interface {
+	Get(ctx context.Context, namespace, name string, opts *metav1.GetOptions) (runtime.Object, error)
+}
+
+// Lister serves list.
+type Lister interface {
+	NewList() runtime.Object
+	List(ctx context.Context, namespace string, opts *metav1.ListOptions) (runtime.Object, error)
+}
+
+// Watcher serves watch.
+type Watcher interface {
+	Watch(ctx context.Context, namespace string, opts *metav1.ListOptions) (watch.Interface, error)
+}
+
+// Creater serves create.
+type Creater interface {
+	Create(ctx context.Context, namespace string, obj runtime.Object, dryRun bool) (runtime.Object, error)
+}
+
+// UpdateFunc computes the new object from the current one (nil when the
+// object does not exist and the update may create it). An Updater calls it
+// again with the fresh object when another write got there first, so it
+// must not keep state between calls.
+type UpdateFunc func(ctx context.Context, current runtime.Object) (runtime.Object, error)
+
+// Updater serves update, and with Getter, patch: a patch is an update whose
+// new object is computed from the current one.
+type Updater interface {
+	// Update replaces namespace/name with what update returns. created
+	// reports whether the update created the object.
+	Update(ctx context.Context, namespace, name string, update UpdateFunc, dryRun, forceAllowCreate bool) (obj runtime.Object, created bool, err error)
+}
+
+// GracefulDeleter serves delete. deleted reports whether the object is
+// gone rather than only marked for deletion (finalizers).
+type GracefulDeleter interface {
+	Delete(ctx context.Context, namespace, name string, opts *metav1.DeleteOptions, dryRun bool) (obj runtime.Object, deleted bool, err error)
+}
+
+// CollectionDeleter serves deletecollection.
+type CollectionDeleter interface {
+	DeleteCollection(ctx context.Context, namespace string, listOpts *metav1.ListOptions, opts *metav1.DeleteOptions, dryRun bool) (runtime.Object, error)
+}
+
+// VerbsOf returns the verbs storage implements, in the order discovery
+// lists them. patch needs both a getter and an updater.
+func VerbsOf(s Storage) []string {
+	var verbs []string
+	add := func(ok bool, verb string) {
+		if ok {
+			verbs = append(verbs, verb)
+		}
+	}
+	_, creater := s.(Creater)
+	_, deleter := s.(GracefulDeleter)
+	_, collection := s.(CollectionDeleter)
+	_, getter := s.(Getter)
+	_, lister := s.(Lister)
+	_, updater := s.(Updater)
+	_, watcher := s.(Watcher)
+	add(creater, "create")
+	add(deleter, "delete")
+	add(collection, "deletecollection")
+	add(getter, "get")
+	add(lister, "list")
+	add(getter && updater, "patch")
+	add(updater, "update")
+	add(watcher, "watch")
+	return verbs
+}
