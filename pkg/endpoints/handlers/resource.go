@@ -16,7 +16,7 @@ import (
 
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
-		"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
 // Resource serves one declared resource: its collection, its objects and
