@@ -13,9 +13,12 @@
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
-# The API packages whose types are served, and the packages they reference.
+# The API packages of the served built-in types, as the server declares
+# them (hack/openapi-packages), and the packages every API references:
+# autoscaling/v1 for the Scale of custom resources, meta/v1 and its kin.
+mapfile -t served < <(go run ./hack/openapi-packages)
 packages=(
-  k8s.io/api/core/v1
+  "${served[@]}"
   k8s.io/api/autoscaling/v1
   k8s.io/apimachinery/pkg/apis/meta/v1
   k8s.io/apimachinery/pkg/runtime

@@ -16,6 +16,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/coordination/lease"
 	"github.com/apiserver/apiserver/pkg/registry/core/configmap"
 	"github.com/apiserver/apiserver/pkg/registry/core/event"
+	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/core/secret"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -34,6 +35,16 @@ var storageOnly = []func() rest.Type{
 	secret.Type,
 	event.Type,
 	lease.Type,
+}
+
+// BuiltinTypes returns every built-in type the core API serves, for tools
+// that derive from them (hack/update-openapi.sh lists their Go packages).
+func BuiltinTypes() []rest.Type {
+	types := []rest.Type{namespace.Type()}
+	for _, newType := range storageOnly {
+		types = append(types, newType())
+	}
+	return types
 }
 
 // CoreAPI is the installed built-in API.

@@ -1,0 +1,27 @@
+// Command openapi-packages prints the Go packages of the built-in types the
+// server declares, one per line, for hack/update-openapi.sh: the OpenAPI
+// definitions are generated for exactly what is served, with no second
+// list to keep.
+package main
+
+import (
+	"fmt"
+	"reflect"
+	"slices"
+
+	"github.com/apiserver/apiserver/pkg/controlplane"
+)
+
+func main() {
+	var pkgs []string
+	for _, t := range controlplane.BuiltinTypes() {
+		pkg := reflect.TypeOf(t.New()).Elem().PkgPath()
+		if !slices.Contains(pkgs, pkg) {
+			pkgs = append(pkgs, pkg)
+		}
+	}
+	slices.Sort(pkgs)
+	for _, p := range pkgs {
+		fmt.Println(p)
+	}
+}
