@@ -8,8 +8,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/admission/namespacelifecycle"
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/openapi"
@@ -25,7 +26,7 @@ import (
 )
 
 // DefaultNamespaces exist after start, as on every Kubernetes cluster.
-var DefaultNamespaces = []string{metav1.NamespaceDefault, metav1.NamespaceSystem, metav1.NamespacePublic}
+var DefaultNamespaces = namespacelifecycle.Immortal
 
 // storageOnly are the built-in resources the generic store serves as their
 // package declares them, one line each; their group versions, routes,
@@ -78,12 +79,44 @@ func Declare(store *generic.Store) rest.Resource {
 	return rest.Resource{Info: store.Type.Info, Storage: store, Table: store.Type.Table}
 }
 
-// Publishing is where installed group versions are published.
+// Publishing is where installed group versions are published, and what
+// every store of the chain shares.
 type Publishing struct {
 	Discovery *discovery.Registry
 	OpenAPI   *openapi.Service
 	Catalog   *rest.Catalog
 	Scheme    *runtime.Scheme
+	// Admission runs on every write to a store made by NewStore.
+	Admission admission.Interface
+}
+
+// NewStore builds the generic store of a type, or of its subresource sub,
+// with the chain's admission.
+func (p Publishing) NewStore(backend *etcd3.Backend, t rest.Type, sub string) (*generic.Store, error) {
+	store, err := NewStore(backend, t)
+	if err != nil {
+		return nil, err
+	}
+	store.Admission, store.Subresource = p.Admission, sub
+	return store, nil
+}
+
+// NewAdmission returns the admission chain of the built-in plugins, in
+// kube-apiserver's order: NamespaceLifecycle first. It reads namespaces
+// with quorum reads of its own.
+func NewAdmission(backend *etcd3.Backend) (admission.Chain, error) {
+	namespaces, err := NewStore(backend, namespace.Type())
+	if err != nil {
+		return nil, err
+	}
+	get := func(ctx context.Context, name string) (*corev1.Namespace, error) {
+		obj, err := namespaces.Get(ctx, "", name, &metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*corev1.Namespace), nil
+	}
+	return admission.Chain{namespacelifecycle.Plugin{Namespaces: get}}, nil
 }
 
 // RouterConfig is the installer configuration of a server of the chain.
@@ -100,19 +133,16 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, p Publish
 		return nil, err
 	}
 	api := &CoreAPI{Router: installer.NewRouter(p.RouterConfig(c), s.NextDelegate().UnprotectedHandler()), Catalog: p.Catalog}
-	namespaces, err := api.namespaceResource(backend)
+	namespaces, err := api.namespaceResource(p, backend)
 	if err != nil {
 		return nil, err
 	}
 	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces}}}
 	for _, newType := range storageOnly {
 		t := newType()
-		store, err := NewStore(backend, t)
+		store, err := p.NewStore(backend, t, "")
 		if err != nil {
 			return nil, err
-		}
-		if t.Info.Namespaced {
-			store.Namespaces = api.checkNamespace
 		}
 		gvs = addResource(gvs, Declare(store))
 	}
@@ -143,35 +173,6 @@ func addResource(gvs []rest.GroupVersion, r rest.Resource) []rest.GroupVersion {
 		}
 	}
 	return append(gvs, rest.GroupVersion{GroupVersion: gv, Resources: []rest.Resource{r}})
-}
-
-// CheckNamespace refuses objects in a namespace that does not exist or is
-// being deleted; other API servers of the chain use it for their
-// namespaced resources.
-func (api *CoreAPI) CheckNamespace(ctx context.Context, ns string) error {
-	return api.checkNamespace(ctx, ns)
-}
-
-// checkNamespace is kube-apiserver's NamespaceLifecycle admission: no new
-// object in a namespace that does not exist or is being deleted.
-func (api *CoreAPI) checkNamespace(ctx context.Context, ns string) error {
-	obj, err := api.Namespaces.Get(ctx, "", ns, &metav1.GetOptions{})
-	if err != nil {
-		return err
-	}
-	n := obj.(*corev1.Namespace)
-	if n.Status.Phase == corev1.NamespaceTerminating || n.DeletionTimestamp != nil {
-		err := apierrors.NewForbidden(schema.GroupResource{Resource: "namespaces"}, ns,
-			fmt.Errorf("unable to create new content in namespace %s because it is being terminated", ns))
-		err.ErrStatus.Message = fmt.Sprintf("unable to create new content in namespace %s because it is being terminated", ns)
-		err.ErrStatus.Details.Causes = []metav1.StatusCause{{
-			Type:    corev1.NamespaceTerminatingCause,
-			Message: fmt.Sprintf("namespace %s is being terminated", ns),
-			Field:   "metadata.namespace",
-		}}
-		return err
-	}
-	return nil
 }
 
 // createDefaultNamespaces makes sure the default namespaces exist.

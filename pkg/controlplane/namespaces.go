@@ -22,11 +22,11 @@ import (
 
 // namespaceResource declares namespaces, with /status (status only) and
 // /finalize (spec.finalizers only) over the namespaces' own storage.
-func (api *CoreAPI) namespaceResource(backend *etcd3.Backend) (rest.Resource, error) {
+func (api *CoreAPI) namespaceResource(p Publishing, backend *etcd3.Backend) (rest.Resource, error) {
 	t := namespace.Type()
 	t.Strategy = namespaceLifecycle{t.Strategy}
 	var err error
-	if api.Namespaces, err = NewStore(backend, t); err != nil {
+	if api.Namespaces, err = p.NewStore(backend, t, ""); err != nil {
 		return rest.Resource{}, err
 	}
 	decl := Declare(api.Namespaces)
@@ -40,7 +40,7 @@ func (api *CoreAPI) namespaceResource(backend *etcd3.Backend) (rest.Resource, er
 	} {
 		st := namespace.Type()
 		st.Strategy = namespaceLifecycle{sub.strategy}
-		store, err := NewStore(backend, st)
+		store, err := p.NewStore(backend, st, sub.name)
 		if err != nil {
 			return rest.Resource{}, err
 		}

@@ -40,9 +40,8 @@ type Server struct {
 	catalog     *rest.Catalog
 	definitions *generic.Store
 	status      *generic.Store
-	// namespaces refuses custom resources in missing or terminating
-	// namespaces, as for built-in types.
-	namespaces generic.NamespaceChecker
+	// publishing makes stores with the chain's admission.
+	publishing controlplane.Publishing
 
 	mu sync.Mutex
 	// served maps a definition's name to what is served for it.
@@ -59,23 +58,23 @@ type served struct {
 
 // Install serves apiextensions.k8s.io/v1 on s and starts the controller
 // that serves established definitions.
-func Install(s *server.GenericAPIServer, c server.CompletedConfig, p controlplane.Publishing, namespaces generic.NamespaceChecker) (*Server, error) {
+func Install(s *server.GenericAPIServer, c server.CompletedConfig, p controlplane.Publishing) (*Server, error) {
 	backend, err := c.OpenStorage(context.Background())
 	if err != nil {
 		return nil, err
 	}
 	srv := &Server{
-		backend: backend, catalog: p.Catalog, namespaces: namespaces,
+		backend: backend, catalog: p.Catalog, publishing: p,
 		router: installer.NewRouter(p.RouterConfig(c), nil),
 		served: map[string]*served{}, known: map[string]*apiextensionsv1.CustomResourceDefinition{},
 	}
-	if srv.definitions, err = controlplane.NewStore(backend, definitionType()); err != nil {
+	if srv.definitions, err = p.NewStore(backend, definitionType(), ""); err != nil {
 		return nil, err
 	}
 	st := definitionType()
 	st.Strategy = definitionStatusStrategy{}
 	st.Info.Verbs = []string{"get", "patch", "update"}
-	if srv.status, err = controlplane.NewStore(backend, st); err != nil {
+	if srv.status, err = p.NewStore(backend, st, "status"); err != nil {
 		return nil, err
 	}
 	res := controlplane.Declare(srv.definitions)
@@ -263,11 +262,10 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 		return rest.Resource{}, err
 	}
 	t.Table = table
-	store, err := controlplane.NewStore(srv.backend, t)
+	store, err := srv.publishing.NewStore(srv.backend, t, "")
 	if err != nil {
 		return rest.Resource{}, err
 	}
-	store.Namespaces = srv.namespaces
 	res := controlplane.Declare(store)
 	res.OpenAPISchema = v.openapi
 	res.Prune = func(obj runtime.Object) ([]string, error) {
@@ -288,7 +286,7 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 	if v.hasStatus() {
 		st := t
 		st.Strategy = statusStrategy{customStrategy{v}}
-		statusStore, err := controlplane.NewStore(srv.backend, st)
+		statusStore, err := srv.publishing.NewStore(srv.backend, st, "status")
 		if err != nil {
 			return rest.Resource{}, err
 		}

@@ -112,7 +112,12 @@ func Run(ctx context.Context, opts *options.Options) error {
 // service, catalog and scheme, so /apis and /openapi list them all and a
 // namespace's deletion empties custom resources too.
 func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.GenericAPIServer, error) {
-	if _, err := c.OpenStorage(ctx); err != nil {
+	backend, err := c.OpenStorage(ctx)
+	if err != nil {
+		return nil, err
+	}
+	admit, err := controlplane.NewAdmission(backend)
+	if err != nil {
 		return nil, err
 	}
 	publishing := controlplane.Publishing{
@@ -120,15 +125,13 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 		OpenAPI:   openapi.NewService(openapi.WithInfo(openapi.Info{Title: "Kubernetes", Version: c.Version.GitVersion})),
 		Catalog:   rest.NewCatalog(),
 		Scheme:    runtime.NewScheme(),
+		Admission: admit,
 	}
 	extensions, err := c.New("apiextensions-apiserver", server.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
 	}
-	// The core API, built next, knows the namespaces custom resources live in.
-	var core *controlplane.CoreAPI
-	checkNamespace := func(ctx context.Context, ns string) error { return core.CheckNamespace(ctx, ns) }
-	if _, err := crd.Install(extensions, c, publishing, checkNamespace); err != nil {
+	if _, err := crd.Install(extensions, c, publishing); err != nil {
 		return nil, fmt.Errorf("installing the API extensions: %w", err)
 	}
 	top, err := c.New("apiserver", extensions)
@@ -136,7 +139,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 		return nil, err
 	}
 	top.Handle("/version", versionHandler())
-	if core, err = controlplane.InstallCore(top, c, publishing); err != nil {
+	if _, err = controlplane.InstallCore(top, c, publishing); err != nil {
 		return nil, fmt.Errorf("installing the core API: %w", err)
 	}
 	return top, nil

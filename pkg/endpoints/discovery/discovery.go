@@ -72,6 +72,14 @@ func (d *Registry) RemoveGroupVersion(gv schema.GroupVersion) {
 	d.versions[gv.Group] = vs
 }
 
+// HasGroup reports whether some version of group is served.
+func (d *Registry) HasGroup(group string) bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	_, ok := d.versions[group]
+	return ok
+}
+
 // Resources returns what gv serves, and whether it is served.
 func (d *Registry) Resources(gv schema.GroupVersion) ([]metav1.APIResource, bool) {
 	d.mu.RLock()

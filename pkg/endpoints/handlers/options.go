@@ -5,35 +5,26 @@ import (
 	"net/http"
 	"net/url"
 	"strconv"
+	"strings"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 )
 
-// listOptions reads the query parameters of list and watch.
+// listOptions reads the query parameters of list and watch as
+// kube-apiserver does, with apimachinery's conversion: booleans
+// are false only when absent, "0" or "false" in any case, and a number
+// that does not parse is a 400 with strconv's message.
 func listOptions(q url.Values) (*metav1.ListOptions, error) {
-	o := &metav1.ListOptions{
-		LabelSelector:        q.Get("labelSelector"),
-		FieldSelector:        q.Get("fieldSelector"),
-		ResourceVersion:      q.Get("resourceVersion"),
-		ResourceVersionMatch: metav1.ResourceVersionMatch(q.Get("resourceVersionMatch")),
-		Continue:             q.Get("continue"),
-		Watch:                boolParam(q, "watch"),
-		AllowWatchBookmarks:  boolParam(q, "allowWatchBookmarks"),
+	o := &metav1.ListOptions{}
+	if err := metav1.Convert_url_Values_To_v1_ListOptions(&q, o, nil); err != nil {
+		return nil, apierrors.NewBadRequest(err.Error())
 	}
-	if v := q.Get("limit"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid limit %q: must be a non-negative integer", v))
-		}
-		o.Limit = n
+	if o.Limit < 0 {
+		o.Limit = 0 // kube-apiserver serves a negative limit as none
 	}
-	if v := q.Get("timeoutSeconds"); v != "" {
-		n, err := strconv.ParseInt(v, 10, 64)
-		if err != nil || n < 0 {
-			return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid timeoutSeconds %q: must be a non-negative integer", v))
-		}
-		o.TimeoutSeconds = &n
+	if o.TimeoutSeconds != nil && *o.TimeoutSeconds <= 0 {
+		o.TimeoutSeconds = nil // 0 means the server's default
 	}
 	switch o.ResourceVersionMatch {
 	case "", metav1.ResourceVersionMatchExact, metav1.ResourceVersionMatchNotOlderThan:
@@ -46,7 +37,25 @@ func listOptions(q url.Values) (*metav1.ListOptions, error) {
 	if o.Continue != "" && o.ResourceVersion != "" && o.ResourceVersion != "0" {
 		return nil, invalidListOption("resourceVersion", o.ResourceVersion, "specifying resourceVersion is not allowed when using continue")
 	}
+	if err := checkResourceVersion(o.ResourceVersion); err != nil {
+		return nil, err
+	}
 	return o, nil
+}
+
+// checkResourceVersion refuses a resourceVersion parameter that is not a
+// number with kube-apiserver's answer, a 500 without a reason.
+func checkResourceVersion(rv string) error {
+	if rv == "" {
+		return nil
+	}
+	if _, err := strconv.ParseUint(rv, 10, 64); err != nil {
+		return &apierrors.StatusError{ErrStatus: metav1.Status{
+			Status: metav1.StatusFailure, Code: http.StatusInternalServerError,
+			Message: fmt.Sprintf("resourceVersion: Invalid value: %q: %v", rv, err),
+		}}
+	}
+	return nil
 }
 
 func invalidListOption(param, value, msg string) error {
@@ -59,17 +68,52 @@ func invalidListOption(param, value, msg string) error {
 	}}
 }
 
-func boolParam(q url.Values, name string) bool {
-	v := q.Get(name)
-	return v == "true" || v == "1"
+// Options kinds, as 422s for invalid write parameters name them.
+const (
+	createOptions = "CreateOptions"
+	updateOptions = "UpdateOptions"
+	patchOptions  = "PatchOptions"
+	deleteOptions = "DeleteOptions"
+)
+
+// writeOptionsKind is the kind of options a write verb takes.
+func writeOptionsKind(verb string) string {
+	switch verb {
+	case "create":
+		return createOptions
+	case "patch":
+		return patchOptions
+	case "delete", "deletecollection":
+		return deleteOptions
+	default:
+		return updateOptions
+	}
 }
 
-// dryRun reads ?dryRun=All; any other value is a 400 as in kube-apiserver.
-func dryRun(q url.Values) (bool, error) {
+// invalidOption is kube-apiserver's 422 for a write parameter with an
+// unsupported value; value is printed as kube-apiserver 1.31 prints it.
+func invalidOption(kind, param, value string, supported ...string) error {
+	quoted := make([]string, len(supported))
+	for i, v := range supported {
+		quoted[i] = strconv.Quote(v)
+	}
+	msg := fmt.Sprintf("Unsupported value: %s: supported values: %s", value, strings.Join(quoted, ", "))
+	return &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status: metav1.StatusFailure, Code: http.StatusUnprocessableEntity, Reason: metav1.StatusReasonInvalid,
+		Message: fmt.Sprintf("%s.%s %q is invalid: %s: %s", kind, metav1.GroupName, "", param, msg),
+		Details: &metav1.StatusDetails{Group: metav1.GroupName, Kind: kind, Causes: []metav1.StatusCause{{
+			Type: metav1.CauseTypeFieldValueNotSupported, Message: msg, Field: param,
+		}}},
+	}}
+}
+
+// dryRun reads ?dryRun=All; any other value is a 422, as kube-apiserver
+// answers it, naming the options kind of the verb.
+func dryRun(q url.Values, kind string) (bool, error) {
 	values := q["dryRun"]
 	for _, v := range values {
 		if v != metav1.DryRunAll {
-			return false, apierrors.NewBadRequest(fmt.Sprintf("Invalid dryRun value %q: only All is supported", v))
+			return false, invalidOption(kind, "dryRun", fmt.Sprintf("%#v", values), metav1.DryRunAll)
 		}
 	}
 	return len(values) > 0, nil
@@ -86,13 +130,13 @@ const (
 	validationIgnore fieldValidation = "Ignore"
 )
 
-func fieldValidationParam(q url.Values) (fieldValidation, error) {
+func fieldValidationParam(q url.Values, kind string) (fieldValidation, error) {
 	switch v := q.Get("fieldValidation"); v {
 	case "":
 		return validationWarn, nil
 	case string(validationStrict), string(validationWarn), string(validationIgnore):
 		return fieldValidation(v), nil
 	default:
-		return "", apierrors.NewBadRequest(fmt.Sprintf("fieldValidation must be one of Ignore, Warn or Strict, got %q", v))
+		return "", invalidOption(kind, "fieldValidation", strconv.Quote(v), "", string(validationIgnore), string(validationStrict), string(validationWarn))
 	}
 }

@@ -60,11 +60,11 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, t *target, info
 		return err
 	}
 	q := r.URL.Query()
-	dry, err := dryRun(q)
+	dry, err := dryRun(q, patchOptions)
 	if err != nil {
 		return err
 	}
-	validation, err := fieldValidationParam(q)
+	validation, err := fieldValidationParam(q, patchOptions)
 	if err != nil {
 		return err
 	}

@@ -128,7 +128,11 @@ func (h *Resource) get(w http.ResponseWriter, r *http.Request, t *target, info *
 	}
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
-	obj, err := t.storage.(rest.Getter).Get(ctx, info.Namespace, info.Name, &metav1.GetOptions{ResourceVersion: r.URL.Query().Get("resourceVersion")})
+	rv := r.URL.Query().Get("resourceVersion")
+	if err := checkResourceVersion(rv); err != nil {
+		return err
+	}
+	obj, err := t.storage.(rest.Getter).Get(ctx, info.Namespace, info.Name, &metav1.GetOptions{ResourceVersion: rv})
 	if err != nil {
 		return err
 	}
@@ -157,11 +161,11 @@ func (h *Resource) create(w http.ResponseWriter, r *http.Request, t *target, inf
 	if info.Name != "" {
 		return methodNotAllowed()
 	}
-	out, obj, warnings, err := h.readObject(r, t)
+	out, obj, warnings, err := h.readObject(r, t, info)
 	if err != nil {
 		return err
 	}
-	dry, err := dryRun(r.URL.Query())
+	dry, err := dryRun(r.URL.Query(), writeOptionsKind(info.Verb))
 	if err != nil {
 		return err
 	}
@@ -176,7 +180,7 @@ func (h *Resource) create(w http.ResponseWriter, r *http.Request, t *target, inf
 }
 
 // readObject negotiates the answer and decodes the request body.
-func (h *Resource) readObject(r *http.Request, t *target) (output, runtime.Object, []string, error) {
+func (h *Resource) readObject(r *http.Request, t *target, info *request.RequestInfo) (output, runtime.Object, []string, error) {
 	out, err := negotiate(r)
 	if err != nil {
 		return 0, nil, nil, err
@@ -185,7 +189,7 @@ func (h *Resource) readObject(r *http.Request, t *target) (output, runtime.Objec
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	validation, err := fieldValidationParam(r.URL.Query())
+	validation, err := fieldValidationParam(r.URL.Query(), writeOptionsKind(info.Verb))
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -226,14 +230,14 @@ func (h *Resource) update(w http.ResponseWriter, r *http.Request, t *target, inf
 	if info.Name == "" {
 		return methodNotAllowed()
 	}
-	out, obj, warnings, err := h.readObject(r, t)
+	out, obj, warnings, err := h.readObject(r, t, info)
 	if err != nil {
 		return err
 	}
 	if m, err := meta.Accessor(obj); err == nil && m.GetName() != info.Name {
 		return apierrors.NewBadRequest(fmt.Sprintf("the name of the object (%s) does not match the name on the URL (%s)", m.GetName(), info.Name))
 	}
-	dry, err := dryRun(r.URL.Query())
+	dry, err := dryRun(r.URL.Query(), writeOptionsKind(info.Verb))
 	if err != nil {
 		return err
 	}
@@ -262,7 +266,7 @@ func (h *Resource) delete(w http.ResponseWriter, r *http.Request, t *target, inf
 	if err != nil {
 		return err
 	}
-	dry, err := dryRun(r.URL.Query())
+	dry, err := dryRun(r.URL.Query(), writeOptionsKind(info.Verb))
 	if err != nil {
 		return err
 	}
@@ -291,7 +295,7 @@ func (h *Resource) deleteCollection(w http.ResponseWriter, r *http.Request, t *t
 	if err != nil {
 		return err
 	}
-	dry, err := dryRun(r.URL.Query())
+	dry, err := dryRun(r.URL.Query(), writeOptionsKind(info.Verb))
 	if err != nil {
 		return err
 	}

@@ -253,7 +253,24 @@ func (rt *Router) passOn(w http.ResponseWriter, r *http.Request) {
 		rt.fall.ServeHTTP(w, r)
 		return
 	}
+	// A group no server of the chain serves is not an API path at all:
+	// kube-apiserver answers it with a plain 404, and a known group's
+	// unknown version with a Status.
+	if group, ok := apisGroup(r.URL.Path); ok && !rt.config.Discovery.HasGroup(group) {
+		http.NotFound(w, r)
+		return
+	}
 	responsewriters.WriteError(w, r, discovery.NotFound())
+}
+
+// apisGroup returns the group of a path under /apis/.
+func apisGroup(p string) (string, bool) {
+	rest, ok := strings.CutPrefix(p, "/apis/")
+	if !ok {
+		return "", false
+	}
+	group, _, _ := strings.Cut(rest, "/")
+	return group, group != ""
 }
 
 // groupPath recognizes /apis/<group>.

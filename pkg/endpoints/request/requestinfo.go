@@ -121,9 +121,15 @@ func verb(r *http.Request, info *RequestInfo, legacyWatch bool) string {
 	return strings.ToLower(r.Method)
 }
 
+// isWatch reads the watch parameter as apimachinery converts booleans
+// from a query: false only when absent, "0" or "false" in any case, so the
+// Python client's watch=True watches.
 func isWatch(r *http.Request) bool {
-	v := r.URL.Query().Get("watch")
-	return v == "true" || v == "1"
+	values, ok := r.URL.Query()["watch"]
+	if !ok || len(values) == 0 {
+		return false
+	}
+	return values[0] != "0" && !strings.EqualFold(values[0], "false")
 }
 
 func splitPath(p string) []string {

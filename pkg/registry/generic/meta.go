@@ -1,6 +1,7 @@
 package generic
 
 import (
+	"errors"
 	"fmt"
 	"maps"
 
@@ -101,3 +102,14 @@ func specChanged(obj, old runtime.Object) bool {
 	}
 	return !equality.Semantic.DeepEqual(a, b)
 }
+
+// printed is a field error value shown exactly as given: field.Error
+// renders values that do not marshal to JSON through String, so a message
+// can match kube-apiserver's wording where its formatting differs.
+type printed string
+
+func (p printed) String() string { return string(p) }
+
+func (printed) MarshalJSON() ([]byte, error) { return nil, errPrintedOnly }
+
+var errPrintedOnly = errors.New("printed values have no JSON form")

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"net/http"
+	"strconv"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -13,16 +14,15 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/apimachinery/pkg/watch"
 
+	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/storage"
 )
-
-// NamespaceChecker refuses new objects in a namespace that does not exist
-// or is being deleted, with kube-apiserver's errors.
-type NamespaceChecker func(ctx context.Context, namespace string) error
 
 // Store serves one resource type from storage.
 type Store struct {
@@ -30,8 +30,13 @@ type Store struct {
 	Storage storage.Interface
 	// Names validates object names; nil is DNSSubdomainName.
 	Names NameValidator
-	// Namespaces, when set, is asked before creating a namespaced object.
-	Namespaces NamespaceChecker
+	// Admission, when set, runs on every create, update and delete: its
+	// mutating plugins before the type's validation, its validating ones
+	// after, inside the update retry loop.
+	Admission admission.Interface
+	// Subresource is the subresource this store serves ("status"), as
+	// admission sees it; empty for the resource itself.
+	Subresource string
 	// ReturnDeletedObject answers a delete with the deleted object rather
 	// than a Status (kube-apiserver does so for a few types).
 	ReturnDeletedObject bool
@@ -197,7 +202,7 @@ func (s *Store) Create(ctx context.Context, ns string, obj runtime.Object, dryRu
 			Message: "resourceVersion should not be set on objects to be created",
 		}}
 	}
-	if obj, err = s.prepareCreate(ctx, obj, m); err != nil {
+	if obj, err = s.prepareCreate(ctx, obj, m, dryRun); err != nil {
 		return nil, err
 	}
 	if dryRun {
@@ -274,7 +279,7 @@ func (s *Store) Update(ctx context.Context, ns, name string, update rest.UpdateF
 		if !exists {
 			created = true
 			m.SetResourceVersion("")
-			if obj, err = s.prepareCreate(ctx, obj, m); err != nil {
+			if obj, err = s.prepareCreate(ctx, obj, m, dryRun); err != nil {
 				return nil, err
 			}
 			if dryRun {
@@ -285,7 +290,7 @@ func (s *Store) Update(ctx context.Context, ns, name string, update rest.UpdateF
 		if err := s.checkResourceVersion(m, old, name); err != nil {
 			return nil, err
 		}
-		obj, err = s.prepareUpdate(ctx, obj, input, m, old)
+		obj, err = s.prepareUpdate(ctx, obj, input, m, old, dryRun)
 		if err != nil {
 			return nil, err
 		}
@@ -315,11 +320,10 @@ type errDryRun struct{ obj runtime.Object }
 
 func (errDryRun) Error() string { return "dry run" }
 
-func (s *Store) prepareCreate(ctx context.Context, obj runtime.Object, m metav1.Object) (runtime.Object, error) {
-	if s.Type.Info.Namespaced && s.Namespaces != nil {
-		if err := s.Namespaces(ctx, m.GetNamespace()); err != nil {
-			return nil, err
-		}
+func (s *Store) prepareCreate(ctx context.Context, obj runtime.Object, m metav1.Object, dryRun bool) (runtime.Object, error) {
+	attrs := s.attributes(ctx, admission.Create, obj, nil, m.GetNamespace(), m.GetName(), dryRun)
+	if err := s.admit(ctx, attrs); err != nil {
+		return nil, err
 	}
 	fillCreateMeta(m, metav1.Now())
 	s.Type.Strategy.PrepareForCreate(ctx, obj)
@@ -329,6 +333,9 @@ func (s *Store) prepareCreate(ctx context.Context, obj runtime.Object, m metav1.
 		return nil, s.invalid(m.GetName(), errs)
 	}
 	s.Type.Strategy.Canonicalize(obj)
+	if err := s.validateAdmission(ctx, attrs); err != nil {
+		return nil, err
+	}
 	return obj, nil
 }
 
@@ -336,11 +343,22 @@ func (s *Store) checkResourceVersion(m, old metav1.Object, name string) error {
 	rv := m.GetResourceVersion()
 	if rv == "" {
 		if !s.Type.Strategy.AllowUnconditionalUpdate() {
-			return s.invalid(name, field.ErrorList{field.Invalid(field.NewPath("metadata", "resourceVersion"), m.GetResourceVersion(), "must be specified for an update")})
+			// kube-apiserver names the resource, not the kind, here, and
+			// prints the missing version as the number it parses to.
+			gr := s.Type.Info.GroupResource()
+			return apierrors.NewInvalid(schema.GroupKind{Group: gr.Group, Kind: gr.Resource}, name, field.ErrorList{
+				field.Invalid(field.NewPath("metadata", "resourceVersion"), printed("0x0"), "must be specified for an update")})
 		}
 		// An unconditional update overwrites what is stored now.
 		m.SetResourceVersion(old.GetResourceVersion())
 		return nil
+	}
+	if _, err := strconv.ParseUint(rv, 10, 64); err != nil {
+		// kube-apiserver answers a resourceVersion that is no number with a
+		// bare 500 (no reason).
+		return &apierrors.StatusError{ErrStatus: metav1.Status{
+			Status: metav1.StatusFailure, Code: http.StatusInternalServerError, Message: err.Error(),
+		}}
 	}
 	if rv != old.GetResourceVersion() {
 		return apierrors.NewConflict(s.Type.Info.GroupResource(), name,
@@ -349,8 +367,12 @@ func (s *Store) checkResourceVersion(m, old metav1.Object, name string) error {
 	return nil
 }
 
-func (s *Store) prepareUpdate(ctx context.Context, obj, oldObj runtime.Object, m, old metav1.Object) (runtime.Object, error) {
+func (s *Store) prepareUpdate(ctx context.Context, obj, oldObj runtime.Object, m, old metav1.Object, dryRun bool) (runtime.Object, error) {
 	keepServerMeta(m, old)
+	attrs := s.attributes(ctx, admission.Update, obj, oldObj, m.GetNamespace(), m.GetName(), dryRun)
+	if err := s.admit(ctx, attrs); err != nil {
+		return nil, err
+	}
 	s.Type.Strategy.PrepareForUpdate(ctx, obj, oldObj)
 	errs := validateMetaUpdate(m, old)
 	errs = append(errs, s.Type.Strategy.ValidateUpdate(ctx, obj, oldObj)...)
@@ -365,7 +387,39 @@ func (s *Store) prepareUpdate(ctx context.Context, obj, oldObj runtime.Object, m
 	if s.specChanged(obj, oldObj) {
 		m.SetGeneration(old.GetGeneration() + 1)
 	}
+	if err := s.validateAdmission(ctx, attrs); err != nil {
+		return nil, err
+	}
 	return obj, nil
+}
+
+// attributes describes a write for admission.
+func (s *Store) attributes(ctx context.Context, op admission.Operation, obj, old runtime.Object, ns, name string, dryRun bool) *admission.Attributes {
+	a := &admission.Attributes{
+		Operation: op, Kind: s.Type.Info.GroupVersionKind(), Resource: s.Type.Info.GroupVersionResource,
+		Subresource: s.Subresource, Namespace: ns, Name: name, Object: obj, OldObject: old, DryRun: dryRun,
+	}
+	if !s.Type.Info.Namespaced {
+		a.Namespace = ""
+	}
+	if u, ok := request.UserFrom(ctx); ok {
+		a.User = u
+	}
+	return a
+}
+
+func (s *Store) admit(ctx context.Context, a *admission.Attributes) error {
+	if s.Admission == nil {
+		return nil
+	}
+	return s.Admission.Admit(ctx, a)
+}
+
+func (s *Store) validateAdmission(ctx context.Context, a *admission.Attributes) error {
+	if s.Admission == nil {
+		return nil
+	}
+	return s.Admission.Validate(ctx, a)
 }
 
 func (s *Store) specChanged(obj, old runtime.Object) bool {
@@ -393,6 +447,13 @@ func (s *Store) Delete(ctx context.Context, ns, name string, opts *metav1.Delete
 	}
 	m, err := accessor(current)
 	if err != nil {
+		return nil, false, err
+	}
+	attrs := s.attributes(ctx, admission.Delete, nil, current, ns, name, dryRun)
+	if err := s.admit(ctx, attrs); err != nil {
+		return nil, false, err
+	}
+	if err := s.validateAdmission(ctx, attrs); err != nil {
 		return nil, false, err
 	}
 	if s.pending(current, m) {

@@ -255,6 +255,11 @@ func itemsOf(listObj kruntime.Object) (reflect.Value, error) {
 	if v.Kind() != reflect.Slice {
 		return reflect.Value{}, storage.Errorf(storage.ErrCodeInvalidObject, "", 0, "items of %T are not a slice", listObj)
 	}
+	if v.IsNil() {
+		// An empty list is "items": [], never null, as kube-apiserver
+		// writes it: some clients (Python's) cannot parse null.
+		v.Set(reflect.MakeSlice(v.Type(), 0, 0))
+	}
 	v.SetLen(0)
 	return v, nil
 }
