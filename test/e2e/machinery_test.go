@@ -1,0 +1,170 @@
+package e2e
+
+import (
+	"encoding/json"
+	"net/http"
+	"strings"
+	"testing"
+	"time"
+)
+
+// TestNamespaceCleanupIncludesCustomResources: a namespace deleted and
+// created again with the same name holds none of its old custom resources.
+func TestNamespaceCleanupIncludesCustomResources(t *testing.T) {
+	p := startBinary(t, "", nil)
+	a := newCRDAPI(t, p)
+	const group = "cleanup.example.com"
+	if code, s := a.createDefinition(widgetCRD(group)); code != http.StatusCreated {
+		t.Fatalf("creating the definition: %d %+v", code, s)
+	}
+	a.expect(http.StatusCreated, "POST", "/api/v1/namespaces", []byte(`{"metadata":{"name":"reborn"}}`))
+	a.waitServed(widgetsPath(group, "reborn"))
+	a.expect(http.StatusCreated, "POST", widgetsPath(group, "reborn"), widgetBody(group, "old", 1))
+	a.expect(http.StatusOK, "DELETE", "/api/v1/namespaces/reborn", nil)
+	waitUntil(t, 20*time.Second, "namespace gone", func() bool {
+		code, _, err := a.send("GET", "/api/v1/namespaces/reborn", nil)
+		return err == nil && code == http.StatusNotFound
+	})
+	a.expect(http.StatusCreated, "POST", "/api/v1/namespaces", []byte(`{"metadata":{"name":"reborn"}}`))
+	if names := a.names(widgetsPath(group, "reborn")); len(names) != 0 {
+		t.Errorf("the new namespace holds the old one's widgets: %v", names)
+	}
+}
+
+// TestScaleThroughSharedPath: a custom resource's scale honours dryRun and
+// refuses an unknown dryRun value, as every other write.
+func TestScaleThroughSharedPath(t *testing.T) {
+	p := startBinary(t, "", nil)
+	a := newCRDAPI(t, p)
+	const group = "scale.example.com"
+	if code, s := a.createDefinition(widgetCRD(group)); code != http.StatusCreated {
+		t.Fatalf("creating the definition: %d %+v", code, s)
+	}
+	a.waitServed(widgetsPath(group, "default"))
+	a.expect(http.StatusCreated, "POST", widgetsPath(group, "default"),
+		[]byte(`{"apiVersion":"`+group+`/v1","kind":"Widget","metadata":{"name":"w"},"spec":{"size":1,"replicas":1}}`))
+	scale := widgetsPath(group, "default") + "/w/scale"
+	c := adminHTTP(t, p)
+	patch := func(query string, want int) []byte {
+		t.Helper()
+		resp, data := do(t, c, "PATCH", p.URL+scale+query, "application/merge-patch+json", []byte(`{"spec":{"replicas":5}}`))
+		if resp.StatusCode != want {
+			t.Fatalf("PATCH scale%s = %d %s, want %d", query, resp.StatusCode, data, want)
+		}
+		return data
+	}
+	if data := patch("?dryRun=All", http.StatusOK); !strings.Contains(string(data), `"replicas":5`) {
+		t.Errorf("dry-run answer = %s, want replicas 5", data)
+	}
+	var s status
+	if err := json.Unmarshal(patch("?dryRun=Bogus", http.StatusUnprocessableEntity), &s); err != nil || s.Reason != "Invalid" ||
+		s.Message != `PatchOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Bogus"}: supported values: "All"` {
+		t.Errorf("dryRun=Bogus = %+v", s)
+	}
+	if data := a.expect(http.StatusOK, "GET", scale, nil); !strings.Contains(string(data), `"replicas":1`) {
+		t.Errorf("after dry runs the scale is %s, want replicas 1", data)
+	}
+	// Strategic merge patches apply to a Scale, a built-in type.
+	resp, data := do(t, c, "PATCH", p.URL+scale, "application/strategic-merge-patch+json", []byte(`{"spec":{"replicas":3}}`))
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"replicas":3`) {
+		t.Errorf("strategic patch of scale = %d %s", resp.StatusCode, data)
+	}
+	if data := a.expect(http.StatusOK, "GET", widgetsPath(group, "default")+"/w", nil); !strings.Contains(string(data), `"replicas":3`) {
+		t.Errorf("the widget after scaling: %s", data)
+	}
+}
+
+// TestDeclaredVerbsEnforced: a subresource answers only its declared verbs,
+// with kube-apiserver's 405, and discovery and OpenAPI list what is served.
+func TestDeclaredVerbsEnforced(t *testing.T) {
+	p := startBinary(t, "", nil)
+	c := adminHTTP(t, p)
+	for _, method := range []string{"GET", "PATCH", "POST", "DELETE"} {
+		resp, data := do(t, c, method, p.URL+"/api/v1/namespaces/default/finalize", "application/merge-patch+json", []byte(`{}`))
+		var s status
+		_ = json.Unmarshal(data, &s)
+		if resp.StatusCode != http.StatusMethodNotAllowed || s.Reason != "MethodNotAllowed" ||
+			s.Message != "the server does not allow this method on the requested resource" {
+			t.Errorf("%s finalize = %d %s", method, resp.StatusCode, data)
+		}
+	}
+	_, ns := do(t, c, "GET", p.URL+"/api/v1/namespaces/default", "", nil)
+	if resp, data := do(t, c, "PUT", p.URL+"/api/v1/namespaces/default/finalize", "application/json", ns); resp.StatusCode != http.StatusOK {
+		t.Errorf("PUT finalize = %d %s", resp.StatusCode, data)
+	}
+	_, doc := do(t, c, "GET", p.URL+"/openapi/v2", "", nil)
+	var swagger struct{ Paths map[string]map[string]any }
+	if err := json.Unmarshal(doc, &swagger); err != nil {
+		t.Fatal(err)
+	}
+	for path, methods := range map[string][]string{
+		"/api/v1/namespaces/{name}/status":   {"get", "patch", "put"},
+		"/api/v1/namespaces/{name}/finalize": {"put"},
+		"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}": {"get", "put", "patch", "delete"},
+	} {
+		for _, m := range methods {
+			if _, ok := swagger.Paths[path][m]; !ok {
+				t.Errorf("/openapi/v2 has no %s %s", m, path)
+			}
+		}
+	}
+	if _, ok := swagger.Paths["/api/v1/namespaces/{name}/finalize"]["get"]; ok {
+		t.Error("/openapi/v2 documents GET finalize, which is not served")
+	}
+}
+
+// TestQueryParameters: parameters as kube-apiserver 1.31 parses them.
+func TestQueryParameters(t *testing.T) {
+	p := startBinary(t, "", nil)
+	c := adminHTTP(t, p)
+	const cms = "/api/v1/namespaces/default/configmaps"
+	resp, data := do(t, c, "GET", p.URL+cms+"?labelSelector=none%3Dhere", "", nil)
+	if resp.StatusCode != http.StatusOK || !strings.Contains(string(data), `"items":[]`) {
+		t.Errorf("empty list = %d %s, want \"items\":[]", resp.StatusCode, data)
+	}
+	do(t, c, "POST", p.URL+cms, "application/json", []byte(`{"metadata":{"name":"c"}}`))
+	// Booleans are false only when absent, "0" or "false": the Python
+	// client sends watch=True.
+	for _, tc := range []struct {
+		value string
+		watch bool
+	}{{"True", true}, {"t", true}, {"1", true}, {"F", true}, {"", true}, {"false", false}, {"FALSE", false}, {"0", false}} {
+		resp, data := do(t, c, "GET", p.URL+cms+"?timeoutSeconds=1&watch="+tc.value, "", nil)
+		isWatch := strings.HasPrefix(string(data), `{"type":"ADDED"`)
+		if resp.StatusCode != http.StatusOK || isWatch != tc.watch {
+			t.Errorf("watch=%s: %d %.80s, want a watch: %v", tc.value, resp.StatusCode, data, tc.watch)
+		}
+	}
+	for _, tc := range []struct {
+		name, method, path, body string
+		code                     int
+		message                  string
+	}{
+		{"limit not a number", "GET", cms + "?limit=abc", "", 400, `strconv.ParseInt: parsing "abc": invalid syntax`},
+		{"timeoutSeconds not a number", "GET", cms + "?timeoutSeconds=x", "", 400, `strconv.ParseInt: parsing "x": invalid syntax`},
+		{"resourceVersion not a number on list", "GET", cms + "?resourceVersion=abc", "", 500, `resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax`},
+		{"resourceVersion not a number on watch", "GET", cms + "?watch=1&resourceVersion=abc", "", 500, `resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax`},
+		{"resourceVersion not a number on get", "GET", cms + "/c?resourceVersion=abc", "", 500, `resourceVersion: Invalid value: "abc": strconv.ParseUint: parsing "abc": invalid syntax`},
+		{"resourceVersion not a number on update", "PUT", cms + "/c", `{"metadata":{"name":"c","resourceVersion":"abc"}}`, 500, `strconv.ParseUint: parsing "abc": invalid syntax`},
+		{"dryRun on create", "POST", cms + "?dryRun=Bogus", `{"metadata":{"name":"x"}}`, 422, `CreateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"Bogus"}: supported values: "All"`},
+		{"dryRun on update", "PUT", cms + "/c?dryRun=all", `{"metadata":{"name":"c"}}`, 422, `UpdateOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"all"}: supported values: "All"`},
+		{"dryRun on delete", "DELETE", cms + "/c?dryRun=x", "", 422, `DeleteOptions.meta.k8s.io "" is invalid: dryRun: Unsupported value: []string{"x"}: supported values: "All"`},
+		{"fieldValidation", "POST", cms + "?fieldValidation=bogus", `{"metadata":{"name":"x"}}`, 422, `CreateOptions.meta.k8s.io "" is invalid: fieldValidation: Unsupported value: "bogus": supported values: "", "Ignore", "Strict", "Warn"`},
+		{"unknown version of a served group", "GET", "/apis/coordination.k8s.io/v9/leases", "", 404, "the server could not find the requested resource"},
+		{"delete an immortal namespace", "DELETE", "/api/v1/namespaces/kube-system", "", 403, `namespaces "kube-system" is forbidden: this namespace may not be deleted`},
+		{"invalid object in a missing namespace", "POST", "/api/v1/namespaces/nope/configmaps", `{"metadata":{"name":"x"},"data":{"a b":"c"}}`, 404, `namespaces "nope" not found`},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			resp, data := do(t, c, tc.method, p.URL+tc.path, "application/json", []byte(tc.body))
+			var s status
+			if err := json.Unmarshal(data, &s); err != nil || resp.StatusCode != tc.code || s.Code != tc.code || s.Message != tc.message {
+				t.Errorf("%d %s, want %d %q", resp.StatusCode, data, tc.code, tc.message)
+			}
+		})
+	}
+	// A group nobody serves is not an API path: a plain-text 404.
+	resp, data = do(t, c, "GET", p.URL+"/apis/nope.example.com/v1/things", "", nil)
+	if resp.StatusCode != http.StatusNotFound || string(data) != "404 page not found\n" {
+		t.Errorf("unknown group = %d %q", resp.StatusCode, data)
+	}
+}
