@@ -98,8 +98,8 @@ func TestDeclaredVerbsEnforced(t *testing.T) {
 		t.Fatal(err)
 	}
 	for path, methods := range map[string][]string{
-		"/api/v1/namespaces/{name}/status":   {"get", "patch", "put"},
-		"/api/v1/namespaces/{name}/finalize": {"put"},
+		"/api/v1/namespaces/{name}/status":                                  {"get", "patch", "put"},
+		"/api/v1/namespaces/{name}/finalize":                                {"put"},
 		"/apis/coordination.k8s.io/v1/namespaces/{namespace}/leases/{name}": {"get", "put", "patch", "delete"},
 	} {
 		for _, m := range methods {
