@@ -23,11 +23,26 @@ import (
 
 func clientset(t *testing.T, p *process) *kubernetes.Clientset {
 	t.Helper()
+	return clientsetFor(t, p, "")
+}
+
+// encodings are the content types a typed client may use: JSON, and the
+// protobuf every typed client-go client sends since 0.32; with protobuf
+// the client accepts nothing else, so every answer must be protobuf.
+var encodings = []string{"application/json", "application/vnd.kubernetes.protobuf"}
+
+// clientsetFor is a client of p that sends and accepts contentType only
+// (client-go's default when empty).
+func clientsetFor(t *testing.T, p *process, contentType string) *kubernetes.Clientset {
+	t.Helper()
 	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(p.DataDir, "admin.kubeconfig"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	cfg.QPS, cfg.Burst = 1000, 1000
+	if contentType != "" {
+		cfg.ContentType, cfg.AcceptContentTypes = contentType, contentType
+	}
 	cs, err := kubernetes.NewForConfig(cfg)
 	if err != nil {
 		t.Fatal(err)
@@ -37,7 +52,12 @@ func clientset(t *testing.T, p *process) *kubernetes.Clientset {
 
 func TestClientGoCRUD(t *testing.T) {
 	p := startBinary(t, "", nil)
-	cs := clientset(t, p)
+	for _, enc := range encodings {
+		t.Run(enc, func(t *testing.T) { clientGoCRUD(t, clientsetFor(t, p, enc)) })
+	}
+}
+
+func clientGoCRUD(t *testing.T, cs *kubernetes.Clientset) {
 	ctx := t.Context()
 	cms := cs.CoreV1().ConfigMaps("default")
 	created, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{GenerateName: "crud-"}, Data: map[string]string{"k": "v"}}, metav1.CreateOptions{})
@@ -88,15 +108,20 @@ func TestClientGoCRUD(t *testing.T) {
 // through the API while an informer watches; its cache must end equal to a
 // fresh list.
 func TestInformerConverges(t *testing.T) {
-	const n = 1000
 	p := startBinary(t, "", nil)
-	cs := clientset(t, p)
+	for i, enc := range encodings {
+		t.Run(enc, func(t *testing.T) { informerConverges(t, clientsetFor(t, p, enc), fmt.Sprintf("informer-%d", i)) })
+	}
+}
+
+func informerConverges(t *testing.T, cs *kubernetes.Clientset, ns string) {
+	const n = 1000
 	ctx, cancel := context.WithCancel(t.Context())
 	defer cancel()
-	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "informer"}}, metav1.CreateOptions{}); err != nil {
+	if _, err := cs.CoreV1().Namespaces().Create(ctx, &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: ns}}, metav1.CreateOptions{}); err != nil {
 		t.Fatal(err)
 	}
-	factory := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace("informer"))
+	factory := informers.NewSharedInformerFactoryWithOptions(cs, 0, informers.WithNamespace(ns))
 	inf := factory.Core().V1().ConfigMaps().Informer()
 	var adds, updates, deletes atomic.Int64
 	inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
@@ -112,7 +137,7 @@ func TestInformerConverges(t *testing.T) {
 	if !cache.WaitForCacheSync(ctx.Done(), inf.HasSynced) {
 		t.Fatal("informer never synced")
 	}
-	cms := cs.CoreV1().ConfigMaps("informer")
+	cms := cs.CoreV1().ConfigMaps(ns)
 	t.Log("creating")
 	parallel(t, n, func(i int) error {
 		_, err := cms.Create(ctx, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("cm-%04d", i)}, Data: map[string]string{"v": "0"}}, metav1.CreateOptions{})

@@ -18,14 +18,23 @@ const (
 	outputYAML
 	outputTable
 	outputPartialMetadata
+	// outputProtobuf is Kubernetes' protobuf encoding of a Go type.
+	outputProtobuf
+	// outputProtobufPartialMetadata is PartialObjectMetadata(List) in
+	// protobuf, as client-go's metadata client asks for it.
+	outputProtobufPartialMetadata
 )
+
+// protobuf reports whether the output is protobuf-encoded.
+func (o output) protobuf() bool { return o == outputProtobuf || o == outputProtobufPartialMetadata }
 
 // availableRepresentations is what a 406 lists, as kube-apiserver words it.
 const availableRepresentations = "application/json, application/yaml, application/json;stream=watch"
 
-// negotiate picks the first acceptable media range of the Accept header.
-// kube-apiserver ignores q-values; so does this.
-func negotiate(r *http.Request) (output, error) {
+// negotiate picks the first acceptable media range of the Accept header
+// for a request of verb on t. kube-apiserver ignores q-values; so does
+// this.
+func (t *target) negotiate(r *http.Request, verb string) (output, error) {
 	accept := r.Header.Get("Accept")
 	if strings.TrimSpace(accept) == "" {
 		return outputJSON, nil
@@ -53,17 +62,38 @@ func negotiate(r *http.Request) (output, error) {
 			if params["as"] == "" {
 				return outputYAML, nil
 			}
+		case protobufMediaType:
+			if !t.protobuf {
+				continue
+			}
+			switch {
+			case params["as"] == "":
+				return outputProtobuf, nil
+			case params["g"] == "meta.k8s.io" && params["v"] == "v1" &&
+				(params["as"] == "PartialObjectMetadata" || params["as"] == "PartialObjectMetadataList"):
+				return outputProtobufPartialMetadata, nil
+			}
+			// Tables have no protobuf form: kube-apiserver answers 406.
 		}
 	}
-	return 0, notAcceptable()
+	return 0, t.notAcceptable(verb)
 }
 
-func notAcceptable() error {
+// notAcceptable is kube-apiserver's 406, listing what t can be sent as:
+// streams too for lists and watches of a type with protobuf.
+func (t *target) notAcceptable(verb string) error {
+	available := availableRepresentations
+	if t.protobuf {
+		available = "application/json, application/yaml, " + protobufMediaType
+		if verb == "list" || verb == "watch" {
+			available += ", application/json;stream=watch, " + protobufMediaType + ";stream=watch"
+		}
+	}
 	return &apierrors.StatusError{ErrStatus: metav1.Status{
 		Status:  metav1.StatusFailure,
 		Code:    http.StatusNotAcceptable,
 		Reason:  metav1.StatusReasonNotAcceptable,
-		Message: fmt.Sprintf("406: Not Acceptable\n\nAvailable representations: %s", availableRepresentations),
+		Message: fmt.Sprintf("406: Not Acceptable\n\nAvailable representations: %s", available),
 		Details: &metav1.StatusDetails{},
 	}}
 }

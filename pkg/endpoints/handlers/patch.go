@@ -40,7 +40,7 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, t *target, info
 	if info.Name == "" {
 		return methodNotAllowed()
 	}
-	out, err := negotiate(r)
+	out, err := t.negotiate(r, info.Verb)
 	if err != nil {
 		return err
 	}

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"fmt"
@@ -13,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
@@ -29,9 +31,14 @@ type Resource struct {
 	// Timeout bounds every request but watches (--request-timeout); 0 is
 	// one minute.
 	Timeout time.Duration
-	// Protobuf, when set, decodes application/vnd.kubernetes.protobuf
-	// bodies: client-go's typed clients send them for built-in types.
-	Protobuf runtime.Decoder
+	// Protobuf, when set, encodes and decodes
+	// application/vnd.kubernetes.protobuf bodies of the resource's Go
+	// types: client-go's typed clients send them for built-in types, and
+	// may ask for answers in it.
+	Protobuf runtime.Serializer
+	// ProtobufStream encodes the watch events of a protobuf watch, without
+	// the envelope each object has; set with Protobuf.
+	ProtobufStream runtime.Serializer
 	// Table prints the resource's objects; set from Decl.Table or the
 	// default table when nil.
 	Table rest.TableConvertor
@@ -49,19 +56,62 @@ type target struct {
 	verbs    []string
 	// main is true for the resource itself, false for a subresource.
 	main bool
+	// protobuf is true when the objects have a protobuf encoding.
+	protobuf bool
 }
 
 func (h *Resource) target(info *request.RequestInfo) (*target, bool) {
 	d := &h.Decl
+	var t *target
 	if info.Subresource == "" {
-		return &target{storage: d.Storage, gvk: d.Info.GroupVersionKind(), listKind: d.Info.ListKind,
-			gr: d.Info.GroupResource(), verbs: d.ServedVerbs(), main: true}, true
+		t = &target{storage: d.Storage, gvk: d.Info.GroupVersionKind(), listKind: d.Info.ListKind,
+			gr: d.Info.GroupResource(), verbs: d.ServedVerbs(), main: true}
+	} else {
+		sub, ok := d.Subresource(info.Subresource)
+		if !ok || info.Name == "" {
+			return nil, false
+		}
+		t = &target{storage: sub.Storage, gvk: d.KindOf(sub), gr: d.Info.GroupResource(), verbs: sub.ServedVerbs()}
 	}
-	sub, ok := d.Subresource(info.Subresource)
-	if !ok || info.Name == "" {
-		return nil, false
+	_, marshals := t.storage.New().(protoMarshaler)
+	t.protobuf = h.Protobuf != nil && marshals
+	return t, true
+}
+
+// protoMarshaler is what the Go types of Kubernetes APIs implement to have
+// a protobuf encoding.
+type protoMarshaler interface {
+	Marshal() ([]byte, error)
+}
+
+// writeError answers err as a Status, in protobuf when the client asked
+// for protobuf answers, as kube-apiserver does.
+func (h *Resource) writeError(w http.ResponseWriter, r *http.Request, t *target, verb string, err error) {
+	if t != nil {
+		if out, nerr := t.negotiate(r, verb); nerr == nil && out.protobuf() {
+			s := responsewriters.ErrorToStatus(err)
+			if s.Code >= 500 {
+				klog.ErrorS(err, "Request failed", "method", r.Method, "path", r.URL.Path, "code", s.Code)
+			}
+			h.writeProtobuf(w, int(s.Code), s)
+			return
+		}
 	}
-	return &target{storage: sub.Storage, gvk: d.KindOf(sub), gr: d.Info.GroupResource(), verbs: sub.ServedVerbs()}, true
+	responsewriters.WriteError(w, r, err)
+}
+
+// writeProtobuf writes obj, whose apiVersion and kind are set, in
+// Kubernetes' protobuf envelope.
+func (h *Resource) writeProtobuf(w http.ResponseWriter, code int, obj runtime.Object) {
+	var buf bytes.Buffer
+	if err := h.Protobuf.Encode(obj, &buf); err != nil {
+		klog.ErrorS(err, "Encoding a protobuf answer failed", "kind", obj.GetObjectKind().GroupVersionKind().Kind)
+		w.WriteHeader(http.StatusInternalServerError)
+		return
+	}
+	w.Header().Set("Content-Type", protobufMediaType)
+	w.WriteHeader(code)
+	w.Write(buf.Bytes()) //nolint:errcheck // the client went away; nothing to do
 }
 
 // ServeHTTP dispatches on the verb parsed into the request's context.
@@ -76,7 +126,7 @@ func (h *Resource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	if !slices.Contains(t.verbs, info.Verb) {
-		responsewriters.WriteError(w, r, methodNotAllowed())
+		h.writeError(w, r, t, info.Verb, methodNotAllowed())
 		return
 	}
 	var err error
@@ -101,7 +151,7 @@ func (h *Resource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		err = methodNotAllowed()
 	}
 	if err != nil {
-		responsewriters.WriteError(w, r, err)
+		h.writeError(w, r, t, info.Verb, err)
 	}
 }
 
@@ -122,7 +172,7 @@ func (h *Resource) requestContext(r *http.Request) (context.Context, context.Can
 }
 
 func (h *Resource) get(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
-	out, err := negotiate(r)
+	out, err := t.negotiate(r, info.Verb)
 	if err != nil {
 		return err
 	}
@@ -140,7 +190,7 @@ func (h *Resource) get(w http.ResponseWriter, r *http.Request, t *target, info *
 }
 
 func (h *Resource) list(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
-	out, err := negotiate(r)
+	out, err := t.negotiate(r, info.Verb)
 	if err != nil {
 		return err
 	}
@@ -181,7 +231,7 @@ func (h *Resource) create(w http.ResponseWriter, r *http.Request, t *target, inf
 
 // readObject negotiates the answer and decodes the request body.
 func (h *Resource) readObject(r *http.Request, t *target, info *request.RequestInfo) (output, runtime.Object, []string, error) {
-	out, err := negotiate(r)
+	out, err := t.negotiate(r, info.Verb)
 	if err != nil {
 		return 0, nil, nil, err
 	}
@@ -258,7 +308,7 @@ func (h *Resource) update(w http.ResponseWriter, r *http.Request, t *target, inf
 }
 
 func (h *Resource) delete(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
-	out, err := negotiate(r)
+	out, err := t.negotiate(r, info.Verb)
 	if err != nil {
 		return err
 	}
@@ -283,7 +333,7 @@ func (h *Resource) delete(w http.ResponseWriter, r *http.Request, t *target, inf
 }
 
 func (h *Resource) deleteCollection(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
-	out, err := negotiate(r)
+	out, err := t.negotiate(r, info.Verb)
 	if err != nil {
 		return err
 	}
@@ -347,12 +397,25 @@ func (h *Resource) deleteOptions(r *http.Request) (*metav1.DeleteOptions, error)
 // write encodes obj for the client: the object itself (with its apiVersion
 // and kind), or a Table.
 func (h *Resource) write(w http.ResponseWriter, r *http.Request, t *target, code int, obj runtime.Object, out output) error {
-	if _, isStatus := obj.(*metav1.Status); isStatus {
+	if status, isStatus := obj.(*metav1.Status); isStatus {
+		if out.protobuf() {
+			status.Kind, status.APIVersion = "Status", "v1"
+			h.writeProtobuf(w, code, status)
+			return nil
+		}
 		responsewriters.WriteJSON(w, r, code, obj)
 		return nil
 	}
 	h.setKind(t, obj)
 	switch out {
+	case outputProtobuf:
+		h.writeProtobuf(w, code, obj)
+	case outputProtobufPartialMetadata:
+		pm, err := partialMetadata(obj)
+		if err != nil {
+			return err
+		}
+		h.writeProtobuf(w, code, pm)
 	case outputTable:
 		table, err := h.table(r, obj, false)
 		if err != nil {

@@ -1,6 +1,7 @@
 package handlers
 
 import (
+	"bytes"
 	"context"
 	"encoding/json"
 	"math/rand/v2"
@@ -11,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/klog/v2"
 
@@ -30,12 +32,12 @@ const minWatchTimeout = 30 * time.Minute
 const bookmarkInterval = time.Minute
 
 func (h *Resource) watch(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
-	out, err := negotiate(r)
+	out, err := t.negotiate(r, info.Verb)
 	if err != nil {
 		return err
 	}
-	if out != outputJSON && out != outputTable {
-		return notAcceptable()
+	if out != outputJSON && out != outputTable && out != outputProtobuf {
+		return t.notAcceptable(info.Verb)
 	}
 	opts, err := listOptions(r.URL.Query())
 	if err != nil {
@@ -65,11 +67,10 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, t *target, info
 	}
 	defer watcher.Stop()
 
-	w.Header().Set("Content-Type", "application/json")
+	events := h.eventWriter(w, out)
 	w.Header().Set("Transfer-Encoding", "chunked")
 	w.WriteHeader(http.StatusOK)
 	flusher.Flush()
-	enc := json.NewEncoder(w)
 	// Table columns go with the first event only, as kube-apiserver sends them.
 	headersSent := false
 	lastRV := opts.ResourceVersion
@@ -91,11 +92,11 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, t *target, info
 		if m, err := meta.Accessor(obj); err == nil {
 			m.SetResourceVersion(lastRV)
 		}
-		raw, err := json.Marshal(obj)
+		raw, err := h.encodeObject(obj, out)
 		if err != nil {
 			return false
 		}
-		if err := enc.Encode(metav1.WatchEvent{Type: string(watch.Bookmark), Object: runtime.RawExtension{Raw: raw}}); err != nil {
+		if err := events(metav1.WatchEvent{Type: string(watch.Bookmark), Object: runtime.RawExtension{Raw: raw}}); err != nil {
 			return false
 		}
 		flusher.Flush()
@@ -129,7 +130,7 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, t *target, info
 				klog.ErrorS(err, "Encoding a watch event failed", "path", r.URL.Path)
 				return nil
 			}
-			if err := enc.Encode(metav1.WatchEvent{Type: string(ev.Type), Object: runtime.RawExtension{Raw: raw}}); err != nil {
+			if err := events(metav1.WatchEvent{Type: string(ev.Type), Object: runtime.RawExtension{Raw: raw}}); err != nil {
 				return nil // the client went away
 			}
 			flusher.Flush()
@@ -141,8 +142,8 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, t *target, info
 	}
 }
 
-// encodeEventObject is the JSON of an event's object, as the client asked
-// for it: the object, or a one-row Table. Errors are Status objects.
+// encodeEventObject encodes an event's object as the client asked for it:
+// the object, or a one-row Table. Errors are Status objects.
 func (h *Resource) encodeEventObject(r *http.Request, t *target, ev watch.Event, out output, noHeaders bool) ([]byte, error) {
 	if ev.Type == watch.Error {
 		status, ok := ev.Object.(*metav1.Status)
@@ -150,7 +151,7 @@ func (h *Resource) encodeEventObject(r *http.Request, t *target, ev watch.Event,
 			status = &metav1.Status{Status: metav1.StatusFailure, Code: http.StatusInternalServerError, Message: "watch failed"}
 		}
 		status.Kind, status.APIVersion = "Status", "v1"
-		return json.Marshal(status)
+		return h.encodeObject(status, out)
 	}
 	h.setKind(t, ev.Object)
 	if out == outputTable && ev.Type != watch.Bookmark {
@@ -160,5 +161,36 @@ func (h *Resource) encodeEventObject(r *http.Request, t *target, ev watch.Event,
 		}
 		return json.Marshal(table)
 	}
-	return json.Marshal(ev.Object)
+	return h.encodeObject(ev.Object, out)
+}
+
+// encodeObject is obj in JSON, or in protobuf with its envelope.
+func (h *Resource) encodeObject(obj runtime.Object, out output) ([]byte, error) {
+	if out != outputProtobuf {
+		return json.Marshal(obj)
+	}
+	var buf bytes.Buffer
+	err := h.Protobuf.Encode(obj, &buf)
+	return buf.Bytes(), err
+}
+
+// eventWriter sets the content type of a watch and returns what writes one
+// event: a JSON document per event, or a length-prefixed protobuf
+// WatchEvent, as client-go decodes them.
+func (h *Resource) eventWriter(w http.ResponseWriter, out output) func(metav1.WatchEvent) error {
+	if out == outputProtobuf {
+		w.Header().Set("Content-Type", protobufMediaType+";stream=watch")
+		frames := protobuf.LengthDelimitedFramer.NewFrameWriter(w)
+		return func(ev metav1.WatchEvent) error {
+			var buf bytes.Buffer
+			if err := h.ProtobufStream.Encode(&ev, &buf); err != nil {
+				return err
+			}
+			_, err := frames.Write(buf.Bytes())
+			return err
+		}
+	}
+	w.Header().Set("Content-Type", "application/json")
+	enc := json.NewEncoder(w)
+	return func(ev metav1.WatchEvent) error { return enc.Encode(ev) }
 }

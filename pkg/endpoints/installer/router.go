@@ -122,6 +122,7 @@ func (rt *Router) handler(decl rest.Resource, builtin bool) *handlers.Resource {
 	}
 	if builtin && rt.config.Scheme != nil {
 		h.Protobuf = protobuf.NewSerializer(rt.config.Scheme, rt.config.Scheme)
+		h.ProtobufStream = protobuf.NewRawSerializer(rt.config.Scheme, rt.config.Scheme)
 	}
 	return h
 }
