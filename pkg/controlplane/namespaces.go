@@ -35,8 +35,8 @@ func (api *CoreAPI) namespaceResource(p Publishing, backend *etcd3.Backend) (res
 		strategy rest.Strategy
 		verbs    []string
 	}{
-		{"status", namespace.StatusStrategy(), []string{"get", "patch", "update"}},
 		{"finalize", namespace.FinalizeStrategy(), []string{"update"}},
+		{"status", namespace.StatusStrategy(), []string{"get", "patch", "update"}},
 	} {
 		st := namespace.Type()
 		st.Strategy = namespaceLifecycle{sub.strategy}

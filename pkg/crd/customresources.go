@@ -34,6 +34,11 @@ func (v version) scale() *apiextensionsv1.CustomResourceSubresourceScale {
 	return v.version.Subresources.Scale
 }
 
+// customVerbs are the verbs of a custom resource in the order
+// kube-apiserver's discovery lists them, which is not its order for
+// built-in resources.
+var customVerbs = []string{"delete", "deletecollection", "get", "list", "patch", "create", "update", "watch"}
+
 // resourceType is the rest.Type of one version of a definition.
 func (v version) resourceType() rest.Type {
 	names := v.crd.Status.AcceptedNames
@@ -55,7 +60,7 @@ func (v version) resourceType() rest.Type {
 			ShortNames:           names.ShortNames,
 			Categories:           names.Categories,
 			Namespaced:           v.crd.Spec.Scope == apiextensionsv1.NamespaceScoped,
-			Verbs:                rest.DefaultVerbs,
+			Verbs:                customVerbs,
 		},
 		New:              func() runtime.Object { return &unstructured.Unstructured{} },
 		NewList:          func() runtime.Object { return &unstructured.UnstructuredList{} },

@@ -2,6 +2,7 @@ package e2e
 
 import (
 	"encoding/json"
+	"io"
 	"net/http"
 	"strings"
 	"testing"
@@ -166,5 +167,89 @@ func TestQueryParameters(t *testing.T) {
 	resp, data = do(t, c, "GET", p.URL+"/apis/nope.example.com/v1/things", "", nil)
 	if resp.StatusCode != http.StatusNotFound || string(data) != "404 page not found\n" {
 		t.Errorf("unknown group = %d %q", resp.StatusCode, data)
+	}
+}
+
+// TestAggregatedDiscovery: /api and /apis answer apidiscovery.k8s.io v2
+// (kubectl 1.30+) and v2beta1 (kubectl 1.27-1.29) when asked, with an ETag
+// that turns a repeated request into a 304.
+func TestAggregatedDiscovery(t *testing.T) {
+	p := startBinary(t, "", nil)
+	c := adminHTTP(t, p)
+	get := func(path, accept, etag string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", p.URL+path, nil)
+		req.Header.Set("Accept", accept)
+		if etag != "" {
+			req.Header.Set("If-None-Match", etag)
+		}
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		var buf strings.Builder
+		_, _ = io.Copy(&buf, resp.Body)
+		return resp, []byte(buf.String())
+	}
+	type discovery struct {
+		Kind, APIVersion string
+		Items            []struct {
+			Metadata struct{ Name string }
+			Versions []struct {
+				Version, Freshness string
+				Resources          []struct {
+					Resource, Scope string
+					ResponseKind    struct{ Group, Version, Kind string }
+					Verbs           []string
+					Subresources    []struct {
+						Subresource string
+						Verbs       []string
+					}
+				}
+			}
+		}
+	}
+	for _, v := range []string{"v2", "v2beta1"} {
+		accept := "application/json;g=apidiscovery.k8s.io;v=" + v + ";as=APIGroupDiscoveryList,application/json"
+		resp, data := get("/apis", accept, "")
+		if ct := resp.Header.Get("Content-Type"); ct != "application/json;g=apidiscovery.k8s.io;v="+v+";as=APIGroupDiscoveryList" {
+			t.Errorf("%s content type = %q", v, ct)
+		}
+		var d discovery
+		if err := json.Unmarshal(data, &d); err != nil || d.Kind != "APIGroupDiscoveryList" || d.APIVersion != "apidiscovery.k8s.io/"+v {
+			t.Fatalf("%s: %v %.200s", v, err, data)
+		}
+		found := false
+		for _, g := range d.Items {
+			if g.Metadata.Name == "coordination.k8s.io" && len(g.Versions) == 1 && g.Versions[0].Freshness == "Current" &&
+				g.Versions[0].Resources[0].Resource == "leases" && g.Versions[0].Resources[0].Scope == "Namespaced" &&
+				g.Versions[0].Resources[0].ResponseKind.Kind == "Lease" {
+				found = true
+			}
+		}
+		if !found {
+			t.Errorf("%s: no leases in %s", v, data)
+		}
+		if again, _ := get("/apis", accept, resp.Header.Get("Etag")); again.StatusCode != http.StatusNotModified {
+			t.Errorf("%s: If-None-Match with the ETag = %d, want 304", v, again.StatusCode)
+		}
+	}
+	_, data := get("/api", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", "")
+	var core discovery
+	if err := json.Unmarshal(data, &core); err != nil || len(core.Items) != 1 || core.Items[0].Metadata.Name != "" {
+		t.Fatalf("/api: %v %.300s", err, data)
+	}
+	for _, r := range core.Items[0].Versions[0].Resources {
+		if r.Resource != "namespaces" {
+			continue
+		}
+		if len(r.Subresources) != 2 || r.Subresources[0].Subresource != "finalize" || strings.Join(r.Subresources[0].Verbs, ",") != "update" {
+			t.Errorf("namespaces subresources = %+v", r.Subresources)
+		}
+	}
+	// Without the aggregated media type the legacy documents answer.
+	if _, data := get("/apis", "application/json", ""); !strings.Contains(string(data), `"kind":"APIGroupList"`) {
+		t.Errorf("legacy /apis = %.200s", data)
 	}
 }

@@ -29,15 +29,20 @@ type Registry struct {
 	order     []string
 	versions  map[string][]string // group -> versions, preferred first
 	resources map[schema.GroupVersion][]metav1.APIResource
+	// builtin marks group versions of Go types, whose aggregated entries
+	// name kinds without group and version.
+	builtin map[schema.GroupVersion]bool
 }
 
 // NewRegistry returns an empty registry.
 func NewRegistry() *Registry {
-	return &Registry{versions: map[string][]string{}, resources: map[schema.GroupVersion][]metav1.APIResource{}}
+	return &Registry{versions: map[string][]string{}, resources: map[schema.GroupVersion][]metav1.APIResource{},
+		builtin: map[schema.GroupVersion]bool{}}
 }
 
 // SetGroupVersion serves resources under gv, replacing what it served.
-func (d *Registry) SetGroupVersion(gv schema.GroupVersion, resources []metav1.APIResource) {
+// builtin marks a group version of Go types.
+func (d *Registry) SetGroupVersion(gv schema.GroupVersion, resources []metav1.APIResource, builtin bool) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	if _, ok := d.versions[gv.Group]; !ok {
@@ -47,6 +52,7 @@ func (d *Registry) SetGroupVersion(gv schema.GroupVersion, resources []metav1.AP
 		d.versions[gv.Group] = append(d.versions[gv.Group], gv.Version)
 	}
 	d.resources[gv] = slices.Clone(resources)
+	d.builtin[gv] = builtin
 }
 
 // SetVersionOrder sets the order of a group's versions, preferred first.
@@ -63,6 +69,7 @@ func (d *Registry) RemoveGroupVersion(gv schema.GroupVersion) {
 	d.mu.Lock()
 	defer d.mu.Unlock()
 	delete(d.resources, gv)
+	delete(d.builtin, gv)
 	vs := slices.DeleteFunc(d.versions[gv.Group], func(v string) bool { return v == gv.Version })
 	if len(vs) == 0 {
 		delete(d.versions, gv.Group)
@@ -112,6 +119,10 @@ func (d *Registry) Install(mux Mux) {
 }
 
 func (d *Registry) serveAPIVersions(w http.ResponseWriter, r *http.Request) {
+	if v, ok := aggregatedVersion(r); ok {
+		d.serveAggregated(w, r, v, true)
+		return
+	}
 	v := metav1.APIVersions{
 		TypeMeta: metav1.TypeMeta{Kind: "APIVersions"},
 		Versions: []string{"v1"},
@@ -123,6 +134,10 @@ func (d *Registry) serveAPIVersions(w http.ResponseWriter, r *http.Request) {
 }
 
 func (d *Registry) serveGroups(w http.ResponseWriter, r *http.Request) {
+	if v, ok := aggregatedVersion(r); ok {
+		d.serveAggregated(w, r, v, false)
+		return
+	}
 	d.mu.RLock()
 	list := metav1.APIGroupList{TypeMeta: metav1.TypeMeta{Kind: "APIGroupList", APIVersion: "v1"}, Groups: []metav1.APIGroup{}}
 	for _, name := range d.order {

@@ -103,7 +103,7 @@ func (rt *Router) SetGroupVersion(gv rest.GroupVersion) error {
 	rt.mu.Lock()
 	rt.groups[gv.GroupVersion] = byName
 	rt.mu.Unlock()
-	rt.config.Discovery.SetGroupVersion(gv.GroupVersion, discoveryResources(gv))
+	rt.config.Discovery.SetGroupVersion(gv.GroupVersion, discoveryResources(gv), builtin)
 	if rt.config.Catalog != nil {
 		rt.config.Catalog.Set(gv, builtin)
 	}
