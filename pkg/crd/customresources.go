@@ -143,6 +143,8 @@ func (s statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Obj
 	fresh.SetAnnotations(u.GetAnnotations())
 	fresh.SetFinalizers(u.GetFinalizers())
 	fresh.SetResourceVersion(u.GetResourceVersion())
+	// managedFields were just updated to record this status write.
+	fresh.SetManagedFields(u.GetManagedFields())
 	delete(fresh.Object, "status")
 	if hasStatus {
 		fresh.Object["status"] = st

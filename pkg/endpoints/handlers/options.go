@@ -6,9 +6,14 @@ import (
 	"net/url"
 	"strconv"
 	"strings"
+	"unicode"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/apiserver/apiserver/pkg/endpoints/fieldmanager"
 )
 
 // listOptions reads the query parameters of list and watch as
@@ -139,4 +144,25 @@ func fieldValidationParam(q url.Values, kind string) (fieldValidation, error) {
 	default:
 		return "", invalidOption(kind, "fieldValidation", strconv.Quote(v), "", string(validationIgnore), string(validationStrict), string(validationWarn))
 	}
+}
+
+// fieldManagerParam returns the manager a write is recorded under: the
+// fieldManager parameter, checked as kube-apiserver checks it, or the
+// User-Agent's first word.
+func fieldManagerParam(r *http.Request, kind string) (string, error) {
+	name := r.URL.Query().Get("fieldManager")
+	p := field.NewPath("fieldManager")
+	var errs field.ErrorList
+	if len(name) > fieldmanager.MaxManagerLength {
+		errs = append(errs, field.TooLong(p, "", fieldmanager.MaxManagerLength))
+	}
+	for i, c := range name {
+		if !unicode.IsPrint(c) {
+			errs = append(errs, field.Invalid(p, name, fmt.Sprintf("invalid character %#U (at position %d)", c, i)))
+		}
+	}
+	if len(errs) > 0 {
+		return "", apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: kind}, "", errs)
+	}
+	return fieldmanager.Manager(name, r.UserAgent()), nil
 }

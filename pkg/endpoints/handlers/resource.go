@@ -14,6 +14,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
@@ -42,6 +43,10 @@ type Resource struct {
 	// Table prints the resource's objects; set from Decl.Table or the
 	// default table when nil.
 	Table rest.TableConvertor
+	// FieldManagers track managedFields and merge apply patches, by
+	// subresource ("" for the resource itself); without one an endpoint
+	// keeps managedFields as they are and refuses apply.
+	FieldManagers map[string]*managedfields.FieldManager
 }
 
 // target is what one request addresses: the resource or one of its
@@ -58,6 +63,34 @@ type target struct {
 	main bool
 	// protobuf is true when the objects have a protobuf encoding.
 	protobuf bool
+	// fm tracks managedFields; nil leaves them alone.
+	fm *managedfields.FieldManager
+	// subresource is empty for the resource itself.
+	subresource string
+}
+
+// empty returns a new object of t's kind named as the request, the live
+// object a create or an apply that creates starts from.
+func (t *target) empty(info *request.RequestInfo) runtime.Object {
+	obj := t.storage.New()
+	obj.GetObjectKind().SetGroupVersionKind(t.gvk)
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetName(info.Name)
+		m.SetNamespace(info.Namespace)
+	}
+	return obj
+}
+
+// track records a write of obj over live (nil when there is none) in obj's
+// managedFields.
+func (t *target) track(live, obj runtime.Object, manager string, info *request.RequestInfo) runtime.Object {
+	if t.fm == nil {
+		return obj
+	}
+	if live == nil {
+		live = t.empty(info)
+	}
+	return t.fm.UpdateNoErrors(live, obj, manager)
 }
 
 func (h *Resource) target(info *request.RequestInfo) (*target, bool) {
@@ -75,6 +108,8 @@ func (h *Resource) target(info *request.RequestInfo) (*target, bool) {
 	}
 	_, marshals := t.storage.New().(protoMarshaler)
 	t.protobuf = h.Protobuf != nil && marshals
+	t.subresource = info.Subresource
+	t.fm = h.FieldManagers[info.Subresource]
 	return t, true
 }
 
@@ -219,6 +254,11 @@ func (h *Resource) create(w http.ResponseWriter, r *http.Request, t *target, inf
 	if err != nil {
 		return err
 	}
+	manager, err := fieldManagerParam(r, writeOptionsKind(info.Verb))
+	if err != nil {
+		return err
+	}
+	obj = t.track(nil, obj, manager, info)
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
 	created, err := t.storage.(rest.Creater).Create(ctx, info.Namespace, obj, dry)
@@ -293,8 +333,12 @@ func (h *Resource) update(w http.ResponseWriter, r *http.Request, t *target, inf
 	}
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
-	updated, created, err := t.storage.(rest.Updater).Update(ctx, info.Namespace, info.Name, func(context.Context, runtime.Object) (runtime.Object, error) {
-		return obj.DeepCopyObject(), nil
+	manager, err := fieldManagerParam(r, updateOptions)
+	if err != nil {
+		return err
+	}
+	updated, created, err := t.storage.(rest.Updater).Update(ctx, info.Namespace, info.Name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
+		return t.track(current, obj.DeepCopyObject(), manager, info), nil
 	}, dry, false)
 	if err != nil {
 		return err

@@ -5,6 +5,7 @@ package installer
 
 import (
 	"fmt"
+	"slices"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,8 +15,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
+	"k8s.io/apimachinery/pkg/util/managedfields"
 
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
+	"github.com/apiserver/apiserver/pkg/endpoints/fieldmanager"
 	"github.com/apiserver/apiserver/pkg/endpoints/handlers"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
@@ -96,9 +99,15 @@ func (rt *Router) SetGroupVersion(gv rest.GroupVersion) error {
 			return err
 		}
 	}
+	fms, err := fieldManagers(gv)
+	if err != nil {
+		return err
+	}
 	byName := make(map[string]*handlers.Resource, len(gv.Resources))
 	for _, decl := range gv.Resources {
-		byName[decl.Info.Resource] = rt.handler(decl, builtin)
+		h := rt.handler(decl, builtin)
+		h.FieldManagers = fms[decl.Info.Resource]
+		byName[decl.Info.Resource] = h
 	}
 	rt.mu.Lock()
 	rt.groups[gv.GroupVersion] = byName
@@ -125,6 +134,61 @@ func (rt *Router) handler(decl rest.Resource, builtin bool) *handlers.Resource {
 		h.ProtobufStream = protobuf.NewRawSerializer(rt.config.Scheme, rt.config.Scheme)
 	}
 	return h
+}
+
+// fieldManagers builds the server-side apply field managers of gv's
+// resources and of their status and finalize subresources, by resource and
+// subresource, typed by the same OpenAPI models the documents serve. A
+// resource with a status subresource resets status on the main endpoint,
+// and spec on the status endpoint, as kube-apiserver's strategies do.
+func fieldManagers(gv rest.GroupVersion) (map[string]map[string]*managedfields.FieldManager, error) {
+	described, err := openAPIResources(gv)
+	if err != nil {
+		return nil, err
+	}
+	models, err := openapi.Models(gv.GroupVersion, described)
+	if err != nil {
+		return nil, err
+	}
+	typed := fieldmanager.TypeConverter(models, false)
+	deduced := fieldmanager.TypeConverter(nil, false)
+	out := map[string]map[string]*managedfields.FieldManager{}
+	for i := range gv.Resources {
+		d := &gv.Resources[i]
+		tc := deduced
+		if slices.ContainsFunc(described, func(r openapi.Resource) bool { return r.Plural == d.Info.Resource }) {
+			tc = typed
+		}
+		_, hasStatus := d.Subresource("status")
+		mainReset := []string(nil)
+		if hasStatus {
+			mainReset = []string{"status"}
+		}
+		fms := map[string]*managedfields.FieldManager{}
+		add := func(sub string, newObj func() runtime.Object, reset []string) error {
+			fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: d.Info.GroupVersionKind(), Subresource: sub, New: newObj, Reset: reset})
+			fms[sub] = fm
+			return err
+		}
+		if err := add("", d.Storage.New, mainReset); err != nil {
+			return nil, err
+		}
+		for j := range d.Subresources {
+			sub := &d.Subresources[j]
+			if sub.Kind.Kind != "" {
+				continue // a kind of its own (Scale) is not tracked
+			}
+			var reset []string
+			if sub.Name == "status" {
+				reset = []string{"spec"}
+			}
+			if err := add(sub.Name, sub.Storage.New, reset); err != nil {
+				return nil, err
+			}
+		}
+		out[d.Info.Resource] = fms
+	}
+	return out, nil
 }
 
 // discoveryResources lists gv's resources and subresources as /apis/<gv>

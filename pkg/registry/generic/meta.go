@@ -40,7 +40,6 @@ func fillCreateMeta(m metav1.Object, now metav1.Time) {
 	m.SetDeletionTimestamp(nil)
 	m.SetDeletionGracePeriodSeconds(nil)
 	m.SetSelfLink("")
-	m.SetManagedFields(nil)
 }
 
 // validateMeta checks the object metadata of a new object.
@@ -61,7 +60,6 @@ func keepServerMeta(m, old metav1.Object) {
 	m.SetDeletionTimestamp(old.GetDeletionTimestamp())
 	m.SetDeletionGracePeriodSeconds(old.GetDeletionGracePeriodSeconds())
 	m.SetSelfLink("")
-	m.SetManagedFields(old.GetManagedFields())
 	if m.GetGenerateName() == "" {
 		m.SetGenerateName(old.GetGenerateName())
 	}
