@@ -154,7 +154,9 @@ func fieldManagerParam(r *http.Request, kind string) (string, error) {
 	p := field.NewPath("fieldManager")
 	var errs field.ErrorList
 	if len(name) > fieldmanager.MaxManagerLength {
-		errs = append(errs, field.TooLong(p, "", fieldmanager.MaxManagerLength))
+		// Worded as kube-apiserver 1.31 words it.
+		errs = append(errs, &field.Error{Type: field.ErrorTypeTooLong, Field: p.String(),
+			Detail: fmt.Sprintf("must have at most %d bytes", fieldmanager.MaxManagerLength)})
 	}
 	for i, c := range name {
 		if !unicode.IsPrint(c) {

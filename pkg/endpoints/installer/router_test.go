@@ -1,0 +1,217 @@
+package installer_test
+
+import (
+	"bytes"
+	"encoding/json"
+	"net/http"
+	"net/http/httptest"
+	"slices"
+	"strings"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
+	"github.com/apiserver/apiserver/pkg/endpoints/installer"
+	"github.com/apiserver/apiserver/pkg/openapi"
+	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/storage/etcd3"
+	"github.com/apiserver/apiserver/pkg/storage/etcdtest"
+)
+
+// mux is the smallest installer.Mux: exact paths, then the longest prefix.
+type mux struct {
+	exact    map[string]http.Handler
+	prefixes map[string]http.Handler
+}
+
+func newMux() *mux { return &mux{exact: map[string]http.Handler{}, prefixes: map[string]http.Handler{}} }
+
+func (m *mux) Handle(path string, h http.Handler)         { m.exact[path] = h }
+func (m *mux) HandlePrefix(prefix string, h http.Handler) { m.prefixes[prefix] = h }
+
+func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
+	if h, ok := m.exact[r.URL.Path]; ok {
+		h.ServeHTTP(w, r)
+		return
+	}
+	best := ""
+	for p := range m.prefixes {
+		if strings.HasPrefix(r.URL.Path, p) && len(p) > len(best) {
+			best = p
+		}
+	}
+	if best == "" {
+		http.NotFound(w, r)
+		return
+	}
+	m.prefixes[best].ServeHTTP(w, r)
+}
+
+// throwaway is a type served nowhere else, declared in a group of its own:
+// a PodTemplate, a Go type with a generated OpenAPI definition.
+var throwawayGV = schema.GroupVersion{Group: "throwaway.example.com", Version: "v1"}
+
+
+func throwawayType() rest.Type {
+	return rest.Type{
+		Info: rest.ResourceInfo{
+			GroupVersionResource: throwawayGV.WithResource("templates"),
+			Kind:                 "PodTemplate", ListKind: "PodTemplateList", Singular: "template",
+			ShortNames: []string{"tpl"}, Categories: []string{"all"}, Namespaced: true,
+		},
+		New:      func() runtime.Object { return &corev1.PodTemplate{} },
+		NewList:  func() runtime.Object { return &corev1.PodTemplateList{} },
+		Strategy: plainStrategy{},
+	}
+}
+
+type fixture struct {
+	router  *installer.Router
+	catalog *rest.Catalog
+	scheme  *runtime.Scheme
+	server  *httptest.Server
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	backend, err := etcd3.OpenBackend(t.Context(), etcdtest.StartEmbedded(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { backend.Close() })
+	ty := throwawayType()
+	st, err := etcd3.New(etcd3.Config{Client: backend.Client(), Prefix: backend.Config().Prefix,
+		Resource: ty.Info.GroupResource(), NamespaceScoped: true, NewFunc: ty.New})
+	if err != nil {
+		t.Fatal(err)
+	}
+	store := &generic.Store{Type: ty, Storage: st}
+	f := &fixture{catalog: rest.NewCatalog(), scheme: runtime.NewScheme()}
+	d := discovery.NewRegistry()
+	oapi := openapi.NewService()
+	f.router = installer.NewRouter(installer.Config{Discovery: d, OpenAPI: oapi, Catalog: f.catalog, Scheme: f.scheme, Timeout: 10 * time.Second}, nil)
+	m := newMux()
+	f.router.Install(m)
+	d.Install(m)
+	oapi.InstallHandlers(m)
+	f.server = httptest.NewServer(m)
+	t.Cleanup(f.server.Close)
+	// The declaration is all there is: one line.
+	decl := rest.GroupVersion{GroupVersion: throwawayGV, Resources: []rest.Resource{{Info: ty.Info, Storage: store}}}
+	if err := f.router.SetGroupVersion(decl); err != nil {
+		t.Fatal(err)
+	}
+	return f
+}
+
+func (f *fixture) do(t *testing.T, method, path, accept, contentType, body string) (int, http.Header, string) {
+	t.Helper()
+	req, _ := http.NewRequest(method, f.server.URL+path, strings.NewReader(body))
+	if accept != "" {
+		req.Header.Set("Accept", accept)
+	}
+	if contentType != "" {
+		req.Header.Set("Content-Type", contentType)
+	}
+	resp, err := http.DefaultClient.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	var buf bytes.Buffer
+	_, _ = buf.ReadFrom(resp.Body)
+	return resp.StatusCode, resp.Header, buf.String()
+}
+
+// TestThrowawayTypeFromDeclarationAlone: a type added by its declaration
+// alone is routed, listed in both discovery forms, documented in OpenAPI
+// v2 and v3, known to the scheme (protobuf) and to namespace cleanup.
+func TestThrowawayTypeFromDeclarationAlone(t *testing.T) {
+	f := newFixture(t)
+	base := "/apis/throwaway.example.com/v1"
+	if code, _, body := f.do(t, "POST", base+"/namespaces/ns/templates", "", "application/json",
+		`{"metadata":{"name":"t1"},"template":{"metadata":{"labels":{"a":"b"}}}}`); code != 201 {
+		t.Fatalf("create = %d %s", code, body)
+	}
+	if code, _, body := f.do(t, "GET", base+"/namespaces/ns/templates/t1", "", "", ""); code != 200 || !strings.Contains(body, `"kind":"PodTemplate"`) {
+		t.Errorf("get = %d %s", code, body)
+	}
+	if code, h, _ := f.do(t, "GET", base+"/namespaces/ns/templates/t1", "application/vnd.kubernetes.protobuf", "", ""); code != 200 ||
+		h.Get("Content-Type") != "application/vnd.kubernetes.protobuf" {
+		t.Errorf("protobuf get = %d %s", code, h.Get("Content-Type"))
+	}
+	if code, _, body := f.do(t, "GET", base, "", "", ""); code != 200 ||
+		!strings.Contains(body, `"name":"templates","singularName":"template","namespaced":true,"kind":"PodTemplate"`) {
+		t.Errorf("legacy discovery = %d %s", code, body)
+	}
+	_, _, body := f.do(t, "GET", "/apis", "application/json;g=apidiscovery.k8s.io;v=v2;as=APIGroupDiscoveryList", "", "")
+	if !strings.Contains(body, `"name":"throwaway.example.com"`) || !strings.Contains(body, `"resource":"templates"`) {
+		t.Errorf("aggregated discovery = %s", body)
+	}
+	_, _, v2 := f.do(t, "GET", "/openapi/v2", "", "", "")
+	var swagger struct{ Paths map[string]any }
+	if err := json.Unmarshal([]byte(v2), &swagger); err != nil || swagger.Paths[base+"/namespaces/{namespace}/templates/{name}"] == nil {
+		t.Errorf("/openapi/v2 lacks the type: %v", err)
+	}
+	if code, _, v3 := f.do(t, "GET", "/openapi/v3/apis/throwaway.example.com/v1", "", "", ""); code != 200 ||
+		!strings.Contains(v3, `"group":"throwaway.example.com"`) {
+		t.Errorf("/openapi/v3 = %d %.200s", code, v3)
+	}
+	if !slices.ContainsFunc(f.catalog.Namespaced(), func(r rest.Resource) bool { return r.Info.Resource == "templates" }) {
+		t.Error("namespace cleanup does not know the type")
+	}
+	if !f.scheme.Recognizes(throwawayGV.WithKind("PodTemplate")) || !f.catalog.BuiltinGroup("throwaway.example.com") {
+		t.Error("the scheme or the catalog lacks the type")
+	}
+	// Removing the group version takes it out of everything again.
+	f.router.RemoveGroupVersion(throwawayGV)
+	if code, _, _ := f.do(t, "GET", base+"/namespaces/ns/templates", "", "", ""); code != 404 {
+		t.Errorf("list after removal = %d", code)
+	}
+	if len(f.catalog.Namespaced()) != 0 {
+		t.Errorf("catalog after removal = %v", f.catalog.Namespaced())
+	}
+}
+
+func TestSetGroupVersionRefusesInvalid(t *testing.T) {
+	f := newFixture(t)
+	bad := rest.GroupVersion{GroupVersion: throwawayGV, Resources: []rest.Resource{{Info: throwawayType().Info}}}
+	if err := f.router.SetGroupVersion(bad); err == nil || !strings.Contains(err.Error(), "no storage") {
+		t.Errorf("SetGroupVersion of a resource without storage = %v", err)
+	}
+	// What was served stays served.
+	if code, _, _ := f.do(t, "GET", "/apis/throwaway.example.com/v1/namespaces/ns/templates", "", "", ""); code != 200 {
+		t.Errorf("list after a refused declaration = %d", code)
+	}
+}
+
+// Unknown groups are plain 404s; unknown versions and resources of a
+// served group are Status 404s, as kube-apiserver answers them.
+func TestNotFoundAnswers(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		path, contentType string
+	}{
+		{"/apis/nope.example.com/v1/things", "text/plain; charset=utf-8"},
+		{"/apis/nope.example.com", "text/plain; charset=utf-8"},
+		{"/apis/throwaway.example.com/v2/templates", "application/json"},
+		{"/apis/throwaway.example.com/v1/others", "application/json"},
+		{"/apis/throwaway.example.com/v1/templates", "application/json"}, // namespaced, listed at the cluster scope: fine
+	} {
+		code, h, body := f.do(t, "GET", tc.path, "", "", "")
+		if tc.path == "/apis/throwaway.example.com/v1/templates" {
+			if code != 200 {
+				t.Errorf("%s = %d %s", tc.path, code, body)
+			}
+			continue
+		}
+		if code != 404 || h.Get("Content-Type") != tc.contentType {
+			t.Errorf("%s = %d %s %q", tc.path, code, h.Get("Content-Type"), body)
+		}
+	}
+}
