@@ -29,7 +29,9 @@ type mux struct {
 	prefixes map[string]http.Handler
 }
 
-func newMux() *mux { return &mux{exact: map[string]http.Handler{}, prefixes: map[string]http.Handler{}} }
+func newMux() *mux {
+	return &mux{exact: map[string]http.Handler{}, prefixes: map[string]http.Handler{}}
+}
 
 func (m *mux) Handle(path string, h http.Handler)         { m.exact[path] = h }
 func (m *mux) HandlePrefix(prefix string, h http.Handler) { m.prefixes[prefix] = h }
@@ -55,7 +57,6 @@ func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 // throwaway is a type served nowhere else, declared in a group of its own:
 // a PodTemplate, a Go type with a generated OpenAPI definition.
 var throwawayGV = schema.GroupVersion{Group: "throwaway.example.com", Version: "v1"}
-
 
 func throwawayType() rest.Type {
 	return rest.Type{
