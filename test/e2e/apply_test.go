@@ -165,4 +165,10 @@ func TestApplyAnswers(t *testing.T) {
 	if code, _, data := apply(w, "other", "", "apiVersion: "+group+"/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\n"); code != 409 {
 		t.Errorf("conflicting apply on a widget = %d %s", code, data)
 	}
+	// A custom resource lists the patch types it takes, apply included.
+	resp, data = do(t, c, "PATCH", p.URL+w, "text/plain", []byte("x"))
+	if resp.StatusCode != 415 || !strings.Contains(string(data),
+		"accepted media types include: application/json-patch+json, application/merge-patch+json, application/apply-patch+yaml") {
+		t.Errorf("unknown patch type on a widget = %d %s", resp.StatusCode, data)
+	}
 }

@@ -66,7 +66,15 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, t *target, info
 			return unsupportedMediaType(acceptedPatches(t.strategic(), false))
 		}
 	default:
-		return unsupportedMediaType(acceptedPatches(t.strategic(), apply))
+		if t.strategic() {
+			// kube-apiserver's router answers this for built-in types
+			// before any handler runs.
+			return &apierrors.StatusError{ErrStatus: metav1.Status{
+				Status: metav1.StatusFailure, Code: http.StatusUnsupportedMediaType, Reason: metav1.StatusReasonUnsupportedMediaType,
+				Message: "415: Unsupported Media Type", Details: &metav1.StatusDetails{},
+			}}
+		}
+		return unsupportedMediaType(acceptedPatches(false, apply))
 	}
 	patch, err := ReadBody(r)
 	if err != nil {

@@ -226,8 +226,7 @@ func TestWriteParameters(t *testing.T) {
 			`CreateOptions.meta.k8s.io "" is invalid: fieldManager: Invalid value: "a\ab": invalid character U+0007 (at position 1)`},
 		{"apply without manager", "PATCH", cms + "/x", "application/apply-patch+yaml", "apiVersion: v1\nkind: ConfigMap\n", 422,
 			`PatchOptions.meta.k8s.io "" is invalid: fieldManager: Required value: is required for apply patch`},
-		{"unknown patch type", "PATCH", cms + "/x", "text/plain", "x", 415,
-			"the body of the request was in an unknown format - accepted media types include: application/json-patch+json, application/merge-patch+json, application/strategic-merge-patch+json, application/apply-patch+yaml"},
+		{"unknown patch type", "PATCH", cms + "/x", "text/plain", "x", 415, "415: Unsupported Media Type"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
 			resp, data := f.do(t, tc.method, tc.path, "", tc.contentType, tc.body)
