@@ -1,0 +1,150 @@
+package controlplane
+
+import (
+	"net/http"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+
+	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/storage/etcd3"
+	"github.com/apiserver/apiserver/pkg/storage/etcdtest"
+)
+
+// Every built-in type is declared once, and the group versions they make
+// are valid declarations.
+func TestBuiltinTypes(t *testing.T) {
+	seen := map[string]bool{}
+	var gvs []rest.GroupVersion
+	for _, ty := range BuiltinTypes() {
+		key := ty.Info.GroupVersionResource.String()
+		if seen[key] {
+			t.Errorf("%s declared twice", key)
+		}
+		seen[key] = true
+		gvs = addResource(gvs, rest.Resource{Info: ty.Info, Storage: &generic.Store{Type: ty}})
+	}
+	for _, want := range []string{"/v1, Resource=namespaces", "/v1, Resource=configmaps", "coordination.k8s.io/v1, Resource=leases"} {
+		if !seen[want] {
+			t.Errorf("%s is not declared", want)
+		}
+	}
+	if len(gvs) != 2 || gvs[0].Group != "" || gvs[1].Group != "coordination.k8s.io" {
+		t.Errorf("group versions = %v", gvs)
+	}
+	for _, gv := range gvs {
+		if err := gv.Validate(); err != nil {
+			t.Error(err)
+		}
+	}
+}
+
+func newBackend(t *testing.T) *etcd3.Backend {
+	t.Helper()
+	backend, err := etcd3.OpenBackend(t.Context(), etcdtest.StartEmbedded(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { backend.Close() })
+	return backend
+}
+
+// The admission chain reads namespaces from etcd: new content in a missing
+// or terminating namespace is refused, with NamespaceLifecycle's errors.
+func TestNewAdmission(t *testing.T) {
+	backend := newBackend(t)
+	chain, err := NewAdmission(backend)
+	if err != nil {
+		t.Fatal(err)
+	}
+	namespaces, err := NewStore(backend, namespaceTypeForTest())
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx := t.Context()
+	for _, ns := range []*corev1.Namespace{
+		{ObjectMeta: metav1.ObjectMeta{Name: "live"}},
+		{ObjectMeta: metav1.ObjectMeta{Name: "ending", Finalizers: []string{"example.com/hold"}}},
+	} {
+		if _, err := namespaces.Create(ctx, "", ns, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// Held by its finalizer, the namespace is only marked for deletion.
+	if _, _, err := namespaces.Delete(ctx, "", "ending", &metav1.DeleteOptions{}, false); err != nil {
+		t.Fatal(err)
+	}
+	cms := corev1.SchemeGroupVersion.WithResource("configmaps")
+	for _, tc := range []struct {
+		ns   string
+		code int32
+	}{{"live", 0}, {"missing", http.StatusNotFound}, {"ending", http.StatusForbidden}} {
+		err := chain.Admit(ctx, &admission.Attributes{Operation: admission.Create, Resource: cms, Namespace: tc.ns, Name: "x"})
+		var code int32
+		if status, ok := err.(apierrors.APIStatus); ok {
+			code = status.Status().Code
+		} else if err != nil {
+			t.Fatalf("%s: %v", tc.ns, err)
+		}
+		if code != tc.code {
+			t.Errorf("create in %s: %v, want code %d", tc.ns, err, tc.code)
+		}
+	}
+}
+
+// Deleting a namespace's content walks every namespaced resource in the
+// catalog, custom resources and types added later included.
+func TestDeleteContentWalksTheCatalog(t *testing.T) {
+	backend := newBackend(t)
+	ctx := t.Context()
+	api := &CoreAPI{Catalog: rest.NewCatalog()}
+	var gvs []rest.GroupVersion
+	stores := map[string]*generic.Store{}
+	for _, ty := range BuiltinTypes() {
+		store, err := NewStore(backend, ty)
+		if err != nil {
+			t.Fatal(err)
+		}
+		stores[ty.Info.Resource] = store
+		gvs = addResource(gvs, Declare(store))
+	}
+	for _, gv := range gvs {
+		api.Catalog.Set(gv, true)
+	}
+	create := func(resource string, obj runtime.Object) {
+		t.Helper()
+		if _, err := stores[resource].Create(ctx, "doomed", obj, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create("configmaps", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "a"}})
+	create("secrets", &corev1.Secret{ObjectMeta: metav1.ObjectMeta{Name: "b"}})
+	create("configmaps", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "held", Finalizers: []string{"example.com/hold"}}})
+	if _, err := stores["configmaps"].Create(ctx, "other", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "kept"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	empty, err := api.deleteContent(ctx, "doomed")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if empty {
+		t.Error("reported empty while a finalizer holds an object")
+	}
+	if _, err := stores["secrets"].Get(ctx, "doomed", "b", &metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Errorf("secret left: %v", err)
+	}
+	held, err := stores["configmaps"].Get(ctx, "doomed", "held", &metav1.GetOptions{})
+	if err != nil || held.(*corev1.ConfigMap).DeletionTimestamp == nil {
+		t.Errorf("held configmap = %v, %v; want it marked for deletion", held, err)
+	}
+	if _, err := stores["configmaps"].Get(ctx, "other", "kept", &metav1.GetOptions{}); err != nil {
+		t.Errorf("another namespace lost its content: %v", err)
+	}
+}
+
+func namespaceTypeForTest() rest.Type { return BuiltinTypes()[0] }
