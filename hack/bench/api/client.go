@@ -23,6 +23,8 @@ import (
 type h2Pool struct {
 	addr  string
 	conns []*http.ClientConn
+	// accept is the media type GETs ask for (-accept).
+	accept string
 }
 
 // issueClientCert makes a client CA and an administrator's certificate
@@ -121,6 +123,9 @@ func (p *h2Pool) open(ctx context.Context, conn int, method, path string, body [
 		return nil, err
 	}
 	req.Header.Set("Accept", "application/json")
+	if method == http.MethodGet && p.accept != "" {
+		req.Header.Set("Accept", p.accept)
+	}
 	if body != nil {
 		req.Header.Set("Content-Type", "application/json")
 	}

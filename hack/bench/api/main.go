@@ -35,6 +35,7 @@ type options struct {
 	crds         int
 	crdRounds    int
 	phases       phaseSet
+	accept       string
 	h2load       string
 	ceiling      bool
 	profile      string
@@ -69,6 +70,7 @@ func parseFlags(args []string) (options, error) {
 	fs.Var(&o.phases, "phases", "Comma-separated phases to run, in the order "+strings.Join(allPhases, ",")+" whatever the order given; get, update and list need create.")
 	fs.StringVar(&o.h2load, "h2load", "h2load", "h2load to cross-check the get phase with (Debian's nghttp2-client); empty skips the cross-check.")
 	fs.BoolVar(&o.ceiling, "ceiling", true, "Also run every phase against the storage layer.")
+	fs.StringVar(&o.accept, "accept", "json", "Encoding the get and list phases ask for: json, or protobuf (application/vnd.kubernetes.protobuf, as client-go's typed clients).")
 	fs.StringVar(&o.profile, "cpuprofile", "", "Write a CPU profile of the apiserver's whole run to this file. The apiserver is then ./hack/bench/server/profiled, cmd/apiserver with a profiler, built from source whatever -binary says: take the figures from a run without this flag.")
 	fs.BoolVar(&o.keep, "keep", false, "Keep the temporary directory (binaries, data dirs, server log, h2load log) and print its path.")
 	if err := fs.Parse(args); err != nil {
@@ -104,6 +106,9 @@ func (o options) validate() []error {
 	}
 	if o.watchCreates < 1 || o.watchCreates > 99999 {
 		errs = append(errs, fmt.Errorf("-watch-creates %d must be between 1 and 99999", o.watchCreates))
+	}
+	if o.accept != "json" && o.accept != "protobuf" {
+		errs = append(errs, fmt.Errorf("-accept %q must be json or protobuf", o.accept))
 	}
 	if o.watchRate <= 0 {
 		errs = append(errs, fmt.Errorf("-watch-rate %g must be positive", o.watchRate))
@@ -216,6 +221,9 @@ func measure(ctx context.Context, o options, tmp, bin string, env []string, h2lo
 		return nil, err
 	}
 	defer pool.close()
+	if o.accept == "protobuf" {
+		pool.accept = "application/vnd.kubernetes.protobuf"
+	}
 	api := newAPIBench(o, srv, pool)
 	if err := api.setup(ctx); err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
