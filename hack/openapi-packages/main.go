@@ -10,11 +10,12 @@ import (
 	"slices"
 
 	"github.com/apiserver/apiserver/pkg/controlplane"
+	"github.com/apiserver/apiserver/pkg/crd"
 )
 
 func main() {
 	var pkgs []string
-	for _, t := range controlplane.BuiltinTypes() {
+	for _, t := range append(controlplane.BuiltinTypes(), crd.BuiltinTypes()...) {
 		pkg := reflect.TypeOf(t.New()).Elem().PkgPath()
 		if !slices.Contains(pkgs, pkg) {
 			pkgs = append(pkgs, pkg)

@@ -15,6 +15,10 @@ import (
 )
 
 // definitionType is the CustomResourceDefinition resource itself.
+// BuiltinTypes returns the types this server declares itself, for tools
+// that derive from them (hack/update-openapi.sh lists their Go packages).
+func BuiltinTypes() []rest.Type { return []rest.Type{definitionType()} }
+
 func definitionType() rest.Type {
 	gv := apiextensionsv1.SchemeGroupVersion
 	return rest.Type{

@@ -3,6 +3,7 @@ package openapi
 import (
 	"cmp"
 	"maps"
+	"strings"
 	"sync"
 
 	"k8s.io/kube-openapi/pkg/builder3/util"
@@ -51,16 +52,34 @@ func loadBuiltins() map[string]*definition {
 		// as kube-apiserver does.
 		def.v3 = *util.WrapRefs(&def.v3)
 		for _, dep := range d2.Dependencies {
-			def.deps = append(def.deps, kutil.ToRESTFriendlyName(dep))
+			def.deps = append(def.deps, friendlyName(dep))
 		}
-		out[kutil.ToRESTFriendlyName(name)] = def
+		out[friendlyName(name)] = def
 	}
 	return out
 }
 
+// Go packages whose definitions carry the name of the package kube-apiserver
+// serves the same wire format from: the CustomResourceDefinition types are
+// this server's own copy of apiextensions-apiserver's.
+var packageAliases = map[string]string{
+	"github.com/apiserver/apiserver/pkg/apiextensions/v1": "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1",
+}
+
+// friendlyName is the REST-friendly definition name of a Go type name
+// ("k8s.io/api/core/v1.ConfigMap" is "io.k8s.api.core.v1.ConfigMap").
+func friendlyName(goName string) string {
+	if i := strings.LastIndex(goName, "."); i > 0 {
+		if alias, ok := packageAliases[goName[:i]]; ok {
+			goName = alias + goName[i:]
+		}
+	}
+	return kutil.ToRESTFriendlyName(goName)
+}
+
 func refCallback(prefix string) common.ReferenceCallback {
 	return func(name string) spec.Ref {
-		return spec.MustCreateRef(prefix + kutil.ToRESTFriendlyName(name))
+		return spec.MustCreateRef(prefix + friendlyName(name))
 	}
 }
 

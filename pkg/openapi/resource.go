@@ -8,7 +8,6 @@ import (
 	"strings"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	kutil "k8s.io/kube-openapi/pkg/util"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 )
 
@@ -134,7 +133,7 @@ func BuiltinDefinition(obj any) (string, bool) {
 	if t == nil || t.PkgPath() == "" {
 		return "", false
 	}
-	name := kutil.ToRESTFriendlyName(t.PkgPath() + "." + t.Name())
+	name := friendlyName(t.PkgPath() + "." + t.Name())
 	_, ok := builtins()[name]
 	return name, ok
 }

@@ -4,6 +4,7 @@ import (
 	"encoding/json"
 	"io"
 	"net/http"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -252,4 +253,19 @@ func TestAggregatedDiscovery(t *testing.T) {
 	if _, data := get("/apis", "application/json", ""); !strings.Contains(string(data), `"kind":"APIGroupList"`) {
 		t.Errorf("legacy /apis = %.200s", data)
 	}
+}
+
+// TestExplainDefinitions: the apiextensions group is documented in OpenAPI
+// v2 and v3, so kubectl explain works on CustomResourceDefinitions.
+func TestExplainDefinitions(t *testing.T) {
+	p := startBinary(t, "", nil)
+	c := adminHTTP(t, p)
+	if resp, data := do(t, c, "GET", p.URL+"/openapi/v3/apis/apiextensions.k8s.io/v1", "", nil); resp.StatusCode != 200 ||
+		!strings.Contains(string(data), `"io.k8s.apiextensions-apiserver.pkg.apis.apiextensions.v1.CustomResourceDefinition"`) {
+		t.Errorf("/openapi/v3/apis/apiextensions.k8s.io/v1 = %d %.200s", resp.StatusCode, data)
+	}
+	bins := kubectls(t)
+	k := kubectl{t: t, bin: bins["kubectl"], kubeconfig: filepath.Join(p.DataDir, "admin.kubeconfig"), home: t.TempDir()}
+	out := k.run("explain", "crd.spec.versions.schema")
+	expectContains(t, "kubectl explain crd.spec.versions.schema", out, "KIND:       CustomResourceDefinition", "openAPIV3Schema")
 }

@@ -14,6 +14,7 @@
 //	apiextensionsv1.SetDefaults(&crd)
 //
 // +k8s:deepcopy-gen=package
+// +k8s:openapi-gen=true
 package v1
 
 //go:generate go run k8s.io/code-generator/cmd/deepcopy-gen@v0.34.2 --go-header-file /dev/null --output-file zz_generated.deepcopy.go .

@@ -127,3 +127,31 @@ func (s *JSON) UnmarshalJSON(data []byte) error {
 	}
 	return nil
 }
+
+// The types with custom marshalling take any JSON shape; the OpenAPI
+// generator reads these methods and describes them without a type, as
+// kube-apiserver's documents do.
+
+// OpenAPISchemaType is empty: any JSON value.
+func (JSON) OpenAPISchemaType() []string { return nil }
+
+// OpenAPISchemaFormat is empty.
+func (JSON) OpenAPISchemaFormat() string { return "" }
+
+// OpenAPISchemaType is empty: a schema or an array of them.
+func (JSONSchemaPropsOrArray) OpenAPISchemaType() []string { return nil }
+
+// OpenAPISchemaFormat is empty.
+func (JSONSchemaPropsOrArray) OpenAPISchemaFormat() string { return "" }
+
+// OpenAPISchemaType is empty: a schema or a boolean.
+func (JSONSchemaPropsOrBool) OpenAPISchemaType() []string { return nil }
+
+// OpenAPISchemaFormat is empty.
+func (JSONSchemaPropsOrBool) OpenAPISchemaFormat() string { return "" }
+
+// OpenAPISchemaType is empty: a schema or an array of strings.
+func (JSONSchemaPropsOrStringArray) OpenAPISchemaType() []string { return nil }
+
+// OpenAPISchemaFormat is empty.
+func (JSONSchemaPropsOrStringArray) OpenAPISchemaFormat() string { return "" }
