@@ -10,6 +10,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/managedfields"
+	"sigs.k8s.io/structured-merge-diff/v6/fieldpath"
 
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
@@ -21,6 +23,32 @@ import (
 type scaleHandler struct {
 	store *generic.Store
 	paths *apiextensionsv1.CustomResourceSubresourceScale
+}
+
+// managed maps the object's managedFields to the Scale's (who manages
+// spec.replicas) and back, as kube-apiserver does.
+func (h scaleHandler) managed(u *unstructured.Unstructured) *managedfields.ScaleHandler {
+	gv := h.store.Info().GroupVersion()
+	return managedfields.NewScaleHandler(u.GetManagedFields(), gv, managedfields.ResourcePathMappings{
+		gv.String(): fieldpath.MakePathOrDie(toPathElements(path(h.paths.SpecReplicasPath))...),
+	})
+}
+
+func toPathElements(p []string) []any {
+	out := make([]any, len(p))
+	for i, s := range p {
+		out[i] = s
+	}
+	return out
+}
+
+// scaleOf is the Scale of u with the managedFields of its replicas.
+func (h scaleHandler) scaleOf(u *unstructured.Unstructured) *autoscalingv1.Scale {
+	s := h.toScale(u)
+	if entries, err := h.managed(u).ToSubresource(); err == nil {
+		s.ManagedFields = entries
+	}
+	return s
 }
 
 func path(p string) []string { return strings.Split(strings.TrimPrefix(p, "."), ".") }
@@ -56,7 +84,7 @@ func (h scaleHandler) Get(ctx context.Context, ns, name string, opts *metav1.Get
 	if err != nil {
 		return nil, err
 	}
-	return h.toScale(obj.(*unstructured.Unstructured)), nil
+	return h.scaleOf(obj.(*unstructured.Unstructured)), nil
 }
 
 // Update applies the Scale that update computes from the current one to
@@ -69,7 +97,7 @@ func (h scaleHandler) Update(ctx context.Context, ns, name string, update rest.U
 			return nil, apierrors.NewNotFound(gr, name)
 		}
 		u := current.DeepCopyObject().(*unstructured.Unstructured)
-		next, err := update(ctx, h.toScale(u))
+		next, err := update(ctx, h.scaleOf(u))
 		if err != nil {
 			return nil, err
 		}
@@ -84,10 +112,17 @@ func (h scaleHandler) Update(ctx context.Context, ns, name string, update rest.U
 		if err := unstructured.SetNestedField(u.Object, int64(scale.Spec.Replicas), path(h.paths.SpecReplicasPath)...); err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
 		}
+		if scale.ManagedFields != nil {
+			entries, err := h.managed(u).ToParent(scale.ManagedFields)
+			if err != nil {
+				return nil, apierrors.NewBadRequest(fmt.Sprintf("managedFields of the scale: %v", err))
+			}
+			u.SetManagedFields(entries)
+		}
 		return u, nil
 	}, dryRun, false)
 	if err != nil {
 		return nil, false, err
 	}
-	return h.toScale(updated.(*unstructured.Unstructured)), false, nil
+	return h.scaleOf(updated.(*unstructured.Unstructured)), false, nil
 }

@@ -165,6 +165,24 @@ func TestApplyAnswers(t *testing.T) {
 	if code, _, data := apply(w, "other", "", "apiVersion: "+group+"/v1\nkind: Widget\nmetadata:\n  name: w\nspec:\n  size: 3\n"); code != 409 {
 		t.Errorf("conflicting apply on a widget = %d %s", code, data)
 	}
+	// Apply through /scale: the Scale's replicas are the widget's
+	// spec.replicas, whose manager it conflicts with until forced.
+	scaleBody := "apiVersion: autoscaling/v1\nkind: Scale\nmetadata:\n  name: w\nspec:\n  replicas: 4\n"
+	if code, _, data := apply(w, "ctrl", "", body+"  replicas: 1\n"); code != 200 {
+		t.Fatalf("apply of replicas = %d %s", code, data)
+	}
+	if code, s, data := apply(w+"/scale", "hpa", "", scaleBody); code != 409 || s.Message != `Apply failed with 1 conflict: conflict with "ctrl": .spec.replicas` {
+		t.Errorf("apply of a scale owned by ctrl = %d %s", code, data)
+	}
+	if code, _, data := apply(w+"/scale", "hpa", "&force=true", scaleBody); code != 200 || !strings.Contains(data, `"replicas":4`) {
+		t.Errorf("forced apply of the scale = %d %s", code, data)
+	}
+	got = string(a.expect(200, "GET", w, nil))
+	for _, part := range []string{`"f:spec":{"f:replicas":{}}},"manager":"hpa","operation":"Apply","subresource":"scale"`, `"replicas":4`} {
+		if !strings.Contains(got, part) {
+			t.Errorf("widget after scaling lacks %s: %s", part, got)
+		}
+	}
 	// A custom resource lists the patch types it takes, apply included.
 	resp, data = do(t, c, "PATCH", p.URL+w, "text/plain", []byte("x"))
 	if resp.StatusCode != 415 || !strings.Contains(string(data),

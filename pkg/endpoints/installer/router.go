@@ -137,8 +137,9 @@ func (rt *Router) handler(decl rest.Resource, builtin bool) *handlers.Resource {
 }
 
 // fieldManagers builds the server-side apply field managers of gv's
-// resources and of their status and finalize subresources, by resource and
-// subresource, typed by the same OpenAPI models the documents serve. A
+// resources and of their subresources (a scale's in terms of its Scale), by
+// resource and subresource, typed by the same OpenAPI models the documents
+// serve. A
 // resource with a status subresource resets status on the main endpoint,
 // and spec on the status endpoint, as kube-apiserver's strategies do.
 func fieldManagers(gv rest.GroupVersion) (map[string]map[string]*managedfields.FieldManager, error) {
@@ -165,26 +166,23 @@ func fieldManagers(gv rest.GroupVersion) (map[string]map[string]*managedfields.F
 			mainReset = []string{"status"}
 		}
 		fms := map[string]*managedfields.FieldManager{}
-		add := func(sub string, newObj func() runtime.Object, reset []string) error {
-			fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: d.Info.GroupVersionKind(), Subresource: sub, New: newObj, Reset: reset})
-			fms[sub] = fm
-			return err
-		}
-		if err := add("", d.Storage.New, mainReset); err != nil {
+		fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: d.Info.GroupVersionKind(), New: d.Storage.New, Reset: mainReset})
+		if err != nil {
 			return nil, err
 		}
+		fms[""] = fm
 		for j := range d.Subresources {
 			sub := &d.Subresources[j]
-			if sub.Kind.Kind != "" {
-				continue // a kind of its own (Scale) is not tracked
-			}
 			var reset []string
 			if sub.Name == "status" {
 				reset = []string{"spec"}
 			}
-			if err := add(sub.Name, sub.Storage.New, reset); err != nil {
+			kind := d.KindOf(sub)
+			fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: kind, Subresource: sub.Name, New: sub.Storage.New, Reset: reset})
+			if err != nil {
 				return nil, err
 			}
+			fms[sub.Name] = fm
 		}
 		out[d.Info.Resource] = fms
 	}
