@@ -269,3 +269,50 @@ func TestExplainDefinitions(t *testing.T) {
 	out := k.run("explain", "crd.spec.versions.schema")
 	expectContains(t, "kubectl explain crd.spec.versions.schema", out, "KIND:       CustomResourceDefinition", "openAPIV3Schema")
 }
+
+// TestCustomResourceMediaTypes: custom resources are JSON and YAML only,
+// and answer other media types as kube-apiserver 1.31's custom resource
+// handler does: its own 406 wording, in protobuf when protobuf was asked.
+func TestCustomResourceMediaTypes(t *testing.T) {
+	p := startBinary(t, "", nil)
+	a := newCRDAPI(t, p)
+	const group = "media.example.com"
+	if code, s := a.createDefinition(widgetCRD(group)); code != http.StatusCreated {
+		t.Fatalf("creating the definition: %d %+v", code, s)
+	}
+	a.waitServed(widgetsPath(group, "default"))
+	a.expect(http.StatusCreated, "POST", widgetsPath(group, "default"), widgetBody(group, "w", 1))
+	const msg = "only the following media types are accepted: application/json, application/yaml, application/vnd.kubernetes.protobuf"
+	c := adminHTTP(t, p)
+	get := func(path, accept string) (*http.Response, []byte) {
+		t.Helper()
+		req, _ := http.NewRequest("GET", p.URL+path, nil)
+		req.Header.Set("Accept", accept)
+		resp, err := c.Do(req)
+		if err != nil {
+			t.Fatal(err)
+		}
+		defer resp.Body.Close()
+		data, _ := io.ReadAll(resp.Body)
+		return resp, data
+	}
+	w := widgetsPath(group, "default") + "/w"
+	for _, tc := range []struct {
+		path, accept, contentType string
+		code                      int
+		has                       string
+	}{
+		{w, "text/html", "application/json", 406, `"message":"` + msg + `"`},
+		{widgetsPath(group, "default"), "text/html", "application/json", 406, msg},
+		{w + "/scale", "text/html", "application/json", 406, msg},
+		{w, "application/vnd.kubernetes.protobuf", "application/vnd.kubernetes.protobuf", 406, msg},
+		{w + "/scale", "application/vnd.kubernetes.protobuf", "application/vnd.kubernetes.protobuf", 406, msg},
+		{w, "application/vnd.kubernetes.protobuf, application/json", "application/json", 200, `"kind":"Widget"`},
+		{w, "application/yaml", "application/yaml", 200, "kind: Widget"},
+	} {
+		resp, data := get(tc.path, tc.accept)
+		if resp.StatusCode != tc.code || resp.Header.Get("Content-Type") != tc.contentType || !strings.Contains(string(data), tc.has) {
+			t.Errorf("GET %s with %q = %d %s %.200q", tc.path, tc.accept, resp.StatusCode, resp.Header.Get("Content-Type"), data)
+		}
+	}
+}

@@ -28,9 +28,6 @@ const (
 // protobuf reports whether the output is protobuf-encoded.
 func (o output) protobuf() bool { return o == outputProtobuf || o == outputProtobufPartialMetadata }
 
-// availableRepresentations is what a 406 lists, as kube-apiserver words it.
-const availableRepresentations = "application/json, application/yaml, application/json;stream=watch"
-
 // negotiate picks the first acceptable media range of the Accept header
 // for a request of verb on t. kube-apiserver ignores q-values; so does
 // this.
@@ -80,14 +77,21 @@ func (t *target) negotiate(r *http.Request, verb string) (output, error) {
 }
 
 // notAcceptable is kube-apiserver's 406, listing what t can be sent as:
-// streams too for lists and watches of a type with protobuf.
+// streams too for lists and watches.
 func (t *target) notAcceptable(verb string) error {
-	available := availableRepresentations
-	if t.protobuf {
-		available = "application/json, application/yaml, " + protobufMediaType
-		if verb == "list" || verb == "watch" {
-			available += ", application/json;stream=watch, " + protobufMediaType + ";stream=watch"
-		}
+	if !t.builtin {
+		// kube-apiserver's custom resource handler words it its own way,
+		// listing protobuf it never writes.
+		return &apierrors.StatusError{ErrStatus: metav1.Status{
+			Status: metav1.StatusFailure, Code: http.StatusNotAcceptable, Reason: metav1.StatusReasonNotAcceptable,
+			Message: "only the following media types are accepted: application/json, application/yaml, " + protobufMediaType,
+		}}
+	}
+	// Built-in types list protobuf whether or not this server has it for
+	// them, as kube-apiserver (which has it for all) does.
+	available := "application/json, application/yaml, " + protobufMediaType
+	if verb == "list" || verb == "watch" {
+		available += ", application/json;stream=watch, " + protobufMediaType + ";stream=watch"
 	}
 	return &apierrors.StatusError{ErrStatus: metav1.Status{
 		Status:  metav1.StatusFailure,
@@ -96,6 +100,16 @@ func (t *target) notAcceptable(verb string) error {
 		Message: fmt.Sprintf("406: Not Acceptable\n\nAvailable representations: %s", available),
 		Details: &metav1.StatusDetails{},
 	}}
+}
+
+// acceptsProtobuf reports whether the Accept header names protobuf.
+func acceptsProtobuf(r *http.Request) bool {
+	for _, part := range strings.Split(r.Header.Get("Accept"), ",") {
+		if mediaType, _, err := mime.ParseMediaType(strings.TrimSpace(part)); err == nil && mediaType == protobufMediaType {
+			return true
+		}
+	}
+	return false
 }
 
 // bodyFormat is how a request body is encoded.

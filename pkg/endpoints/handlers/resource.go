@@ -32,10 +32,13 @@ type Resource struct {
 	// Timeout bounds every request but watches (--request-timeout); 0 is
 	// one minute.
 	Timeout time.Duration
+	// Builtin marks a resource of Go types served by this server, whose
+	// objects have protobuf encodings.
+	Builtin bool
 	// Protobuf, when set, encodes and decodes
-	// application/vnd.kubernetes.protobuf bodies of the resource's Go
-	// types: client-go's typed clients send them for built-in types, and
-	// may ask for answers in it.
+	// application/vnd.kubernetes.protobuf bodies: the objects of a
+	// built-in resource (client-go's typed clients send them, and may ask
+	// for answers in it), and Status errors for any resource.
 	Protobuf runtime.Serializer
 	// ProtobufStream encodes the watch events of a protobuf watch, without
 	// the envelope each object has; set with Protobuf.
@@ -63,6 +66,9 @@ type target struct {
 	main bool
 	// protobuf is true when the objects have a protobuf encoding.
 	protobuf bool
+	// builtin is true for a resource of Go types this server serves;
+	// custom resources answer some errors as kube's CRD handler does.
+	builtin bool
 	// fm tracks managedFields; nil leaves them alone.
 	fm *managedfields.FieldManager
 	// subresource is empty for the resource itself.
@@ -107,7 +113,8 @@ func (h *Resource) target(info *request.RequestInfo) (*target, bool) {
 		t = &target{storage: sub.Storage, gvk: d.KindOf(sub), gr: d.Info.GroupResource(), verbs: sub.ServedVerbs()}
 	}
 	_, marshals := t.storage.New().(protoMarshaler)
-	t.protobuf = h.Protobuf != nil && marshals
+	t.protobuf = h.Builtin && h.Protobuf != nil && marshals
+	t.builtin = h.Builtin
 	t.subresource = info.Subresource
 	t.fm = h.FieldManagers[info.Subresource]
 	return t, true
@@ -122,8 +129,12 @@ type protoMarshaler interface {
 // writeError answers err as a Status, in protobuf when the client asked
 // for protobuf answers, as kube-apiserver does.
 func (h *Resource) writeError(w http.ResponseWriter, r *http.Request, t *target, verb string, err error) {
-	if t != nil {
-		if out, nerr := t.negotiate(r, verb); nerr == nil && out.protobuf() {
+	if t != nil && h.Protobuf != nil {
+		out, nerr := t.negotiate(r, verb)
+		// kube-apiserver's custom resource handler takes protobuf as a
+		// media type it then cannot write, and answers that in protobuf.
+		custom406 := nerr != nil && !t.builtin && acceptsProtobuf(r)
+		if (nerr == nil && out.protobuf()) || custom406 {
 			s := responsewriters.ErrorToStatus(err)
 			if s.Code >= 500 {
 				klog.ErrorS(err, "Request failed", "method", r.Method, "path", r.URL.Path, "code", s.Code)
@@ -275,7 +286,7 @@ func (h *Resource) readObject(r *http.Request, t *target, info *request.RequestI
 	if err != nil {
 		return 0, nil, nil, err
 	}
-	format, err := requestBodyFormat(r, h.Protobuf != nil)
+	format, err := requestBodyFormat(r, t.protobuf)
 	if err != nil {
 		return 0, nil, nil, err
 	}

@@ -72,7 +72,7 @@ func newFixture(t *testing.T) *fixture {
 			// A subresource that only takes updates, as namespaces/finalize.
 			{Name: "finalize", Storage: store, Verbs: []string{"update"}},
 		}},
-		Table: ty.Table, Timeout: 10 * time.Second,
+		Table: ty.Table, Timeout: 10 * time.Second, Builtin: true,
 		Protobuf: protobuf.NewSerializer(scheme, scheme), ProtobufStream: protobuf.NewRawSerializer(scheme, scheme),
 		FieldManagers: map[string]*managedfields.FieldManager{"": fm},
 	}

@@ -129,7 +129,8 @@ func (rt *Router) handler(decl rest.Resource, builtin bool) *handlers.Resource {
 	if h.Table == nil {
 		h.Table = tables.DefaultTableConvertor(decl.Info.GroupResource())
 	}
-	if builtin && rt.config.Scheme != nil {
+	h.Builtin = builtin
+	if rt.config.Scheme != nil {
 		h.Protobuf = protobuf.NewSerializer(rt.config.Scheme, rt.config.Scheme)
 		h.ProtobufStream = protobuf.NewRawSerializer(rt.config.Scheme, rt.config.Scheme)
 	}
