@@ -76,7 +76,7 @@ func NewStore(backend *etcd3.Backend, t rest.Type) (*generic.Store, error) {
 
 // Declare returns the declaration of a resource served by store.
 func Declare(store *generic.Store) rest.Resource {
-	return rest.Resource{Info: store.Type.Info, Storage: store, Table: store.Type.Table}
+	return rest.Resource{Info: store.Type.Info, Storage: store, Table: store.Type.Table, Defaults: store.Type.Defaults}
 }
 
 // Publishing is where installed group versions are published, and what

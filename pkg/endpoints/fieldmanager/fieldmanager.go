@@ -42,6 +42,9 @@ type Config struct {
 	Subresource string
 	// New returns an empty object of the kind: a Go type or unstructured.
 	New func() runtime.Object
+	// Defaulter applies the scheme's defaulting to what an apply produces;
+	// nil applies none.
+	Defaulter runtime.ObjectDefaulter
 	// Reset are the top-level fields the endpoint resets whatever the
 	// request says (status on the main resource of a type with a status
 	// subresource, spec on the status subresource): nobody is recorded as
@@ -67,7 +70,11 @@ func New(tc managedfields.TypeConverter, c Config) (*managedfields.FieldManager,
 	if custom {
 		build = managedfields.NewDefaultCRDFieldManager
 	}
-	fm, err := build(tc, convert, noDefaults{}, convert, c.Kind, c.Kind.GroupVersion(), c.Subresource, reset)
+	var defaulter runtime.ObjectDefaulter = noDefaults{}
+	if c.Defaulter != nil {
+		defaulter = c.Defaulter
+	}
+	fm, err := build(tc, convert, defaulter, convert, c.Kind, c.Kind.GroupVersion(), c.Subresource, reset)
 	if err != nil {
 		return nil, fmt.Errorf("field manager of %s: %w", c.Kind, err)
 	}
@@ -121,7 +128,8 @@ func (c converter) New(kind schema.GroupVersionKind) (runtime.Object, error) {
 	return obj, nil
 }
 
-// noDefaults: defaults are the strategies' job, after admission.
+// noDefaults is the defaulter of types without any (custom resources get
+// their schema's defaults from their strategy).
 type noDefaults struct{}
 
 func (noDefaults) Default(runtime.Object) {}

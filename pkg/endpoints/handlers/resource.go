@@ -35,6 +35,9 @@ type Resource struct {
 	// Builtin marks a resource of Go types served by this server, whose
 	// objects have protobuf encodings.
 	Builtin bool
+	// Defaulter, when set, applies the scheme's defaulting to every
+	// decoded body, as kube-apiserver's codecs do.
+	Defaulter runtime.ObjectDefaulter
 	// Protobuf, when set, encodes and decodes
 	// application/vnd.kubernetes.protobuf bodies: the objects of a
 	// built-in resource (client-go's typed clients send them, and may ask
@@ -300,7 +303,11 @@ func (h *Resource) readObject(r *http.Request, t *target, info *request.RequestI
 	}
 	obj := t.storage.New()
 	if format == bodyProtobuf {
-		return out, obj, nil, decodeProtobuf(h.Protobuf, data, obj, t.gvk)
+		if err := decodeProtobuf(h.Protobuf, data, obj, t.gvk); err != nil {
+			return 0, nil, nil, err
+		}
+		h.applyDefaults(obj)
+		return out, obj, nil, nil
 	}
 	warnings, err := h.decode(data, format, obj, t, validation)
 	if err != nil {
@@ -324,7 +331,19 @@ func (h *Resource) decode(data []byte, format bodyFormat, obj runtime.Object, t 
 		}
 		unknown = append(unknown, pruned...)
 	}
-	return applyFieldValidation(unknown, v, gvk)
+	warnings, err := applyFieldValidation(unknown, v, gvk)
+	if err == nil {
+		h.applyDefaults(obj)
+	}
+	return warnings, err
+}
+
+// applyDefaults runs the scheme's defaulting of a built-in type on a
+// decoded body.
+func (h *Resource) applyDefaults(obj runtime.Object) {
+	if h.Defaulter != nil {
+		h.Defaulter.Default(obj)
+	}
 }
 
 func (h *Resource) update(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {

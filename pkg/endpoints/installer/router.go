@@ -99,7 +99,11 @@ func (rt *Router) SetGroupVersion(gv rest.GroupVersion) error {
 			return err
 		}
 	}
-	fms, err := fieldManagers(gv)
+	var defaulter runtime.ObjectDefaulter
+	if builtin && rt.config.Scheme != nil {
+		defaulter = rt.config.Scheme
+	}
+	fms, err := fieldManagers(gv, defaulter)
 	if err != nil {
 		return err
 	}
@@ -130,6 +134,9 @@ func (rt *Router) handler(decl rest.Resource, builtin bool) *handlers.Resource {
 		h.Table = tables.DefaultTableConvertor(decl.Info.GroupResource())
 	}
 	h.Builtin = builtin
+	if builtin && rt.config.Scheme != nil {
+		h.Defaulter = rt.config.Scheme
+	}
 	if rt.config.Scheme != nil {
 		h.Protobuf = protobuf.NewSerializer(rt.config.Scheme, rt.config.Scheme)
 		h.ProtobufStream = protobuf.NewRawSerializer(rt.config.Scheme, rt.config.Scheme)
@@ -143,7 +150,7 @@ func (rt *Router) handler(decl rest.Resource, builtin bool) *handlers.Resource {
 // serve. A
 // resource with a status subresource resets status on the main endpoint,
 // and spec on the status endpoint, as kube-apiserver's strategies do.
-func fieldManagers(gv rest.GroupVersion) (map[string]map[string]*managedfields.FieldManager, error) {
+func fieldManagers(gv rest.GroupVersion, defaulter runtime.ObjectDefaulter) (map[string]map[string]*managedfields.FieldManager, error) {
 	described, err := openAPIResources(gv)
 	if err != nil {
 		return nil, err
@@ -167,7 +174,7 @@ func fieldManagers(gv rest.GroupVersion) (map[string]map[string]*managedfields.F
 			mainReset = []string{"status"}
 		}
 		fms := map[string]*managedfields.FieldManager{}
-		fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: d.Info.GroupVersionKind(), New: d.Storage.New, Reset: mainReset})
+		fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: d.Info.GroupVersionKind(), New: d.Storage.New, Reset: mainReset, Defaulter: defaulter})
 		if err != nil {
 			return nil, err
 		}
@@ -179,7 +186,7 @@ func fieldManagers(gv rest.GroupVersion) (map[string]map[string]*managedfields.F
 				reset = []string{"spec"}
 			}
 			kind := d.KindOf(sub)
-			fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: kind, Subresource: sub.Name, New: sub.Storage.New, Reset: reset})
+			fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: kind, Subresource: sub.Name, New: sub.Storage.New, Reset: reset, Defaulter: defaulter})
 			if err != nil {
 				return nil, err
 			}
@@ -242,6 +249,9 @@ func register(s *runtime.Scheme, gv rest.GroupVersion) error {
 	for i := range gv.Resources {
 		d := &gv.Resources[i]
 		s.AddKnownTypeWithName(d.Info.GroupVersionKind(), d.Storage.New())
+		if defaults := d.Defaults; defaults != nil {
+			s.AddTypeDefaultingFunc(d.Storage.New(), func(obj any) { defaults(obj.(runtime.Object)) })
+		}
 		if l, ok := d.Storage.(rest.Lister); ok {
 			s.AddKnownTypeWithName(gv.WithKind(d.Info.ListKind), l.NewList())
 		}

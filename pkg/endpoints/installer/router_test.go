@@ -103,7 +103,13 @@ func newFixture(t *testing.T) *fixture {
 	f.server = httptest.NewServer(m)
 	t.Cleanup(f.server.Close)
 	// The declaration is all there is: one line.
-	decl := rest.GroupVersion{GroupVersion: throwawayGV, Resources: []rest.Resource{{Info: ty.Info, Storage: store}}}
+	decl := rest.GroupVersion{GroupVersion: throwawayGV, Resources: []rest.Resource{{Info: ty.Info, Storage: store,
+		Defaults: func(obj runtime.Object) {
+			// The scheme runs the type's defaulting on every decoded body.
+			if tpl := obj.(*corev1.PodTemplate); tpl.Template.Labels == nil {
+				tpl.Template.Labels = map[string]string{"defaulted": "yes"}
+			}
+		}}}}
 	if err := f.router.SetGroupVersion(decl); err != nil {
 		t.Fatal(err)
 	}
@@ -141,6 +147,10 @@ func TestThrowawayTypeFromDeclarationAlone(t *testing.T) {
 	}
 	if code, _, body := f.do(t, "GET", base+"/namespaces/ns/templates/t1", "", "", ""); code != 200 || !strings.Contains(body, `"kind":"PodTemplate"`) {
 		t.Errorf("get = %d %s", code, body)
+	}
+	if code, _, body := f.do(t, "POST", base+"/namespaces/ns/templates", "", "application/json", `{"metadata":{"name":"t2"}}`); code != 201 ||
+		!strings.Contains(body, `"labels":{"defaulted":"yes"}`) {
+		t.Errorf("create without labels = %d %s; want the scheme's defaults", code, body)
 	}
 	if code, h, _ := f.do(t, "GET", base+"/namespaces/ns/templates/t1", "application/vnd.kubernetes.protobuf", "", ""); code != 200 ||
 		h.Get("Content-Type") != "application/vnd.kubernetes.protobuf" {

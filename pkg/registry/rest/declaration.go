@@ -41,6 +41,9 @@ type Resource struct {
 	// decoded body (custom resources) and returns one message per field,
 	// as `unknown field "spec.foo"`, for fieldValidation.
 	Prune func(obj runtime.Object) ([]string, error)
+	// Defaults, when set, is registered in the scheme as the defaulting of
+	// a built-in type (see Type.Defaults).
+	Defaults func(obj runtime.Object)
 	// OnRead, when set, adjusts every object on its way to a client: custom
 	// resources get the defaults of their schema, as kube-apiserver applies
 	// them on read too.

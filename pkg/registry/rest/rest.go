@@ -116,4 +116,10 @@ type Type struct {
 	// ValidateName returns the errors of an invalid object name; nil
 	// requires a DNS subdomain.
 	ValidateName func(name string, prefix bool) []string
+	// Defaults, when set, is what kube-apiserver applies to a request
+	// body as it decodes it (defaulting, and the conversion to the form it
+	// validates, such as a Secret's stringData folded into data). It is
+	// registered in the scheme, which the handlers run on every decoded
+	// body of the type.
+	Defaults func(obj runtime.Object)
 }

@@ -35,6 +35,7 @@ func Type() rest.Type {
 		Attrs:            Attrs,
 		SelectableFields: SelectableFields,
 		Table:            Table(),
+		Defaults:         func(obj runtime.Object) { Normalize(obj.(*corev1.Secret)) },
 	}
 }
 
@@ -47,17 +48,13 @@ var (
 	_ rest.GenerationPolicy = Strategy{}
 )
 
-// PrepareForCreate folds stringData into data and defaults type to Opaque,
-// which kube does while decoding the request.
-func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	Normalize(obj.(*corev1.Secret))
-}
+// PrepareForCreate does nothing: what kube does while decoding a request
+// (stringData folded into data, type Opaque by default) is the type's
+// Defaults, which the scheme runs on every decoded body.
+func (Strategy) PrepareForCreate(context.Context, runtime.Object) {}
 
-// PrepareForUpdate does what PrepareForCreate does, before the update is
-// compared with the stored Secret.
-func (Strategy) PrepareForUpdate(_ context.Context, obj, _ runtime.Object) {
-	Normalize(obj.(*corev1.Secret))
-}
+// PrepareForUpdate does nothing, as PrepareForCreate.
+func (Strategy) PrepareForUpdate(context.Context, runtime.Object, runtime.Object) {}
 
 // Validate checks keys, size and the rules of the Secret's type.
 func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {

@@ -56,18 +56,20 @@ func TestTypeInfo(t *testing.T) {
 	}
 }
 
-// request is a Secret as a client sends it, prepared as the store does
+// request is a Secret as a client sends it, decoded (with the type's
+// defaults, as the scheme applies them) and prepared as the store does
 // before validating.
 func request(typ corev1.SecretType, data map[string][]byte, stringData map[string]string) *corev1.Secret {
 	s := &corev1.Secret{
 		ObjectMeta: metav1.ObjectMeta{Name: "s1", Namespace: "default"},
 		Type:       typ, Data: data, StringData: stringData,
 	}
+	Type().Defaults(s)
 	Type().Strategy.PrepareForCreate(context.Background(), s)
 	return s
 }
 
-func TestPrepareForCreate(t *testing.T) {
+func TestDefaults(t *testing.T) {
 	tests := []struct {
 		name       string
 		typ        corev1.SecretType
@@ -182,6 +184,7 @@ func TestValidate(t *testing.T) {
 
 // update prepares s as the store does for an update of old.
 func update(s, old *corev1.Secret) *corev1.Secret {
+	Type().Defaults(s)
 	Type().Strategy.PrepareForUpdate(context.Background(), s, old)
 	return s
 }
