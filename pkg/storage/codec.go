@@ -12,10 +12,12 @@ import (
 )
 
 // JSONCodec encodes objects as JSON with encoding/json and decodes into the
-// object the store passes, with github.com/goccy/go-json: the decoding of
-// what etcd holds is most of a list's cost, and that library decodes the
-// same JSON into the same Go values (custom UnmarshalJSON methods
-// included) about four times as fast (BenchmarkDecode). It needs no scheme, so it serves typed objects
+// object the store passes with github.com/goccy/go-json: decoding what etcd
+// holds is most of a list's cost, and that library decodes the same bytes
+// into the same Go values (custom UnmarshalJSON methods included) about
+// 2.7 times as fast (BenchmarkDecode; TestCodecMatchesEncodingJSON).
+// Encoding stays with encoding/json: go-json ignores the omitzero tags of
+// the API types (creationTimestamp). It needs no scheme, so it serves typed objects
 // (which should carry their apiVersion and kind) and
 // unstructured.Unstructured alike. A registry with a runtime.Scheme can pass
 // its own runtime.Codec to the store instead.

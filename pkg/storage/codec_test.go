@@ -35,11 +35,11 @@ func storedConfigMap() *corev1.ConfigMap {
 	}
 }
 
-// The storage codec decodes what encoding/json wrote into exactly what
-// encoding/json would decode: the built-in types, their custom
-// unmarshallers (times, quantities, raw fields) and the
+// The storage codec writes the bytes encoding/json writes and decodes them
+// into exactly what encoding/json would: the built-in types, their custom
+// marshallers (times, quantities, raw fields) and the
 // CustomResourceDefinition's.
-func TestCodecDecodesAsEncodingJSON(t *testing.T) {
+func TestCodecMatchesEncodingJSON(t *testing.T) {
 	micro := metav1.NewMicroTime(metav1.Now().Time)
 	crdJSON, err := os.ReadFile("../apiextensions/v1/testdata/widgets.crd.json")
 	if err != nil {
@@ -62,6 +62,13 @@ func TestCodecDecodesAsEncodingJSON(t *testing.T) {
 		data, err := json.Marshal(obj)
 		if err != nil {
 			t.Fatal(err)
+		}
+		var encoded bytes.Buffer
+		if err := storage.JSONCodec.Encode(obj, &encoded); err != nil {
+			t.Fatalf("%T: %v", obj, err)
+		}
+		if !bytes.Equal(encoded.Bytes(), data) {
+			t.Errorf("%T encodes differently:\nencoding/json %s\ncodec         %s", obj, data, encoded.Bytes())
 		}
 		want := reflect.New(reflect.TypeOf(obj).Elem()).Interface().(runtime.Object)
 		if err := json.Unmarshal(data, want); err != nil {
@@ -106,6 +113,26 @@ func BenchmarkDecode(b *testing.B) {
 		for b.Loop() {
 			var cm corev1.ConfigMap
 			if _, _, err := storage.JSONCodec.Decode(data, nil, &cm); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+}
+
+func BenchmarkEncode(b *testing.B) {
+	cm := storedConfigMap()
+	b.Run("encoding/json", func(b *testing.B) {
+		for b.Loop() {
+			if _, err := json.Marshal(cm); err != nil {
+				b.Fatal(err)
+			}
+		}
+	})
+	b.Run("storage codec", func(b *testing.B) {
+		var buf bytes.Buffer
+		for b.Loop() {
+			buf.Reset()
+			if err := storage.JSONCodec.Encode(cm, &buf); err != nil {
 				b.Fatal(err)
 			}
 		}
