@@ -62,7 +62,7 @@ func TestNewAdmission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	namespaces, err := NewStore(backend, namespaceTypeForTest())
+	namespaces, err := generic.NewStore(backend, namespaceTypeForTest(), nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -106,12 +106,12 @@ func TestDeleteContentWalksTheCatalog(t *testing.T) {
 	var gvs []rest.GroupVersion
 	stores := map[string]*generic.Store{}
 	for _, ty := range BuiltinTypes() {
-		store, err := NewStore(backend, ty)
+		store, err := generic.NewStore(backend, ty, nil, "")
 		if err != nil {
 			t.Fatal(err)
 		}
 		stores[ty.Info.Resource] = store
-		gvs = addResource(gvs, Declare(store))
+		gvs = addResource(gvs, store.Declaration())
 	}
 	for _, gv := range gvs {
 		api.Catalog.Set(gv, true)

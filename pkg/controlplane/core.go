@@ -7,13 +7,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/admission/namespacelifecycle"
-	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
-	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/registry/coordination/lease"
 	"github.com/apiserver/apiserver/pkg/registry/core/configmap"
 	"github.com/apiserver/apiserver/pkg/registry/core/event"
@@ -59,53 +56,11 @@ type CoreAPI struct {
 	finalizeStore *generic.Store
 }
 
-// NewStore builds the generic store of a type over etcd.
-func NewStore(backend *etcd3.Backend, t rest.Type) (*generic.Store, error) {
-	st, err := etcd3.New(etcd3.Config{
-		Client:          backend.Client(),
-		Prefix:          backend.Config().Prefix,
-		Resource:        t.Info.GroupResource(),
-		NamespaceScoped: t.Info.Namespaced,
-		NewFunc:         t.New,
-	})
-	if err != nil {
-		return nil, err
-	}
-	return &generic.Store{Type: t, Storage: st}, nil
-}
-
-// Declare returns the declaration of a resource served by store.
-func Declare(store *generic.Store) rest.Resource {
-	return rest.Resource{Info: store.Type.Info, Storage: store, Table: store.Type.Table, Defaults: store.Type.Defaults}
-}
-
-// Publishing is where installed group versions are published, and what
-// every store of the chain shares.
-type Publishing struct {
-	Discovery *discovery.Registry
-	OpenAPI   *openapi.Service
-	Catalog   *rest.Catalog
-	Scheme    *runtime.Scheme
-	// Admission runs on every write to a store made by NewStore.
-	Admission admission.Interface
-}
-
-// NewStore builds the generic store of a type, or of its subresource sub,
-// with the chain's admission.
-func (p Publishing) NewStore(backend *etcd3.Backend, t rest.Type, sub string) (*generic.Store, error) {
-	store, err := NewStore(backend, t)
-	if err != nil {
-		return nil, err
-	}
-	store.Admission, store.Subresource = p.Admission, sub
-	return store, nil
-}
-
 // NewAdmission returns the admission chain of the built-in plugins, in
 // kube-apiserver's order: NamespaceLifecycle first. It reads namespaces
 // with quorum reads of its own.
 func NewAdmission(backend *etcd3.Backend) (admission.Chain, error) {
-	namespaces, err := NewStore(backend, namespace.Type())
+	namespaces, err := generic.NewStore(backend, namespace.Type(), nil, "")
 	if err != nil {
 		return nil, err
 	}
@@ -119,32 +74,27 @@ func NewAdmission(backend *etcd3.Backend) (admission.Chain, error) {
 	return admission.Chain{namespacelifecycle.Plugin{Namespaces: get}}, nil
 }
 
-// RouterConfig is the installer configuration of a server of the chain.
-func (p Publishing) RouterConfig(c server.CompletedConfig) installer.Config {
-	return installer.Config{Discovery: p.Discovery, OpenAPI: p.OpenAPI, Catalog: p.Catalog, Scheme: p.Scheme,
-		Stopping: c.Stopping(), Timeout: c.Lifecycle.RequestTimeout}
-}
-
-// InstallCore serves the built-in API on s, published as p says. Requests
-// for other group versions go to the next server of the chain.
-func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, p Publishing) (*CoreAPI, error) {
+// InstallCore serves the built-in API on s, published as ic says, with
+// admit running on every write. Requests for other group versions go to
+// the next server of the chain.
+func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic installer.Config, admit admission.Interface) (*CoreAPI, error) {
 	backend, err := c.OpenStorage(context.Background())
 	if err != nil {
 		return nil, err
 	}
-	api := &CoreAPI{Router: installer.NewRouter(p.RouterConfig(c), s.NextDelegate().UnprotectedHandler()), Catalog: p.Catalog}
-	namespaces, err := api.namespaceResource(p, backend)
+	api := &CoreAPI{Router: installer.NewRouter(ic, s.NextDelegate().UnprotectedHandler()), Catalog: ic.Catalog}
+	namespaces, err := api.namespaceResource(backend, admit)
 	if err != nil {
 		return nil, err
 	}
 	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces}}}
 	for _, newType := range storageOnly {
 		t := newType()
-		store, err := p.NewStore(backend, t, "")
+		store, err := generic.NewStore(backend, t, admit, "")
 		if err != nil {
 			return nil, err
 		}
-		gvs = addResource(gvs, Declare(store))
+		gvs = addResource(gvs, store.Declaration())
 	}
 	for _, gv := range gvs {
 		if err := api.Router.SetGroupVersion(gv); err != nil {
@@ -152,8 +102,8 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, p Publish
 		}
 	}
 	api.Router.Install(s)
-	p.Discovery.Install(s)
-	p.OpenAPI.InstallHandlers(s)
+	ic.Discovery.Install(s)
+	ic.OpenAPI.InstallHandlers(s)
 
 	if err := s.AddPostStartHook("default-namespaces", api.createDefaultNamespaces); err != nil {
 		return nil, err

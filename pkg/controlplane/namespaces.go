@@ -15,21 +15,23 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
+	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
 
 // namespaceResource declares namespaces, with /status (status only) and
 // /finalize (spec.finalizers only) over the namespaces' own storage.
-func (api *CoreAPI) namespaceResource(p Publishing, backend *etcd3.Backend) (rest.Resource, error) {
+func (api *CoreAPI) namespaceResource(backend *etcd3.Backend, admit admission.Interface) (rest.Resource, error) {
 	t := namespace.Type()
 	t.Strategy = namespaceLifecycle{t.Strategy}
 	var err error
-	if api.Namespaces, err = p.NewStore(backend, t, ""); err != nil {
+	if api.Namespaces, err = generic.NewStore(backend, t, admit, ""); err != nil {
 		return rest.Resource{}, err
 	}
-	decl := Declare(api.Namespaces)
+	decl := api.Namespaces.Declaration()
 	for _, sub := range []struct {
 		name     string
 		strategy rest.Strategy
@@ -40,7 +42,7 @@ func (api *CoreAPI) namespaceResource(p Publishing, backend *etcd3.Backend) (res
 	} {
 		st := namespace.Type()
 		st.Strategy = namespaceLifecycle{sub.strategy}
-		store, err := p.NewStore(backend, st, sub.name)
+		store, err := generic.NewStore(backend, st, admit, sub.name)
 		if err != nil {
 			return rest.Resource{}, err
 		}

@@ -13,7 +13,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
-	"github.com/apiserver/apiserver/pkg/controlplane"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 	"github.com/apiserver/apiserver/pkg/storage/etcdtest"
@@ -47,7 +46,7 @@ func newServer(t *testing.T) *Server {
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { backend.Close() })
-	return &Server{backend: backend, catalog: rest.NewCatalog(), publishing: controlplane.Publishing{}}
+	return &Server{backend: backend, catalog: rest.NewCatalog()}
 }
 
 // A version's declaration: its storage, status and scale subresources and

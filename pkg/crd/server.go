@@ -20,11 +20,11 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/apiextensions/printers"
 	crdschema "github.com/apiserver/apiserver/pkg/apiextensions/schema"
 	"github.com/apiserver/apiserver/pkg/apiextensions/status"
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
-	"github.com/apiserver/apiserver/pkg/controlplane"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -40,8 +40,8 @@ type Server struct {
 	catalog     *rest.Catalog
 	definitions *generic.Store
 	status      *generic.Store
-	// publishing makes stores with the chain's admission.
-	publishing controlplane.Publishing
+	// admit runs on every write to a custom resource.
+	admit admission.Interface
 
 	mu sync.Mutex
 	// served maps a definition's name to what is served for it.
@@ -58,26 +58,26 @@ type served struct {
 
 // Install serves apiextensions.k8s.io/v1 on s and starts the controller
 // that serves established definitions.
-func Install(s *server.GenericAPIServer, c server.CompletedConfig, p controlplane.Publishing) (*Server, error) {
+func Install(s *server.GenericAPIServer, c server.CompletedConfig, ic installer.Config, admit admission.Interface) (*Server, error) {
 	backend, err := c.OpenStorage(context.Background())
 	if err != nil {
 		return nil, err
 	}
 	srv := &Server{
-		backend: backend, catalog: p.Catalog, publishing: p,
-		router: installer.NewRouter(p.RouterConfig(c), nil),
+		backend: backend, catalog: ic.Catalog, admit: admit,
+		router: installer.NewRouter(ic, nil),
 		served: map[string]*served{}, known: map[string]*apiextensionsv1.CustomResourceDefinition{},
 	}
-	if srv.definitions, err = p.NewStore(backend, definitionType(), ""); err != nil {
+	if srv.definitions, err = generic.NewStore(backend, definitionType(), admit, ""); err != nil {
 		return nil, err
 	}
 	st := definitionType()
 	st.Strategy = definitionStatusStrategy{}
 	st.Info.Verbs = []string{"get", "patch", "update"}
-	if srv.status, err = p.NewStore(backend, st, "status"); err != nil {
+	if srv.status, err = generic.NewStore(backend, st, admit, "status"); err != nil {
 		return nil, err
 	}
-	res := controlplane.Declare(srv.definitions)
+	res := srv.definitions.Declaration()
 	res.Subresources = []rest.Subresource{{Name: "status", Storage: srv.status, Verbs: st.Info.Verbs}}
 	if err := srv.router.SetGroupVersion(rest.GroupVersion{GroupVersion: apiextensionsv1.SchemeGroupVersion, Resources: []rest.Resource{res}}); err != nil {
 		return nil, err
@@ -262,11 +262,11 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 		return rest.Resource{}, err
 	}
 	t.Table = table
-	store, err := srv.publishing.NewStore(srv.backend, t, "")
+	store, err := generic.NewStore(srv.backend, t, srv.admit, "")
 	if err != nil {
 		return rest.Resource{}, err
 	}
-	res := controlplane.Declare(store)
+	res := store.Declaration()
 	res.OpenAPISchema = v.openapi
 	res.Prune = func(obj runtime.Object) ([]string, error) {
 		paths, err := v.prune(obj)
@@ -286,7 +286,7 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 	if v.hasStatus() {
 		st := t
 		st.Strategy = statusStrategy{customStrategy{v}}
-		statusStore, err := srv.publishing.NewStore(srv.backend, st, "status")
+		statusStore, err := generic.NewStore(srv.backend, st, srv.admit, "status")
 		if err != nil {
 			return rest.Resource{}, err
 		}

@@ -18,6 +18,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/controlplane"
 	"github.com/apiserver/apiserver/pkg/crd"
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
+	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/options"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -120,18 +121,19 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	if err != nil {
 		return nil, err
 	}
-	publishing := controlplane.Publishing{
+	ic := installer.Config{
 		Discovery: discovery.NewRegistry(),
 		OpenAPI:   openapi.NewService(openapi.WithInfo(openapi.Info{Title: "Kubernetes", Version: c.Version.GitVersion})),
 		Catalog:   rest.NewCatalog(),
 		Scheme:    runtime.NewScheme(),
-		Admission: admit,
+		Stopping:  c.Stopping(),
+		Timeout:   c.Lifecycle.RequestTimeout,
 	}
 	extensions, err := c.New("apiextensions-apiserver", server.NewEmptyDelegate())
 	if err != nil {
 		return nil, err
 	}
-	if _, err := crd.Install(extensions, c, publishing); err != nil {
+	if _, err := crd.Install(extensions, c, ic, admit); err != nil {
 		return nil, fmt.Errorf("installing the API extensions: %w", err)
 	}
 	top, err := c.New("apiserver", extensions)
@@ -139,7 +141,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 		return nil, err
 	}
 	top.Handle("/version", versionHandler())
-	if _, err = controlplane.InstallCore(top, c, publishing); err != nil {
+	if _, err = controlplane.InstallCore(top, c, ic, admit); err != nil {
 		return nil, fmt.Errorf("installing the core API: %w", err)
 	}
 	return top, nil

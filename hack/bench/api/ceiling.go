@@ -36,7 +36,7 @@ type ceilingBench struct {
 }
 
 // startCeiling starts the embedded etcd with its data under dataDir, as
-// the apiserver's --data-dir, and builds the store as controlplane.NewStore
+// the apiserver's --data-dir, and builds the store as generic.NewStore
 // does.
 func startCeiling(ctx context.Context, o options, dataDir string) (*ceilingBench, error) {
 	c := &server.Config{DataDir: dataDir}
