@@ -2,8 +2,6 @@ package e2e
 
 import (
 	"encoding/json"
-	"path/filepath"
-	"slices"
 	"strings"
 	"testing"
 )
@@ -13,20 +11,9 @@ import (
 // a field removed when its last manager stops applying it, and
 // kubectl diff --server-side.
 func TestKubectlServerSideApply(t *testing.T) {
-	bins := kubectls(t)
-	p := startBinary(t, "", nil)
-	names := make([]string, 0, len(bins))
-	for name := range bins {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			k := kubectl{t: t, bin: bins[name], kubeconfig: filepath.Join(p.DataDir, "admin.kubeconfig"), home: t.TempDir()}
-			ns := "ssa-" + strings.NewReplacer(".", "-").Replace(name)
-			applySession(t, k, ns)
-		})
-	}
+	eachKubectl(t, startBinary(t, "", nil), func(t *testing.T, k kubectl, name string) {
+		applySession(t, k, "ssa-"+name)
+	})
 }
 
 func configMapManifest(ns string, data string) string {

@@ -6,7 +6,6 @@ import (
 	"fmt"
 	"os"
 	"path/filepath"
-	"slices"
 	"strings"
 	"sync/atomic"
 	"testing"
@@ -66,20 +65,9 @@ spec:
 // TestKubectlCustomResources runs a custom resource session with every
 // kubectl on the machine, each with a definition of its own.
 func TestKubectlCustomResources(t *testing.T) {
-	bins := kubectls(t)
-	p := startBinary(t, "", nil)
-	names := make([]string, 0, len(bins))
-	for name := range bins {
-		names = append(names, name)
-	}
-	slices.Sort(names)
-	for _, name := range names {
-		t.Run(name, func(t *testing.T) {
-			k := kubectl{t: t, bin: bins[name], kubeconfig: filepath.Join(p.DataDir, "admin.kubeconfig"), home: t.TempDir()}
-			group := strings.NewReplacer(".", "-").Replace(name) + ".example.com"
-			crdSession(t, k, group)
-		})
-	}
+	eachKubectl(t, startBinary(t, "", nil), func(t *testing.T, k kubectl, name string) {
+		crdSession(t, k, name+".example.com")
+	})
 }
 
 func crdSession(t *testing.T, k kubectl, group string) {

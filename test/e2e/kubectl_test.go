@@ -88,8 +88,16 @@ func expectContains(t *testing.T, what, out string, parts ...string) {
 // TestKubectl runs the same session with every kubectl on the machine
 // against one server, each in a namespace of its own.
 func TestKubectl(t *testing.T) {
+	eachKubectl(t, startBinary(t, "", nil), func(t *testing.T, k kubectl, name string) {
+		kubectlSession(t, k, "e2e-"+name)
+	})
+}
+
+// eachKubectl runs session as a subtest with every kubectl on the machine
+// against p, each with a cache of its own; name is the binary's name made
+// fit for a namespace or group (kubectl-1-31).
+func eachKubectl(t *testing.T, p *process, session func(t *testing.T, k kubectl, name string)) {
 	bins := kubectls(t)
-	p := startBinary(t, "", nil)
 	names := make([]string, 0, len(bins))
 	for name := range bins {
 		names = append(names, name)
@@ -98,8 +106,7 @@ func TestKubectl(t *testing.T) {
 	for _, name := range names {
 		t.Run(name, func(t *testing.T) {
 			k := kubectl{t: t, bin: bins[name], kubeconfig: filepath.Join(p.DataDir, "admin.kubeconfig"), home: t.TempDir()}
-			ns := "e2e-" + strings.NewReplacer(".", "-").Replace(name)
-			kubectlSession(t, k, ns)
+			session(t, k, strings.NewReplacer(".", "-").Replace(name))
 		})
 	}
 }
