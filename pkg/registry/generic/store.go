@@ -252,6 +252,8 @@ func (s *Store) Update(ctx context.Context, ns, name string, update rest.UpdateF
 	canCreate := forceAllowCreate || s.Type.Strategy.AllowCreateOnUpdate()
 	var toDelete bool
 	err = s.Storage.GuaranteedUpdate(ctx, key, out, storage.UpdateOptions{IgnoreNotFound: canCreate}, func(input runtime.Object) (runtime.Object, error) {
+		// Each attempt decides afresh: storage may call this again.
+		created, toDelete = false, false
 		old, err := accessor(input)
 		if err != nil {
 			return nil, err
