@@ -310,9 +310,18 @@ func (s *Store) Update(ctx context.Context, ns, name string, update rest.UpdateF
 		return nil, false, s.apiError(err, name)
 	}
 	if toDelete {
-		// The last finalizer went: the object is deleted now.
-		deleted, _, err := s.deleteNow(ctx, key, name, out, nil)
-		return deleted, false, err
+		// The last finalizer went: the object is deleted now, and the
+		// answer is the object (not a Status), as kube-apiserver answers
+		// an update or patch that removes the last finalizer.
+		_, _, err := s.deleteNow(ctx, key, name, out, nil)
+		if errors.Is(err, errRaced) {
+			// Written again meanwhile: decide on the fresh object.
+			_, _, err = s.Delete(ctx, ns, name, &metav1.DeleteOptions{}, false)
+		}
+		if err != nil && !apierrors.IsNotFound(err) { // gone: another update removed it too
+			return nil, false, err
+		}
+		return out, false, nil
 	}
 	return out, created, nil
 }
@@ -434,12 +443,35 @@ func (s *Store) specChanged(obj, old runtime.Object) bool {
 // Delete deletes ns/name. An object with finalizers is only marked
 // (deletionTimestamp set) and returned; it goes once the last finalizer is
 // removed. deleted reports whether the object is gone.
+//
+// The decision (finalizers, admission) is taken on the object as read, and
+// the delete is conditional on that object's resourceVersion. When another
+// write lands in between, the delete reads the object again and decides
+// again, as kube-apiserver's conditional delete does: a delete without
+// preconditions never fails because of a concurrent write, and one with
+// preconditions fails exactly when they do not hold.
 func (s *Store) Delete(ctx context.Context, ns, name string, opts *metav1.DeleteOptions, dryRun bool) (out runtime.Object, deleted bool, err error) {
 	key := s.key(ns, name)
 	var pre *storage.Preconditions
 	if p := opts.Preconditions; p != nil {
 		pre = &storage.Preconditions{UID: p.UID, ResourceVersion: p.ResourceVersion}
 	}
+	for {
+		out, deleted, err = s.deleteOnce(ctx, key, ns, name, pre, dryRun)
+		if !errors.Is(err, errRaced) {
+			return out, deleted, err
+		}
+		if ctx.Err() != nil {
+			return nil, false, s.apiError(ctx.Err(), name)
+		}
+	}
+}
+
+// errRaced: the object changed between the read a delete decided on and
+// the delete.
+var errRaced = errors.New("the object changed while it was being deleted")
+
+func (s *Store) deleteOnce(ctx context.Context, key storage.Key, ns, name string, pre *storage.Preconditions, dryRun bool) (runtime.Object, bool, error) {
 	current := s.Type.New()
 	if err := s.Storage.Get(ctx, key, storage.GetOptions{}, current); err != nil {
 		return nil, false, s.apiError(err, name)
@@ -512,15 +544,25 @@ func (s *Store) pending(obj runtime.Object, m metav1.Object) bool {
 	return ok && f.Pending(obj)
 }
 
+// deleteNow deletes the object current, which has no finalizers left, on
+// the condition that it is still the stored version: the caller's
+// preconditions hold for it, and what the delete was decided on has not
+// changed. errRaced means it has.
 func (s *Store) deleteNow(ctx context.Context, key storage.Key, name string, current runtime.Object, pre *storage.Preconditions) (runtime.Object, bool, error) {
-	if pre == nil {
-		if m, err := accessor(current); err == nil && m.GetResourceVersion() != "" {
-			rv := m.GetResourceVersion()
-			pre = &storage.Preconditions{ResourceVersion: &rv}
-		}
+	pinned := &storage.Preconditions{}
+	if pre != nil {
+		*pinned = *pre
+	}
+	userRV := pinned.ResourceVersion != nil
+	if m, err := accessor(current); err == nil && m.GetResourceVersion() != "" && !userRV {
+		rv := m.GetResourceVersion()
+		pinned.ResourceVersion = &rv
 	}
 	out := s.Type.New()
-	if err := s.Storage.Delete(ctx, key, out, storage.DeleteOptions{Preconditions: pre}); err != nil {
+	if err := s.Storage.Delete(ctx, key, out, storage.DeleteOptions{Preconditions: pinned}); err != nil {
+		if storage.IsConflict(err) && !userRV {
+			return nil, false, errRaced
+		}
 		return nil, false, s.apiError(err, name)
 	}
 	return s.deletedResult(out), true, nil
