@@ -13,6 +13,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
+	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
+	"github.com/apiserver/apiserver/pkg/endpoints/installer"
+	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 	"github.com/apiserver/apiserver/pkg/storage/etcdtest"
@@ -156,5 +159,63 @@ func TestReservedGroupsFollowTheCatalog(t *testing.T) {
 	srv.catalog.Set(rest.GroupVersion{GroupVersion: schema.GroupVersion{Group: "coordination.k8s.io", Version: "v1"}}, true)
 	if !srv.reserved(crd) {
 		t.Error("a built-in group is not reserved")
+	}
+}
+
+// A replica that handles a stale event of a definition (paused while
+// another replica established it and clients wrote objects) decides on a
+// fresh read and keeps the objects (issue 10).
+func TestStaleEventKeepsObjects(t *testing.T) {
+	srv := newServer(t)
+	ctx := t.Context()
+	var err error
+	if srv.definitions, err = generic.NewStore(srv.backend, definitionType(), nil, ""); err != nil {
+		t.Fatal(err)
+	}
+	st := definitionType()
+	st.Strategy = definitionStatusStrategy{}
+	if srv.status, err = generic.NewStore(srv.backend, st, nil, "status"); err != nil {
+		t.Fatal(err)
+	}
+	srv.router = installer.NewRouter(installer.Config{Discovery: discovery.NewRegistry(), Catalog: srv.catalog}, nil)
+	srv.served, srv.known = map[string]*served{}, map[string]*apiextensionsv1.CustomResourceDefinition{}
+
+	created, err := srv.definitions.Create(ctx, "", widgetDefinition(), false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	stale := created.(*apiextensionsv1.CustomResourceDefinition).DeepCopy()
+	// The first sync accepts the names and establishes; the second serves.
+	for range 2 {
+		if err := srv.sync(ctx, stale); err != nil {
+			t.Fatal(err)
+		}
+	}
+	fresh, err := srv.definitions.Get(ctx, "", stale.Name, &metav1.GetOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	res, err := srv.versionResource(fresh.(*apiextensionsv1.CustomResourceDefinition), &fresh.(*apiextensionsv1.CustomResourceDefinition).Spec.Versions[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, name := range []string{"a", "b"} {
+		w := &unstructured.Unstructured{Object: map[string]any{
+			"apiVersion": "example.com/v1", "kind": "Widget", "metadata": map[string]any{"name": name, "namespace": "ns"},
+		}}
+		if _, err := res.Storage.(rest.Creater).Create(ctx, "ns", w, false); err != nil {
+			t.Fatal(err)
+		}
+	}
+	// The paused replica's event: the definition before establishment.
+	if err := srv.sync(ctx, stale); err != nil {
+		t.Fatal(err)
+	}
+	list, err := res.Storage.(rest.Lister).List(ctx, "ns", &metav1.ListOptions{})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if n := len(list.(*unstructured.UnstructuredList).Items); n != 2 {
+		t.Errorf("%d widgets left after a stale event, want 2", n)
 	}
 }

@@ -5,6 +5,7 @@ import (
 	"errors"
 	"fmt"
 	"slices"
+	"strconv"
 	"strings"
 	"sync"
 	"time"
@@ -169,7 +170,18 @@ func (srv *Server) reserved(crd *apiextensionsv1.CustomResourceDefinition) bool 
 }
 
 // sync brings serving in line with one definition.
-func (srv *Server) sync(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition) error {
+func (srv *Server) sync(ctx context.Context, seen *apiextensionsv1.CustomResourceDefinition) error {
+	// An event may be old (this replica was paused, or another replica got
+	// there first): decide on a fresh quorum read, never on the event.
+	obj, err := srv.definitions.Get(ctx, "", seen.Name, &metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		srv.forget(seen.Name)
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	crd := obj.(*apiextensionsv1.CustomResourceDefinition)
 	srv.mu.Lock()
 	srv.known[crd.Name] = crd
 	srv.mu.Unlock()
@@ -423,16 +435,38 @@ func (srv *Server) deleteObjects(ctx context.Context, crd *apiextensionsv1.Custo
 // deleteLeftovers removes whatever an older definition of the same name
 // left in etcd, finalizers and undecodable values included, before a new
 // one is established.
+//
+// The delete runs only while the definition is as read (not established):
+// another replica that establishes it meanwhile, after which clients may
+// write objects, makes it a no-op, and the sync runs again.
 func (srv *Server) deleteLeftovers(ctx context.Context, crd *apiextensionsv1.CustomResourceDefinition) error {
 	st, _, err := srv.storageStore(crd)
 	if err != nil {
 		return err
 	}
-	n, err := st.DeleteAll(ctx)
+	defs, ok := srv.definitions.Storage.(*etcd3.Store)
+	if !ok {
+		return fmt.Errorf("definitions are not stored in etcd: %T", srv.definitions.Storage)
+	}
+	guard, err := defs.Key(storage.Key{Name: crd.Name})
+	if err != nil {
+		return err
+	}
+	rev, err := strconv.ParseInt(crd.ResourceVersion, 10, 64)
+	if err != nil {
+		return fmt.Errorf("resourceVersion of %s: %w", crd.Name, err)
+	}
+	n, done, err := st.DeleteAllIf(ctx, guard, rev)
+	if err != nil {
+		return err
+	}
+	if !done {
+		return errPending // the definition changed: sync again
+	}
 	if n > 0 {
 		klog.InfoS("Deleted objects an earlier definition left behind", "crd", crd.Name, "objects", n)
 	}
-	return err
+	return nil
 }
 
 func sleep(ctx context.Context, d time.Duration) {

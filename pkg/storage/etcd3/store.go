@@ -307,6 +307,34 @@ func (s *Store) DeleteAll(ctx context.Context) (int64, error) {
 	return resp.Deleted, nil
 }
 
+// DeleteAllIf deletes every object of the store, as DeleteAll, in one
+// transaction that only runs while the etcd key guard was last modified at
+// revision rev: a decision taken on a read of guard holds at the delete.
+// ok is false, and nothing is deleted, when guard has changed since.
+func (s *Store) DeleteAllIf(ctx context.Context, guard string, rev int64) (deleted int64, ok bool, err error) {
+	key, end, err := s.keyRange(storage.Key{}, true)
+	if err != nil {
+		return 0, false, err
+	}
+	ctx, cancel := withTimeout(ctx, s.requestTimeout)
+	defer cancel()
+	resp, err := s.client.KV.Txn(ctx).If(
+		clientv3.Compare(clientv3.ModRevision(guard), "=", rev),
+	).Then(
+		clientv3.OpDelete(key, clientv3.WithRange(end)),
+	).Commit()
+	if err != nil {
+		return 0, false, interpretError(err, key, 0)
+	}
+	if !resp.Succeeded {
+		return 0, false, nil
+	}
+	return resp.Responses[0].GetResponseDeleteRange().Deleted, true, nil
+}
+
+// Key returns the etcd key of one object of the store.
+func (s *Store) Key(k storage.Key) (string, error) { return s.keys.ObjectKey(k) }
+
 // keyRange returns the etcd key of k, or with recursive the prefix of its
 // collection and the end of that prefix's range.
 func (s *Store) keyRange(k storage.Key, recursive bool) (key, end string, err error) {
