@@ -2,36 +2,48 @@ package etcd3
 
 import (
 	"context"
-	"errors"
 	"fmt"
 	"net/http"
 	"path"
 	"sync"
-	"sync/atomic"
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
-	"golang.org/x/time/rate"
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/healthz"
 )
 
 // probe is a rate-limited health read of one key. Probes may arrive from
-// every load balancer and kubelet at once; at most one read reaches etcd per
-// half timeout, and callers in between get the last result.
+// every load balancer and kubelet at once; at most one read reaches etcd at
+// a time, and a result is reused for half the timeout.
+//
+// No caller gets a result older than that: while a read is under way,
+// callers wait for it (at most the timeout, which bounds the read) instead
+// of taking the previous result, which after etcd stops answering would be
+// a stale "healthy" for as long as the read waits.
 type probe struct {
 	name    string
 	client  *clientv3.Client
 	key     string
 	timeout time.Duration
 
-	// mu is held by the one probe reading etcd; lastMu guards lastErr.
-	mu      sync.Mutex
-	limiter *rate.Limiter
-	lastMu  sync.Mutex
-	lastErr error
-	checked atomic.Bool
+	mu sync.Mutex
+	// inflight is the read under way, if any.
+	inflight *reading
+	// last is the result of the last read, and lastStart when it began:
+	// the result says nothing older than that about etcd.
+	last      error
+	lastStart time.Time
+	checked   bool
+}
+
+// reading is one read of the health key, shared by the callers that arrive
+// while it runs.
+type reading struct {
+	done  chan struct{}
+	err   error
+	start time.Time
 }
 
 var _ healthz.HealthChecker = (*probe)(nil)
@@ -44,38 +56,42 @@ func NewHealthCheck(name string, client *clientv3.Client, prefix string, timeout
 		client:  client,
 		key:     path.Join("/", prefix, "health"),
 		timeout: timeout,
-		limiter: rate.NewLimiter(rate.Every(timeout/2), 1),
-		lastErr: errors.New("not checked yet"),
 	}
 }
 
 func (p *probe) Name() string { return p.name }
 
-func (p *probe) last() error {
-	p.lastMu.Lock()
-	defer p.lastMu.Unlock()
-	return p.lastErr
+// Check implements healthz.HealthChecker. It answers with the last result
+// when that read began less than half the timeout ago, and otherwise with
+// the read under way or one it starts: every answer comes within the
+// timeout, and none is older than half of it.
+func (p *probe) Check(*http.Request) error {
+	p.mu.Lock()
+	if p.checked && time.Since(p.lastStart) < p.timeout/2 {
+		err := p.last
+		p.mu.Unlock()
+		return err
+	}
+	if f := p.inflight; f != nil {
+		p.mu.Unlock()
+		<-f.done // the read is bounded by the timeout
+		return f.err
+	}
+	f := &reading{done: make(chan struct{}), start: time.Now()}
+	p.inflight = f
+	p.mu.Unlock()
+
+	f.err = p.read()
+	p.mu.Lock()
+	p.inflight = nil
+	p.last, p.lastStart, p.checked = f.err, f.start, true
+	p.mu.Unlock()
+	close(f.done)
+	return f.err
 }
 
-// Check implements healthz.HealthChecker. While one probe reads, others get
-// the last result at once instead of queueing behind a slow etcd; only the
-// very first probes wait, as there is no result yet to give.
-func (p *probe) Check(r *http.Request) error {
-	if !p.mu.TryLock() {
-		if p.checked.Load() {
-			return p.last()
-		}
-		p.mu.Lock()
-		defer p.mu.Unlock()
-		if p.checked.Load() {
-			return p.last()
-		}
-	} else {
-		defer p.mu.Unlock()
-	}
-	if !p.limiter.Allow() {
-		return p.last()
-	}
+// read reads the health key within the timeout.
+func (p *probe) read() error {
 	ctx, cancel := context.WithTimeout(context.Background(), p.timeout)
 	defer cancel()
 	start := time.Now()
@@ -84,9 +100,5 @@ func (p *probe) Check(r *http.Request) error {
 		err = fmt.Errorf("etcd read of %s failed after %s: %w", p.key, time.Since(start).Round(time.Millisecond), err)
 		klog.V(2).InfoS("Etcd health probe failed", "check", p.name, "err", err)
 	}
-	p.lastMu.Lock()
-	p.lastErr = err
-	p.lastMu.Unlock()
-	p.checked.Store(true)
 	return err
 }
