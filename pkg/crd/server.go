@@ -413,6 +413,7 @@ func (srv *Server) storageStore(crd *apiextensionsv1.CustomResourceDefinition) (
 	st, err := etcd3.New(etcd3.Config{
 		Client: srv.backend.Client(), Prefix: srv.backend.Config().Prefix,
 		Resource: t.Info.GroupResource(), NamespaceScoped: t.Info.Namespaced, NewFunc: t.New,
+		Transformer: srv.backend.Config().Transformers[t.Info.GroupResource()],
 	})
 	return st, t, err
 }

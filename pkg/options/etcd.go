@@ -10,6 +10,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/embeddedetcd"
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/storage"
+	"github.com/apiserver/apiserver/pkg/storage/encryption"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
 
@@ -23,6 +24,8 @@ type EtcdOptions struct {
 	HealthcheckTimeout time.Duration
 	ReadycheckTimeout  time.Duration
 	CompactionInterval time.Duration
+	// EncryptionProviderConfig is an EncryptionConfiguration file.
+	EncryptionProviderConfig string
 }
 
 // NewEtcdOptions returns kube-apiserver's defaults; no servers means the
@@ -50,6 +53,8 @@ func (o *EtcdOptions) AddFlags(fs *pflag.FlagSet) {
 		"The timeout of the etcd readiness check (on /readyz).")
 	fs.DurationVar(&o.CompactionInterval, "etcd-compaction-interval", o.CompactionInterval,
 		"The interval of compaction requests. If 0, the server does not compact etcd.")
+	fs.StringVar(&o.EncryptionProviderConfig, "encryption-provider-config", o.EncryptionProviderConfig,
+		"The file with the configuration for encryption providers to be used for storing secrets in etcd (kube-apiserver's EncryptionConfiguration, apiserver.config.k8s.io/v1: aesgcm, aescbc, secretbox, identity).")
 }
 
 // Validate reports every invalid flag value.
@@ -90,6 +95,11 @@ func (o *EtcdOptions) Validate() []error {
 	if o.CompactionInterval < 0 {
 		errs = append(errs, fmt.Errorf("--etcd-compaction-interval %s must not be negative", o.CompactionInterval))
 	}
+	if o.EncryptionProviderConfig != "" {
+		if _, err := encryption.LoadFile(o.EncryptionProviderConfig); err != nil {
+			errs = append(errs, fmt.Errorf("--encryption-provider-config: %w", err))
+		}
+	}
 	return errs
 }
 
@@ -106,6 +116,13 @@ func (o *EtcdOptions) ApplyTo(c *server.Config) error {
 		HealthcheckTimeout: o.HealthcheckTimeout,
 		ReadycheckTimeout:  o.ReadycheckTimeout,
 		CompactionInterval: o.CompactionInterval,
+	}
+	if o.EncryptionProviderConfig != "" {
+		t, err := encryption.LoadFile(o.EncryptionProviderConfig)
+		if err != nil {
+			return fmt.Errorf("--encryption-provider-config: %w", err)
+		}
+		c.Storage.Transformers = t
 	}
 	if len(o.Servers) == 0 {
 		if c.DataDir == "" {

@@ -119,6 +119,10 @@ func TestSecureServingValidate(t *testing.T) {
 
 func TestEtcdValidate(t *testing.T) {
 	missing := filepath.Join(t.TempDir(), "missing")
+	malformed := filepath.Join(t.TempDir(), "encryption.yaml")
+	if err := os.WriteFile(malformed, []byte("resources: []\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
 	tests := []struct {
 		name   string
 		mutate func(*EtcdOptions)
@@ -139,6 +143,10 @@ func TestEtcdValidate(t *testing.T) {
 		{"zero ready timeout", func(o *EtcdOptions) { o.ReadycheckTimeout = 0 }, []string{"--etcd-readycheck-timeout"}},
 		{"negative compaction", func(o *EtcdOptions) { o.CompactionInterval = -time.Second }, []string{"--etcd-compaction-interval -1s must not be negative"}},
 		{"compaction off", func(o *EtcdOptions) { o.CompactionInterval = 0 }, nil},
+		{"encryption config missing", func(o *EtcdOptions) { o.EncryptionProviderConfig = missing },
+			[]string{"--encryption-provider-config: reading the encryption provider config " + missing + ": open"}},
+		{"encryption config malformed", func(o *EtcdOptions) { o.EncryptionProviderConfig = malformed },
+			[]string{"--encryption-provider-config: encryption provider config " + malformed + ": kind \"\" and apiVersion \"\" must be"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

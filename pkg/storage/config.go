@@ -1,6 +1,10 @@
 package storage
 
-import "time"
+import (
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+)
 
 // TypeETCD3 is the only storage backend: etcd's v3 API.
 const TypeETCD3 = "etcd3"
@@ -28,4 +32,8 @@ type Config struct {
 	// CompactionInterval is how often old revisions are compacted; 0 turns
 	// compaction off (another component does it).
 	CompactionInterval time.Duration
+	// Transformers transform the values of the resources they name on
+	// their way to and from etcd (encryption at rest); a resource without
+	// one is stored as it encodes.
+	Transformers map[schema.GroupResource]Transformer
 }

@@ -16,6 +16,7 @@ func NewStore(backend *etcd3.Backend, t rest.Type, admit admission.Interface, su
 		Resource:        t.Info.GroupResource(),
 		NamespaceScoped: t.Info.Namespaced,
 		NewFunc:         t.New,
+		Transformer:     backend.Config().Transformers[t.Info.GroupResource()],
 	})
 	if err != nil {
 		return nil, err

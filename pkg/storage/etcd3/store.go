@@ -63,6 +63,9 @@ type Config struct {
 	// (see Watch); 0 takes the defaults.
 	WatchBufferSize      int
 	WatchOverloadTimeout time.Duration
+	// Transformer, when set, transforms values on their way to and from
+	// etcd (encryption at rest); nil stores the encoding as it is.
+	Transformer storage.Transformer
 }
 
 // Store is the etcd implementation of storage.Interface for one resource.
@@ -78,6 +81,7 @@ type Store struct {
 	watchOverload   time.Duration
 	bufferPool      sync.Pool
 	maxRequestBytes int
+	transformer     storage.Transformer
 }
 
 var _ storage.Interface = (*Store)(nil)
@@ -104,6 +108,7 @@ func New(cfg Config) (*Store, error) {
 		maxRequestBytes: cfg.MaxRequestBytes,
 		watchBuffer:     cfg.WatchBufferSize,
 		watchOverload:   orDefault(cfg.WatchOverloadTimeout, DefaultWatchOverloadTimeout),
+		transformer:     cfg.Transformer,
 	}
 	if s.codec == nil {
 		s.codec = storage.JSONCodec
@@ -143,10 +148,14 @@ func (s *Store) Create(ctx context.Context, k storage.Key, obj, out runtime.Obje
 	}
 	ctx, cancel := withTimeout(ctx, s.requestTimeout)
 	defer cancel()
+	stored, err := s.seal(ctx, key, data)
+	if err != nil {
+		return err
+	}
 	txn := s.client.KV.Txn(ctx).If(
 		clientv3.Compare(clientv3.ModRevision(key), "=", 0),
 	).Then(
-		clientv3.OpPut(key, string(data)),
+		clientv3.OpPut(key, string(stored)),
 	)
 	resp, err := s.commitDecoding(txn, key, data, obj, out)
 	if err != nil {
@@ -170,7 +179,7 @@ func (s *Store) commitDecoding(txn clientv3.Txn, key string, data []byte, src, o
 		return nil, interpretError(err, key, 0)
 	}
 	if resp.Succeeded && out != src {
-		if err := s.decode(key, data, out, 0); err != nil {
+		if err := s.decodePlain(key, data, out, 0); err != nil {
 			return nil, err
 		}
 	}
@@ -386,9 +395,43 @@ func (s *Store) marshal(obj runtime.Object) ([]byte, error) {
 	return bytes.Clone(buf.Bytes()), nil
 }
 
-// decode decodes data into out, emptied first, and sets its
+// seal transforms the encoding of an object into what etcd holds.
+func (s *Store) seal(ctx context.Context, key string, data []byte) ([]byte, error) {
+	if s.transformer == nil {
+		return data, nil
+	}
+	stored, err := s.transformer.TransformToStorage(ctx, data, key)
+	if err != nil {
+		return nil, storage.Errorf(storage.ErrCodeInvalidObject, key, 0, "transforming for storage: %w", err)
+	}
+	return stored, nil
+}
+
+// open returns the encoding of an object that etcd holds as stored, and
+// whether a rewrite would store it differently (stale).
+func (s *Store) open(key string, stored []byte, rev int64) ([]byte, bool, error) {
+	if s.transformer == nil {
+		return stored, false, nil
+	}
+	data, stale, err := s.transformer.TransformFromStorage(context.Background(), stored, key)
+	if err != nil {
+		return nil, false, storage.Errorf(storage.ErrCodeInvalidObject, key, rev, "transforming from storage: %w", err)
+	}
+	return data, stale, nil
+}
+
+// decode decodes a value etcd holds into out, emptied first, and sets its
 // resourceVersion to rev.
-func (s *Store) decode(key string, data []byte, out runtime.Object, rev int64) error {
+func (s *Store) decode(key string, stored []byte, out runtime.Object, rev int64) error {
+	data, _, err := s.open(key, stored, rev)
+	if err != nil {
+		return err
+	}
+	return s.decodePlain(key, data, out, rev)
+}
+
+// decodePlain decodes the encoding of an object, as decode.
+func (s *Store) decodePlain(key string, data []byte, out runtime.Object, rev int64) error {
 	if err := zero(out); err != nil {
 		return withKey(err, key)
 	}

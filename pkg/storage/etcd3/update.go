@@ -14,8 +14,11 @@ import (
 // current is the state of a key as last read from etcd.
 type current struct {
 	obj  runtime.Object // decoded, resourceVersion set; empty if !exists
-	data []byte
-	rev  int64 // ModRevision; 0 if the key does not exist
+	data []byte         // the object's encoding, as stored before transformation
+	// stale: stored otherwise than a write would store it now (an older
+	// encryption key): an update that changes nothing still rewrites it.
+	stale bool
+	rev   int64 // ModRevision; 0 if the key does not exist
 }
 
 // GuaranteedUpdate implements storage.Interface. Each attempt is one
@@ -55,14 +58,18 @@ func (s *Store) GuaranteedUpdate(ctx context.Context, k storage.Key, dest runtim
 		if err != nil {
 			return err
 		}
-		if cur.rev != 0 && bytes.Equal(data, cur.data) {
+		if cur.rev != 0 && !cur.stale && bytes.Equal(data, cur.data) {
 			// Nothing changed: no write, and the object keeps its revision.
-			return s.decode(key, cur.data, dest, cur.rev)
+			return s.decodePlain(key, cur.data, dest, cur.rev)
+		}
+		stored, err := s.seal(ctx, key, data)
+		if err != nil {
+			return err
 		}
 		txn := s.client.KV.Txn(ctx).If(
 			clientv3.Compare(clientv3.ModRevision(key), "=", cur.rev),
 		).Then(
-			clientv3.OpPut(key, string(data)),
+			clientv3.OpPut(key, string(stored)),
 		).Else(
 			clientv3.OpGet(key),
 		)
@@ -83,8 +90,12 @@ func (s *Store) currentState(key string, kvs []*mvccpb.KeyValue) (current, error
 	if len(kvs) == 0 {
 		return current{obj: obj}, nil
 	}
-	if err := s.decode(key, kvs[0].Value, obj, kvs[0].ModRevision); err != nil {
+	data, stale, err := s.open(key, kvs[0].Value, kvs[0].ModRevision)
+	if err != nil {
 		return current{}, err
 	}
-	return current{obj: obj, data: kvs[0].Value, rev: kvs[0].ModRevision}, nil
+	if err := s.decodePlain(key, data, obj, kvs[0].ModRevision); err != nil {
+		return current{}, err
+	}
+	return current{obj: obj, data: data, stale: stale, rev: kvs[0].ModRevision}, nil
 }
