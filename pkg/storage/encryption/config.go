@@ -22,8 +22,8 @@ import (
 
 // Configuration is apiserver.config.k8s.io/v1 EncryptionConfiguration.
 type Configuration struct {
-	Kind       string          `json:"kind"`
-	APIVersion string          `json:"apiVersion"`
+	Kind       string           `json:"kind"`
+	APIVersion string           `json:"apiVersion"`
 	Resources  []ResourceConfig `json:"resources"`
 }
 
@@ -36,11 +36,11 @@ type ResourceConfig struct {
 
 // ProviderConfig is one provider; exactly one field is set.
 type ProviderConfig struct {
-	AESGCM    *KeysConfig      `json:"aesgcm,omitempty"`
-	AESCBC    *KeysConfig      `json:"aescbc,omitempty"`
-	Secretbox *KeysConfig      `json:"secretbox,omitempty"`
-	Identity  *IdentityConfig  `json:"identity,omitempty"`
-	KMS       map[string]any   `json:"kms,omitempty"`
+	AESGCM    *KeysConfig     `json:"aesgcm,omitempty"`
+	AESCBC    *KeysConfig     `json:"aescbc,omitempty"`
+	Secretbox *KeysConfig     `json:"secretbox,omitempty"`
+	Identity  *IdentityConfig `json:"identity,omitempty"`
+	KMS       map[string]any  `json:"kms,omitempty"`
 }
 
 // KeysConfig holds a provider's keys, the first one writing.
