@@ -4,6 +4,7 @@ import (
 	"bufio"
 	"bytes"
 	"context"
+	"encoding/base64"
 	"encoding/json"
 	"errors"
 	"fmt"
@@ -82,6 +83,24 @@ func (a *apiBench) cpu() (time.Duration, error) {
 
 func collectionPath(ns string) string { return "/api/v1/namespaces/" + ns + "/configmaps" }
 
+// path is the collection the create, get, update and list phases use
+// (-resource).
+func (a *apiBench) path(ns string) string { return "/api/v1/namespaces/" + ns + "/" + a.o.resource }
+
+// body is the object those phases write: a ConfigMap as configMapJSON, or
+// a Secret holding value under the same key.
+func (a *apiBench) body(name, rv, value string) []byte {
+	if a.o.resource != "secrets" {
+		return configMapJSON(name, rv, value)
+	}
+	rvField := ""
+	if rv != "" {
+		rvField = `,"resourceVersion":"` + rv + `"`
+	}
+	return fmt.Appendf(nil, `{"apiVersion":"v1","kind":"Secret","metadata":{"name":%q%s},"data":{"value":%q}}`,
+		name, rvField, base64.StdEncoding.EncodeToString([]byte(value)))
+}
+
 // setup creates the namespaces and sends one request on every
 // connection, so that no phase pays for a connection's first stream.
 func (a *apiBench) setup(ctx context.Context) error {
@@ -104,8 +123,8 @@ func (a *apiBench) create(ctx context.Context) (phaseResult, error) {
 	value := objectValue(a.o.valueSize, 0)
 	return drive(ctx, a.o.workers(), a.o.objects, a.cpu, func(ctx context.Context, w, i int) error {
 		buf := &a.bufs[w]
-		body := configMapJSON(objectName(i), "", value)
-		if err := a.pool.send(ctx, w, http.MethodPost, collectionPath(benchNamespace), body, http.StatusCreated, buf); err != nil {
+		body := a.body(objectName(i), "", value)
+		if err := a.pool.send(ctx, w, http.MethodPost, a.path(benchNamespace), body, http.StatusCreated, buf); err != nil {
 			return err
 		}
 		rv, err := resourceVersionOf(buf.Bytes())
@@ -116,7 +135,7 @@ func (a *apiBench) create(ctx context.Context) (phaseResult, error) {
 
 func (a *apiBench) get(ctx context.Context) (phaseResult, error) {
 	return drive(ctx, a.o.workers(), a.o.gets, a.cpu, func(ctx context.Context, w, _ int) error {
-		path := collectionPath(benchNamespace) + "/" + objectName(rand.IntN(a.o.objects))
+		path := a.path(benchNamespace) + "/" + objectName(rand.IntN(a.o.objects))
 		return a.pool.send(ctx, w, http.MethodGet, path, nil, http.StatusOK, &a.bufs[w])
 	})
 }
@@ -130,8 +149,8 @@ func (a *apiBench) update(ctx context.Context) (phaseResult, error) {
 		j := i % a.o.objects
 		buf := &a.bufs[w]
 		name := objectName(j)
-		body := configMapJSON(name, *a.rvs[j].Load(), objectValue(a.o.valueSize, i/a.o.objects+1))
-		if err := a.pool.send(ctx, w, http.MethodPut, collectionPath(benchNamespace)+"/"+name, body, http.StatusOK, buf); err != nil {
+		body := a.body(name, *a.rvs[j].Load(), objectValue(a.o.valueSize, i/a.o.objects+1))
+		if err := a.pool.send(ctx, w, http.MethodPut, a.path(benchNamespace)+"/"+name, body, http.StatusOK, buf); err != nil {
 			return err
 		}
 		rv, err := resourceVersionOf(buf.Bytes())
@@ -146,7 +165,7 @@ func (a *apiBench) update(ctx context.Context) (phaseResult, error) {
 // answers need only be 200 and as long as that one (give or take the
 // digits of the resourceVersions).
 func (a *apiBench) list(ctx context.Context) (phaseResult, error) {
-	path := collectionPath(benchNamespace)
+	path := a.path(benchNamespace)
 	buf := &a.bufs[0]
 	accept := a.pool.accept
 	a.pool.accept = "" // the checked list is JSON, whatever -accept says

@@ -45,4 +45,5 @@
 //	go run ./hack/bench/api
 //	go run ./hack/bench/api -cpuprofile /tmp/api.pprof   # profile the apiserver
 //	go run ./hack/bench/api -phases create,get,crd -ceiling=false -h2load ''   # issue 5 only
+//	go run ./hack/bench/api -resource secrets -phases create,get -ceiling=false -h2load '' -encryption-config enc.yaml   # issue 10: Secrets encrypted at rest
 package main

@@ -36,10 +36,14 @@ type options struct {
 	crdRounds    int
 	phases       phaseSet
 	accept       string
-	h2load       string
-	ceiling      bool
-	profile      string
-	keep         bool
+	// resource is configmaps or secrets.
+	resource string
+	// encryptionConfig is passed as --encryption-provider-config.
+	encryptionConfig string
+	h2load           string
+	ceiling          bool
+	profile          string
+	keep             bool
 }
 
 // workers is the number of concurrent requests of the create, get and
@@ -70,6 +74,8 @@ func parseFlags(args []string) (options, error) {
 	fs.Var(&o.phases, "phases", "Comma-separated phases to run, in the order "+strings.Join(allPhases, ",")+" whatever the order given; get, update and list need create.")
 	fs.StringVar(&o.h2load, "h2load", "h2load", "h2load to cross-check the get phase with (Debian's nghttp2-client); empty skips the cross-check.")
 	fs.BoolVar(&o.ceiling, "ceiling", true, "Also run every phase against the storage layer.")
+	fs.StringVar(&o.resource, "resource", "configmaps", "What the create, get, update and list phases write and read: configmaps, or secrets (the value is the Secret's one data key). Secrets take only those phases, without the ceiling.")
+	fs.StringVar(&o.encryptionConfig, "encryption-config", "", "An EncryptionConfiguration file the apiserver gets as --encryption-provider-config: run with and without it to measure encryption at rest.")
 	fs.StringVar(&o.accept, "accept", "json", "Encoding the get and list phases ask for: json, or protobuf (application/vnd.kubernetes.protobuf, as client-go's typed clients).")
 	fs.StringVar(&o.profile, "cpuprofile", "", "Write a CPU profile of the apiserver's whole run to this file. The apiserver is then ./hack/bench/server/profiled, cmd/apiserver with a profiler, built from source whatever -binary says: take the figures from a run without this flag.")
 	fs.BoolVar(&o.keep, "keep", false, "Keep the temporary directory (binaries, data dirs, server log, h2load log) and print its path.")
@@ -106,6 +112,15 @@ func (o options) validate() []error {
 	}
 	if o.watchCreates < 1 || o.watchCreates > 99999 {
 		errs = append(errs, fmt.Errorf("-watch-creates %d must be between 1 and 99999", o.watchCreates))
+	}
+	switch o.resource {
+	case "configmaps":
+	case "secrets":
+		if o.ceiling || o.phases["watch"] || o.phases["crd"] || o.h2load != "" {
+			errs = append(errs, fmt.Errorf("-resource secrets takes the create, get, update and list phases only, with -ceiling=false -h2load ''"))
+		}
+	default:
+		errs = append(errs, fmt.Errorf("-resource %q must be configmaps or secrets", o.resource))
 	}
 	if o.accept != "json" && o.accept != "protobuf" {
 		errs = append(errs, fmt.Errorf("-accept %q must be json or protobuf", o.accept))
@@ -181,8 +196,8 @@ const readyPoll = 20 * time.Millisecond
 // startAPIServer starts bin on a free loopback port with its data in
 // dataDir, accepting client certificates of clientCA and, if tokenFile is
 // not empty, its bearer tokens, and waits until /readyz answers 200.
-func startAPIServer(ctx context.Context, bin string, env []string, dataDir, clientCA, tokenFile string) (*harness.Process, error) {
-	args := []string{"--client-ca-file", clientCA}
+func startAPIServer(ctx context.Context, bin string, env []string, dataDir, clientCA, tokenFile string, extra ...string) (*harness.Process, error) {
+	args := append([]string{"--client-ca-file", clientCA}, extra...)
 	if tokenFile != "" {
 		args = append(args, "--token-auth-file", tokenFile)
 	}
@@ -207,7 +222,11 @@ func measure(ctx context.Context, o options, tmp, bin string, env []string, h2lo
 	}
 	// Not tmp/apiserver: that is the binary build() writes.
 	dataDir := filepath.Join(tmp, "apiserver-data")
-	srv, err := startAPIServer(ctx, bin, env, dataDir, clientCA, tokenFile)
+	var extra []string
+	if o.encryptionConfig != "" {
+		extra = []string{"--encryption-provider-config", o.encryptionConfig}
+	}
+	srv, err := startAPIServer(ctx, bin, env, dataDir, clientCA, tokenFile, extra...)
 	if err != nil {
 		return nil, err
 	}

@@ -54,8 +54,15 @@ func (r *report) print(out io.Writer) {
 // printRates prints the table of every phase against its target.
 func (r *report) printRates(out io.Writer) {
 	o := r.o
-	fmt.Fprintf(out, "\nConfigMaps with one %d-byte data value; %d connections × %d streams (ceiling: %d goroutines); lists of %d objects by %d clients\n",
-		o.valueSize, o.conns, o.streams, o.workers(), o.objects, o.listClients)
+	what := "ConfigMaps"
+	if o.resource == "secrets" {
+		what = "Secrets"
+	}
+	if o.encryptionConfig != "" {
+		what += " (encrypted at rest)"
+	}
+	fmt.Fprintf(out, "\n%s with one %d-byte data value; %d connections × %d streams (ceiling: %d goroutines); lists of %d objects by %d clients\n",
+		what, o.valueSize, o.conns, o.streams, o.workers(), o.objects, o.listClients)
 	tw := harness.NewTable(out, "op", "n", "API req/s", "p50", "p99", "CPU/req", "ceiling ops/s", "p50", "p99", "CPU/op", "API/ceiling", "kube 1.31", "target", "verdict")
 	rows := []struct {
 		name string
