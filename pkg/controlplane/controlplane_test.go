@@ -148,3 +148,47 @@ func TestDeleteContentWalksTheCatalog(t *testing.T) {
 }
 
 func namespaceTypeForTest() rest.Type { return BuiltinTypes()[0] }
+
+// A namespace finalization started from an old event (the namespace was
+// deleted and created again meanwhile, through another replica) leaves the
+// new namespace and its content alone (issue 10).
+func TestFinalizeStaleNamespaceKeepsContent(t *testing.T) {
+	backend := newBackend(t)
+	ctx := t.Context()
+	api := &CoreAPI{Catalog: rest.NewCatalog()}
+	decl, err := api.namespaceResource(backend, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{decl}}}
+	configmaps, err := generic.NewStore(backend, BuiltinTypes()[1], nil, "")
+	if err != nil {
+		t.Fatal(err)
+	}
+	gvs = addResource(gvs, configmaps.Declaration())
+	api.Catalog.Set(gvs[0], true)
+	old, err := api.Namespaces.Create(ctx, "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "reborn"}}, false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Deleted and created again: a new namespace, with content.
+	if _, _, err := api.Namespaces.Delete(ctx, "", "reborn", &metav1.DeleteOptions{}, false); err != nil {
+		t.Fatal(err)
+	}
+	api.finalizeNamespace(ctx, "reborn", old.(*corev1.Namespace).UID) // finishes the old one
+	if _, err := api.Namespaces.Create(ctx, "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "reborn"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	if _, err := configmaps.Create(ctx, "reborn", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "keep"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	// The paused replica handles the old namespace's deletion event now.
+	api.finalizeNamespace(ctx, "reborn", old.(*corev1.Namespace).UID)
+	if _, err := configmaps.Get(ctx, "reborn", "keep", &metav1.GetOptions{}); err != nil {
+		t.Errorf("the new namespace lost its content: %v", err)
+	}
+	ns, err := api.Namespaces.Get(ctx, "", "reborn", &metav1.GetOptions{})
+	if err != nil || ns.(*corev1.Namespace).DeletionTimestamp != nil || len(ns.(*corev1.Namespace).Spec.Finalizers) == 0 {
+		t.Errorf("the new namespace = %+v, %v", ns, err)
+	}
+}

@@ -12,6 +12,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/klog/v2"
 
@@ -68,7 +69,7 @@ func (api *CoreAPI) finalizeNamespaces(ctx context.Context) {
 	defer wg.Wait()
 	var mu sync.Mutex
 	active := map[string]bool{}
-	start := func(name string) {
+	start := func(name string, uid types.UID) {
 		mu.Lock()
 		defer mu.Unlock()
 		if active[name] {
@@ -76,7 +77,7 @@ func (api *CoreAPI) finalizeNamespaces(ctx context.Context) {
 		}
 		active[name] = true
 		wg.Go(func() {
-			api.finalizeNamespace(ctx, name)
+			api.finalizeNamespace(ctx, name, uid)
 			mu.Lock()
 			delete(active, name)
 			mu.Unlock()
@@ -92,7 +93,7 @@ func (api *CoreAPI) finalizeNamespaces(ctx context.Context) {
 		for ev := range w.ResultChan() {
 			ns, ok := ev.Object.(*corev1.Namespace)
 			if ok && ev.Type != watch.Deleted && ns.DeletionTimestamp != nil && slices.Contains(ns.Spec.Finalizers, corev1.FinalizerKubernetes) {
-				start(ns.Name)
+				start(ns.Name, ns.UID)
 			}
 		}
 		w.Stop()
@@ -101,9 +102,20 @@ func (api *CoreAPI) finalizeNamespaces(ctx context.Context) {
 }
 
 // finalizeNamespace empties namespace name and removes its finalizer.
-func (api *CoreAPI) finalizeNamespace(ctx context.Context, name string) {
+func (api *CoreAPI) finalizeNamespace(ctx context.Context, name string, uid types.UID) {
 	logger := klog.FromContext(ctx).WithValues("namespace", name)
 	for backoff := 100 * time.Millisecond; ctx.Err() == nil; backoff = min(2*backoff, 5*time.Second) {
+		// The event may be old (this replica was paused, the namespace
+		// deleted and created again through another): empty only the
+		// namespace a fresh quorum read shows being deleted.
+		if deleting, err := api.stillDeleting(ctx, name, uid); err != nil || !deleting {
+			if err != nil {
+				logger.Error(err, "Reading the namespace failed; retrying")
+				sleep(ctx, backoff)
+				continue
+			}
+			return
+		}
 		empty, err := api.deleteContent(ctx, name)
 		if err != nil {
 			logger.Error(err, "Deleting namespace content failed; retrying")
@@ -118,7 +130,8 @@ func (api *CoreAPI) finalizeNamespace(ctx context.Context, name string) {
 	}
 	finalize := api.finalizeStore
 	_, _, err := finalize.Update(ctx, "", name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
-		if current == nil {
+		if current == nil || current.(*corev1.Namespace).UID != uid {
+			// Gone, or another namespace of the same name: not ours.
 			return nil, apierrors.NewNotFound(corev1.Resource("namespaces"), name)
 		}
 		n := current.(*corev1.Namespace).DeepCopy()
@@ -130,6 +143,20 @@ func (api *CoreAPI) finalizeNamespace(ctx context.Context, name string) {
 		return
 	}
 	logger.V(2).Info("Namespace finalized")
+}
+
+// stillDeleting reports whether namespace name, of uid, exists and is being
+// deleted, on a quorum read.
+func (api *CoreAPI) stillDeleting(ctx context.Context, name string, uid types.UID) (bool, error) {
+	obj, err := api.Namespaces.Get(ctx, "", name, &metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return false, nil
+	}
+	if err != nil {
+		return false, err
+	}
+	ns := obj.(*corev1.Namespace)
+	return ns.UID == uid && ns.DeletionTimestamp != nil, nil
 }
 
 // deleteContent deletes every object in the namespace and reports whether
