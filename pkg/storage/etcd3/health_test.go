@@ -45,7 +45,7 @@ func TestHealthNeverStaleDuringFreeze(t *testing.T) {
 	e.Thaw(t)
 	failures := 0
 	for _, a := range answers {
-		if a.end.Sub(a.start) > timeout+200*time.Millisecond {
+		if a.end.Sub(a.start) > timeout+500*time.Millisecond { // slack for a loaded machine
 			t.Errorf("a probe took %s, more than the %s timeout", a.end.Sub(a.start), timeout)
 		}
 		if a.err == nil && a.start.Sub(frozen) > timeout/2+50*time.Millisecond {
