@@ -19,40 +19,10 @@ import (
 	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 	"github.com/apiserver/apiserver/pkg/storage/etcdtest"
 )
-
-// mux is the smallest installer.Mux: exact paths, then the longest prefix.
-type mux struct {
-	exact    map[string]http.Handler
-	prefixes map[string]http.Handler
-}
-
-func newMux() *mux {
-	return &mux{exact: map[string]http.Handler{}, prefixes: map[string]http.Handler{}}
-}
-
-func (m *mux) Handle(path string, h http.Handler)         { m.exact[path] = h }
-func (m *mux) HandlePrefix(prefix string, h http.Handler) { m.prefixes[prefix] = h }
-
-func (m *mux) ServeHTTP(w http.ResponseWriter, r *http.Request) {
-	if h, ok := m.exact[r.URL.Path]; ok {
-		h.ServeHTTP(w, r)
-		return
-	}
-	best := ""
-	for p := range m.prefixes {
-		if strings.HasPrefix(r.URL.Path, p) && len(p) > len(best) {
-			best = p
-		}
-	}
-	if best == "" {
-		http.NotFound(w, r)
-		return
-	}
-	m.prefixes[best].ServeHTTP(w, r)
-}
 
 // throwaway is a type served nowhere else, declared in a group of its own:
 // a PodTemplate, a Go type with a generated OpenAPI definition.
@@ -96,7 +66,7 @@ func newFixture(t *testing.T) *fixture {
 	d := discovery.NewRegistry()
 	oapi := openapi.NewService()
 	f.router = installer.NewRouter(installer.Config{Discovery: d, OpenAPI: oapi, Catalog: f.catalog, Scheme: f.scheme, Timeout: 10 * time.Second}, nil)
-	m := newMux()
+	m := server.NewPathMux(http.NotFoundHandler())
 	f.router.Install(m)
 	d.Install(m)
 	oapi.InstallHandlers(m)
