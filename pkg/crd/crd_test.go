@@ -187,7 +187,7 @@ func TestStaleEventKeepsObjects(t *testing.T) {
 	stale := created.(*apiextensionsv1.CustomResourceDefinition).DeepCopy()
 	// The first sync accepts the names and establishes; the second serves.
 	for range 2 {
-		if err := srv.sync(ctx, stale); err != nil {
+		if err := srv.sync(ctx, stale.Name); err != nil {
 			t.Fatal(err)
 		}
 	}
@@ -208,7 +208,7 @@ func TestStaleEventKeepsObjects(t *testing.T) {
 		}
 	}
 	// The paused replica's event: the definition before establishment.
-	if err := srv.sync(ctx, stale); err != nil {
+	if err := srv.sync(ctx, stale.Name); err != nil {
 		t.Fatal(err)
 	}
 	list, err := res.Storage.(rest.Lister).List(ctx, "ns", &metav1.ListOptions{})

@@ -18,7 +18,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/admission"
@@ -88,33 +88,26 @@ func Install(s *server.GenericAPIServer, c server.CompletedConfig, ic installer.
 	return srv, nil
 }
 
-// retryDelay is how long a definition whose sync failed, or whose objects
-// are still being finalized, waits before the next attempt.
+// retryDelay scales the backoff of a definition whose sync failed, or whose
+// objects are still being finalized: from a tenth of it, doubling, to ten
+// times it.
 const retryDelay = time.Second
 
-// run watches definitions until ctx ends, syncing each change, and again
-// after retryDelay when a sync could not finish.
+// run watches definitions until ctx ends and syncs each one that changes,
+// through a work queue: one worker, each name queued once however many
+// events arrive before it is synced, and a failed sync retried with an
+// exponential backoff of its own.
 func (srv *Server) run(ctx context.Context) {
+	queue := workqueue.NewTypedRateLimitingQueueWithConfig(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[string](retryDelay/10, 10*retryDelay),
+		workqueue.TypedRateLimitingQueueConfig[string]{Name: "crd"})
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	retry := make(chan string)
-	later := func(name string) {
-		wg.Go(func() {
-			sleep(ctx, retryDelay)
-			select {
-			case retry <- name:
-			case <-ctx.Done():
-			}
-		})
-	}
-	handle := func(crd *apiextensionsv1.CustomResourceDefinition) {
-		if err := srv.sync(ctx, crd); err != nil && ctx.Err() == nil {
-			if !errors.Is(err, errPending) {
-				klog.ErrorS(err, "Syncing a CustomResourceDefinition failed; retrying", "crd", crd.Name)
-			}
-			later(crd.Name)
+	defer queue.ShutDown()
+	wg.Go(func() {
+		for srv.processNext(ctx, queue) {
 		}
-	}
+	})
 	for ctx.Err() == nil {
 		w, err := srv.definitions.Watch(ctx, "", &metav1.ListOptions{})
 		if err != nil {
@@ -122,39 +115,33 @@ func (srv *Server) run(ctx context.Context) {
 			sleep(ctx, time.Second)
 			continue
 		}
-		srv.watchLoop(ctx, w, retry, handle)
+		for ev := range w.ResultChan() {
+			if crd, ok := ev.Object.(*apiextensionsv1.CustomResourceDefinition); ok {
+				queue.Add(crd.Name) // sync reads it afresh, deleted or not
+			}
+		}
 		w.Stop()
 		sleep(ctx, 100*time.Millisecond)
 	}
 }
 
-func (srv *Server) watchLoop(ctx context.Context, w watch.Interface, retry <-chan string, handle func(*apiextensionsv1.CustomResourceDefinition)) {
-	for {
-		select {
-		case <-ctx.Done():
-			return
-		case name := <-retry:
-			srv.mu.Lock()
-			crd := srv.known[name]
-			srv.mu.Unlock()
-			if crd != nil {
-				handle(crd)
-			}
-		case ev, ok := <-w.ResultChan():
-			if !ok {
-				return
-			}
-			crd, ok := ev.Object.(*apiextensionsv1.CustomResourceDefinition)
-			if !ok {
-				continue
-			}
-			if ev.Type == watch.Deleted {
-				srv.forget(crd.Name)
-				continue
-			}
-			handle(crd)
-		}
+// processNext syncs the next queued definition; false once the queue is
+// shut down.
+func (srv *Server) processNext(ctx context.Context, queue workqueue.TypedRateLimitingInterface[string]) bool {
+	name, shutdown := queue.Get()
+	if shutdown {
+		return false
 	}
+	defer queue.Done(name)
+	if err := srv.sync(ctx, name); err != nil && ctx.Err() == nil {
+		if !errors.Is(err, errPending) {
+			klog.ErrorS(err, "Syncing a CustomResourceDefinition failed; retrying", "crd", name)
+		}
+		queue.AddRateLimited(name)
+		return true
+	}
+	queue.Forget(name)
+	return true
 }
 
 // errPending: the definition's objects are still being finalized.
@@ -170,12 +157,12 @@ func (srv *Server) reserved(crd *apiextensionsv1.CustomResourceDefinition) bool 
 }
 
 // sync brings serving in line with one definition.
-func (srv *Server) sync(ctx context.Context, seen *apiextensionsv1.CustomResourceDefinition) error {
+func (srv *Server) sync(ctx context.Context, name string) error {
 	// An event may be old (this replica was paused, or another replica got
 	// there first): decide on a fresh quorum read, never on the event.
-	obj, err := srv.definitions.Get(ctx, "", seen.Name, &metav1.GetOptions{})
+	obj, err := srv.definitions.Get(ctx, "", name, &metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		srv.forget(seen.Name)
+		srv.forget(name)
 		return nil
 	}
 	if err != nil {
