@@ -167,15 +167,19 @@ func TestFinalizeStaleNamespaceKeepsContent(t *testing.T) {
 	}
 	gvs = addResource(gvs, configmaps.Declaration())
 	api.Catalog.Set(gvs[0], true)
-	old, err := api.Namespaces.Create(ctx, "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "reborn"}}, false)
-	if err != nil {
+	if _, err := api.Namespaces.Create(ctx, "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "reborn"}}, false); err != nil {
 		t.Fatal(err)
 	}
 	// Deleted and created again: a new namespace, with content.
 	if _, _, err := api.Namespaces.Delete(ctx, "", "reborn", &metav1.DeleteOptions{}, false); err != nil {
 		t.Fatal(err)
 	}
-	api.finalizeNamespace(ctx, "reborn", old.(*corev1.Namespace).UID) // finishes the old one
+	if err := api.finalizeNamespace(ctx, "reborn"); err != nil { // finishes the old one
+		t.Fatal(err)
+	}
+	if _, err := api.Namespaces.Get(ctx, "", "reborn", &metav1.GetOptions{}); !apierrors.IsNotFound(err) {
+		t.Fatalf("the finalized namespace is still there: %v", err)
+	}
 	if _, err := api.Namespaces.Create(ctx, "", &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: "reborn"}}, false); err != nil {
 		t.Fatal(err)
 	}
@@ -183,7 +187,9 @@ func TestFinalizeStaleNamespaceKeepsContent(t *testing.T) {
 		t.Fatal(err)
 	}
 	// The paused replica handles the old namespace's deletion event now.
-	api.finalizeNamespace(ctx, "reborn", old.(*corev1.Namespace).UID)
+	if err := api.finalizeNamespace(ctx, "reborn"); err != nil {
+		t.Fatal(err)
+	}
 	if _, err := configmaps.Get(ctx, "reborn", "keep", &metav1.GetOptions{}); err != nil {
 		t.Errorf("the new namespace lost its content: %v", err)
 	}

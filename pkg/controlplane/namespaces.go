@@ -2,6 +2,7 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"slices"
 	"sync"
@@ -12,8 +13,8 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/admission"
@@ -63,26 +64,20 @@ func namespacePending(obj runtime.Object) bool {
 // finalizeNamespaces watches namespaces and, for each one being deleted,
 // deletes its content and then removes its "kubernetes" finalizer, which
 // deletes it. It runs until ctx ends, recovering from lost watches; after a
-// restart the initial list finds namespaces left Terminating.
+// restart the initial list finds namespaces left Terminating. Names go
+// through client-go's work queue: queued once however many events arrive,
+// one worker, and a per-name exponential backoff while content lingers.
 func (api *CoreAPI) finalizeNamespaces(ctx context.Context) {
+	queue := workqueue.NewTypedRateLimitingQueueWithConfig(
+		workqueue.NewTypedItemExponentialFailureRateLimiter[string](100*time.Millisecond, 5*time.Second),
+		workqueue.TypedRateLimitingQueueConfig[string]{Name: "namespace-finalizer"})
 	var wg sync.WaitGroup
 	defer wg.Wait()
-	var mu sync.Mutex
-	active := map[string]bool{}
-	start := func(name string, uid types.UID) {
-		mu.Lock()
-		defer mu.Unlock()
-		if active[name] {
-			return
+	defer queue.ShutDown()
+	wg.Go(func() {
+		for api.processNextNamespace(ctx, queue) {
 		}
-		active[name] = true
-		wg.Go(func() {
-			api.finalizeNamespace(ctx, name, uid)
-			mu.Lock()
-			delete(active, name)
-			mu.Unlock()
-		})
-	}
+	})
 	for ctx.Err() == nil {
 		w, err := api.Namespaces.Watch(ctx, "", &metav1.ListOptions{})
 		if err != nil {
@@ -91,9 +86,8 @@ func (api *CoreAPI) finalizeNamespaces(ctx context.Context) {
 			continue
 		}
 		for ev := range w.ResultChan() {
-			ns, ok := ev.Object.(*corev1.Namespace)
-			if ok && ev.Type != watch.Deleted && ns.DeletionTimestamp != nil && slices.Contains(ns.Spec.Finalizers, corev1.FinalizerKubernetes) {
-				start(ns.Name, ns.UID)
+			if ns, ok := ev.Object.(*corev1.Namespace); ok && ev.Type != watch.Deleted && ns.DeletionTimestamp != nil {
+				queue.Add(ns.Name)
 			}
 		}
 		w.Stop()
@@ -101,36 +95,54 @@ func (api *CoreAPI) finalizeNamespaces(ctx context.Context) {
 	}
 }
 
-// finalizeNamespace empties namespace name and removes its finalizer.
-func (api *CoreAPI) finalizeNamespace(ctx context.Context, name string, uid types.UID) {
-	logger := klog.FromContext(ctx).WithValues("namespace", name)
-	for backoff := 100 * time.Millisecond; ctx.Err() == nil; backoff = min(2*backoff, 5*time.Second) {
-		// The event may be old (this replica was paused, the namespace
-		// deleted and created again through another): empty only the
-		// namespace a fresh quorum read shows being deleted.
-		if deleting, err := api.stillDeleting(ctx, name, uid); err != nil || !deleting {
-			if err != nil {
-				logger.Error(err, "Reading the namespace failed; retrying")
-				sleep(ctx, backoff)
-				continue
-			}
-			return
-		}
-		empty, err := api.deleteContent(ctx, name)
-		if err != nil {
-			logger.Error(err, "Deleting namespace content failed; retrying")
-		}
-		if err == nil && empty {
-			break
-		}
-		sleep(ctx, backoff)
+// processNextNamespace finalizes the next queued namespace; false once the
+// queue is shut down.
+func (api *CoreAPI) processNextNamespace(ctx context.Context, queue workqueue.TypedRateLimitingInterface[string]) bool {
+	name, shutdown := queue.Get()
+	if shutdown {
+		return false
 	}
-	if ctx.Err() != nil {
-		return
+	defer queue.Done(name)
+	if err := api.finalizeNamespace(ctx, name); err != nil && ctx.Err() == nil {
+		if !errors.Is(err, errContentLeft) {
+			klog.ErrorS(err, "Finalizing a namespace failed; retrying", "namespace", name)
+		}
+		queue.AddRateLimited(name)
+		return true
 	}
-	finalize := api.finalizeStore
-	_, _, err := finalize.Update(ctx, "", name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
-		if current == nil || current.(*corev1.Namespace).UID != uid {
+	queue.Forget(name)
+	return true
+}
+
+// errContentLeft: objects with finalizers of their own are still in the
+// namespace.
+var errContentLeft = errors.New("namespace content still being deleted")
+
+// finalizeNamespace empties namespace name and removes its finalizer, if a
+// fresh quorum read shows it being deleted: an event may be old (this
+// replica was paused, the namespace deleted and created again through
+// another), and only the namespace read is emptied.
+func (api *CoreAPI) finalizeNamespace(ctx context.Context, name string) error {
+	obj, err := api.Namespaces.Get(ctx, "", name, &metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	ns := obj.(*corev1.Namespace)
+	if ns.DeletionTimestamp == nil || !slices.Contains(ns.Spec.Finalizers, corev1.FinalizerKubernetes) {
+		return nil
+	}
+	empty, err := api.deleteContent(ctx, name)
+	if err != nil {
+		return fmt.Errorf("deleting the content: %w", err)
+	}
+	if !empty {
+		return errContentLeft
+	}
+	_, _, err = api.finalizeStore.Update(ctx, "", name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
+		if current == nil || current.(*corev1.Namespace).UID != ns.UID {
 			// Gone, or another namespace of the same name: not ours.
 			return nil, apierrors.NewNotFound(corev1.Resource("namespaces"), name)
 		}
@@ -139,24 +151,10 @@ func (api *CoreAPI) finalizeNamespace(ctx context.Context, name string, uid type
 		return n, nil
 	}, false, false)
 	if err != nil && !apierrors.IsNotFound(err) {
-		logger.Error(err, "Removing the namespace finalizer failed")
-		return
+		return fmt.Errorf("removing the namespace finalizer: %w", err)
 	}
-	logger.V(2).Info("Namespace finalized")
-}
-
-// stillDeleting reports whether namespace name, of uid, exists and is being
-// deleted, on a quorum read.
-func (api *CoreAPI) stillDeleting(ctx context.Context, name string, uid types.UID) (bool, error) {
-	obj, err := api.Namespaces.Get(ctx, "", name, &metav1.GetOptions{})
-	if apierrors.IsNotFound(err) {
-		return false, nil
-	}
-	if err != nil {
-		return false, err
-	}
-	ns := obj.(*corev1.Namespace)
-	return ns.UID == uid && ns.DeletionTimestamp != nil, nil
+	klog.FromContext(ctx).V(2).Info("Namespace finalized", "namespace", name)
+	return nil
 }
 
 // deleteContent deletes every object in the namespace and reports whether
