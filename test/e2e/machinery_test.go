@@ -316,3 +316,31 @@ func TestCustomResourceMediaTypes(t *testing.T) {
 		}
 	}
 }
+
+// TestCustomResourceStatusPruned: a write through a custom resource's
+// /status is pruned of fields its schema does not know, with the same
+// warning as the resource itself, and reads back with the schema's
+// defaults.
+func TestCustomResourceStatusPruned(t *testing.T) {
+	p := startBinary(t, "", nil)
+	a := newCRDAPI(t, p)
+	const group = "prune.example.com"
+	if code, s := a.createDefinition(widgetCRD(group)); code != http.StatusCreated {
+		t.Fatalf("creating the definition: %d %+v", code, s)
+	}
+	a.waitServed(widgetsPath(group, "default"))
+	a.expect(http.StatusCreated, "POST", widgetsPath(group, "default"), widgetBody(group, "w", 1))
+	c := adminHTTP(t, p)
+	resp, data := do(t, c, "PATCH", p.URL+widgetsPath(group, "default")+"/w/status", "application/merge-patch+json",
+		[]byte(`{"status":{"phase":"Up","bogus":1}}`))
+	if resp.StatusCode != http.StatusOK || strings.Contains(string(data), "bogus") {
+		t.Fatalf("status patch = %d %s", resp.StatusCode, data)
+	}
+	if w := resp.Header.Get("Warning"); !strings.Contains(w, `unknown field \"status.bogus\"`) {
+		t.Errorf("Warning = %q", w)
+	}
+	got := string(a.expect(http.StatusOK, "GET", widgetsPath(group, "default")+"/w", nil))
+	if strings.Contains(got, "bogus") || !strings.Contains(got, `"phase":"Up"`) || !strings.Contains(got, `"color":"red"`) {
+		t.Errorf("stored widget = %s", got)
+	}
+}

@@ -37,13 +37,6 @@ func acceptedPatches(strategic, apply bool) string {
 	return s
 }
 
-// strategic reports whether t's objects are Go types, whose patch
-// strategies a strategic merge patch needs.
-func (t *target) strategic() bool {
-	_, unstr := t.storage.New().(*unstructured.Unstructured)
-	return !unstr
-}
-
 func (h *Resource) patch(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
 	if info.Name == "" {
 		return methodNotAllowed()
@@ -58,15 +51,15 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, t *target, info
 	switch pt {
 	case types.JSONPatchType, types.MergePatchType:
 	case types.StrategicMergePatchType:
-		if !t.strategic() {
+		if !t.strategic {
 			return unsupportedMediaType(acceptedPatches(false, apply))
 		}
 	case types.ApplyYAMLPatchType:
 		if !apply {
-			return unsupportedMediaType(acceptedPatches(t.strategic(), false))
+			return unsupportedMediaType(acceptedPatches(t.strategic, false))
 		}
 	default:
-		if t.strategic() {
+		if t.strategic {
 			// kube-apiserver's router answers this for built-in types
 			// before any handler runs.
 			return &apierrors.StatusError{ErrStatus: metav1.Status{

@@ -7,11 +7,13 @@ import (
 	"fmt"
 	"net/http"
 	"slices"
+	"sync"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/managedfields"
@@ -53,6 +55,9 @@ type Resource struct {
 	// subresource ("" for the resource itself); without one an endpoint
 	// keeps managedFields as they are and refuses apply.
 	FieldManagers map[string]*managedfields.FieldManager
+
+	targetsOnce sync.Once
+	targets     map[string]*target // by subresource, "" for the resource
 }
 
 // target is what one request addresses: the resource or one of its
@@ -65,10 +70,15 @@ type target struct {
 	listKind string
 	gr       schema.GroupResource
 	verbs    []string
-	// main is true for the resource itself, false for a subresource.
-	main bool
+	// ownKind is true when the objects are of the resource's own kind
+	// (the resource, its status): the declaration's pruning and read-time
+	// defaults apply to them, not to a Scale.
+	ownKind bool
 	// protobuf is true when the objects have a protobuf encoding.
 	protobuf bool
+	// strategic is true for Go types, whose patch strategies a strategic
+	// merge patch needs.
+	strategic bool
 	// builtin is true for a resource of Go types this server serves;
 	// custom resources answer some errors as kube's CRD handler does.
 	builtin bool
@@ -102,25 +112,39 @@ func (t *target) track(live, obj runtime.Object, manager string, info *request.R
 	return t.fm.UpdateNoErrors(live, obj, manager)
 }
 
+// target returns what the request addresses. The targets are derived from
+// the declaration once, on the first request, not on every one.
 func (h *Resource) target(info *request.RequestInfo) (*target, bool) {
-	d := &h.Decl
-	var t *target
-	if info.Subresource == "" {
-		t = &target{storage: d.Storage, gvk: d.Info.GroupVersionKind(), listKind: d.Info.ListKind,
-			gr: d.Info.GroupResource(), verbs: d.ServedVerbs(), main: true}
-	} else {
-		sub, ok := d.Subresource(info.Subresource)
-		if !ok || info.Name == "" {
-			return nil, false
-		}
-		t = &target{storage: sub.Storage, gvk: d.KindOf(sub), gr: d.Info.GroupResource(), verbs: sub.ServedVerbs()}
+	h.targetsOnce.Do(h.buildTargets)
+	t, ok := h.targets[info.Subresource]
+	if !ok || (info.Subresource != "" && info.Name == "") {
+		return nil, false
 	}
-	_, marshals := t.storage.New().(protoMarshaler)
-	t.protobuf = h.Builtin && h.Protobuf != nil && marshals
-	t.builtin = h.Builtin
-	t.subresource = info.Subresource
-	t.fm = h.FieldManagers[info.Subresource]
 	return t, true
+}
+
+func (h *Resource) buildTargets() {
+	d := &h.Decl
+	h.targets = map[string]*target{"": h.newTarget("", d.Storage, d.Info.GroupVersionKind(), d.ServedVerbs())}
+	h.targets[""].listKind = d.Info.ListKind
+	for i := range d.Subresources {
+		sub := &d.Subresources[i]
+		h.targets[sub.Name] = h.newTarget(sub.Name, sub.Storage, d.KindOf(sub), sub.ServedVerbs())
+	}
+}
+
+func (h *Resource) newTarget(sub string, storage rest.Storage, gvk schema.GroupVersionKind, verbs []string) *target {
+	obj := storage.New()
+	_, marshals := obj.(protoMarshaler)
+	_, unstr := obj.(*unstructured.Unstructured)
+	return &target{
+		storage: storage, gvk: gvk, gr: h.Decl.Info.GroupResource(), verbs: verbs,
+		ownKind:   gvk == h.Decl.Info.GroupVersionKind(),
+		protobuf:  h.Builtin && h.Protobuf != nil && marshals,
+		strategic: !unstr,
+		builtin:   h.Builtin,
+		fm:        h.FieldManagers[sub], subresource: sub,
+	}
 }
 
 // protoMarshaler is what the Go types of Kubernetes APIs implement to have
@@ -324,7 +348,7 @@ func (h *Resource) decode(data []byte, format bodyFormat, obj runtime.Object, t 
 	if err != nil {
 		return nil, err
 	}
-	if prune := h.Decl.Prune; prune != nil && t.main {
+	if prune := h.Decl.Prune; prune != nil && t.ownKind {
 		pruned, err := prune(obj)
 		if err != nil {
 			return nil, apierrors.NewBadRequest(err.Error())
@@ -514,7 +538,7 @@ func (h *Resource) write(w http.ResponseWriter, r *http.Request, t *target, code
 func (h *Resource) setKind(t *target, obj runtime.Object) {
 	one := func(o runtime.Object) {
 		o.GetObjectKind().SetGroupVersionKind(t.gvk)
-		if h.Decl.OnRead != nil && t.main {
+		if h.Decl.OnRead != nil && t.ownKind {
 			h.Decl.OnRead(o)
 		}
 	}
