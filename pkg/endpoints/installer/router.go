@@ -53,6 +53,10 @@ type Router struct {
 	// server of the chain, or nil to answer 404.
 	fall http.Handler
 
+	// protobuf and protobufStream encode for every handler (stateless,
+	// over the scheme).
+	protobuf, protobufStream runtime.Serializer
+
 	mu     sync.RWMutex
 	groups map[schema.GroupVersion]map[string]*handlers.Resource
 }
@@ -60,7 +64,12 @@ type Router struct {
 // NewRouter returns a router that publishes its group versions as c says
 // and hands unknown ones to fall.
 func NewRouter(c Config, fall http.Handler) *Router {
-	return &Router{config: c, fall: fall, groups: map[schema.GroupVersion]map[string]*handlers.Resource{}}
+	rt := &Router{config: c, fall: fall, groups: map[schema.GroupVersion]map[string]*handlers.Resource{}}
+	if c.Scheme != nil {
+		rt.protobuf = protobuf.NewSerializer(c.Scheme, c.Scheme)
+		rt.protobufStream = protobuf.NewRawSerializer(c.Scheme, c.Scheme)
+	}
+	return rt
 }
 
 // Mux is where Install registers the router.
@@ -78,7 +87,9 @@ func (rt *Router) Install(mux Mux) {
 // SetGroupVersion serves the declared group version, replacing what was
 // there, and publishes it: discovery, OpenAPI, the catalog and, for Go
 // types, the scheme. A group version whose resources are all Go types is
-// built in. It fails, changing nothing, for an invalid declaration.
+// built in. It fails, changing nothing, for an invalid declaration: what
+// can fail (field managers, the OpenAPI documents) comes before anything
+// is published.
 func (rt *Router) SetGroupVersion(gv rest.GroupVersion) error {
 	if err := gv.Validate(); err != nil {
 		return err
@@ -87,30 +98,33 @@ func (rt *Router) SetGroupVersion(gv rest.GroupVersion) error {
 	for i := range gv.Resources {
 		builtin = builtin && gv.Resources[i].Typed()
 	}
-	if builtin && rt.config.Scheme != nil {
-		if err := register(rt.config.Scheme, gv); err != nil {
-			return err
-		}
-	}
-	var oapi []openapi.Resource
-	if rt.config.OpenAPI != nil {
-		var err error
-		if oapi, err = openAPIResources(gv); err != nil {
-			return err
-		}
-	}
 	var defaulter runtime.ObjectDefaulter
 	if builtin && rt.config.Scheme != nil {
 		defaulter = rt.config.Scheme
 	}
-	fms, err := fieldManagers(gv, defaulter)
+	described := openAPIResources(gv)
+	fms, err := fieldManagers(gv, described, defaulter)
 	if err != nil {
 		return err
 	}
+	if rt.config.OpenAPI != nil {
+		if err := rt.config.OpenAPI.AddGroupVersion(gv.GroupVersion, described); err != nil {
+			return fmt.Errorf("OpenAPI of %s: %w", gv.GroupVersion, err)
+		}
+	}
+	if builtin && rt.config.Scheme != nil {
+		register(rt.config.Scheme, gv)
+	}
 	byName := make(map[string]*handlers.Resource, len(gv.Resources))
 	for _, decl := range gv.Resources {
-		h := rt.handler(decl, builtin)
-		h.FieldManagers = fms[decl.Info.Resource]
+		h := &handlers.Resource{
+			Decl: decl, Stopping: rt.config.Stopping, Timeout: rt.config.Timeout, Table: decl.Table,
+			Builtin: builtin, Defaulter: defaulter, FieldManagers: fms[decl.Info.Resource],
+			Protobuf: rt.protobuf, ProtobufStream: rt.protobufStream,
+		}
+		if h.Table == nil {
+			h.Table = tables.DefaultTableConvertor(decl.Info.GroupResource())
+		}
 		byName[decl.Info.Resource] = h
 	}
 	rt.mu.Lock()
@@ -120,41 +134,16 @@ func (rt *Router) SetGroupVersion(gv rest.GroupVersion) error {
 	if rt.config.Catalog != nil {
 		rt.config.Catalog.Set(gv, builtin)
 	}
-	if rt.config.OpenAPI != nil {
-		if err := rt.config.OpenAPI.AddGroupVersion(gv.GroupVersion, oapi); err != nil {
-			return fmt.Errorf("OpenAPI of %s: %w", gv.GroupVersion, err)
-		}
-	}
 	return nil
-}
-
-func (rt *Router) handler(decl rest.Resource, builtin bool) *handlers.Resource {
-	h := &handlers.Resource{Decl: decl, Stopping: rt.config.Stopping, Timeout: rt.config.Timeout, Table: decl.Table}
-	if h.Table == nil {
-		h.Table = tables.DefaultTableConvertor(decl.Info.GroupResource())
-	}
-	h.Builtin = builtin
-	if builtin && rt.config.Scheme != nil {
-		h.Defaulter = rt.config.Scheme
-	}
-	if rt.config.Scheme != nil {
-		h.Protobuf = protobuf.NewSerializer(rt.config.Scheme, rt.config.Scheme)
-		h.ProtobufStream = protobuf.NewRawSerializer(rt.config.Scheme, rt.config.Scheme)
-	}
-	return h
 }
 
 // fieldManagers builds the server-side apply field managers of gv's
 // resources and of their subresources (a scale's in terms of its Scale), by
 // resource and subresource, typed by the same OpenAPI models the documents
-// serve. A
-// resource with a status subresource resets status on the main endpoint,
-// and spec on the status endpoint, as kube-apiserver's strategies do.
-func fieldManagers(gv rest.GroupVersion, defaulter runtime.ObjectDefaulter) (map[string]map[string]*managedfields.FieldManager, error) {
-	described, err := openAPIResources(gv)
-	if err != nil {
-		return nil, err
-	}
+// serve (described). A resource with a status subresource resets status on
+// the main endpoint, and spec on the status endpoint, as kube-apiserver's
+// strategies do.
+func fieldManagers(gv rest.GroupVersion, described []openapi.Resource, defaulter runtime.ObjectDefaulter) (map[string]map[string]*managedfields.FieldManager, error) {
 	models, err := openapi.Models(gv.GroupVersion, described)
 	if err != nil {
 		return nil, err
@@ -222,7 +211,7 @@ func discoveryResources(gv rest.GroupVersion) []metav1.APIResource {
 
 // openAPIResources describes gv for the OpenAPI documents. Go types without
 // a generated definition are left out.
-func openAPIResources(gv rest.GroupVersion) ([]openapi.Resource, error) {
+func openAPIResources(gv rest.GroupVersion) []openapi.Resource {
 	var out []openapi.Resource
 	for i := range gv.Resources {
 		d := &gv.Resources[i]
@@ -240,12 +229,12 @@ func openAPIResources(gv rest.GroupVersion) ([]openapi.Resource, error) {
 		}
 		out = append(out, r)
 	}
-	return out, nil
+	return out
 }
 
 // register adds gv's Go types to the scheme, with the option kinds every
 // group version has.
-func register(s *runtime.Scheme, gv rest.GroupVersion) error {
+func register(s *runtime.Scheme, gv rest.GroupVersion) {
 	for i := range gv.Resources {
 		d := &gv.Resources[i]
 		s.AddKnownTypeWithName(d.Info.GroupVersionKind(), d.Storage.New())
@@ -257,7 +246,6 @@ func register(s *runtime.Scheme, gv rest.GroupVersion) error {
 		}
 	}
 	metav1.AddToGroupVersion(s, gv.GroupVersion)
-	return nil
 }
 
 // RemoveGroupVersion stops serving gv.

@@ -169,7 +169,28 @@ func TestSetGroupVersionRefusesInvalid(t *testing.T) {
 	if code, _, _ := f.do(t, "GET", "/apis/throwaway.example.com/v1/namespaces/ns/templates", "", "", ""); code != 200 {
 		t.Errorf("list after a refused declaration = %d", code)
 	}
+	// A declaration the OpenAPI documents refuse (a subresource they
+	// cannot describe) publishes nothing: no route, no discovery entry.
+	other := schema.GroupVersion{Group: "other.example.com", Version: "v1"}
+	info := throwawayType().Info
+	info.GroupVersionResource = other.WithResource("templates")
+	undocumented := rest.GroupVersion{GroupVersion: other, Resources: []rest.Resource{{Info: info, Storage: plainStorage{},
+		Subresources: []rest.Subresource{{Name: "bogus", Storage: plainStorage{}}}}}}
+	if err := f.router.SetGroupVersion(undocumented); err == nil || !strings.Contains(err.Error(), `unsupported subresource "bogus"`) {
+		t.Fatalf("SetGroupVersion of an undocumentable subresource = %v", err)
+	}
+	if code, _, _ := f.do(t, "GET", "/apis/other.example.com/v1", "", "", ""); code != 404 {
+		t.Errorf("discovery of a refused group version = %d, want 404", code)
+	}
+	if f.catalog.BuiltinGroup("other.example.com") {
+		t.Error("the catalog holds a refused group version")
+	}
 }
+
+// plainStorage is a resource that only makes objects: enough to declare.
+type plainStorage struct{}
+
+func (plainStorage) New() runtime.Object { return &corev1.PodTemplate{} }
 
 // Unknown groups are plain 404s; unknown versions and resources of a
 // served group are Status 404s, as kube-apiserver answers them.
