@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
@@ -62,7 +63,7 @@ func TestNewAdmission(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	namespaces, err := generic.NewStore(backend, namespaceTypeForTest(), nil, "")
+	namespaces, err := generic.NewStore(backend, namespace.Type(), nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -147,7 +148,6 @@ func TestDeleteContentWalksTheCatalog(t *testing.T) {
 	}
 }
 
-func namespaceTypeForTest() rest.Type { return BuiltinTypes()[0] }
 
 // A namespace finalization started from an old event (the namespace was
 // deleted and created again meanwhile, through another replica) leaves the

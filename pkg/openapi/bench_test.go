@@ -15,7 +15,7 @@ import (
 func BenchmarkStartup(b *testing.B) {
 	for b.Loop() {
 		svc := NewService()
-		if err := svc.AddGroupVersion(coreV1, CoreV1Resources()); err != nil {
+		if err := svc.AddGroupVersion(coreV1, coreV1Resources()); err != nil {
 			b.Fatal(err)
 		}
 	}
@@ -25,7 +25,7 @@ func BenchmarkStartup(b *testing.B) {
 // first request after a change, with its protobuf form.
 func BenchmarkRenderV2(b *testing.B) {
 	svc := NewService()
-	if err := svc.AddGroupVersion(coreV1, CoreV1Resources()); err != nil {
+	if err := svc.AddGroupVersion(coreV1, coreV1Resources()); err != nil {
 		b.Fatal(err)
 	}
 	for b.Loop() {
@@ -43,7 +43,7 @@ func BenchmarkRenderV2(b *testing.B) {
 // group-version: its v3 document and the index.
 func BenchmarkAddCustomGroupVersion(b *testing.B) {
 	svc := NewService()
-	if err := svc.AddGroupVersion(coreV1, CoreV1Resources()); err != nil {
+	if err := svc.AddGroupVersion(coreV1, coreV1Resources()); err != nil {
 		b.Fatal(err)
 	}
 	r := cronTabResource(b)
@@ -61,7 +61,7 @@ func TestStartupCost(t *testing.T) {
 	if os.Getenv("OPENAPI_STARTUP_CHILD") == "1" {
 		start := time.Now()
 		svc := NewService()
-		if err := svc.AddGroupVersion(coreV1, CoreV1Resources()); err != nil {
+		if err := svc.AddGroupVersion(coreV1, coreV1Resources()); err != nil {
 			t.Fatal(err)
 		}
 		t.Logf("startup=%s", time.Since(start))

@@ -27,26 +27,16 @@
 // Usage:
 //
 //	svc := openapi.NewService(openapi.WithInfo(openapi.Info{Title: "Kubernetes", Version: "v1.34.2"}))
-//	if err := svc.AddGroupVersion(schema.GroupVersion{Version: "v1"}, openapi.CoreV1Resources()); err != nil {
+//	if err := svc.AddGroupVersion(gv, resources); err != nil { // every resource of gv
 //		return err
 //	}
 //	svc.InstallHandlers(mux)
+//	svc.RemoveGroupVersion(gv) // gv is no longer served
 //
-//	// A CustomResourceDefinition version becomes established:
-//	gv := schema.GroupVersion{Group: "stable.example.com", Version: "v1"}
-//	err := svc.AddResource(gv, openapi.Resource{
-//		Kind: "CronTab", ListKind: "CronTabList", Plural: "crontabs", Namespaced: true,
-//		Subresources: []string{"status"},
-//		Schema:       openAPIV3Schema, // *spec.Schema from the CRD version
-//	})
-//
-//	// The definition is deleted or stops serving that version:
-//	svc.RemoveResource(gv, "crontabs")
-//
-// AddGroupVersion replaces everything registered for a group-version;
-// AddResource and RemoveResource change one resource and keep the others,
-// as CustomResourceDefinitions of one group and version need; the last
-// resource removed takes its group-version with it. Each call re-renders
-// the group-version's v3 document (a few milliseconds) and invalidates the
+// The server's router calls these from the declaration of each group
+// version (pkg/endpoints/installer), custom resources' included; a
+// resource described with Schema (a CustomResourceDefinition version's
+// openAPIV3Schema) is completed as kube-apiserver completes it. Each call
+// re-renders the group-version's v3 document (a few milliseconds) and invalidates the
 // v2 document.
 package openapi

@@ -166,3 +166,18 @@ func newRecorder() *httptest.ResponseRecorder { return httptest.NewRecorder() }
 func sortedStrings(s []string) []string { slices.Sort(s); return s }
 
 func equalStrings(a, b []string) bool { return slices.Equal(a, b) }
+
+// coreV1Resources is a fixture of three core/v1 resources, ready for
+// AddGroupVersion with schema.GroupVersion{Version: "v1"}: namespaces
+// (every verb but deletecollection), configmaps and secrets. The server
+// derives its own from its declarations.
+func coreV1Resources() []Resource {
+	return []Resource{
+		{
+			Kind: "Namespace", Plural: "namespaces", Definition: "io.k8s.api.core.v1.Namespace",
+			Verbs: []string{"create", "delete", "get", "list", "patch", "update", "watch"},
+		},
+		{Kind: "ConfigMap", Plural: "configmaps", Namespaced: true, Definition: "io.k8s.api.core.v1.ConfigMap"},
+		{Kind: "Secret", Plural: "secrets", Namespaced: true, Definition: "io.k8s.api.core.v1.Secret"},
+	}
+}

@@ -183,7 +183,7 @@ func runKubectl(t *testing.T, bin, kubeconfig string, stdin string, args ...stri
 func newCoreService(t *testing.T) *Service {
 	t.Helper()
 	svc := NewService(WithInfo(Info{Title: "Kubernetes", Version: "v1.32.0"}))
-	if err := svc.AddGroupVersion(schema.GroupVersion{Version: "v1"}, CoreV1Resources()); err != nil {
+	if err := svc.AddGroupVersion(schema.GroupVersion{Version: "v1"}, coreV1Resources()); err != nil {
 		t.Fatal(err)
 	}
 	return svc

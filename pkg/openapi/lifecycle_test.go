@@ -3,7 +3,6 @@ package openapi
 import (
 	"errors"
 	"fmt"
-	"net/http"
 	"sync"
 	"testing"
 
@@ -69,7 +68,7 @@ func TestAddAndRemoveGroupVersion(t *testing.T) {
 		}
 	}
 	// Replacing a group-version with other content changes its hash.
-	if err := svc.AddGroupVersion(coreV1, CoreV1Resources()[:2]); err != nil {
+	if err := svc.AddGroupVersion(coreV1, coreV1Resources()[:2]); err != nil {
 		t.Fatal(err)
 	}
 	if hashOf("api/v1") == coreURL {
@@ -131,46 +130,5 @@ func TestConcurrentChanges(t *testing.T) {
 	wg.Wait()
 	if got := svc.GroupVersions(); len(got) != 1 || got[0] != coreV1 {
 		t.Errorf("GroupVersions() = %v, want only core/v1", got)
-	}
-}
-
-func TestAddAndRemoveResource(t *testing.T) {
-	svc := newTestService(t, false)
-	widget := Resource{Kind: "Widget", Plural: "widgets", Schema: mustSchema(t, `{"type":"object","properties":{"size":{"type":"integer"}}}`)}
-	const widgetV1 = "com.example.stable.v1.Widget"
-	defsOf := func() map[string]any {
-		rec := get(t, handlerOf(svc), "/openapi/v3/apis/stable.example.com/v1", "Accept", "application/json")
-		if rec.Code == http.StatusNotFound {
-			return nil
-		}
-		return at(decode(t, rec), "components", "schemas").(map[string]any)
-	}
-	steps := []struct {
-		name           string
-		do             func() error
-		cronTab, wid   bool
-		groupVersionUp bool
-	}{
-		{"add crontabs", func() error { return svc.AddResource(stableV1, cronTabResource(t)) }, true, false, true},
-		{"add widgets", func() error { return svc.AddResource(stableV1, widget) }, true, true, true},
-		{"replace crontabs", func() error { r := cronTabResource(t); r.Verbs = []string{"get"}; return svc.AddResource(stableV1, r) }, true, true, true},
-		{"remove crontabs", func() error { return removed(svc.RemoveResource(stableV1, "crontabs")) }, false, true, true},
-		{"remove crontabs again", func() error { return notRemoved(svc.RemoveResource(stableV1, "crontabs")) }, false, true, true},
-		{"remove widgets", func() error { return removed(svc.RemoveResource(stableV1, "widgets")) }, false, false, false},
-	}
-	for _, step := range steps {
-		if err := step.do(); err != nil {
-			t.Fatalf("%s: %v", step.name, err)
-		}
-		defs := defsOf()
-		if (defs != nil) != step.groupVersionUp {
-			t.Fatalf("%s: group-version served %v, want %v", step.name, defs != nil, step.groupVersionUp)
-		}
-		if got := defs[cronTabV1] != nil; got != step.cronTab {
-			t.Errorf("%s: CronTab described %v, want %v", step.name, got, step.cronTab)
-		}
-		if got := defs[widgetV1] != nil; got != step.wid {
-			t.Errorf("%s: Widget described %v, want %v", step.name, got, step.wid)
-		}
 	}
 }

@@ -106,22 +106,6 @@ func (r Resource) listDefinition() string {
 
 func (r Resource) serves(verb string) bool { return slices.Contains(r.Verbs, verb) }
 
-// CoreV1Resources returns the core/v1 resources that this server's first
-// release serves, ready for AddGroupVersion with schema.GroupVersion{Version:
-// "v1"}: namespaces (every verb but deletecollection, as in kube-apiserver),
-// configmaps and secrets (every verb), with no subresource: callers append
-// the subresources they serve, such as namespaces' "status" and "finalize".
-func CoreV1Resources() []Resource {
-	return []Resource{
-		{
-			Kind: "Namespace", Plural: "namespaces", Definition: "io.k8s.api.core.v1.Namespace",
-			Verbs: []string{"create", "delete", "get", "list", "patch", "update", "watch"},
-		},
-		{Kind: "ConfigMap", Plural: "configmaps", Namespaced: true, Definition: "io.k8s.api.core.v1.ConfigMap"},
-		{Kind: "Secret", Plural: "secrets", Namespaced: true, Definition: "io.k8s.api.core.v1.Secret"},
-	}
-}
-
 // BuiltinDefinition returns the name of the generated definition of obj's
 // Go type ("io.k8s.api.core.v1.ConfigMap" for a *corev1.ConfigMap), and
 // whether this server has that definition.

@@ -11,7 +11,6 @@ import (
 	"sync/atomic"
 
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/klog/v2"
 )
 
 // Service holds the group-versions the server serves and their OpenAPI
@@ -103,42 +102,6 @@ func (s *Service) AddGroupVersion(gv schema.GroupVersion, resources []Resource) 
 	s.mu.Lock()
 	defer s.mu.Unlock()
 	return s.setLocked(gv, resources)
-}
-
-// AddResource registers one resource of gv, replacing the one of the same
-// plural if any and keeping the others: the call for one
-// CustomResourceDefinition version, whose group-version other definitions
-// may share.
-func (s *Service) AddResource(gv schema.GroupVersion, r Resource) error {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	var resources []Resource
-	if cur := s.state.Load().gvs[gvKey(gv)]; cur != nil {
-		resources = slices.DeleteFunc(slices.Clone(cur.resources), func(old Resource) bool { return old.Plural == r.Plural })
-	}
-	return s.setLocked(gv, append(resources, r))
-}
-
-// RemoveResource unregisters the resource plural of gv, and gv itself with
-// its last resource. It reports whether the resource was registered.
-func (s *Service) RemoveResource(gv schema.GroupVersion, plural string) bool {
-	s.mu.Lock()
-	defer s.mu.Unlock()
-	cur := s.state.Load().gvs[gvKey(gv)]
-	if cur == nil || !slices.ContainsFunc(cur.resources, func(r Resource) bool { return r.Plural == plural }) {
-		return false
-	}
-	rest := slices.DeleteFunc(slices.Clone(cur.resources), func(r Resource) bool { return r.Plural == plural })
-	if len(rest) == 0 {
-		s.removeLocked(gv)
-		return true
-	}
-	// The remaining resources were valid when registered and still are.
-	if err := s.setLocked(gv, rest); err != nil {
-		klog.ErrorS(err, "Re-rendering OpenAPI after removing a resource failed", "groupVersion", gv.String(), "resource", plural)
-		return false
-	}
-	return true
 }
 
 func (s *Service) setLocked(gv schema.GroupVersion, resources []Resource) error {

@@ -245,7 +245,7 @@ func TestMethods(t *testing.T) {
 }
 
 func TestAddGroupVersionErrors(t *testing.T) {
-	cm := CoreV1Resources()[1]
+	cm := coreV1Resources()[1]
 	with := func(f func(*Resource)) []Resource { r := cm; f(&r); return []Resource{r} }
 	cases := []struct {
 		name      string

@@ -52,12 +52,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { backend.Close() })
 	ty := configmap.Type()
-	st, err := etcd3.New(etcd3.Config{Client: backend.Client(), Prefix: backend.Config().Prefix,
-		Resource: ty.Info.GroupResource(), NamespaceScoped: true, NewFunc: ty.New})
+	store, err := generic.NewStore(backend, ty, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &generic.Store{Type: ty, Storage: st}
 	scheme := runtime.NewScheme()
 	if err := corev1.AddToScheme(scheme); err != nil {
 		t.Fatal(err)

@@ -56,12 +56,10 @@ func newFixture(t *testing.T) *fixture {
 	}
 	t.Cleanup(func() { backend.Close() })
 	ty := throwawayType()
-	st, err := etcd3.New(etcd3.Config{Client: backend.Client(), Prefix: backend.Config().Prefix,
-		Resource: ty.Info.GroupResource(), NamespaceScoped: true, NewFunc: ty.New})
+	store, err := generic.NewStore(backend, ty, nil, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	store := &generic.Store{Type: ty, Storage: st}
 	f := &fixture{catalog: rest.NewCatalog(), scheme: runtime.NewScheme()}
 	d := discovery.NewRegistry()
 	oapi := openapi.NewService()

@@ -80,12 +80,11 @@ func newTypeStore(t *testing.T, ty rest.Type, plugin admission.Interface) *gener
 		t.Fatal(err)
 	}
 	t.Cleanup(func() { backend.Close() })
-	st, err := etcd3.New(etcd3.Config{Client: backend.Client(), Prefix: backend.Config().Prefix,
-		Resource: ty.Info.GroupResource(), NamespaceScoped: ty.Info.Namespaced, NewFunc: ty.New})
+	s, err := generic.NewStore(backend, ty, plugin, "")
 	if err != nil {
 		t.Fatal(err)
 	}
-	return &generic.Store{Type: ty, Storage: st, Admission: plugin}
+	return s
 }
 
 func cm(name string) *corev1.ConfigMap {
