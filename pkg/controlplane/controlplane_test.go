@@ -148,7 +148,6 @@ func TestDeleteContentWalksTheCatalog(t *testing.T) {
 	}
 }
 
-
 // A namespace finalization started from an old event (the namespace was
 // deleted and created again meanwhile, through another replica) leaves the
 // new namespace and its content alone (issue 10).
