@@ -29,7 +29,7 @@ const MaxManagerLength = 128
 func TypeConverter(models map[string]*spec.Schema, preserveUnknownFields bool) managedfields.TypeConverter {
 	if len(models) > 0 {
 		if tc, err := managedfields.NewTypeConverter(models, preserveUnknownFields); err == nil {
-			return tc
+			return &goTypedConverter{validating: tc, types: map[schema.GroupVersionKind]typeOf{}}
 		}
 	}
 	return managedfields.NewDeducedTypeConverter()

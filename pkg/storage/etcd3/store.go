@@ -82,6 +82,9 @@ type Store struct {
 	bufferPool      sync.Pool
 	maxRequestBytes int
 	transformer     storage.Transformer
+	// recent is the last state seen of recently used keys, where
+	// updates start (see recentStates).
+	recent *recentStates
 }
 
 var _ storage.Interface = (*Store)(nil)
@@ -109,6 +112,7 @@ func New(cfg Config) (*Store, error) {
 		watchBuffer:     cfg.WatchBufferSize,
 		watchOverload:   orDefault(cfg.WatchOverloadTimeout, DefaultWatchOverloadTimeout),
 		transformer:     cfg.Transformer,
+		recent:          newRecentStates(),
 	}
 	if s.codec == nil {
 		s.codec = storage.JSONCodec
@@ -164,6 +168,7 @@ func (s *Store) Create(ctx context.Context, k storage.Key, obj, out runtime.Obje
 	if !resp.Succeeded {
 		return storage.NewError(storage.ErrCodeAlreadyExists, key, 0, nil)
 	}
+	s.recent.remember(key, data, resp.Header.Revision)
 	return withKey(storage.SetObjectResourceVersion(out, resp.Header.Revision), key)
 }
 
@@ -215,7 +220,15 @@ func (s *Store) Get(ctx context.Context, k storage.Key, opts storage.GetOptions,
 		}
 		return storage.NewError(storage.ErrCodeNotFound, key, 0, nil)
 	}
-	return s.decode(key, resp.Kvs[0].Value, out, resp.Kvs[0].ModRevision)
+	kv := resp.Kvs[0]
+	data, stale, err := s.open(key, kv.Value, kv.ModRevision)
+	if err != nil {
+		return err
+	}
+	if !stale {
+		s.recent.remember(key, data, kv.ModRevision)
+	}
+	return s.decodePlain(key, data, out, kv.ModRevision)
 }
 
 // Delete implements storage.Interface. Without preconditions or validation
@@ -231,6 +244,7 @@ func (s *Store) Delete(ctx context.Context, k storage.Key, out runtime.Object, o
 	}
 	ctx, cancel := withTimeout(ctx, s.requestTimeout)
 	defer cancel()
+	defer s.recent.forget(key)
 	if opts.Preconditions == nil && opts.Validate == nil {
 		resp, err := s.client.KV.Delete(ctx, key, clientv3.WithPrevKV())
 		if err != nil {
