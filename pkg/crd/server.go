@@ -52,9 +52,10 @@ type Server struct {
 }
 
 type served struct {
-	uid      types.UID
-	gen      int64
-	versions map[string]rest.Resource // by version name
+	uid         types.UID
+	gen         int64
+	terminating bool
+	versions    map[string]rest.Resource // by version name
 }
 
 // Install serves apiextensions.k8s.io/v1 on s and starts the controller
@@ -197,7 +198,7 @@ func (srv *Server) sync(ctx context.Context, name string) error {
 		return err // the MODIFIED event serves it
 	}
 	if status.IsConditionTrue(crd, apiextensionsv1.Established) && !srv.reserved(crd) {
-		return srv.serve(crd)
+		return srv.serve(crd, false)
 	}
 	return nil
 }
@@ -214,15 +215,21 @@ func (srv *Server) others(name string) []*apiextensionsv1.CustomResourceDefiniti
 	return out
 }
 
-// serve (re)builds the handlers of every served version of crd.
-func (srv *Server) serve(crd *apiextensionsv1.CustomResourceDefinition) error {
+// terminatingVerbs are the verbs of a definition's resource while it is
+// deleted: kube-apiserver refuses new objects then, and serves the rest so
+// that clients can remove the finalizers of what is left.
+var terminatingVerbs = []string{"delete", "deletecollection", "get", "list", "patch", "update", "watch"}
+
+// serve (re)builds the handlers of every served version of crd; terminating
+// while it is deleted.
+func (srv *Server) serve(crd *apiextensionsv1.CustomResourceDefinition, terminating bool) error {
 	srv.mu.Lock()
 	cur, ok := srv.served[crd.Name]
 	srv.mu.Unlock()
-	if ok && cur.uid == crd.UID && cur.gen == crd.Generation {
+	if ok && cur.uid == crd.UID && cur.gen == crd.Generation && cur.terminating == terminating {
 		return nil
 	}
-	s := &served{uid: crd.UID, gen: crd.Generation, versions: map[string]rest.Resource{}}
+	s := &served{uid: crd.UID, gen: crd.Generation, terminating: terminating, versions: map[string]rest.Resource{}}
 	for i := range crd.Spec.Versions {
 		ver := &crd.Spec.Versions[i]
 		if !ver.Served {
@@ -231,6 +238,9 @@ func (srv *Server) serve(crd *apiextensionsv1.CustomResourceDefinition) error {
 		res, err := srv.versionResource(crd, ver)
 		if err != nil {
 			return fmt.Errorf("serving %s version %s: %w", crd.Name, ver.Name, err)
+		}
+		if terminating {
+			res.Info.Verbs = terminatingVerbs
 		}
 		s.versions[ver.Name] = res
 	}
@@ -362,7 +372,14 @@ func (srv *Server) finalize(ctx context.Context, crd *apiextensionsv1.CustomReso
 	if !slices.Contains(crd.Finalizers, apiextensionsv1.CustomResourceCleanupFinalizer) {
 		return nil
 	}
-	srv.unserve(crd.Name)
+	if !srv.reserved(crd) && status.IsConditionTrue(crd, apiextensionsv1.Established) {
+		// Still served while its objects are deleted, as kube-apiserver
+		// does: clients remove the finalizers of those that linger, and
+		// watchers (the garbage collector among them) see every deletion.
+		if err := srv.serve(crd, true); err != nil {
+			return err
+		}
+	}
 	if !srv.reserved(crd) {
 		left, err := srv.deleteObjects(ctx, crd)
 		if err != nil {
@@ -372,6 +389,7 @@ func (srv *Server) finalize(ctx context.Context, crd *apiextensionsv1.CustomReso
 			return errPending // objects with finalizers of their own
 		}
 	}
+	srv.unserve(crd.Name)
 	_, _, err := srv.definitions.Update(ctx, "", crd.Name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
 		if current == nil {
 			return nil, apierrors.NewNotFound(apiextensionsv1.Resource, crd.Name)

@@ -192,7 +192,10 @@ func TestDeleteOptionsAndMetadataOnly(t *testing.T) {
 	}{
 		{"stale resourceVersion precondition", "", `{"preconditions":{"resourceVersion":"1"}}`, 409},
 		{"other uid precondition", "", `{"kind":"DeleteOptions","apiVersion":"meta.k8s.io/v1","preconditions":{"uid":"not-it"}}`, 409},
-		{"unknown propagationPolicy", "?propagationPolicy=Sometimes", "", 400},
+		// kube-apiserver's answers: 422s of DeleteOptions.
+		{"unknown propagationPolicy", "?propagationPolicy=Sometimes", "", 422},
+		{"unknown propagationPolicy in the body", "", `{"propagationPolicy":"Sometimes"}`, 422},
+		{"orphanDependents and propagationPolicy", "", `{"orphanDependents":true,"propagationPolicy":"Foreground"}`, 422},
 		{"malformed body", "", `{"preconditions":`, 400},
 		{"matching preconditions", "?propagationPolicy=Background", `{"apiVersion":"v1","kind":"DeleteOptions","preconditions":{"uid":"` + created.Metadata.UID + `","resourceVersion":"` + created.Metadata.ResourceVersion + `"}}`, 200},
 	}

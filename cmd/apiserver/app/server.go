@@ -19,6 +19,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/crd"
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
+	"github.com/apiserver/apiserver/pkg/garbagecollector"
 	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/options"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -144,6 +145,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	if _, err = controlplane.InstallCore(top, c, ic, admit); err != nil {
 		return nil, fmt.Errorf("installing the core API: %w", err)
 	}
+	top.AddBackgroundTask("garbage-collector", garbagecollector.New(ic.Catalog).Run)
 	return top, nil
 }
 

@@ -188,5 +188,3 @@ func BenchmarkUpdate(b *testing.B) {
 		})
 	}
 }
-
-

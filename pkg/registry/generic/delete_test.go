@@ -123,3 +123,62 @@ func TestLastFinalizerAnswersTheObject(t *testing.T) {
 		t.Errorf("the object outlived its last finalizer: %v", err)
 	}
 }
+
+// A delete sets or clears the garbage collector's finalizers as its
+// propagation policy says, as kube-apiserver's store does: the explicit
+// option first, then the finalizer the object carries, then Background
+// (neither). An object left with no finalizer is deleted at once.
+func TestDeletePropagationFinalizers(t *testing.T) {
+	s := newStore(t, nil)
+	policy := func(p metav1.DeletionPropagation) *metav1.DeleteOptions {
+		return &metav1.DeleteOptions{PropagationPolicy: &p}
+	}
+	tests := []struct {
+		name       string
+		finalizers []string
+		opts       *metav1.DeleteOptions
+		// want is nil when the object is deleted now.
+		want []string
+	}{
+		{name: "background", opts: policy(metav1.DeletePropagationBackground)},
+		{name: "default", opts: &metav1.DeleteOptions{}},
+		{name: "foreground", opts: policy(metav1.DeletePropagationForeground), want: []string{metav1.FinalizerDeleteDependents}},
+		{name: "orphan", opts: policy(metav1.DeletePropagationOrphan), want: []string{metav1.FinalizerOrphanDependents}},
+		{name: "orphanDependents", opts: &metav1.DeleteOptions{OrphanDependents: new(true)}, want: []string{metav1.FinalizerOrphanDependents}},
+		{name: "orphanDependents false clears orphan", finalizers: []string{metav1.FinalizerOrphanDependents},
+			opts: &metav1.DeleteOptions{OrphanDependents: new(false)}},
+		{name: "the object's own orphan finalizer", finalizers: []string{metav1.FinalizerOrphanDependents},
+			opts: &metav1.DeleteOptions{}, want: []string{metav1.FinalizerOrphanDependents}},
+		{name: "background clears a foreground finalizer", finalizers: []string{metav1.FinalizerDeleteDependents},
+			opts: policy(metav1.DeletePropagationBackground)},
+		{name: "foreground replaces orphan, other finalizers kept", finalizers: []string{"example.com/a", metav1.FinalizerOrphanDependents},
+			opts: policy(metav1.DeletePropagationForeground), want: []string{"example.com/a", metav1.FinalizerDeleteDependents}},
+	}
+	for i, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			name := fmt.Sprintf("cm-%d", i)
+			obj := cm(name)
+			obj.Finalizers = tt.finalizers
+			if _, err := s.Create(t.Context(), "ns", obj, false); err != nil {
+				t.Fatal(err)
+			}
+			out, deleted, err := s.Delete(t.Context(), "ns", name, tt.opts, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if tt.want == nil {
+				if !deleted {
+					t.Fatalf("not deleted: %+v", out)
+				}
+				return
+			}
+			got, ok := out.(*corev1.ConfigMap)
+			if deleted || !ok {
+				t.Fatalf("deleted = %v, answer %T; want the object kept", deleted, out)
+			}
+			if got.DeletionTimestamp == nil || fmt.Sprint(got.Finalizers) != fmt.Sprint(tt.want) {
+				t.Errorf("finalizers = %v, deletionTimestamp %v; want %v and a deletionTimestamp", got.Finalizers, got.DeletionTimestamp, tt.want)
+			}
+		})
+	}
+}

@@ -457,7 +457,7 @@ func (s *Store) Delete(ctx context.Context, ns, name string, opts *metav1.Delete
 		pre = &storage.Preconditions{UID: p.UID, ResourceVersion: p.ResourceVersion}
 	}
 	for {
-		out, deleted, err = s.deleteOnce(ctx, key, ns, name, pre, dryRun)
+		out, deleted, err = s.deleteOnce(ctx, key, ns, name, pre, opts, dryRun)
 		if !errors.Is(err, errRaced) {
 			return out, deleted, err
 		}
@@ -471,17 +471,13 @@ func (s *Store) Delete(ctx context.Context, ns, name string, opts *metav1.Delete
 // the delete.
 var errRaced = errors.New("the object changed while it was being deleted")
 
-func (s *Store) deleteOnce(ctx context.Context, key storage.Key, ns, name string, pre *storage.Preconditions, dryRun bool) (runtime.Object, bool, error) {
+func (s *Store) deleteOnce(ctx context.Context, key storage.Key, ns, name string, pre *storage.Preconditions, opts *metav1.DeleteOptions, dryRun bool) (runtime.Object, bool, error) {
 	current := s.Type.New()
 	if err := s.Storage.Get(ctx, key, storage.GetOptions{}, current); err != nil {
 		return nil, false, s.apiError(err, name)
 	}
 	if err := pre.Check(key.String(), current); err != nil {
 		return nil, false, s.apiError(err, name)
-	}
-	m, err := accessor(current)
-	if err != nil {
-		return nil, false, err
 	}
 	attrs := s.attributes(ctx, admission.Delete, nil, current, ns, name, dryRun)
 	if err := s.admit(ctx, attrs); err != nil {
@@ -490,11 +486,20 @@ func (s *Store) deleteOnce(ctx context.Context, key storage.Key, ns, name string
 	if err := s.validateAdmission(ctx, attrs); err != nil {
 		return nil, false, err
 	}
-	if s.pending(current, m) {
+	// The garbage collector's finalizers come and go with the propagation
+	// policy before anything else is decided: an Orphan or Foreground
+	// delete keeps the object until the collector is done with its
+	// dependents.
+	marked := current.DeepCopyObject()
+	if err := setGCFinalizers(marked, opts); err != nil {
+		return nil, false, err
+	}
+	if mm, _ := accessor(marked); s.pending(marked, mm) {
 		if dryRun {
-			return current, false, nil
+			s.markDeleting(marked)
+			return marked, false, nil
 		}
-		return s.markDeleted(ctx, key, name, pre)
+		return s.markDeleted(ctx, key, name, pre, opts)
 	}
 	if dryRun {
 		return s.deletedResult(current), true, nil
@@ -502,27 +507,48 @@ func (s *Store) deleteOnce(ctx context.Context, key storage.Key, ns, name string
 	return s.deleteNow(ctx, key, name, current, pre)
 }
 
-// markDeleted sets deletionTimestamp, which starts finalization.
-func (s *Store) markDeleted(ctx context.Context, key storage.Key, name string, pre *storage.Preconditions) (runtime.Object, bool, error) {
+// markDeleting sets deletionTimestamp (and a zero grace period) on an object
+// that is not already being deleted, and lets the type record it.
+func (s *Store) markDeleting(obj runtime.Object) {
+	m, err := accessor(obj)
+	if err != nil {
+		return
+	}
+	if m.GetDeletionTimestamp() == nil {
+		now := metav1.NewTime(time.Now())
+		zero := int64(0)
+		m.SetDeletionTimestamp(&now)
+		m.SetDeletionGracePeriodSeconds(&zero)
+	}
+	if f, ok := s.Type.Strategy.(rest.Finalizing); ok {
+		f.MarkDeleting(obj)
+	}
+}
+
+// markDeleted sets deletionTimestamp, which starts finalization, and the
+// garbage collector's finalizers opts asks for. errRaced means the fresh
+// object has no finalizer left: it is to be deleted now instead.
+func (s *Store) markDeleted(ctx context.Context, key storage.Key, name string, pre *storage.Preconditions, opts *metav1.DeleteOptions) (runtime.Object, bool, error) {
 	out := s.Type.New()
 	err := s.Storage.GuaranteedUpdate(ctx, key, out, storage.UpdateOptions{Preconditions: pre}, func(input runtime.Object) (runtime.Object, error) {
 		obj := input.DeepCopyObject()
 		s.setKind(obj)
+		if err := setGCFinalizers(obj, opts); err != nil {
+			return nil, err
+		}
 		m, err := accessor(obj)
 		if err != nil {
 			return nil, err
 		}
-		if m.GetDeletionTimestamp() == nil {
-			now := metav1.NewTime(time.Now())
-			zero := int64(0)
-			m.SetDeletionTimestamp(&now)
-			m.SetDeletionGracePeriodSeconds(&zero)
+		if !s.pending(obj, m) {
+			return nil, errRaced
 		}
-		if f, ok := s.Type.Strategy.(rest.Finalizing); ok {
-			f.MarkDeleting(obj)
-		}
+		s.markDeleting(obj)
 		return obj, nil
 	})
+	if errors.Is(err, errRaced) {
+		return nil, false, err
+	}
 	if err != nil {
 		return nil, false, s.apiError(err, name)
 	}

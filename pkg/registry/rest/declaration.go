@@ -150,11 +150,26 @@ type Catalog struct {
 	gvs     map[schema.GroupVersion]GroupVersion
 	builtin map[string]bool
 	order   []schema.GroupVersion
+	changed chan struct{}
 }
 
 // NewCatalog returns an empty catalog.
 func NewCatalog() *Catalog {
-	return &Catalog{gvs: map[schema.GroupVersion]GroupVersion{}, builtin: map[string]bool{}}
+	return &Catalog{gvs: map[schema.GroupVersion]GroupVersion{}, builtin: map[string]bool{}, changed: make(chan struct{})}
+}
+
+// Changed returns a channel closed at the next change of the catalog, for
+// those who follow it (the garbage collector watches every resource).
+func (c *Catalog) Changed() <-chan struct{} {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	return c.changed
+}
+
+// notify wakes those waiting on Changed; c.mu is held.
+func (c *Catalog) notify() {
+	close(c.changed)
+	c.changed = make(chan struct{})
 }
 
 // Set records gv, replacing what it held. builtin marks its group as one
@@ -169,6 +184,7 @@ func (c *Catalog) Set(gv GroupVersion, builtin bool) {
 	if builtin {
 		c.builtin[gv.Group] = true
 	}
+	c.notify()
 }
 
 // Remove forgets gv.
@@ -177,6 +193,7 @@ func (c *Catalog) Remove(gv schema.GroupVersion) {
 	defer c.mu.Unlock()
 	delete(c.gvs, gv)
 	c.order = slices.DeleteFunc(c.order, func(o schema.GroupVersion) bool { return o == gv })
+	c.notify()
 }
 
 // BuiltinGroup reports whether group is served by a built-in declaration.
@@ -190,6 +207,12 @@ func (c *Catalog) BuiltinGroup(group string) bool {
 // first version registered: all versions share the objects), custom
 // resources included.
 func (c *Catalog) Namespaced() []Resource {
+	return slices.DeleteFunc(c.Resources(), func(r Resource) bool { return !r.Info.Namespaced })
+}
+
+// Resources returns one declaration per group resource, as Namespaced does,
+// of either scope.
+func (c *Catalog) Resources() []Resource {
 	c.mu.RLock()
 	defer c.mu.RUnlock()
 	seen := map[schema.GroupResource]bool{}
@@ -197,11 +220,38 @@ func (c *Catalog) Namespaced() []Resource {
 	for _, gv := range c.order {
 		for _, r := range c.gvs[gv].Resources {
 			gr := r.Info.GroupResource()
-			if r.Info.Namespaced && !seen[gr] {
+			if !seen[gr] {
 				seen[gr] = true
 				out = append(out, r)
 			}
 		}
 	}
 	return out
+}
+
+// ResourceOf returns the resource whose objects are of kind gvk, as an
+// ownerReference names them: the declaration of gvk's version, or else of
+// any version of its group that serves the kind (the objects are the same).
+func (c *Catalog) ResourceOf(gvk schema.GroupVersionKind) (Resource, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	find := func(gv GroupVersion) (Resource, bool) {
+		for _, r := range gv.Resources {
+			if r.Info.Kind == gvk.Kind {
+				return r, true
+			}
+		}
+		return Resource{}, false
+	}
+	if r, ok := find(c.gvs[gvk.GroupVersion()]); ok {
+		return r, true
+	}
+	for _, v := range c.order {
+		if v.Group == gvk.Group {
+			if r, ok := find(c.gvs[v]); ok {
+				return r, true
+			}
+		}
+	}
+	return Resource{}, false
 }

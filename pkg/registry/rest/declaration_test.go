@@ -10,6 +10,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // createOnly is a virtual resource, as an access review is.
@@ -163,5 +164,50 @@ func TestCatalog(t *testing.T) {
 	c.Remove(custom("v1").GroupVersion)
 	if got, want := names(), []string{"/v1, Resource=things", "example.com/v2, Resource=widgets"}; !slices.Equal(got, want) {
 		t.Errorf("after removing v1, Namespaced = %v, want %v", got, want)
+	}
+}
+
+// TestCatalogResourceOf: ownerReferences name kinds; the catalog maps them
+// to resources, in any served version of the group, and tells followers of
+// every change.
+func TestCatalogResourceOf(t *testing.T) {
+	c := NewCatalog()
+	changed := c.Changed()
+	core := GroupVersion{GroupVersion: corev1.SchemeGroupVersion, Resources: []Resource{resource("namespaces", createOnly{})}}
+	c.Set(core, true)
+	select {
+	case <-changed:
+	default:
+		t.Fatal("Set did not close the Changed channel")
+	}
+	w := resource("widgets", unstructuredStorage{})
+	w.Info.Group, w.Info.Version, w.Info.Kind = "example.com", "v2", "Widget"
+	c.Set(GroupVersion{GroupVersion: w.Info.GroupVersion(), Resources: []Resource{w}}, false)
+	tests := []struct {
+		gvk  schema.GroupVersionKind
+		want string
+		ok   bool
+	}{
+		{corev1.SchemeGroupVersion.WithKind(core.Resources[0].Info.Kind), "namespaces", true},
+		{schema.GroupVersionKind{Group: "example.com", Version: "v2", Kind: "Widget"}, "widgets", true},
+		{schema.GroupVersionKind{Group: "example.com", Version: "v1", Kind: "Widget"}, "widgets", true},
+		{schema.GroupVersionKind{Group: "example.com", Version: "v2", Kind: "Gadget"}, "", false},
+		{schema.GroupVersionKind{Group: "other.com", Version: "v2", Kind: "Widget"}, "", false},
+	}
+	for _, tt := range tests {
+		r, ok := c.ResourceOf(tt.gvk)
+		if ok != tt.ok || r.Info.Resource != tt.want {
+			t.Errorf("ResourceOf(%v) = %q, %v; want %q, %v", tt.gvk, r.Info.Resource, ok, tt.want, tt.ok)
+		}
+	}
+	if got := len(c.Resources()); got != 2 {
+		t.Errorf("Resources() has %d entries, want 2", got)
+	}
+	changed = c.Changed()
+	c.Remove(w.Info.GroupVersion())
+	select {
+	case <-changed:
+	default:
+		t.Fatal("Remove did not close the Changed channel")
 	}
 }
