@@ -3,6 +3,7 @@ module github.com/apiserver/apiserver
 go 1.26.8
 
 require (
+	github.com/anishathalye/porcupine v1.3.1
 	github.com/coreos/go-systemd/v22 v22.7.0
 	github.com/goccy/go-json v0.10.5
 	github.com/google/gnostic-models v0.7.0
