@@ -13,18 +13,24 @@ import (
 // ServerRunOptions are the generic flags: where data lives and how the
 // server shuts down.
 type ServerRunOptions struct {
-	DataDir               string
-	ShutdownDelayDuration time.Duration
-	RequestTimeout        time.Duration
-	LivezGracePeriod      time.Duration
+	DataDir                     string
+	ShutdownDelayDuration       time.Duration
+	RequestTimeout              time.Duration
+	LivezGracePeriod            time.Duration
+	MaxRequestsInFlight         int
+	MaxMutatingRequestsInFlight int
+	EnableProfiling             bool
 }
 
 // NewServerRunOptions returns kube-apiserver's defaults, and .apiserver in
 // the working directory for data.
 func NewServerRunOptions() *ServerRunOptions {
 	return &ServerRunOptions{
-		DataDir:        ".apiserver",
-		RequestTimeout: time.Minute,
+		DataDir:                     ".apiserver",
+		RequestTimeout:              time.Minute,
+		MaxRequestsInFlight:         400,
+		MaxMutatingRequestsInFlight: 200,
+		EnableProfiling:             true,
 	}
 }
 
@@ -38,6 +44,12 @@ func (o *ServerRunOptions) AddFlags(fs *pflag.FlagSet) {
 		"The longest a request may take; also how long shutdown waits for requests in flight.")
 	fs.DurationVar(&o.LivezGracePeriod, "livez-grace-period", o.LivezGracePeriod,
 		"How long after start /livez passes post-start hooks that have not finished.")
+	fs.IntVar(&o.MaxRequestsInFlight, "max-requests-inflight", o.MaxRequestsInFlight,
+		"The most read-only requests served at once; beyond it requests get 429 with Retry-After. Watches, probes and system:masters are not counted. 0 means no limit.")
+	fs.IntVar(&o.MaxMutatingRequestsInFlight, "max-mutating-requests-inflight", o.MaxMutatingRequestsInFlight,
+		"The most mutating requests (create, update, patch, delete) served at once, as --max-requests-inflight. 0 means no limit.")
+	fs.BoolVar(&o.EnableProfiling, "profiling", o.EnableProfiling,
+		"Serve Go's runtime profiles at /debug/pprof/ (to authenticated users).")
 }
 
 // Validate reports every invalid flag value.
@@ -60,6 +72,12 @@ func (o *ServerRunOptions) Validate() []error {
 	if o.LivezGracePeriod < 0 {
 		errs = append(errs, fmt.Errorf("--livez-grace-period %s must not be negative", o.LivezGracePeriod))
 	}
+	if o.MaxRequestsInFlight < 0 {
+		errs = append(errs, fmt.Errorf("--max-requests-inflight %d must not be negative", o.MaxRequestsInFlight))
+	}
+	if o.MaxMutatingRequestsInFlight < 0 {
+		errs = append(errs, fmt.Errorf("--max-mutating-requests-inflight %d must not be negative", o.MaxMutatingRequestsInFlight))
+	}
 	return errs
 }
 
@@ -73,5 +91,8 @@ func (o *ServerRunOptions) ApplyTo(c *server.Config) error {
 	c.Lifecycle.ShutdownDelayDuration = o.ShutdownDelayDuration
 	c.Lifecycle.RequestTimeout = o.RequestTimeout
 	c.Health.LivezGracePeriod = o.LivezGracePeriod
+	c.Limits.MaxRequestsInFlight = o.MaxRequestsInFlight
+	c.Limits.MaxMutatingRequestsInFlight = o.MaxMutatingRequestsInFlight
+	c.EnableProfiling = o.EnableProfiling
 	return nil
 }

@@ -12,6 +12,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/auth/authn"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/embeddedetcd"
+	"github.com/apiserver/apiserver/pkg/endpoints/filters"
 	"github.com/apiserver/apiserver/pkg/storage"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 	"github.com/apiserver/apiserver/pkg/version"
@@ -39,6 +40,11 @@ type Config struct {
 	Lifecycle LifecycleConfig
 	// Health tunes the health endpoints.
 	Health HealthConfig
+	// Limits bound what the server takes on at once.
+	Limits LimitsConfig
+	// EnableProfiling serves Go's profiles at /debug/pprof (to
+	// authenticated users only).
+	EnableProfiling bool
 	// Version is served at /version.
 	Version *apimachineryversion.Info
 	// Notify tells the service manager about state changes ("READY=1",
@@ -57,6 +63,15 @@ type AuthenticationInfo struct {
 	// ClientCA, when set, makes the TLS handshake ask for client
 	// certificates; the authenticator verifies them.
 	ClientCA *x509.CertPool
+}
+
+// LimitsConfig bounds the requests served at once (0: no limit).
+type LimitsConfig struct {
+	MaxRequestsInFlight         int
+	MaxMutatingRequestsInFlight int
+	// InFlight follows the requests counted against the limits; Complete
+	// makes one.
+	InFlight *filters.InFlight
 }
 
 // LifecycleConfig times the shutdown sequence.
@@ -106,6 +121,9 @@ func (c *Config) Complete() CompletedConfig {
 	}
 	if c.Health.LogFlushInterval <= 0 {
 		c.Health.LogFlushInterval = 5 * time.Second
+	}
+	if c.Limits.InFlight == nil {
+		c.Limits.InFlight = &filters.InFlight{}
 	}
 	if c.Version == nil {
 		v := version.Get()

@@ -15,7 +15,9 @@ import (
 // info, authentication, authorization, then the mux.
 func buildHandlerChain(h http.Handler, c CompletedConfig) http.Handler {
 	h = filters.WithAuthorization(h, c.Authorization)
+	h = filters.WithMaxInFlightLimit(h, c.Limits.MaxRequestsInFlight, c.Limits.MaxMutatingRequestsInFlight, c.Limits.InFlight)
 	h = filters.WithAuthentication(h, c.Authentication.Authenticator, c.Authentication.Anonymous)
+	h = filters.WithRequestMetricsAndLog(h)
 	h = filters.WithRequestInfo(h)
 	h = withCacheControl(h)
 	h = withPanicRecovery(h)

@@ -11,6 +11,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/healthz"
+	"github.com/apiserver/apiserver/pkg/metrics"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
 
@@ -158,6 +159,12 @@ func (s *GenericAPIServer) PrepareRun() PreparedServer {
 	healthz.Install(s.mux, "healthz", nil, slices.Concat(checks, hookChecks)...)
 	healthz.Install(s.mux, "livez", nil, slices.Concat(checks, livezHookChecks)...)
 	healthz.Install(s.mux, "readyz", nil, p.readyChecks...)
+	s.mux.Handle("/metrics", metrics.Handler())
+	if s.config.EnableProfiling {
+		installProfiling(s.mux)
+	}
+	in := s.config.Limits.InFlight
+	metrics.RegisterInFlight(in.ReadOnly.Load, in.Mutating.Load)
 	if end, ok := chainEnd(s).(*emptyDelegate); ok {
 		end.setIndex(s.ListedPaths)
 	}

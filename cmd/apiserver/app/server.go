@@ -146,6 +146,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 		return nil, fmt.Errorf("installing the core API: %w", err)
 	}
 	top.AddBackgroundTask("garbage-collector", garbagecollector.New(ic.Catalog).Run)
+	top.AddBackgroundTask("storage-object-counter", countObjects(ic.Catalog))
 	return top, nil
 }
 

@@ -59,6 +59,7 @@ func WithAuthentication(h http.Handler, auth authn.Request, anonymous bool) http
 			unauthorized(w, r)
 			return
 		}
+		noteUser(r.Context(), u.Name)
 		// Credentials stop here: nothing behind the filter may forward them.
 		r.Header.Del("Authorization")
 		h.ServeHTTP(w, r.WithContext(request.WithUser(r.Context(), u)))

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"fmt"
 	"net/http"
+	"net/url"
 	"slices"
 	"sync"
 	"time"
@@ -486,7 +487,14 @@ func (h *Resource) deleteOptions(r *http.Request) (*metav1.DeleteOptions, error)
 			return nil, apierrors.NewBadRequest(err.Error())
 		}
 	}
-	if errs := metavalidation.ValidateDeleteOptions(opts); len(errs) > 0 {
+	// dryRun is checked as every write checks it, in kube-apiserver 1.31's
+	// words; the rest as apimachinery validates DeleteOptions.
+	if _, err := dryRun(url.Values{"dryRun": opts.DryRun}, deleteOptions); err != nil {
+		return nil, err
+	}
+	rest := *opts
+	rest.DryRun = nil
+	if errs := metavalidation.ValidateDeleteOptions(&rest); len(errs) > 0 {
 		return nil, apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: "DeleteOptions"}, "", errs)
 	}
 	return opts, nil

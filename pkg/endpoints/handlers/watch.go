@@ -17,6 +17,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
+	"github.com/apiserver/apiserver/pkg/metrics"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
@@ -134,6 +135,9 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, t *target, info
 				return nil // the client went away
 			}
 			flusher.Flush()
+			if ev.Type != watch.Bookmark {
+				metrics.WatchEventSent(t.gvk.Group, t.gvk.Version, t.gvk.Kind)
+			}
 			headersSent = headersSent || ev.Type != watch.Bookmark
 			if ev.Type == watch.Error {
 				return nil

@@ -646,3 +646,8 @@ func (s *Store) DeleteCollection(ctx context.Context, ns string, listOpts *metav
 	}
 	return listObj, nil
 }
+
+// Count returns how many objects of the type are stored, for metrics.
+func (s *Store) Count(ctx context.Context) (int64, error) {
+	return s.Storage.Count(ctx, storage.Key{})
+}

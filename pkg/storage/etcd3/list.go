@@ -5,6 +5,7 @@ import (
 	"reflect"
 	"runtime"
 	"sync"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
@@ -12,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	kruntime "k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/apiserver/apiserver/pkg/metrics"
 	"github.com/apiserver/apiserver/pkg/storage"
 )
 
@@ -100,6 +102,7 @@ func (s *Store) planList(k storage.Key, opts storage.ListOptions) (listPlan, err
 // for later pages. With a predicate, etcd is read in growing batches until
 // the page has Limit matches or the range ends.
 func (s *Store) GetList(ctx context.Context, k storage.Key, opts storage.ListOptions, listObj kruntime.Object) error {
+	defer metrics.ObserveEtcdRequest("list", s.metricType, time.Now())
 	p, err := s.planList(k, opts)
 	if err != nil {
 		return err

@@ -14,6 +14,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/apiserver/apiserver/pkg/metrics"
 	"github.com/apiserver/apiserver/pkg/storage"
 )
 
@@ -85,6 +86,8 @@ type Store struct {
 	// recent is the last state seen of recently used keys, where
 	// updates start (see recentStates).
 	recent *recentStates
+	// metricType labels the store's etcd requests in metrics.
+	metricType string
 }
 
 var _ storage.Interface = (*Store)(nil)
@@ -113,6 +116,7 @@ func New(cfg Config) (*Store, error) {
 		watchOverload:   orDefault(cfg.WatchOverloadTimeout, DefaultWatchOverloadTimeout),
 		transformer:     cfg.Transformer,
 		recent:          newRecentStates(),
+		metricType:      cfg.Resource.String(),
 	}
 	if s.codec == nil {
 		s.codec = storage.JSONCodec
@@ -133,6 +137,7 @@ func (s *Store) Keys() storage.KeySpace { return s.keys }
 // Create implements storage.Interface in one transaction: put if the key's
 // ModRevision is 0 (it does not exist).
 func (s *Store) Create(ctx context.Context, k storage.Key, obj, out runtime.Object) error {
+	defer metrics.ObserveEtcdRequest("create", s.metricType, time.Now())
 	key, err := s.keys.ObjectKey(k)
 	if err != nil {
 		return err
@@ -193,6 +198,7 @@ func (s *Store) commitDecoding(txn clientv3.Txn, key string, data []byte, src, o
 
 // Get implements storage.Interface.
 func (s *Store) Get(ctx context.Context, k storage.Key, opts storage.GetOptions, out runtime.Object) error {
+	defer metrics.ObserveEtcdRequest("get", s.metricType, time.Now())
 	key, err := s.keys.ObjectKey(k)
 	if err != nil {
 		return err
@@ -235,6 +241,7 @@ func (s *Store) Get(ctx context.Context, k storage.Key, opts storage.GetOptions,
 // it is one etcd delete; otherwise it reads, checks, and deletes if the key
 // is unchanged, retrying on a concurrent change.
 func (s *Store) Delete(ctx context.Context, k storage.Key, out runtime.Object, opts storage.DeleteOptions) error {
+	defer metrics.ObserveEtcdRequest("delete", s.metricType, time.Now())
 	key, err := s.keys.ObjectKey(k)
 	if err != nil {
 		return err
@@ -295,6 +302,7 @@ func (s *Store) Delete(ctx context.Context, k storage.Key, out runtime.Object, o
 
 // Count implements storage.Interface.
 func (s *Store) Count(ctx context.Context, k storage.Key) (int64, error) {
+	defer metrics.ObserveEtcdRequest("count", s.metricType, time.Now())
 	key, end, err := s.keyRange(k, k.Name == "")
 	if err != nil {
 		return 0, err

@@ -4,11 +4,13 @@ import (
 	"bytes"
 	"context"
 	"errors"
+	"time"
 
 	"go.etcd.io/etcd/api/v3/mvccpb"
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/apiserver/apiserver/pkg/metrics"
 	"github.com/apiserver/apiserver/pkg/storage"
 )
 
@@ -28,6 +30,7 @@ type current struct {
 // from the state this store last saw of the key when it has one (see
 // recentStates), and otherwise from a read.
 func (s *Store) GuaranteedUpdate(ctx context.Context, k storage.Key, dest runtime.Object, opts storage.UpdateOptions, tryUpdate storage.UpdateFunc) error {
+	defer metrics.ObserveEtcdRequest("update", s.metricType, time.Now())
 	key, err := s.keys.ObjectKey(k)
 	if err != nil {
 		return err

@@ -1,0 +1,174 @@
+package e2e
+
+import (
+	"crypto/tls"
+	"crypto/x509"
+	"encoding/json"
+	"fmt"
+	"io"
+	"net/http"
+	"os"
+	"path/filepath"
+	"strings"
+	"sync"
+	"sync/atomic"
+	"testing"
+
+	"golang.org/x/net/http2"
+)
+
+// bearer sends a bearer token with every request.
+type bearer struct {
+	token string
+	next  http.RoundTripper
+}
+
+func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
+	r = r.Clone(r.Context())
+	r.Header.Set("Authorization", "Bearer "+b.token)
+	return b.next.RoundTrip(r)
+}
+
+// TestMaxInFlight saturates a server started with small in-flight limits
+// with lists from an ordinary user: the excess gets 429 with Retry-After and
+// kube's Status, while probes and the administrator keep being answered.
+func TestMaxInFlight(t *testing.T) {
+	tokens := filepath.Join(t.TempDir(), "tokens.csv")
+	if err := os.WriteFile(tokens, []byte("alice-token,alice,1001,devs\nroot-token,root,0,system:masters\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	p := startBinary(t, "", nil, "--token-auth-file", tokens, "--max-requests-inflight=2", "--max-mutating-requests-inflight=1")
+	pem, err := os.ReadFile(filepath.Join(p.DataDir, "pki", "ca.crt"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	pool := x509.NewCertPool()
+	pool.AppendCertsFromPEM(pem)
+	// The token file replaces the generated administrator: root is one,
+	// being in system:masters.
+	admin := &http.Client{Transport: bearer{"root-token", &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
+	base := p.URL + "/api/v1/namespaces/default/configmaps"
+	value := strings.Repeat("x", 10<<10)
+	var wg sync.WaitGroup
+	for w := range 4 { // as the administrator: never refused
+		wg.Go(func() {
+			for i := w; i < 200; i += 4 {
+				body := fmt.Appendf(nil, `{"metadata":{"name":"cm-%03d"},"data":{"v":%q}}`, i, value)
+				if resp, data := do(t, admin, "POST", base, "application/json", body); resp.StatusCode != 201 {
+					t.Errorf("create = %d %s", resp.StatusCode, data)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+
+	alice := &http.Client{Transport: bearer{"alice-token", &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
+	var ok, refused, probes, adminOK atomic.Int64
+	stop := make(chan struct{})
+	var side sync.WaitGroup
+	side.Go(func() {
+		for {
+			select {
+			case <-stop:
+				return
+			default:
+			}
+			if code, _, err := p.tryGet("/readyz"); err != nil || code != 200 {
+				t.Errorf("/readyz during saturation = %d, %v", code, err)
+				return
+			}
+			if resp, _ := do(t, admin, "GET", base+"?limit=1", "", nil); resp.StatusCode != 200 {
+				t.Errorf("administrator's list during saturation = %d", resp.StatusCode)
+				return
+			}
+			probes.Add(1)
+			adminOK.Add(1)
+		}
+	})
+	for range 24 {
+		wg.Go(func() {
+			for range 3 {
+				req, _ := http.NewRequest("GET", base, nil)
+				resp, err := alice.Do(req)
+				if err != nil {
+					t.Error(err)
+					return
+				}
+				data, _ := io.ReadAll(resp.Body)
+				resp.Body.Close()
+				switch resp.StatusCode {
+				case 200:
+					ok.Add(1)
+				case 429:
+					refused.Add(1)
+					var st status
+					if err := json.Unmarshal(data, &st); err != nil || st.Kind != "Status" || st.Reason != "TooManyRequests" || st.Code != 429 {
+						t.Errorf("429 body = %s", data)
+					}
+					if got := resp.Header.Get("Retry-After"); got != "1" {
+						t.Errorf("Retry-After = %q", got)
+					}
+				default:
+					t.Errorf("list = %d %.200s", resp.StatusCode, data)
+				}
+			}
+		})
+	}
+	wg.Wait()
+	close(stop)
+	side.Wait()
+	t.Logf("lists: %d answered, %d refused; %d probes and administrator lists answered meanwhile", ok.Load(), refused.Load(), probes.Load())
+	if refused.Load() == 0 || ok.Load() == 0 {
+		t.Errorf("want some lists answered and some refused: %d and %d", ok.Load(), refused.Load())
+	}
+	if probes.Load() == 0 {
+		t.Error("no probe ran during the saturation")
+	}
+}
+
+// TestMetricsAndProfiling: /metrics serves kube-apiserver's metric names to
+// authenticated users only; /debug/pprof follows --profiling.
+func TestMetricsAndProfiling(t *testing.T) {
+	p := startBinary(t, "", nil)
+	admin := adminHTTP(t, p)
+	if code, _, err := p.tryGet("/metrics"); err != nil || code != http.StatusUnauthorized {
+		t.Errorf("anonymous /metrics = %d, %v; want 401", code, err)
+	}
+	base := p.URL + "/api/v1/namespaces/default/configmaps"
+	if resp, body := do(t, admin, "POST", base, "application/json", []byte(`{"metadata":{"name":"m"}}`)); resp.StatusCode != 201 {
+		t.Fatalf("create = %d %s", resp.StatusCode, body)
+	}
+	// A watch from the start sees the create.
+	if resp, body := do(t, admin, "GET", base+"?watch=true&resourceVersion=1&timeoutSeconds=1", "", nil); resp.StatusCode != 200 || !strings.Contains(string(body), `"ADDED"`) {
+		t.Fatalf("watch = %d %s", resp.StatusCode, body)
+	}
+	resp, body := do(t, admin, "GET", p.URL+"/metrics", "", nil)
+	if resp.StatusCode != 200 {
+		t.Fatalf("/metrics = %d", resp.StatusCode)
+	}
+	for _, want := range []string{
+		`apiserver_request_total{code="201",component="apiserver",dry_run="",group="",resource="configmaps",scope="namespace",subresource="",verb="POST",version="v1"} 1`,
+		`apiserver_request_duration_seconds_bucket{component="apiserver",dry_run="",group="",resource="configmaps",scope="namespace",subresource="",verb="POST",version="v1",le="60"} 1`,
+		`apiserver_current_inflight_requests{request_kind="readOnly"}`,
+		`apiserver_response_sizes_count{component="apiserver",dry_run="",group="",resource="configmaps",scope="namespace",subresource="",verb="WATCH",version="v1"} 1`,
+		`apiserver_watch_events_total{group="",kind="ConfigMap",version="v1"}`,
+		`etcd_request_duration_seconds_count{operation="create",type="configmaps"}`,
+		`apiserver_storage_objects{resource="namespaces"}`,
+		`go_goroutines`, `process_resident_memory_bytes`,
+	} {
+		if !strings.Contains(string(body), want) {
+			t.Errorf("/metrics has no %s", want)
+		}
+	}
+	if resp, _ := do(t, admin, "GET", p.URL+"/debug/pprof/", "", nil); resp.StatusCode != 200 {
+		t.Errorf("/debug/pprof/ = %d with --profiling (the default)", resp.StatusCode)
+	}
+	if code, _, _ := p.tryGet("/debug/pprof/"); code != http.StatusUnauthorized {
+		t.Errorf("anonymous /debug/pprof/ = %d, want 401", code)
+	}
+	off := startBinary(t, "", nil, "--profiling=false")
+	if resp, _ := do(t, adminHTTP(t, off), "GET", off.URL+"/debug/pprof/", "", nil); resp.StatusCode != 404 {
+		t.Errorf("/debug/pprof/ = %d with --profiling=false, want 404", resp.StatusCode)
+	}
+}
