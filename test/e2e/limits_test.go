@@ -13,6 +13,7 @@ import (
 	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	"golang.org/x/net/http2"
 )
@@ -29,24 +30,34 @@ func (b bearer) RoundTrip(r *http.Request) (*http.Response, error) {
 	return b.next.RoundTrip(r)
 }
 
-// TestMaxInFlight saturates a server started with small in-flight limits
-// with lists from an ordinary user: the excess gets 429 with Retry-After and
-// kube's Status, while probes and the administrator keep being answered.
-func TestMaxInFlight(t *testing.T) {
+// startWithTokens starts a server whose users are root (system:masters)
+// and alice (devs), by bearer token, and returns a client for each.
+func startWithTokens(t *testing.T, flags ...string) (p *process, root, alice *http.Client) {
+	t.Helper()
 	tokens := filepath.Join(t.TempDir(), "tokens.csv")
 	if err := os.WriteFile(tokens, []byte("alice-token,alice,1001,devs\nroot-token,root,0,system:masters\n"), 0o600); err != nil {
 		t.Fatal(err)
 	}
-	p := startBinary(t, "", nil, "--token-auth-file", tokens, "--max-requests-inflight=2", "--max-mutating-requests-inflight=1")
+	p = startBinary(t, "", nil, append([]string{"--token-auth-file", tokens}, flags...)...)
 	pem, err := os.ReadFile(filepath.Join(p.DataDir, "pki", "ca.crt"))
 	if err != nil {
 		t.Fatal(err)
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(pem)
+	client := func(token string) *http.Client {
+		return &http.Client{Transport: bearer{token, &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
+	}
 	// The token file replaces the generated administrator: root is one,
 	// being in system:masters.
-	admin := &http.Client{Transport: bearer{"root-token", &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
+	return p, client("root-token"), client("alice-token")
+}
+
+// TestMaxInFlight saturates a server started with small in-flight limits
+// with lists from an ordinary user: the excess gets 429 with Retry-After and
+// kube's Status, while probes and the administrator keep being answered.
+func TestMaxInFlight(t *testing.T) {
+	p, admin, alice := startWithTokens(t, "--max-requests-inflight=2", "--max-mutating-requests-inflight=1")
 	base := p.URL + "/api/v1/namespaces/default/configmaps"
 	value := strings.Repeat("x", 10<<10)
 	var wg sync.WaitGroup
@@ -63,7 +74,6 @@ func TestMaxInFlight(t *testing.T) {
 	}
 	wg.Wait()
 
-	alice := &http.Client{Transport: bearer{"alice-token", &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: pool}}}}
 	var ok, refused, probes, adminOK atomic.Int64
 	stop := make(chan struct{})
 	var side sync.WaitGroup
@@ -170,5 +180,111 @@ func TestMetricsAndProfiling(t *testing.T) {
 	off := startBinary(t, "", nil, "--profiling=false")
 	if resp, _ := do(t, adminHTTP(t, off), "GET", off.URL+"/debug/pprof/", "", nil); resp.StatusCode != 404 {
 		t.Errorf("/debug/pprof/ = %d with --profiling=false, want 404", resp.StatusCode)
+	}
+}
+
+// TestStalledReaderCutAtDeadline: a client that stops reading a large list
+// (its HTTP/2 stream window stays closed) holds the request only until
+// --request-timeout: then the server ends the stream and the request is no
+// longer in flight.
+func TestStalledReaderCutAtDeadline(t *testing.T) {
+	p, admin, alice := startWithTokens(t, "--request-timeout=2s")
+	base := p.URL + "/api/v1/namespaces/default/configmaps"
+	value := strings.Repeat("x", 10<<10)
+	var wg sync.WaitGroup
+	for w := range 4 {
+		wg.Go(func() {
+			for i := w; i < 600; i += 4 { // 6 MB: more than the client's 4 MB stream window
+				body := fmt.Appendf(nil, `{"metadata":{"name":"cm-%03d"},"data":{"v":%q}}`, i, value)
+				if resp, data := do(t, admin, "POST", base, "application/json", body); resp.StatusCode != 201 {
+					t.Errorf("create = %d %s", resp.StatusCode, data)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	inFlight := func() string {
+		_, body := do(t, admin, "GET", p.URL+"/metrics", "", nil)
+		for _, line := range strings.Split(string(body), "\n") {
+			if strings.HasPrefix(line, `apiserver_current_inflight_requests{request_kind="readOnly"}`) {
+				return strings.Fields(line)[1]
+			}
+		}
+		return "?"
+	}
+	// Another user's connection, whose answers are never read (the
+	// administrator's requests are not counted in flight).
+	resp, err := alice.Get(base)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer resp.Body.Close()
+	start := time.Now()
+	time.Sleep(500 * time.Millisecond)
+	if got := inFlight(); got != "1" {
+		t.Errorf("read-only requests in flight while the reader stalls = %s, want 1", got)
+	}
+	waitUntil(t, 10*time.Second, "the stalled request ended", func() bool { return inFlight() == "0" })
+	if took := time.Since(start); took > 5*time.Second {
+		t.Errorf("the stalled request was cut after %s; --request-timeout is 2s", took)
+	}
+	if n, err := io.Copy(io.Discard, resp.Body); err == nil {
+		t.Errorf("the stalled answer completed (%d bytes) instead of being cut off", n)
+	}
+}
+
+// TestAbusiveInputsBounded sends bodies that cost far more than their size
+// to process unless the server bounds them: each is refused fast, with a
+// small answer, and the server's heap stays small.
+func TestAbusiveInputsBounded(t *testing.T) {
+	p := startBinary(t, "", nil)
+	admin := adminHTTP(t, p)
+	base := p.URL + "/api/v1/namespaces/default/configmaps"
+	if resp, body := do(t, admin, "POST", base, "application/json", []byte(`{"metadata":{"name":"target"}}`)); resp.StatusCode != 201 {
+		t.Fatalf("create = %d %s", resp.StatusCode, body)
+	}
+	var bomb strings.Builder
+	bomb.WriteString("apiVersion: v1\nkind: ConfigMap\nmetadata: {name: bomb}\nl0: &l0 [\"lol\"]\n")
+	for i := 1; i <= 9; i++ {
+		fmt.Fprintf(&bomb, "l%d: &l%d [%s]\n", i, i, strings.TrimSuffix(strings.Repeat(fmt.Sprintf("*l%d,", i-1), 10), ","))
+	}
+	deep := `{"data":` + strings.Repeat(`{"a":`, 9000) + "1" + strings.Repeat("}", 9000) + "}"
+	label := `{"metadata":{"name":"big","labels":{"a":"` + strings.Repeat("x", 1<<20) + `"}}}`
+	tests := []struct {
+		name, method, url, contentType, body string
+		code                                 int
+		contains                             string
+	}{
+		{"YAML aliases expanding to 10^9 values", "POST", base, "application/yaml", bomb.String(), 400, "through its aliases"},
+		{"a merge patch nested 9,000 deep", "PATCH", base + "/target", "application/merge-patch+json", deep, 400, "more than 1000 levels deep"},
+		{"a 1 MiB invalid label value", "POST", base, "application/json", label, 422, "(truncated from 1048576 bytes)"},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			start := time.Now()
+			resp, body := do(t, admin, tt.method, tt.url, tt.contentType, []byte(tt.body))
+			took := time.Since(start)
+			if resp.StatusCode != tt.code || !strings.Contains(string(body), tt.contains) {
+				t.Fatalf("answer = %d %.300s, want %d containing %q", resp.StatusCode, body, tt.code, tt.contains)
+			}
+			if took > 2*time.Second {
+				t.Errorf("took %s", took)
+			}
+			if len(body) > 16<<10 {
+				t.Errorf("answer of %d bytes", len(body))
+			}
+		})
+	}
+	_, metrics := do(t, admin, "GET", p.URL+"/metrics", "", nil)
+	for _, line := range strings.Split(string(metrics), "\n") {
+		if strings.HasPrefix(line, "go_memstats_heap_inuse_bytes ") {
+			var heap float64
+			fmt.Sscan(strings.Fields(line)[1], &heap)
+			t.Logf("heap in use: %.0f MiB", heap/(1<<20))
+			if heap > 256<<20 {
+				t.Errorf("heap in use %.0f MiB after the abusive requests", heap/(1<<20))
+			}
+		}
 	}
 }

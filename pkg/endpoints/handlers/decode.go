@@ -14,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	sigsjson "sigs.k8s.io/json"
-	"sigs.k8s.io/yaml"
 )
 
 // MaxBodyBytes is the largest request body accepted, as kube-apiserver: 3 MiB
@@ -33,6 +32,11 @@ func ReadBody(r *http.Request) ([]byte, error) {
 	if len(data) > MaxBodyBytes {
 		return nil, tooLarge()
 	}
+	if ct := r.Header.Get("Content-Type"); !strings.Contains(ct, "protobuf") && !strings.Contains(ct, "yaml") {
+		if err := checkDepth(data); err != nil {
+			return nil, err
+		}
+	}
 	return data, nil
 }
 
@@ -45,7 +49,7 @@ func tooLarge() error {
 // applyFieldValidation.
 func decodeBody(data []byte, format bodyFormat, into runtime.Object, gvk schema.GroupVersionKind) (unknown []string, err error) {
 	if format == bodyYAML {
-		if data, err = yaml.YAMLToJSON(data); err != nil {
+		if data, err = yamlToJSON(data); err != nil {
 			return nil, apierrors.NewBadRequest(fmt.Sprintf("the object provided is unrecognized (must be of type %s): %v", gvk.Kind, err))
 		}
 	}

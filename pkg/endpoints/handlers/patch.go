@@ -19,7 +19,6 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"sigs.k8s.io/yaml"
 
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -178,7 +177,7 @@ func boolValue(values []string) bool {
 // appliedObject decodes an apply patch (YAML) into the unstructured object
 // it describes, which must be of t's kind.
 func (t *target) appliedObject(patch []byte) (*unstructured.Unstructured, error) {
-	data, err := yaml.YAMLToJSON(patch)
+	data, err := yamlToJSON(patch)
 	if err != nil {
 		return nil, apierrors.NewBadRequest(fmt.Sprintf("error decoding YAML: %v", err))
 	}

@@ -3,10 +3,13 @@
 package responsewriters
 
 import (
+	"bytes"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
+	"unicode/utf8"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -15,23 +18,112 @@ import (
 )
 
 // ErrorToStatus turns any error into a Status. An error that is not already
-// an API error becomes a 500 whose message is the error's text.
+// an API error becomes a 500 whose message is the error's text. Long values
+// quoted in messages are shortened (see BoundMessage).
 func ErrorToStatus(err error) *metav1.Status {
+	var s metav1.Status
 	var api apierrors.APIStatus
 	if errors.As(err, &api) {
-		s := api.Status()
-		s.Kind, s.APIVersion = "Status", "v1"
+		s = api.Status()
 		if s.Status == "" {
 			s.Status = metav1.StatusFailure
 		}
 		if s.Code == 0 {
 			s.Code = http.StatusInternalServerError
 		}
-		return &s
+	} else {
+		s = apierrors.NewInternalError(err).Status()
 	}
-	s := apierrors.NewInternalError(err).Status()
 	s.Kind, s.APIVersion = "Status", "v1"
+	s.Message = BoundMessage(s.Message)
+	if s.Details != nil {
+		for i := range s.Details.Causes {
+			s.Details.Causes[i].Message = BoundMessage(s.Details.Causes[i].Message)
+		}
+	}
 	return &s
+}
+
+// Bounds of the values echoed in error messages.
+const (
+	maxQuotedValue  = 1024 // longer quoted values are shortened...
+	keptQuotedValue = 256  // ...to their first bytes
+)
+
+// BoundMessage shortens every quoted value longer than maxQuotedValue bytes
+// in an error message to its first keptQuotedValue bytes, noting the length
+// it had: an invalid 1 MiB label value must not come back as a 2 MB error
+// (once in the message, once in its cause).
+func BoundMessage(msg string) string {
+	if len(msg) <= maxQuotedValue {
+		return msg
+	}
+	var b strings.Builder
+	for {
+		start := strings.IndexByte(msg, '"')
+		if start < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		end := closingQuote(msg, start+1)
+		if end < 0 {
+			b.WriteString(msg)
+			return b.String()
+		}
+		b.WriteString(msg[:start+1])
+		value := msg[start+1 : end]
+		if len(value) > maxQuotedValue {
+			cut := safeCut(value, keptQuotedValue)
+			fmt.Fprintf(&b, "%s...\" (truncated from %d bytes)", value[:cut], len(value))
+		} else {
+			b.WriteString(value)
+			b.WriteByte('"')
+		}
+		msg = msg[end+1:]
+	}
+}
+
+// safeCut returns the longest prefix length of a quoted value, at most
+// limit, that ends neither inside an escape sequence (\", \\, \x00,
+// \u0000, \U00000000) nor inside a character.
+func safeCut(value string, limit int) int {
+	i := 0
+	for i < len(value) {
+		step := 1
+		if value[i] == '\\' && i+1 < len(value) {
+			switch value[i+1] {
+			case 'x':
+				step = 4
+			case 'u':
+				step = 6
+			case 'U':
+				step = 10
+			default:
+				step = 2
+			}
+		} else {
+			_, step = utf8.DecodeRuneInString(value[i:])
+		}
+		if i+step > limit {
+			break
+		}
+		i += step
+	}
+	return i
+}
+
+// closingQuote returns the index of the quote that ends the quoted string
+// starting at from, skipping escaped quotes; -1 if there is none.
+func closingQuote(s string, from int) int {
+	for i := from; i < len(s); i++ {
+		switch s[i] {
+		case '\\':
+			i++
+		case '"':
+			return i
+		}
+	}
+	return -1
 }
 
 // WriteError writes err as a Status with its code.
@@ -50,7 +142,9 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, code int, obj any) {
 	var err error
 	switch m, ok := obj.(json.Marshaler); {
 	case Pretty(r):
-		body, err = json.MarshalIndent(obj, "", "  ")
+		if body, err = json.Marshal(obj); err == nil {
+			body = indentBounded(body)
+		}
 	case ok:
 		// json.Marshal would check and compact what MarshalJSON wrote
 		// (unstructured objects): a second pass over the bytes.
@@ -68,6 +162,47 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, code int, obj any) {
 	h.Set("X-Content-Type-Options", "nosniff")
 	w.WriteHeader(code)
 	w.Write(body) //nolint:errcheck // the client went away; nothing to do
+}
+
+// indentBounded indents compact JSON for people, unless indenting would
+// multiply its size: the spaces of an indented document grow with the
+// square of its depth (a stored object nested 9,000 deep, indented, was
+// 162 MB), and such a document is not for reading anyway.
+func indentBounded(compact []byte) []byte {
+	budget := 4*len(compact) + 64<<10
+	depth, added, inString, escaped := 0, 0, false, false
+	for _, c := range compact {
+		switch {
+		case inString:
+			switch {
+			case escaped:
+				escaped = false
+			case c == '\\':
+				escaped = true
+			case c == '"':
+				inString = false
+			}
+			continue
+		case c == '"':
+			inString = true
+			continue
+		case c == '{' || c == '[':
+			depth++
+		case c == '}' || c == ']':
+			depth--
+		case c != ',':
+			continue
+		}
+		added += 1 + 2*depth // a new line, and its indentation
+		if added > budget {
+			return compact
+		}
+	}
+	var buf bytes.Buffer
+	if err := json.Indent(&buf, compact, "", "  "); err != nil {
+		return compact
+	}
+	return buf.Bytes()
 }
 
 // Pretty reports whether the answer should be indented.
