@@ -450,11 +450,11 @@ func (srv *Server) deleteLeftovers(ctx context.Context, crd *apiextensionsv1.Cus
 	if err != nil {
 		return err
 	}
-	defs, ok := srv.definitions.Storage.(*etcd3.Store)
-	if !ok {
-		return fmt.Errorf("definitions are not stored in etcd: %T", srv.definitions.Storage)
+	defs, err := storage.NewKeySpace(srv.backend.Config().Prefix, apiextensionsv1.Resource, false)
+	if err != nil {
+		return err
 	}
-	guard, err := defs.Key(storage.Key{Name: crd.Name})
+	guard, err := defs.ObjectKey(storage.Key{Name: crd.Name})
 	if err != nil {
 		return err
 	}

@@ -26,6 +26,8 @@ type EtcdOptions struct {
 	CompactionInterval time.Duration
 	// EncryptionProviderConfig is an EncryptionConfiguration file.
 	EncryptionProviderConfig string
+	WatchCache               bool
+	WatchCacheSize           int
 }
 
 // NewEtcdOptions returns kube-apiserver's defaults; no servers means the
@@ -36,6 +38,8 @@ func NewEtcdOptions() *EtcdOptions {
 		HealthcheckTimeout: 2 * time.Second,
 		ReadycheckTimeout:  2 * time.Second,
 		CompactionInterval: 5 * time.Minute,
+		WatchCache:         true,
+		WatchCacheSize:     4096,
 	}
 }
 
@@ -55,6 +59,10 @@ func (o *EtcdOptions) AddFlags(fs *pflag.FlagSet) {
 		"The interval of compaction requests. If 0, the server does not compact etcd.")
 	fs.StringVar(&o.EncryptionProviderConfig, "encryption-provider-config", o.EncryptionProviderConfig,
 		"The file with the configuration for encryption providers to be used for storing secrets in etcd (kube-apiserver's EncryptionConfiguration, apiserver.config.k8s.io/v1: aesgcm, aescbc, secretbox, identity).")
+	fs.IntVar(&o.WatchCacheSize, "default-watch-cache-size", o.WatchCacheSize,
+		"How many recent events of each resource the watch cache keeps: a watch from an older resourceVersion is served from etcd, or answered 410 Gone once etcd compacted it.")
+	fs.BoolVar(&o.WatchCache, "watch-cache", o.WatchCache,
+		"Keep every resource in memory, fed by one etcd watch each, and serve watches and reads at resourceVersion \"0\" from it.")
 }
 
 // Validate reports every invalid flag value.
@@ -92,6 +100,9 @@ func (o *EtcdOptions) Validate() []error {
 	if o.ReadycheckTimeout <= 0 {
 		errs = append(errs, fmt.Errorf("--etcd-readycheck-timeout %s must be greater than 0", o.ReadycheckTimeout))
 	}
+	if o.WatchCacheSize <= 0 {
+		errs = append(errs, fmt.Errorf("--default-watch-cache-size %d must be greater than 0 (--watch-cache=false turns the cache off)", o.WatchCacheSize))
+	}
 	if o.CompactionInterval < 0 {
 		errs = append(errs, fmt.Errorf("--etcd-compaction-interval %s must not be negative", o.CompactionInterval))
 	}
@@ -116,6 +127,8 @@ func (o *EtcdOptions) ApplyTo(c *server.Config) error {
 		HealthcheckTimeout: o.HealthcheckTimeout,
 		ReadycheckTimeout:  o.ReadycheckTimeout,
 		CompactionInterval: o.CompactionInterval,
+		WatchCache:         o.WatchCache,
+		WatchCacheSize:     o.WatchCacheSize,
 	}
 	if o.EncryptionProviderConfig != "" {
 		t, err := encryption.LoadFile(o.EncryptionProviderConfig)

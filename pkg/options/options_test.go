@@ -145,6 +145,7 @@ func TestEtcdValidate(t *testing.T) {
 		{"zero health timeout", func(o *EtcdOptions) { o.HealthcheckTimeout = 0 }, []string{"--etcd-healthcheck-timeout 0s must be greater than 0"}},
 		{"zero ready timeout", func(o *EtcdOptions) { o.ReadycheckTimeout = 0 }, []string{"--etcd-readycheck-timeout"}},
 		{"negative compaction", func(o *EtcdOptions) { o.CompactionInterval = -time.Second }, []string{"--etcd-compaction-interval -1s must not be negative"}},
+		{"no watch cache window", func(o *EtcdOptions) { o.WatchCacheSize = 0 }, []string{"--default-watch-cache-size 0 must be greater than 0"}},
 		{"compaction off", func(o *EtcdOptions) { o.CompactionInterval = 0 }, nil},
 		{"encryption config missing", func(o *EtcdOptions) { o.EncryptionProviderConfig = missing },
 			[]string{"--encryption-provider-config: reading the encryption provider config " + missing + ": open"}},

@@ -36,4 +36,10 @@ type Config struct {
 	// their way to and from etcd (encryption at rest); a resource without
 	// one is stored as it encodes.
 	Transformers map[schema.GroupResource]Transformer
+	// WatchCache serves watches, and reads at resourceVersion "0" or not
+	// older than a given one, from memory (pkg/storage/cacher).
+	WatchCache bool
+	// WatchCacheSize is how many recent events of a resource the watch
+	// cache keeps for watches to resume from; 0 is the cache's default.
+	WatchCacheSize int
 }

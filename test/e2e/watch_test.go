@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"net/http"
 	"strconv"
+	"strings"
 	"syscall"
 	"testing"
 	"time"
@@ -119,7 +120,18 @@ func TestWatchEndsAtShutdown(t *testing.T) {
 // from it ends with one ERROR event carrying 410 Expired, and an exact list
 // at it answers 410, as kube-apiserver does.
 func TestWatchTooOld(t *testing.T) {
-	p := startBinary(t, "", nil, "--etcd-compaction-interval=1s")
+	for _, flags := range [][]string{
+		{"--watch-cache=false"},
+		// From the cache, a watch from before its window goes to etcd,
+		// which has compacted the revision too.
+		{"--default-watch-cache-size=10"},
+	} {
+		t.Run(strings.Join(flags, " "), func(t *testing.T) { watchTooOld(t, flags...) })
+	}
+}
+
+func watchTooOld(t *testing.T, flags ...string) {
+	p := startBinary(t, "", nil, append([]string{"--etcd-compaction-interval=1s"}, flags...)...)
 	c := adminHTTP(t, p)
 	base := p.URL + "/api/v1/namespaces/default/configmaps"
 	resp, body := do(t, c, "POST", base, "application/json", []byte(`{"metadata":{"name":"old"}}`))

@@ -87,6 +87,15 @@ func collectionPath(ns string) string { return "/api/v1/namespaces/" + ns + "/co
 // (-resource).
 func (a *apiBench) path(ns string) string { return "/api/v1/namespaces/" + ns + "/" + a.o.resource }
 
+// readQuery is the resourceVersion the get and list phases read at
+// (-read-rv): none for quorum reads from etcd, "0" for the watch cache.
+func (a *apiBench) readQuery() string {
+	if a.o.readRV == "" {
+		return ""
+	}
+	return "?resourceVersion=" + a.o.readRV
+}
+
 // body is the object those phases write: a ConfigMap as configMapJSON, or
 // a Secret holding value under the same key.
 func (a *apiBench) body(name, rv, value string) []byte {
@@ -135,7 +144,7 @@ func (a *apiBench) create(ctx context.Context) (phaseResult, error) {
 
 func (a *apiBench) get(ctx context.Context) (phaseResult, error) {
 	return drive(ctx, a.o.workers(), a.o.gets, a.cpu, func(ctx context.Context, w, _ int) error {
-		path := a.path(benchNamespace) + "/" + objectName(rand.IntN(a.o.objects))
+		path := a.path(benchNamespace) + "/" + objectName(rand.IntN(a.o.objects)) + a.readQuery()
 		return a.pool.send(ctx, w, http.MethodGet, path, nil, http.StatusOK, &a.bufs[w])
 	})
 }
@@ -165,7 +174,7 @@ func (a *apiBench) update(ctx context.Context) (phaseResult, error) {
 // answers need only be 200 and as long as that one (give or take the
 // digits of the resourceVersions).
 func (a *apiBench) list(ctx context.Context) (phaseResult, error) {
-	path := a.path(benchNamespace)
+	path := a.path(benchNamespace) + a.readQuery()
 	buf := &a.bufs[0]
 	accept := a.pool.accept
 	a.pool.accept = "" // the checked list is JSON, whatever -accept says

@@ -36,6 +36,7 @@ type options struct {
 	crdRounds    int
 	phases       phaseSet
 	accept       string
+	readRV       string
 	// resource is configmaps or secrets.
 	resource string
 	// encryptionConfig is passed as --encryption-provider-config.
@@ -76,6 +77,7 @@ func parseFlags(args []string) (options, error) {
 	fs.BoolVar(&o.ceiling, "ceiling", true, "Also run every phase against the storage layer.")
 	fs.StringVar(&o.resource, "resource", "configmaps", "What the create, get, update and list phases write and read: configmaps, or secrets (the value is the Secret's one data key). Secrets take only those phases, without the ceiling.")
 	fs.StringVar(&o.encryptionConfig, "encryption-config", "", "An EncryptionConfiguration file the apiserver gets as --encryption-provider-config: run with and without it to measure encryption at rest.")
+	fs.StringVar(&o.readRV, "read-rv", "", "resourceVersion the get and list phases read at: empty for quorum reads (etcd), 0 for any state (the watch cache).")
 	fs.StringVar(&o.accept, "accept", "json", "Encoding the get and list phases ask for: json, or protobuf (application/vnd.kubernetes.protobuf, as client-go's typed clients).")
 	fs.StringVar(&o.profile, "cpuprofile", "", "Write a CPU profile of the apiserver's whole run to this file. The apiserver is then ./hack/bench/server/profiled, cmd/apiserver with a profiler, built from source whatever -binary says: take the figures from a run without this flag.")
 	fs.BoolVar(&o.keep, "keep", false, "Keep the temporary directory (binaries, data dirs, server log, h2load log) and print its path.")
@@ -121,6 +123,9 @@ func (o options) validate() []error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("-resource %q must be configmaps or secrets", o.resource))
+	}
+	if o.readRV != "" && o.readRV != "0" {
+		errs = append(errs, fmt.Errorf("-read-rv %q must be empty or 0", o.readRV))
 	}
 	if o.accept != "json" && o.accept != "protobuf" {
 		errs = append(errs, fmt.Errorf("-accept %q must be json or protobuf", o.accept))

@@ -21,7 +21,7 @@ func NewStore(backend *etcd3.Backend, t rest.Type, admit admission.Interface, su
 	if err != nil {
 		return nil, err
 	}
-	return &Store{Type: t, Storage: st, Admission: admit, Subresource: sub}, nil
+	return &Store{Type: t, Storage: backend.Cached(st, t.New, t.NewList), Admission: admit, Subresource: sub}, nil
 }
 
 // Declaration returns the declaration of the resource s serves, without

@@ -6,10 +6,13 @@ import (
 	"sync"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 
 	"github.com/apiserver/apiserver/pkg/embeddedetcd"
 	"github.com/apiserver/apiserver/pkg/healthz"
 	"github.com/apiserver/apiserver/pkg/storage"
+	"github.com/apiserver/apiserver/pkg/storage/cacher"
 )
 
 // Backend is the one etcd connection a process shares between all its
@@ -20,6 +23,11 @@ type Backend struct {
 	embedded *embeddedetcd.Server
 	health   healthz.HealthChecker
 	ready    healthz.HealthChecker
+
+	// caches are the watch caches of the resources, one each, shared by
+	// every store of the resource (its subresources too).
+	cachesMu sync.Mutex
+	caches   map[schema.GroupResource]*cacher.Cacher
 
 	closeOnce sync.Once
 }
@@ -73,11 +81,40 @@ func (b *Backend) Err() <-chan error {
 	return b.embedded.Err()
 }
 
+// Cached returns st behind the watch cache of its resource when the
+// configuration asks for one: writes go to st, watches and cached reads to
+// the resource's one cache, started by the first store of the resource.
+func (b *Backend) Cached(st *Store, newFunc, newListFunc func() runtime.Object) storage.Interface {
+	if !b.config.WatchCache || newListFunc == nil {
+		return st
+	}
+	b.cachesMu.Lock()
+	defer b.cachesMu.Unlock()
+	c, ok := b.caches[st.resource]
+	if !ok {
+		if b.caches == nil {
+			b.caches = map[schema.GroupResource]*cacher.Cacher{}
+		}
+		c = cacher.New(cacher.Config{
+			Storage: st, Keys: st.Keys(), Resource: st.resource,
+			NewFunc: newFunc, NewListFunc: newListFunc, Window: b.config.WatchCacheSize,
+		})
+		b.caches[st.resource] = c
+	}
+	return c.WithWrites(st)
+}
+
 // Close closes the client, then stops the embedded member. It is safe to
 // call more than once.
 func (b *Backend) Close() error {
 	var err error
 	b.closeOnce.Do(func() {
+		b.cachesMu.Lock()
+		for _, c := range b.caches {
+			c.Stop()
+		}
+		b.caches = nil
+		b.cachesMu.Unlock()
 		if cerr := b.client.Close(); cerr != nil {
 			err = fmt.Errorf("closing etcd client: %w", cerr)
 		}

@@ -23,6 +23,7 @@ type StoreConfig struct {
 	Resource             schema.GroupResource
 	NamespaceScoped      bool
 	NewFunc              func() runtime.Object
+	NewListFunc          func() runtime.Object
 	RequestTimeout       time.Duration
 	WatchBufferSize      int
 	WatchOverloadTimeout time.Duration
@@ -38,6 +39,11 @@ type Backend struct {
 	// Freeze and Thaw stop and resume the backend process; when nil, the
 	// tests that need them are skipped.
 	Freeze, Thaw func(t *testing.T)
+	// WatchCache is set for stores that serve watches from a cache with a
+	// window of recent events: as kube-apiserver's watch cache, they
+	// resume a watch from a revision still in the window even after etcd
+	// compacted it.
+	WatchCache bool
 }
 
 // RunTests runs the suite against b. Subtests run one after another: they
@@ -82,6 +88,7 @@ func newConfigMapStore(t *testing.T, b Backend, opts ...func(*StoreConfig)) stor
 		Resource:        configMaps,
 		NamespaceScoped: true,
 		NewFunc:         func() runtime.Object { return &corev1.ConfigMap{} },
+		NewListFunc:     func() runtime.Object { return &corev1.ConfigMapList{} },
 	}
 	for _, o := range opts {
 		o(&cfg)

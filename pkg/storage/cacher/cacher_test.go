@@ -1,0 +1,144 @@
+package cacher_test
+
+import (
+	"fmt"
+	"net/http"
+	"sync/atomic"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+
+	clientv3 "go.etcd.io/etcd/client/v3"
+	"go.uber.org/goleak"
+
+	"github.com/apiserver/apiserver/pkg/storage"
+	"github.com/apiserver/apiserver/pkg/storage/cacher"
+	"github.com/apiserver/apiserver/pkg/storage/etcd3"
+	"github.com/apiserver/apiserver/pkg/storage/etcdtest"
+	"github.com/apiserver/apiserver/pkg/storage/storagetest"
+)
+
+func TestMain(m *testing.M) {
+	goleak.VerifyTestMain(m)
+}
+
+// TestCacherEmbedded runs the storage suite against the watch cache in
+// front of the in-process etcd.
+func TestCacherEmbedded(t *testing.T) {
+	cfg := etcdtest.StartEmbedded(t)
+	storagetest.RunTests(t, backend(etcdtest.NewClient(t, cfg), cfg.Prefix, nil))
+}
+
+// TestCacherExternal runs it in front of Debian's etcd, which can be
+// frozen.
+func TestCacherExternal(t *testing.T) {
+	e := etcdtest.StartExternal(t)
+	storagetest.RunTests(t, backend(etcdtest.NewClient(t, e.Config), e.Config.Prefix, e))
+}
+
+var stores atomic.Int64
+
+func backend(client *clientv3.Client, prefix string, e *etcdtest.External) storagetest.Backend {
+	b := storagetest.Backend{
+		NewStore: func(t *testing.T, c storagetest.StoreConfig) storage.Interface {
+			t.Helper()
+			s, err := etcd3.New(etcd3.Config{
+				Client:          client,
+				Prefix:          fmt.Sprintf("%s/c%d", prefix, stores.Add(1)),
+				Resource:        c.Resource,
+				NamespaceScoped: c.NamespaceScoped,
+				NewFunc:         c.NewFunc,
+				RequestTimeout:  c.RequestTimeout,
+			})
+			if err != nil {
+				t.Fatal(err)
+			}
+			cache := cacher.New(cacher.Config{
+				Storage: s, Keys: s.Keys(), Resource: c.Resource, NewFunc: c.NewFunc, NewListFunc: c.NewListFunc,
+				WatchBufferSize: c.WatchBufferSize, WatchOverloadTimeout: c.WatchOverloadTimeout,
+			})
+			t.Cleanup(cache.Stop)
+			return cache
+		},
+		Compact:    func(t *testing.T) { etcdtest.Compact(t, client) },
+		WatchCache: true,
+	}
+	if e != nil {
+		b.Freeze, b.Thaw = func(t *testing.T) { e.Freeze(t) }, func(t *testing.T) { e.Thaw(t) }
+	}
+	return b
+}
+
+// TestWindow: a watch resumes from any revision the window still holds,
+// and from an older one through etcd, until etcd compacted it: then it ends
+// at once with 410 Gone, so that the client lists again. A read at
+// resourceVersion "0" sees the writes made through the cache.
+func TestWindow(t *testing.T) {
+	cfg := etcdtest.StartEmbedded(t)
+	client := etcdtest.NewClient(t, cfg)
+	s, err := etcd3.New(etcd3.Config{Client: client, Prefix: cfg.Prefix, Resource: configMaps, NamespaceScoped: true, NewFunc: newConfigMap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cacher.New(cacher.Config{Storage: s, Keys: s.Keys(), Resource: configMaps, NewFunc: newConfigMap, NewListFunc: newConfigMapList, Window: 16})
+	defer c.Stop()
+	var rvs []string
+	for i := range 40 {
+		out := &corev1.ConfigMap{}
+		name := fmt.Sprintf("cm-%02d", i)
+		if err := c.Create(t.Context(), storage.Key{Namespace: "ns", Name: name}, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}, out); err != nil {
+			t.Fatal(err)
+		}
+		rvs = append(rvs, out.ResourceVersion)
+	}
+	list := &corev1.ConfigMapList{}
+	if err := c.GetList(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: "0"}, list); err != nil || len(list.Items) != 40 {
+		t.Fatalf("list at resourceVersion 0 = %d items, %v; want the 40 written", len(list.Items), err)
+	}
+	recent, err := c.Watch(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: rvs[35]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer recent.Stop()
+	for _, want := range rvs[36:] {
+		ev := <-recent.ResultChan()
+		if cm, ok := ev.Object.(*corev1.ConfigMap); ev.Type != watch.Added || !ok || cm.ResourceVersion != want {
+			t.Fatalf("resumed watch sent %s %v; want ADDED at %s", ev.Type, ev.Object, want)
+		}
+	}
+	// Older than the window: etcd serves it...
+	fromEtcd, err := c.Watch(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: rvs[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer fromEtcd.Stop()
+	for _, want := range rvs[1:] {
+		ev := <-fromEtcd.ResultChan()
+		if cm, ok := ev.Object.(*corev1.ConfigMap); ev.Type != watch.Added || !ok || cm.ResourceVersion != want {
+			t.Fatalf("watch from before the window sent %s %v; want ADDED at %s", ev.Type, ev.Object, want)
+		}
+	}
+	// ...until it compacts: then 410 Gone, to list again.
+	etcdtest.Compact(t, client)
+	old, err := c.Watch(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: rvs[0]})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer old.Stop()
+	ev := <-old.ResultChan()
+	if st, ok := ev.Object.(*metav1.Status); ev.Type != watch.Error || !ok || st.Code != http.StatusGone || st.Reason != metav1.StatusReasonExpired {
+		t.Fatalf("watch from a compacted revision before the window sent %s %#v; want ERROR 410 Expired", ev.Type, ev.Object)
+	}
+	if _, open := <-old.ResultChan(); open {
+		t.Error("the watch went on after its ERROR")
+	}
+}
+
+var configMaps = schema.GroupResource{Resource: "configmaps"}
+
+func newConfigMap() runtime.Object     { return &corev1.ConfigMap{} }
+func newConfigMapList() runtime.Object { return &corev1.ConfigMapList{} }

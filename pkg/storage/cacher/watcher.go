@@ -1,0 +1,268 @@
+package cacher
+
+import (
+	"context"
+	"sync"
+	"time"
+
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/klog/v2"
+
+	"github.com/apiserver/apiserver/pkg/storage"
+)
+
+// cacheWatcher is one watch served from the cache. The cache hands it
+// events without ever waiting (dispatch appends to a queue); its goroutine
+// delivers them, each a copy of the cache's object, through a channel of
+// WatchBufferSize events. A consumer that keeps more than that unread for
+// WatchOverloadTimeout is cut off with a 429 ERROR after what it was
+// already given, so that it can neither hold up the others nor make the
+// queue grow for long.
+type cacheWatcher struct {
+	c    *Cacher
+	in   func(key string) bool
+	pred storage.SelectionPredicate
+	name string
+	// after: events at or before this revision are not for this watch.
+	after int64
+
+	mu      sync.Mutex
+	queue   []event
+	failure error
+	notify  chan struct{}
+
+	ctx    context.Context
+	cancel context.CancelFunc
+	result chan watch.Event
+	done   chan struct{}
+}
+
+var _ watch.Interface = (*cacheWatcher)(nil)
+
+func newCacheWatcher(ctx context.Context, c *Cacher, in func(string) bool, pred storage.SelectionPredicate, name string) *cacheWatcher {
+	ctx, cancel := context.WithCancel(ctx)
+	return &cacheWatcher{
+		c: c, in: in, pred: pred, name: name,
+		notify: make(chan struct{}, 1),
+		ctx:    ctx, cancel: cancel,
+		result: make(chan watch.Event, c.cfg.WatchBufferSize),
+		done:   make(chan struct{}),
+	}
+}
+
+// ResultChan returns the events; it is closed when the watch ends.
+func (w *cacheWatcher) ResultChan() <-chan watch.Event { return w.result }
+
+// Stop ends the watch and waits for its goroutine.
+func (w *cacheWatcher) Stop() {
+	w.cancel()
+	<-w.done
+}
+
+// start runs the watch: first the initial events, then what dispatch
+// queues; or, with err, only an ERROR event.
+func (w *cacheWatcher) start(initial []event, err error) {
+	if err != nil {
+		w.failure = err
+	}
+	go w.run(initial)
+}
+
+// dispatch queues e; c.mu is held, so it never blocks.
+func (w *cacheWatcher) dispatch(e event) {
+	if e.rv <= w.after {
+		return
+	}
+	w.mu.Lock()
+	if w.failure == nil {
+		w.queue = append(w.queue, e)
+	}
+	w.mu.Unlock()
+	select {
+	case w.notify <- struct{}{}:
+	default:
+	}
+}
+
+// fail ends the watch with err after what it was already given.
+func (w *cacheWatcher) fail(err error) {
+	w.mu.Lock()
+	if w.failure == nil {
+		w.failure = err
+	}
+	w.queue = nil
+	w.mu.Unlock()
+	select {
+	case w.notify <- struct{}{}:
+	default:
+	}
+}
+
+// backlog is how many events wait to enter the result channel.
+func (w *cacheWatcher) backlog() int {
+	w.mu.Lock()
+	defer w.mu.Unlock()
+	return len(w.queue)
+}
+
+func (w *cacheWatcher) run(initial []event) {
+	defer close(w.done)
+	defer close(w.result)
+	defer w.c.forget(w)
+	defer w.cancel()
+	// The initial events (the current objects, or the window's events to
+	// resume from) are not held against the consumer: the cache holds
+	// them anyway.
+	for _, e := range initial {
+		ev, ok, err := w.translate(e)
+		if err != nil {
+			w.sendError(err)
+			return
+		}
+		if ok && !w.send(ev, false) {
+			return
+		}
+	}
+	for {
+		w.mu.Lock()
+		batch, failure := w.queue, w.failure
+		w.queue = nil
+		w.mu.Unlock()
+		for _, e := range batch {
+			ev, ok, err := w.translate(e)
+			if err != nil {
+				w.sendError(err)
+				return
+			}
+			if ok && !w.send(ev, true) {
+				return
+			}
+		}
+		if failure != nil {
+			w.sendError(failure)
+			return
+		}
+		if len(batch) > 0 {
+			continue
+		}
+		select {
+		case <-w.ctx.Done():
+			return
+		case <-w.notify:
+		}
+	}
+}
+
+// send delivers ev; false if the watch ended meanwhile. With overload, a
+// consumer that lets more than the buffer pile up for the overload timeout
+// is cut off.
+func (w *cacheWatcher) send(ev watch.Event, overload bool) bool {
+	select {
+	case w.result <- ev:
+		return true
+	default:
+	}
+	var timeout <-chan time.Time
+	for {
+		if overload && timeout == nil && w.backlog() > cap(w.result) {
+			t := time.NewTimer(w.c.cfg.WatchOverloadTimeout)
+			defer t.Stop()
+			timeout = t.C
+		}
+		select {
+		case w.result <- ev:
+			return true
+		case <-w.ctx.Done():
+			return false
+		case <-w.notify:
+			w.mu.Lock()
+			failure := w.failure
+			w.mu.Unlock()
+			if failure != nil {
+				w.sendError(failure)
+				return false
+			}
+		case <-timeout:
+			klog.V(2).InfoS("Closing a cached watch whose consumer fell behind", "resource", w.c.cfg.Resource, "buffer", cap(w.result), "timeout", w.c.cfg.WatchOverloadTimeout)
+			w.mu.Lock()
+			w.queue = nil
+			w.mu.Unlock()
+			w.sendError(storage.Errorf(storage.ErrCodeWatchTooSlow, "", 0,
+				"the consumer kept more than %d events unread for %s; watch again from the last resourceVersion received",
+				cap(w.result), w.c.cfg.WatchOverloadTimeout))
+			return false
+		}
+	}
+}
+
+// sendError sends err as the watch's last event, unless it was stopped.
+func (w *cacheWatcher) sendError(err error) {
+	if w.ctx.Err() != nil {
+		return
+	}
+	status := storage.ToStatusError(err, w.c.cfg.Resource, w.name).Status()
+	select {
+	case w.result <- watch.Event{Type: watch.Error, Object: &status}:
+	case <-w.ctx.Done():
+	}
+}
+
+// translate turns a cache event into what this watch sees, applying its key
+// range and predicate: an update that makes an object match is ADDED, one
+// that makes it stop matching is DELETED (with the new state, at the
+// update's revision). The object is a copy.
+func (w *cacheWatcher) translate(e event) (watch.Event, bool, error) {
+	if !w.in(e.key) {
+		return watch.Event{}, false, nil
+	}
+	matches := func(obj runtime.Object) (bool, error) {
+		if obj == nil {
+			return false, nil
+		}
+		ok, err := w.pred.Matches(obj)
+		if err != nil {
+			return false, storage.Errorf(storage.ErrCodeInvalidObject, e.key, e.rv, "selecting object: %w", err)
+		}
+		return ok, nil
+	}
+	switch e.typ {
+	case watch.Added:
+		ok, err := matches(e.obj)
+		return watch.Event{Type: watch.Added, Object: copyOf(e.obj, ok)}, ok, err
+	case watch.Deleted:
+		ok, err := matches(e.obj)
+		return watch.Event{Type: watch.Deleted, Object: copyOf(e.obj, ok)}, ok, err
+	}
+	if w.pred.Empty() {
+		return watch.Event{Type: watch.Modified, Object: e.obj.DeepCopyObject()}, true, nil
+	}
+	cur, err := matches(e.obj)
+	if err != nil {
+		return watch.Event{}, false, err
+	}
+	old, err := matches(e.prev)
+	if err != nil {
+		return watch.Event{}, false, err
+	}
+	switch {
+	case cur && old:
+		return watch.Event{Type: watch.Modified, Object: e.obj.DeepCopyObject()}, true, nil
+	case cur:
+		return watch.Event{Type: watch.Added, Object: e.obj.DeepCopyObject()}, true, nil
+	case old:
+		deleted := e.prev.DeepCopyObject()
+		if err := storage.SetObjectResourceVersion(deleted, e.rv); err != nil {
+			return watch.Event{}, false, err
+		}
+		return watch.Event{Type: watch.Deleted, Object: deleted}, true, nil
+	}
+	return watch.Event{}, false, nil
+}
+
+func copyOf(obj runtime.Object, needed bool) runtime.Object {
+	if !needed {
+		return nil
+	}
+	return obj.DeepCopyObject()
+}
