@@ -131,6 +131,11 @@ type ListOptions struct {
 	// Recursive lists or watches the collection of the key (all objects,
 	// or one namespace) rather than one object.
 	Recursive bool
+	// ProgressNotify (watches only) sends a BOOKMARK, an empty object
+	// carrying the backend's revision, whenever the backend reports that
+	// the watch has seen every change up to that revision: a cache learns
+	// so that it is current even when nothing changed in its range.
+	ProgressNotify bool
 }
 
 // UpdateOptions tune GuaranteedUpdate.

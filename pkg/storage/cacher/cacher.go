@@ -79,8 +79,21 @@ type Cacher struct {
 	// own writes even at resourceVersion "0".
 	written int64
 
+	// progress is set when the store reports exact watch progress: then
+	// the cache knows it is current, and serves consistent lists.
+	progress progressReporter
+
 	cancel context.CancelFunc
 	done   chan struct{}
+}
+
+// progressReporter is a store whose watches report their progress (the
+// etcd store): the cache then learns that it reflects etcd's current
+// revision even when nothing changed in its range.
+type progressReporter interface {
+	CurrentRevision(ctx context.Context) (int64, error)
+	RequestProgress(ctx context.Context) error
+	ProgressIsExact(ctx context.Context) bool
 }
 
 var _ storage.Interface = (*Cacher)(nil)
@@ -128,6 +141,11 @@ func (c *Cacher) run(ctx context.Context) {
 		c.cond.Broadcast()
 		c.mu.Unlock()
 	}()
+	if p, ok := c.cfg.Storage.(progressReporter); ok && p.ProgressIsExact(ctx) {
+		c.mu.Lock()
+		c.progress = p
+		c.mu.Unlock()
+	}
 	backoff := 100 * time.Millisecond
 	needList := true
 	for ctx.Err() == nil {
@@ -214,9 +232,11 @@ func (c *Cacher) listAll(ctx context.Context) ([]runtime.Object, int64, error) {
 // follow applies the etcd watch from the cache's revision until it fails.
 func (c *Cacher) follow(ctx context.Context) error {
 	c.mu.RLock()
-	from := c.rv
+	from, progress := c.rv, c.progress != nil
 	c.mu.RUnlock()
-	w, err := c.cfg.Storage.Watch(ctx, storage.Key{}, storage.ListOptions{Recursive: true, ResourceVersion: storage.FormatResourceVersion(from)})
+	w, err := c.cfg.Storage.Watch(ctx, storage.Key{}, storage.ListOptions{
+		Recursive: true, ResourceVersion: storage.FormatResourceVersion(from), ProgressNotify: progress,
+	})
 	if err != nil {
 		return err
 	}
@@ -233,6 +253,7 @@ func (c *Cacher) follow(ctx context.Context) error {
 				return statusError(ev.Object)
 			}
 			if ev.Type == watch.Bookmark {
+				c.advance(ev.Object)
 				continue
 			}
 			if err := c.apply(ev); err != nil {
@@ -287,6 +308,21 @@ func (c *Cacher) apply(ev watch.Event) error {
 	}
 	c.cond.Broadcast()
 	return nil
+}
+
+// advance records a progress notification: the cache reflects every
+// change up to the bookmark's revision.
+func (c *Cacher) advance(obj runtime.Object) {
+	rv, err := storage.ObjectResourceVersion(obj)
+	if err != nil {
+		return
+	}
+	c.mu.Lock()
+	defer c.mu.Unlock()
+	if c.progress != nil && rv > c.rv {
+		c.rv = rv
+		c.cond.Broadcast()
+	}
 }
 
 // waitFor waits until the cache is ready and reflects revision rv and the

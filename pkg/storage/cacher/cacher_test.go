@@ -15,6 +15,7 @@ import (
 	clientv3 "go.etcd.io/etcd/client/v3"
 	"go.uber.org/goleak"
 
+	"github.com/apiserver/apiserver/pkg/metrics"
 	"github.com/apiserver/apiserver/pkg/storage"
 	"github.com/apiserver/apiserver/pkg/storage/cacher"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
@@ -142,3 +143,74 @@ var configMaps = schema.GroupResource{Resource: "configmaps"}
 
 func newConfigMap() runtime.Object     { return &corev1.ConfigMap{} }
 func newConfigMapList() runtime.Object { return &corev1.ConfigMapList{} }
+
+// TestConsistentListFromCache: a list without resourceVersion is served
+// from the cache, and still sees every write acknowledged before it, made
+// through another store (another replica) or to another resource: the
+// cache asks its etcd watch for progress before answering.
+func TestConsistentListFromCache(t *testing.T) {
+	cfg := etcdtest.StartEmbedded(t)
+	client := etcdtest.NewClient(t, cfg)
+	newStore := func(gr schema.GroupResource) *etcd3.Store {
+		s, err := etcd3.New(etcd3.Config{Client: client, Prefix: cfg.Prefix, Resource: gr, NamespaceScoped: true, NewFunc: newConfigMap})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	cached, other, elsewhere := newStore(configMaps), newStore(configMaps), newStore(schema.GroupResource{Resource: "others"})
+	c := cacher.New(cacher.Config{Storage: cached, Keys: cached.Keys(), Resource: configMaps, NewFunc: newConfigMap, NewListFunc: newConfigMapList})
+	defer c.Stop()
+	etcdLists := func() float64 { return etcdRequests(t, "list", "configmaps") }
+	// Once the cache is ready (a read at "0" waits for that)...
+	if err := c.GetList(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: "0"}, &corev1.ConfigMapList{}); err != nil {
+		t.Fatal(err)
+	}
+	before := etcdLists()
+	for i := range 20 {
+		name := fmt.Sprintf("cm-%02d", i)
+		if err := other.Create(t.Context(), storage.Key{Namespace: "ns", Name: name}, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}, &corev1.ConfigMap{}); err != nil {
+			t.Fatal(err)
+		}
+		// A write elsewhere moves etcd's revision past the cache's range.
+		if err := elsewhere.Create(t.Context(), storage.Key{Namespace: "ns", Name: name}, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}, &corev1.ConfigMap{}); err != nil {
+			t.Fatal(err)
+		}
+		list := &corev1.ConfigMapList{}
+		if err := c.GetList(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true}, list); err != nil {
+			t.Fatal(err)
+		}
+		if len(list.Items) != i+1 {
+			t.Fatalf("a consistent list after %d writes holds %d objects", i+1, len(list.Items))
+		}
+	}
+	// ...no consistent list goes to etcd.
+	if got := etcdLists() - before; got != 0 {
+		t.Errorf("%v etcd lists for 20 consistent lists: not served from the cache", got)
+	}
+}
+
+// etcdRequests reads etcd_request_duration_seconds_count for an operation
+// and type.
+func etcdRequests(t *testing.T, operation, typ string) float64 {
+	t.Helper()
+	families, err := metrics.Registry.Gather()
+	if err != nil {
+		t.Fatal(err)
+	}
+	for _, f := range families {
+		if f.GetName() != "etcd_request_duration_seconds" {
+			continue
+		}
+		for _, m := range f.GetMetric() {
+			labels := map[string]string{}
+			for _, l := range m.GetLabel() {
+				labels[l.GetName()] = l.GetValue()
+			}
+			if labels["operation"] == operation && labels["type"] == typ {
+				return float64(m.GetHistogram().GetSampleCount())
+			}
+		}
+	}
+	return 0
+}

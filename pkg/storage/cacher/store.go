@@ -4,6 +4,7 @@ import (
 	"context"
 	"reflect"
 	"slices"
+	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -75,6 +76,9 @@ func (c *Cacher) Get(ctx context.Context, key storage.Key, opts storage.GetOptio
 // not older than N, without paging, is served from the cache; quorum
 // ("") lists, exact ones and pages go to etcd.
 func (c *Cacher) GetList(ctx context.Context, key storage.Key, opts storage.ListOptions, listObj runtime.Object) error {
+	if opts.ResourceVersion == "" && opts.ResourceVersionMatch == "" && opts.Continue == "" && opts.Limit == 0 {
+		return c.consistentList(ctx, key, opts, listObj)
+	}
 	fromCache := opts.Continue == "" && opts.Limit == 0 && opts.ResourceVersion != "" &&
 		(opts.ResourceVersionMatch == "" || opts.ResourceVersionMatch == metav1.ResourceVersionMatchNotOlderThan)
 	rv, err := storage.ParseResourceVersion(opts.ResourceVersion)
@@ -86,6 +90,61 @@ func (c *Cacher) GetList(ctx context.Context, key storage.Key, opts storage.List
 		c.mu.Unlock()
 		return c.cfg.Storage.GetList(ctx, key, opts, listObj)
 	}
+	return c.listLocked(key, opts, listObj)
+}
+
+// progressInterval is how often a consistent list that waits for the cache
+// asks etcd for progress again.
+const progressInterval = 20 * time.Millisecond
+
+// consistentList serves a quorum list from the cache once the cache has
+// caught up with etcd's current revision, which it learns by asking its
+// etcd watch for progress, as kube-apiserver 1.31 does; from etcd when the
+// store cannot tell progress exactly, or the cache does not catch up soon.
+func (c *Cacher) consistentList(ctx context.Context, key storage.Key, opts storage.ListOptions, listObj runtime.Object) error {
+	c.mu.RLock()
+	p := c.progress
+	c.mu.RUnlock()
+	if p == nil || c.checkKey(key, opts.Recursive) != nil {
+		return c.cfg.Storage.GetList(ctx, key, opts, listObj)
+	}
+	rev, err := p.CurrentRevision(ctx)
+	if err != nil {
+		return err
+	}
+	c.mu.RLock()
+	behind := c.rv < rev
+	c.mu.RUnlock()
+	if behind {
+		// etcd answers a progress request only for a watch that has sent
+		// everything so far: ask again until the cache has caught up.
+		stop := make(chan struct{})
+		defer close(stop)
+		go func() {
+			t := time.NewTicker(progressInterval)
+			defer t.Stop()
+			for {
+				_ = p.RequestProgress(ctx)
+				select {
+				case <-stop:
+					return
+				case <-ctx.Done():
+					return
+				case <-t.C:
+				}
+			}
+		}()
+	}
+	c.mu.Lock()
+	if !c.waitFor(ctx, rev) {
+		c.mu.Unlock()
+		return c.cfg.Storage.GetList(ctx, key, opts, listObj)
+	}
+	return c.listLocked(key, opts, listObj)
+}
+
+// listLocked lists from the cache; c.mu is held, and released.
+func (c *Cacher) listLocked(key storage.Key, opts storage.ListOptions, listObj runtime.Object) error {
 	in := keyFilter(key, opts.Recursive)
 	var keys []string
 	for k := range c.objs {

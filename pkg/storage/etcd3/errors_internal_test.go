@@ -51,3 +51,16 @@ func TestInterpretError(t *testing.T) {
 		})
 	}
 }
+
+// TestExactProgress: only etcd releases with the fix of etcd issue 15220
+// are trusted to report watch progress.
+func TestExactProgress(t *testing.T) {
+	for v, want := range map[string]bool{
+		"3.4.23": false, "3.4.31": true, "3.5.12": false, "3.5.13": true,
+		"3.6.0": true, "3.3.27": false, "4.0.0": true, "": false, "garbage": false,
+	} {
+		if got := exactProgress(v); got != want {
+			t.Errorf("exactProgress(%q) = %v, want %v", v, got, want)
+		}
+	}
+}

@@ -505,3 +505,61 @@ func withKey(err error, key string) error {
 	}
 	return err
 }
+
+// CurrentRevision returns etcd's current revision, with a quorum read of
+// nothing but the count of one key.
+func (s *Store) CurrentRevision(ctx context.Context) (int64, error) {
+	ctx, cancel := withTimeout(ctx, s.requestTimeout)
+	defer cancel()
+	resp, err := s.client.KV.Get(ctx, s.keys.Prefix(), clientv3.WithCountOnly())
+	if err != nil {
+		return 0, interpretError(err, s.keys.Prefix(), 0)
+	}
+	return resp.Header.Revision, nil
+}
+
+// RequestProgress asks etcd to report, on every watch opened with
+// ProgressNotify, the revision it has sent everything up to. Those
+// watches run on the stream of contexts that require a leader, which is
+// where the request goes.
+func (s *Store) RequestProgress(ctx context.Context) error {
+	if err := s.client.Watcher.RequestProgress(clientv3.WithRequireLeader(ctx)); err != nil {
+		return interpretError(err, s.keys.Prefix(), 0)
+	}
+	return nil
+}
+
+// ProgressIsExact reports whether every etcd member reports watch progress
+// exactly: before etcd 3.4.31 and 3.5.13 a progress notification could
+// name a revision whose events were not all sent yet (etcd issue 15220),
+// which a cache must not trust.
+func (s *Store) ProgressIsExact(ctx context.Context) bool {
+	for _, ep := range s.client.Endpoints() {
+		sctx, cancel := withTimeout(ctx, s.requestTimeout)
+		resp, err := s.client.Maintenance.Status(sctx, ep)
+		cancel()
+		if err != nil || !exactProgress(resp.Version) {
+			return false
+		}
+	}
+	return true
+}
+
+// exactProgress reports whether etcd version v has the fix of etcd issue
+// 15220.
+func exactProgress(v string) bool {
+	var major, minor, patch int
+	if _, err := fmt.Sscanf(v, "%d.%d.%d", &major, &minor, &patch); err != nil {
+		return false
+	}
+	switch {
+	case major != 3:
+		return major > 3
+	case minor == 4:
+		return patch >= 31
+	case minor == 5:
+		return patch >= 13
+	default:
+		return minor > 5
+	}
+}

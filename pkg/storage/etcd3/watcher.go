@@ -46,6 +46,7 @@ func (s *Store) Watch(ctx context.Context, k storage.Key, opts storage.ListOptio
 		pred:         opts.Predicate,
 		rev:          rev,
 		serializable: opts.ResourceVersion == "0",
+		progress:     opts.ProgressNotify,
 		cancel:       cancel,
 		result:       make(chan watch.Event, s.watchBuffer),
 		done:         make(chan struct{}),
@@ -61,6 +62,7 @@ type watcher struct {
 	pred         storage.SelectionPredicate
 	rev          int64 // events after this revision; 0: sync first
 	serializable bool
+	progress     bool // relay etcd's progress notifications as bookmarks
 
 	cancel context.CancelFunc
 	result chan watch.Event
@@ -147,6 +149,9 @@ func (w *watcher) stream(ctx context.Context) error {
 	if w.end != "" {
 		ops = append(ops, clientv3.WithRange(w.end))
 	}
+	if w.progress {
+		ops = append(ops, clientv3.WithProgressNotify())
+	}
 	// The etcd watch ends with stream, before an error is sent.
 	wctx, cancel := context.WithCancel(ctx)
 	defer cancel()
@@ -226,6 +231,17 @@ func (w *watcher) events(resp clientv3.WatchResponse) ([]watch.Event, error) {
 				"too old resource version: %d (%d)", w.rev, resp.CompactRevision)
 		}
 		return nil, interpretError(err, w.key, w.rev)
+	}
+	if resp.IsProgressNotify() {
+		if !w.progress || resp.Header.Revision <= w.rev {
+			return nil, nil
+		}
+		w.rev = resp.Header.Revision
+		obj := w.s.newFunc()
+		if err := storage.SetObjectResourceVersion(obj, w.rev); err != nil {
+			return nil, err
+		}
+		return []watch.Event{{Type: watch.Bookmark, Object: obj}}, nil
 	}
 	evs := make([]watch.Event, 0, len(resp.Events))
 	for _, e := range resp.Events {
