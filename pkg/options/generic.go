@@ -20,6 +20,7 @@ type ServerRunOptions struct {
 	MaxRequestsInFlight         int
 	MaxMutatingRequestsInFlight int
 	EnableProfiling             bool
+	MinRequestTimeout           time.Duration
 }
 
 // NewServerRunOptions returns kube-apiserver's defaults, and .apiserver in
@@ -31,6 +32,7 @@ func NewServerRunOptions() *ServerRunOptions {
 		MaxRequestsInFlight:         400,
 		MaxMutatingRequestsInFlight: 200,
 		EnableProfiling:             true,
+		MinRequestTimeout:           30 * time.Minute,
 	}
 }
 
@@ -48,6 +50,8 @@ func (o *ServerRunOptions) AddFlags(fs *pflag.FlagSet) {
 		"The most read-only requests served at once; beyond it requests get 429 with Retry-After. Watches, probes and system:masters are not counted. 0 means no limit.")
 	fs.IntVar(&o.MaxMutatingRequestsInFlight, "max-mutating-requests-inflight", o.MaxMutatingRequestsInFlight,
 		"The most mutating requests (create, update, patch, delete) served at once, as --max-requests-inflight. 0 means no limit.")
+	fs.DurationVar(&o.MinRequestTimeout, "min-request-timeout", o.MinRequestTimeout,
+		"The shortest a watch without timeoutSeconds lasts: it ends at a random time between this and twice this, so that clients do not all reconnect at once.")
 	fs.BoolVar(&o.EnableProfiling, "profiling", o.EnableProfiling,
 		"Serve Go's runtime profiles at /debug/pprof/ (to authenticated users).")
 }
@@ -72,6 +76,9 @@ func (o *ServerRunOptions) Validate() []error {
 	if o.LivezGracePeriod < 0 {
 		errs = append(errs, fmt.Errorf("--livez-grace-period %s must not be negative", o.LivezGracePeriod))
 	}
+	if o.MinRequestTimeout <= 0 {
+		errs = append(errs, fmt.Errorf("--min-request-timeout %s must be greater than 0", o.MinRequestTimeout))
+	}
 	if o.MaxRequestsInFlight < 0 {
 		errs = append(errs, fmt.Errorf("--max-requests-inflight %d must not be negative", o.MaxRequestsInFlight))
 	}
@@ -94,5 +101,6 @@ func (o *ServerRunOptions) ApplyTo(c *server.Config) error {
 	c.Limits.MaxRequestsInFlight = o.MaxRequestsInFlight
 	c.Limits.MaxMutatingRequestsInFlight = o.MaxMutatingRequestsInFlight
 	c.EnableProfiling = o.EnableProfiling
+	c.Lifecycle.MinRequestTimeout = o.MinRequestTimeout
 	return nil
 }

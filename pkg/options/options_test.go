@@ -33,7 +33,7 @@ func TestFlagsFillOptions(t *testing.T) {
 		"--etcd-servers=https://10.0.0.5:2379,https://10.0.0.6:2379", "--etcd-prefix=/other",
 		"--etcd-healthcheck-timeout=3s", "--etcd-compaction-interval=0",
 		"--data-dir=/var/lib/apiserver", "--shutdown-delay-duration=5s", "--request-timeout=30s", "--livez-grace-period=10s",
-		"--max-requests-inflight=50", "--max-mutating-requests-inflight=0",
+		"--max-requests-inflight=50", "--max-mutating-requests-inflight=0", "--min-request-timeout=10m",
 	}
 	for _, s := range o.Sections() {
 		s.Flags.ParseErrorsAllowlist.UnknownFlags = true
@@ -61,6 +61,7 @@ func TestFlagsFillOptions(t *testing.T) {
 		{"grace", o.Generic.LivezGracePeriod, 10 * time.Second},
 		{"in flight", o.Generic.MaxRequestsInFlight, 50},
 		{"mutating in flight", o.Generic.MaxMutatingRequestsInFlight, 0},
+		{"min request timeout", o.Generic.MinRequestTimeout, 10 * time.Minute},
 	}
 	for _, c := range checks {
 		if !reflect.DeepEqual(c.got, c.want) {
@@ -177,6 +178,7 @@ func TestServerRunValidate(t *testing.T) {
 		{"negative delay", func(o *ServerRunOptions) { o.ShutdownDelayDuration = -time.Second }, []string{"--shutdown-delay-duration"}},
 		{"zero request timeout", func(o *ServerRunOptions) { o.RequestTimeout = 0 }, []string{"--request-timeout 0s must be greater than 0"}},
 		{"negative grace", func(o *ServerRunOptions) { o.LivezGracePeriod = -1 }, []string{"--livez-grace-period"}},
+		{"zero min request timeout", func(o *ServerRunOptions) { o.MinRequestTimeout = 0 }, []string{"--min-request-timeout 0s must be greater than 0"}},
 		{"negative limits, both reported", func(o *ServerRunOptions) { o.MaxRequestsInFlight, o.MaxMutatingRequestsInFlight = -1, -2 },
 			[]string{"--max-requests-inflight -1 must not be negative", "--max-mutating-requests-inflight -2 must not be negative"}},
 	}

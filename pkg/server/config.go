@@ -81,6 +81,9 @@ type LifecycleConfig struct {
 	ShutdownDelayDuration time.Duration
 	// RequestTimeout bounds a request, and the drain at shutdown.
 	RequestTimeout time.Duration
+	// MinRequestTimeout is the shortest a watch without timeoutSeconds
+	// lasts; 0 is 30 minutes.
+	MinRequestTimeout time.Duration
 }
 
 // HealthConfig tunes the health endpoints.

@@ -202,3 +202,19 @@ func TestWatchOverHTTP1(t *testing.T) {
 		}
 	}
 }
+
+// TestMinRequestTimeout: a watch without timeoutSeconds ends between one
+// and two --min-request-timeout, as kube-apiserver's do.
+func TestMinRequestTimeout(t *testing.T) {
+	p := startBinary(t, "", nil, "--min-request-timeout=2s")
+	c := adminHTTP(t, p)
+	start := time.Now()
+	resp, body := do(t, c, "GET", p.URL+"/api/v1/namespaces/default/configmaps?watch=true", "", nil)
+	took := time.Since(start)
+	if resp.StatusCode != 200 {
+		t.Fatalf("watch = %d %s", resp.StatusCode, body)
+	}
+	if took < 1500*time.Millisecond || took > 5*time.Second {
+		t.Errorf("the watch lasted %s; want between 2 and 4 s", took)
+	}
+}

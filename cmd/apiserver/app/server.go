@@ -129,6 +129,9 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 		Scheme:    runtime.NewScheme(),
 		Stopping:  c.Stopping(),
 		Timeout:   c.Lifecycle.RequestTimeout,
+		// A watch lasts between one and two of these when the client
+		// does not say.
+		MinRequestTimeout: c.Lifecycle.MinRequestTimeout,
 	}
 	extensions, err := c.New("apiextensions-apiserver", server.NewEmptyDelegate())
 	if err != nil {

@@ -36,6 +36,9 @@ type Resource struct {
 	// Timeout bounds every request but watches (--request-timeout); 0 is
 	// one minute.
 	Timeout time.Duration
+	// MinRequestTimeout (--min-request-timeout) is the shortest a watch
+	// without timeoutSeconds lasts; 0 is DefaultMinRequestTimeout.
+	MinRequestTimeout time.Duration
 	// Builtin marks a resource of Go types served by this server, whose
 	// objects have protobuf encodings.
 	Builtin bool

@@ -21,10 +21,10 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
-// minWatchTimeout is kube-apiserver's --min-request-timeout: a watch without
-// timeoutSeconds lasts between one and two of these, spread so that clients
-// do not all reconnect at once.
-const minWatchTimeout = 30 * time.Minute
+// DefaultMinRequestTimeout is kube-apiserver's --min-request-timeout: a
+// watch without timeoutSeconds lasts between one and two of these, spread
+// so that clients do not all reconnect at once.
+const DefaultMinRequestTimeout = 30 * time.Minute
 
 // bookmarkInterval is how often a quiet watch that allows bookmarks gets
 // one, so a client that reconnects resumes from a recent resourceVersion
@@ -52,7 +52,11 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, t *target, info
 		}
 		opts.FieldSelector = sel
 	}
-	timeout := minWatchTimeout + time.Duration(rand.Int64N(int64(minWatchTimeout)))
+	minTimeout := h.MinRequestTimeout
+	if minTimeout <= 0 {
+		minTimeout = DefaultMinRequestTimeout
+	}
+	timeout := minTimeout + time.Duration(rand.Int64N(int64(minTimeout)))
 	if opts.TimeoutSeconds != nil {
 		timeout = time.Duration(*opts.TimeoutSeconds) * time.Second
 	}

@@ -44,6 +44,9 @@ type Config struct {
 	Stopping <-chan struct{}
 	// Timeout bounds every request but watches.
 	Timeout time.Duration
+	// MinRequestTimeout is the shortest a watch without timeoutSeconds
+	// lasts (a random time between it and twice it).
+	MinRequestTimeout time.Duration
 }
 
 // Router serves the resources of its group versions.
@@ -118,7 +121,7 @@ func (rt *Router) SetGroupVersion(gv rest.GroupVersion) error {
 	byName := make(map[string]*handlers.Resource, len(gv.Resources))
 	for _, decl := range gv.Resources {
 		h := &handlers.Resource{
-			Decl: decl, Stopping: rt.config.Stopping, Timeout: rt.config.Timeout, Table: decl.Table,
+			Decl: decl, Stopping: rt.config.Stopping, Timeout: rt.config.Timeout, MinRequestTimeout: rt.config.MinRequestTimeout, Table: decl.Table,
 			Builtin: builtin, Defaulter: defaulter, FieldManagers: fms[decl.Info.Resource],
 			Protobuf: rt.protobuf, ProtobufStream: rt.protobufStream,
 		}
