@@ -4,6 +4,8 @@ import (
 	"fmt"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
+	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
 )
 
 // MaxNestingDepth bounds how deeply a JSON body nests objects and arrays.
@@ -17,28 +19,13 @@ const MaxNestingDepth = 1000
 // bytes once, without decoding them; what is not JSON is left for the
 // decoder to refuse.
 func checkDepth(data []byte) error {
-	depth, inString, escaped := 0, false, false
-	for _, c := range data {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-		case c == '"':
-			inString = true
-		case c == '{' || c == '[':
-			depth++
-			if depth > MaxNestingDepth {
-				return apierrors.NewBadRequest(fmt.Sprintf("the request body nests objects and arrays more than %d levels deep", MaxNestingDepth))
-			}
-		case c == '}' || c == ']':
-			depth--
-		}
+	deepest := 0
+	responsewriters.ScanStructure(data, func(_ byte, depth int) bool {
+		deepest = max(deepest, depth)
+		return deepest <= MaxNestingDepth
+	})
+	if deepest > MaxNestingDepth {
+		return apierrors.NewBadRequest(fmt.Sprintf("the request body nests objects and arrays more than %d levels deep", MaxNestingDepth))
 	}
 	return nil
 }

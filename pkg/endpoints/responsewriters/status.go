@@ -170,33 +170,13 @@ func WriteJSON(w http.ResponseWriter, r *http.Request, code int, obj any) {
 // 162 MB), and such a document is not for reading anyway.
 func indentBounded(compact []byte) []byte {
 	budget := 4*len(compact) + 64<<10
-	depth, added, inString, escaped := 0, 0, false, false
-	for _, c := range compact {
-		switch {
-		case inString:
-			switch {
-			case escaped:
-				escaped = false
-			case c == '\\':
-				escaped = true
-			case c == '"':
-				inString = false
-			}
-			continue
-		case c == '"':
-			inString = true
-			continue
-		case c == '{' || c == '[':
-			depth++
-		case c == '}' || c == ']':
-			depth--
-		case c != ',':
-			continue
-		}
+	added := 0
+	ScanStructure(compact, func(_ byte, depth int) bool {
 		added += 1 + 2*depth // a new line, and its indentation
-		if added > budget {
-			return compact
-		}
+		return added <= budget
+	})
+	if added > budget {
+		return compact
 	}
 	var buf bytes.Buffer
 	if err := json.Indent(&buf, compact, "", "  "); err != nil {
