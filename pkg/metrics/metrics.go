@@ -56,6 +56,26 @@ var (
 		Name: "apiserver_storage_objects",
 		Help: "Number of stored objects at the time of last check split by kind.",
 	}, []string{"resource"})
+	watchCacheInitializations = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "apiserver_watch_cache_initializations_total",
+		Help: "Counter of watch cache initializations broken by resource type.",
+	}, []string{"resource"})
+	watchCacheEventsReceived = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "apiserver_watch_cache_events_received_total",
+		Help: "Counter of events received in watch cache broken by resource type.",
+	}, []string{"resource"})
+	watchCacheEventsDispatched = prometheus.NewCounterVec(prometheus.CounterOpts{
+		Name: "apiserver_watch_cache_events_dispatched_total",
+		Help: "Counter of events dispatched in watch cache broken by resource type.",
+	}, []string{"resource"})
+	watchCacheResourceVersion = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "apiserver_watch_cache_resource_version",
+		Help: "Current resource version of watch cache broken by resource type.",
+	}, []string{"resource"})
+	watchCacheCapacity = prometheus.NewGaugeVec(prometheus.GaugeOpts{
+		Name: "watch_cache_capacity",
+		Help: "Total capacity of watch cache broken by resource type.",
+	}, []string{"resource"})
 )
 
 func init() {
@@ -64,6 +84,8 @@ func init() {
 		collectors.NewProcessCollector(collectors.ProcessCollectorOpts{}),
 		requestTotal, requestDuration, responseSizes, longRunning,
 		etcdRequestDuration, watchEvents, storageObjects,
+		watchCacheInitializations, watchCacheEventsReceived, watchCacheEventsDispatched,
+		watchCacheResourceVersion, watchCacheCapacity,
 	)
 }
 
@@ -132,4 +154,19 @@ func WatchEventSent(group, version, kind string) {
 // SetStorageObjects records how many objects of resource are stored.
 func SetStorageObjects(resource string, n int64) {
 	storageObjects.WithLabelValues(resource).Set(float64(n))
+}
+
+// WatchCacheInitialized counts a (re)list of resource's watch cache, whose
+// window holds capacity events.
+func WatchCacheInitialized(resource string, capacity int) {
+	watchCacheInitializations.WithLabelValues(resource).Inc()
+	watchCacheCapacity.WithLabelValues(resource).Set(float64(capacity))
+}
+
+// WatchCacheEvent counts an event the watch cache of resource received, at
+// revision rv, and handed to watchers.
+func WatchCacheEvent(resource string, rv int64, watchers int) {
+	watchCacheEventsReceived.WithLabelValues(resource).Inc()
+	watchCacheEventsDispatched.WithLabelValues(resource).Add(float64(watchers))
+	watchCacheResourceVersion.WithLabelValues(resource).Set(float64(rv))
 }

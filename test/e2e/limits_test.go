@@ -165,6 +165,9 @@ func TestMetricsAndProfiling(t *testing.T) {
 		`apiserver_watch_events_total{group="",kind="ConfigMap",version="v1"}`,
 		`etcd_request_duration_seconds_count{operation="create",type="configmaps"}`,
 		`apiserver_storage_objects{resource="namespaces"}`,
+		`apiserver_watch_cache_events_received_total{resource="configmaps"}`,
+		`apiserver_watch_cache_initializations_total{resource="configmaps"} 1`,
+		`watch_cache_capacity{resource="configmaps"} 4096`,
 		`go_goroutines`, `process_resident_memory_bytes`,
 	} {
 		if !strings.Contains(string(body), want) {

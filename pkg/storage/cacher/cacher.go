@@ -21,6 +21,7 @@ import (
 	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/metrics"
 	"github.com/apiserver/apiserver/pkg/storage"
 )
 
@@ -194,6 +195,7 @@ func (c *Cacher) list(ctx context.Context) error {
 	}
 	c.ready = true
 	c.cond.Broadcast()
+	metrics.WatchCacheInitialized(c.cfg.Resource.String(), c.cfg.Window)
 	return nil
 }
 
@@ -307,6 +309,7 @@ func (c *Cacher) apply(ev watch.Event) error {
 		w.dispatch(e)
 	}
 	c.cond.Broadcast()
+	metrics.WatchCacheEvent(c.cfg.Resource.String(), rv, len(c.watchers))
 	return nil
 }
 
