@@ -356,12 +356,11 @@ func (c *Collector) orphanDependents(ctx context.Context, id objectID) error {
 
 // resource returns the served declaration of the objects of id.
 func (c *Collector) resource(id objectID) (rest.Resource, error) {
-	for _, r := range c.catalog.Resources() {
-		if r.Info.GroupResource() == id.Resource {
-			return r, nil
-		}
+	r, ok := c.catalog.Resource(id.Resource)
+	if !ok {
+		return rest.Resource{}, fmt.Errorf("%s is no longer served", id.Resource)
 	}
-	return rest.Resource{}, fmt.Errorf("%s is no longer served", id.Resource)
+	return r, nil
 }
 
 // get reads the object of id afresh: nil when it is gone, or when the name

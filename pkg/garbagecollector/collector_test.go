@@ -193,18 +193,7 @@ func TestBackground(t *testing.T) {
 	create(t, s.configMaps, "elsewhere", "cross", nil, ref(owner, "ConfigMap", false))
 
 	eventually(t, "the cross-namespace dependent is collected", gone(t, s.configMaps, "elsewhere", "cross"))
-	eventually(t, "an OwnerRefInvalidNamespace event", func() error {
-		list, err := s.events.List(t.Context(), "elsewhere", &metav1.ListOptions{})
-		if err != nil {
-			return err
-		}
-		for _, e := range list.(*corev1.EventList).Items {
-			if e.Reason == "OwnerRefInvalidNamespace" && e.InvolvedObject.Name == "cross" && e.Type == corev1.EventTypeWarning {
-				return nil
-			}
-		}
-		return fmt.Errorf("no event in %d", len(list.(*corev1.EventList).Items))
-	})
+	eventually(t, "an OwnerRefInvalidNamespace event", func() error { return hasEvent(t, s, "elsewhere", "cross") })
 	stays(t, s.configMaps, "default", "only", "shared")
 
 	remove(t, s.configMaps, "default", "owner", metav1.DeletePropagationBackground)
@@ -295,8 +284,27 @@ func TestScopes(t *testing.T) {
 	remove(t, s.cluster, "", "cluster-owner", metav1.DeletePropagationBackground)
 	eventually(t, "the dependent of a cluster-scoped owner is collected", gone(t, s.configMaps, "default", "of-cluster"))
 
+	// The collector looked at the cluster-scoped dependent, and said why it
+	// leaves it: without that event, staying would prove nothing.
+	eventually(t, "an event on the cluster-scoped dependent", func() error {
+		return hasEvent(t, s, "default", "cluster-dependent")
+	})
 	remove(t, s.configMaps, "default", "ns-owner", metav1.DeletePropagationBackground)
 	stays(t, s.cluster, "", "cluster-dependent")
+}
+
+// hasEvent reports an OwnerRefInvalidNamespace warning on name in ns.
+func hasEvent(t *testing.T, s *server, ns, name string) error {
+	list, err := s.events.List(t.Context(), ns, &metav1.ListOptions{})
+	if err != nil {
+		return err
+	}
+	for _, e := range list.(*corev1.EventList).Items {
+		if e.Reason == "OwnerRefInvalidNamespace" && e.InvolvedObject.Name == name && e.Type == corev1.EventTypeWarning {
+			return nil
+		}
+	}
+	return fmt.Errorf("no OwnerRefInvalidNamespace event on %s among %d", name, len(list.(*corev1.EventList).Items))
 }
 
 // TestReplicas: collectors of two servers over one etcd do the same work at

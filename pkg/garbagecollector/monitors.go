@@ -18,7 +18,6 @@ import (
 // monitor follows one resource with a client-go informer over its storage,
 // and feeds the graph.
 type monitor struct {
-	storage  rest.Storage
 	informer cache.SharedIndexInformer
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -85,7 +84,10 @@ func (m *monitors) count() int {
 }
 
 // sync starts a monitor for each followable resource without one, and
-// stops those of resources no longer served (or served by new storage).
+// stops those of resources no longer served. A resource served by new
+// storage (a CRD's new generation) keeps its monitor: the old storage
+// reads the same keys, and a new informer would start with a graph that
+// still holds what was deleted meanwhile, never to be removed.
 func (m *monitors) sync(ctx context.Context) {
 	want := map[schema.GroupResource]rest.Resource{}
 	for _, r := range m.c.catalog.Resources() {
@@ -96,12 +98,10 @@ func (m *monitors) sync(ctx context.Context) {
 	m.mu.Lock()
 	defer m.mu.Unlock()
 	for gr, mon := range m.by {
-		if r, ok := want[gr]; !ok || r.Storage != mon.storage {
+		if _, ok := want[gr]; !ok {
 			mon.stop()
 			delete(m.by, gr)
-			if !ok {
-				m.c.apply(m.c.graph.removeResource(gr))
-			}
+			m.c.apply(m.c.graph.removeResource(gr))
 		}
 	}
 	for gr, r := range want {
@@ -173,7 +173,7 @@ func (m *monitors) start(ctx context.Context, gr schema.GroupResource, s rest.St
 		klog.FromContext(ctx).Error(err, "Adding the informer handler failed", "resource", gr)
 	}
 	ctx, cancel := context.WithCancel(ctx)
-	mon := &monitor{storage: s, informer: inf, cancel: cancel, done: make(chan struct{})}
+	mon := &monitor{informer: inf, cancel: cancel, done: make(chan struct{})}
 	go func() {
 		defer close(mon.done)
 		inf.RunWithContext(ctx)

@@ -123,17 +123,12 @@ func LongRunningStarted(r Request) func() {
 // readOnly and mutating at each scrape. A later call replaces an earlier
 // one (a server restarted in the same process, in tests).
 func RegisterInFlight(readOnly, mutating func() int64) {
-	c := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name:        "apiserver_current_inflight_requests",
-		Help:        "Maximal number of currently used inflight request limit of this apiserver per request kind in last second.",
-		ConstLabels: prometheus.Labels{"request_kind": "readOnly"},
-	}, func() float64 { return float64(readOnly()) })
-	m := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
-		Name:        "apiserver_current_inflight_requests",
-		Help:        "Maximal number of currently used inflight request limit of this apiserver per request kind in last second.",
-		ConstLabels: prometheus.Labels{"request_kind": "mutating"},
-	}, func() float64 { return float64(mutating()) })
-	for _, g := range []prometheus.Collector{c, m} {
+	for kind, count := range map[string]func() int64{"readOnly": readOnly, "mutating": mutating} {
+		g := prometheus.NewGaugeFunc(prometheus.GaugeOpts{
+			Name:        "apiserver_current_inflight_requests",
+			Help:        "Maximal number of currently used inflight request limit of this apiserver per request kind in last second.",
+			ConstLabels: prometheus.Labels{"request_kind": kind},
+		}, func() float64 { return float64(count()) })
 		Registry.Unregister(g)
 		_ = Registry.Register(g)
 	}

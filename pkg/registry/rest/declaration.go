@@ -229,6 +229,24 @@ func (c *Catalog) Resources() []Resource {
 	return out
 }
 
+// Resource returns the declaration of group resource gr, as Resources
+// lists it.
+func (c *Catalog) Resource(gr schema.GroupResource) (Resource, bool) {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	for _, gv := range c.order {
+		if gv.Group != gr.Group {
+			continue
+		}
+		for _, r := range c.gvs[gv].Resources {
+			if r.Info.Resource == gr.Resource {
+				return r, true
+			}
+		}
+	}
+	return Resource{}, false
+}
+
 // ResourceOf returns the resource whose objects are of kind gvk, as an
 // ownerReference names them: the declaration of gvk's version, or else of
 // any version of its group that serves the kind (the objects are the same).

@@ -200,6 +200,12 @@ func TestCatalogResourceOf(t *testing.T) {
 			t.Errorf("ResourceOf(%v) = %q, %v; want %q, %v", tt.gvk, r.Info.Resource, ok, tt.want, tt.ok)
 		}
 	}
+	if r, ok := c.Resource(schema.GroupResource{Group: "example.com", Resource: "widgets"}); !ok || r.Info.Kind != "Widget" {
+		t.Errorf("Resource(widgets.example.com) = %v, %v", r.Info, ok)
+	}
+	if _, ok := c.Resource(schema.GroupResource{Resource: "widgets"}); ok {
+		t.Error("Resource found widgets in the core group")
+	}
 	if got := len(c.Resources()); got != 2 {
 		t.Errorf("Resources() has %d entries, want 2", got)
 	}

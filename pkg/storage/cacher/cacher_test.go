@@ -1,10 +1,13 @@
 package cacher_test
 
 import (
+	"context"
 	"fmt"
 	"net/http"
+	"sync"
 	"sync/atomic"
 	"testing"
+	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -213,4 +216,108 @@ func etcdRequests(t *testing.T, operation, typ string) float64 {
 		}
 	}
 	return 0
+}
+
+// breakable is a store whose watches the test can end, and hold new ones
+// until it allows them again: an etcd watch lost for a while.
+type breakable struct {
+	*etcd3.Store
+	mu      sync.Mutex
+	watches []watch.Interface
+	hold    chan struct{} // closed: watches may start
+}
+
+func (b *breakable) Watch(ctx context.Context, k storage.Key, opts storage.ListOptions) (watch.Interface, error) {
+	b.mu.Lock()
+	hold := b.hold
+	b.mu.Unlock()
+	select {
+	case <-hold:
+	case <-ctx.Done():
+		return nil, ctx.Err()
+	}
+	w, err := b.Store.Watch(ctx, k, opts)
+	if err == nil {
+		b.mu.Lock()
+		b.watches = append(b.watches, w)
+		b.mu.Unlock()
+	}
+	return w, err
+}
+
+// cut ends the running watches and holds new ones until the returned func
+// is called.
+func (b *breakable) cut() (resume func()) {
+	b.mu.Lock()
+	hold := make(chan struct{})
+	b.hold = hold
+	ws := b.watches
+	b.watches = nil
+	b.mu.Unlock()
+	for _, w := range ws {
+		w.Stop()
+	}
+	return func() { close(hold) }
+}
+
+// TestRelistAfterCompaction: when the cache's etcd watch is lost and etcd
+// compacts the revision it would resume from, the cache lists again: its
+// watchers end with 410 Gone (they cannot be told what they missed), and
+// what it serves afterwards is etcd's state, deletions included.
+func TestRelistAfterCompaction(t *testing.T) {
+	cfg := etcdtest.StartEmbedded(t)
+	client := etcdtest.NewClient(t, cfg)
+	st, err := etcd3.New(etcd3.Config{Client: client, Prefix: cfg.Prefix, Resource: configMaps, NamespaceScoped: true, NewFunc: newConfigMap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	b := &breakable{Store: st, hold: make(chan struct{})}
+	close(b.hold)
+	c := cacher.New(cacher.Config{Storage: b, Keys: st.Keys(), Resource: configMaps, NewFunc: newConfigMap, NewListFunc: newConfigMapList})
+	defer c.Stop()
+	create := func(s storage.Interface, name string) {
+		t.Helper()
+		if err := s.Create(t.Context(), storage.Key{Namespace: "ns", Name: name}, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}, &corev1.ConfigMap{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	create(c, "kept")
+	create(c, "gone")
+	w, err := c.Watch(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: "0"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	for range 2 {
+		<-w.ResultChan() // the initial ADDED events
+	}
+
+	resume := b.cut()
+	// Meanwhile, straight in etcd: a delete and a create, then compaction.
+	if err := st.Delete(t.Context(), storage.Key{Namespace: "ns", Name: "gone"}, &corev1.ConfigMap{}, storage.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	create(st, "new")
+	etcdtest.Compact(t, client)
+	resume()
+
+	select {
+	case ev := <-w.ResultChan():
+		if st, ok := ev.Object.(*metav1.Status); ev.Type != watch.Error || !ok || st.Code != http.StatusGone {
+			t.Fatalf("the cache's watcher got %s %#v; want ERROR 410 after the relist", ev.Type, ev.Object)
+		}
+	case <-time.After(10 * time.Second):
+		t.Fatal("the cache did not list again")
+	}
+	list := &corev1.ConfigMapList{}
+	if err := c.GetList(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: "0"}, list); err != nil {
+		t.Fatal(err)
+	}
+	var names []string
+	for _, cm := range list.Items {
+		names = append(names, cm.Name)
+	}
+	if fmt.Sprint(names) != "[kept new]" {
+		t.Errorf("after the relist the cache holds %v, want [kept new]", names)
+	}
 }

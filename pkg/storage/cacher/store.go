@@ -65,7 +65,7 @@ func (c *Cacher) Get(ctx context.Context, key storage.Key, opts storage.GetOptio
 	c.mu.Unlock()
 	if !ok {
 		if opts.IgnoreNotFound {
-			return zero(out)
+			return storage.Zero(out)
 		}
 		return storage.NewError(storage.ErrCodeNotFound, key.String(), 0, nil)
 	}
@@ -258,16 +258,6 @@ func copyInto(obj, out runtime.Object) error {
 		return storage.Errorf(storage.ErrCodeInvalidObject, "", 0, "cannot read a %T into a %T", obj, out)
 	}
 	dst.Elem().Set(src.Elem())
-	return nil
-}
-
-// zero empties out.
-func zero(out runtime.Object) error {
-	v := reflect.ValueOf(out)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return storage.Errorf(storage.ErrCodeInvalidObject, "", 0, "%T is not a pointer", out)
-	}
-	v.Elem().Set(reflect.Zero(v.Elem().Type()))
 	return nil
 }
 

@@ -222,7 +222,7 @@ func (s *Store) Get(ctx context.Context, k storage.Key, opts storage.GetOptions,
 	}
 	if len(resp.Kvs) == 0 {
 		if opts.IgnoreNotFound {
-			return zero(out)
+			return storage.Zero(out)
 		}
 		return storage.NewError(storage.ErrCodeNotFound, key, 0, nil)
 	}
@@ -454,7 +454,7 @@ func (s *Store) decode(key string, stored []byte, out runtime.Object, rev int64)
 
 // decodePlain decodes the encoding of an object, as decode.
 func (s *Store) decodePlain(key string, data []byte, out runtime.Object, rev int64) error {
-	if err := zero(out); err != nil {
+	if err := storage.Zero(out); err != nil {
 		return withKey(err, key)
 	}
 	if _, _, err := s.codec.Decode(data, nil, out); err != nil {
@@ -463,17 +463,6 @@ func (s *Store) decodePlain(key string, data []byte, out runtime.Object, rev int
 	if err := storage.SetObjectResourceVersion(out, rev); err != nil {
 		return withKey(err, key)
 	}
-	return nil
-}
-
-// zero sets the object out points to to its zero value, so that decoding
-// into it does not merge with what it held.
-func zero(out runtime.Object) error {
-	v := reflect.ValueOf(out)
-	if v.Kind() != reflect.Pointer || v.IsNil() {
-		return storage.Errorf(storage.ErrCodeInvalidObject, "", 0, "output object must be a non-nil pointer, got %T", out)
-	}
-	v.Elem().Set(reflect.Zero(v.Elem().Type()))
 	return nil
 }
 
