@@ -136,6 +136,10 @@ type ListOptions struct {
 	// the watch has seen every change up to that revision: a cache learns
 	// so that it is current even when nothing changed in its range.
 	ProgressNotify bool
+	// Shared (watches only) is the caller's promise not to modify the
+	// events' objects: a store that shares its objects (the watch cache)
+	// then sends them as *Shared instead of a copy per watcher.
+	Shared bool
 }
 
 // UpdateOptions tune GuaranteedUpdate.

@@ -272,6 +272,11 @@ func (h *Resource) list(w http.ResponseWriter, r *http.Request, t *target, info 
 	if err != nil {
 		return err
 	}
+	if out == outputJSON && !responsewriters.Pretty(r) {
+		if done, err := h.listShared(w, r, t, info); done || err != nil {
+			return err
+		}
+	}
 	opts, err := listOptions(r.URL.Query())
 	if err != nil {
 		return err

@@ -44,9 +44,15 @@ type fixture struct {
 	reviews *reviews
 }
 
-func newFixture(t *testing.T) *fixture {
+func newFixture(t *testing.T) *fixture { return newFixtureCached(t, false) }
+
+// newFixtureCached serves the configmaps through the watch cache when
+// cached is true.
+func newFixtureCached(t *testing.T, cached bool) *fixture {
 	t.Helper()
-	backend, err := etcd3.OpenBackend(t.Context(), etcdtest.StartEmbedded(t), nil)
+	cfg := etcdtest.StartEmbedded(t)
+	cfg.WatchCache = cached
+	backend, err := etcd3.OpenBackend(t.Context(), cfg, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -6,6 +6,7 @@ import (
 	"encoding/json"
 	"math/rand/v2"
 	"net/http"
+	"strconv"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -19,6 +20,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/metrics"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/storage"
 )
 
 // DefaultMinRequestTimeout is kube-apiserver's --min-request-timeout: a
@@ -66,7 +68,13 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, t *target, info
 	}
 	ctx, cancel := context.WithTimeout(r.Context(), timeout)
 	defer cancel()
-	watcher, err := t.storage.(rest.Watcher).Watch(ctx, info.Namespace, opts)
+	var watcher watch.Interface
+	if sr, ok := t.storage.(rest.SharedReader); ok {
+		// Events are only encoded here: the cache's objects need no copy.
+		watcher, err = sr.WatchShared(ctx, info.Namespace, opts)
+	} else {
+		watcher, err = t.storage.(rest.Watcher).Watch(ctx, info.Namespace, opts)
+	}
 	if err != nil {
 		return err
 	}
@@ -127,7 +135,7 @@ func (h *Resource) watch(w http.ResponseWriter, r *http.Request, t *target, info
 			if ev.Type == watch.Bookmark && !opts.AllowWatchBookmarks {
 				continue
 			}
-			if m, err := meta.Accessor(ev.Object); err == nil && ev.Type != watch.Error {
+			if m, err := meta.Accessor(unwrap(ev.Object)); err == nil && ev.Type != watch.Error {
 				lastRV = m.GetResourceVersion()
 			}
 			raw, err := h.encodeEventObject(r, t, ev, out, headersSent)
@@ -160,6 +168,12 @@ func (h *Resource) encodeEventObject(r *http.Request, t *target, ev watch.Event,
 		}
 		status.Kind, status.APIVersion = "Status", "v1"
 		return h.encodeObject(status, out)
+	}
+	if sh, ok := ev.Object.(*storage.Shared); ok {
+		if out != outputTable || ev.Type == watch.Bookmark {
+			return h.encodeShared(t, sh, out)
+		}
+		ev.Object = sh.DeepCopyObject()
 	}
 	h.setKind(t, ev.Object)
 	if out == outputTable && ev.Type != watch.Bookmark {
@@ -199,6 +213,27 @@ func (h *Resource) eventWriter(w http.ResponseWriter, out output) func(metav1.Wa
 		}
 	}
 	w.Header().Set("Content-Type", "application/json")
-	enc := json.NewEncoder(w)
-	return func(ev metav1.WatchEvent) error { return enc.Encode(ev) }
+	var buf []byte
+	return func(ev metav1.WatchEvent) error {
+		// As json.Encoder writes a WatchEvent, without checking and
+		// compacting the object's encoding again: it is ours.
+		buf = append(buf[:0], `{"type":`...)
+		buf = strconv.AppendQuote(buf, ev.Type)
+		buf = append(buf, `,"object":`...)
+		buf = append(buf, ev.Object.Raw...)
+		buf = append(buf, "}\n"...)
+		_, err := w.Write(buf)
+		if cap(buf) > 64<<10 {
+			buf = nil // one large object does not stay with the watch
+		}
+		return err
+	}
+}
+
+// unwrap is the object a shared one holds, or obj.
+func unwrap(obj runtime.Object) runtime.Object {
+	if sh, ok := obj.(*storage.Shared); ok {
+		return sh.Object
+	}
+	return obj
 }

@@ -103,20 +103,33 @@ func (s *Store) List(ctx context.Context, ns string, opts *metav1.ListOptions) (
 		return nil, err
 	}
 	list := s.Type.NewList()
-	err = s.Storage.GetList(ctx, s.key(ns, ""), storage.ListOptions{
+	err = s.Storage.GetList(ctx, s.key(ns, ""), s.listOptions(opts, pred), list)
+	return list, s.apiError(err, "")
+}
+
+func (s *Store) listOptions(opts *metav1.ListOptions, pred storage.SelectionPredicate) storage.ListOptions {
+	return storage.ListOptions{
 		ResourceVersion:      opts.ResourceVersion,
 		ResourceVersionMatch: opts.ResourceVersionMatch,
 		Limit:                opts.Limit,
 		Continue:             opts.Continue,
 		Predicate:            pred,
 		Recursive:            true,
-	}, list)
-	return list, s.apiError(err, "")
+	}
 }
 
 // Watch streams the changes of ns (all namespaces when empty), or of one
 // object when opts selects metadata.name, after opts.ResourceVersion.
 func (s *Store) Watch(ctx context.Context, ns string, opts *metav1.ListOptions) (watch.Interface, error) {
+	return s.watch(ctx, ns, opts, false)
+}
+
+// WatchShared implements rest.SharedReader.
+func (s *Store) WatchShared(ctx context.Context, ns string, opts *metav1.ListOptions) (watch.Interface, error) {
+	return s.watch(ctx, ns, opts, true)
+}
+
+func (s *Store) watch(ctx context.Context, ns string, opts *metav1.ListOptions, shared bool) (watch.Interface, error) {
 	pred, err := s.predicate(opts)
 	if err != nil {
 		return nil, err
@@ -126,8 +139,24 @@ func (s *Store) Watch(ctx context.Context, ns string, opts *metav1.ListOptions) 
 		ResourceVersionMatch: opts.ResourceVersionMatch,
 		Predicate:            pred,
 		Recursive:            true,
+		Shared:               shared,
 	})
 	return w, s.apiError(err, "")
+}
+
+// ListShared implements rest.SharedReader, when the storage shares its
+// objects.
+func (s *Store) ListShared(ctx context.Context, ns string, opts *metav1.ListOptions) ([]*storage.Shared, int64, bool, error) {
+	sl, ok := s.Storage.(storage.SharedLister)
+	if !ok {
+		return nil, 0, false, nil
+	}
+	pred, err := s.predicate(opts)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	items, rv, ok, err := sl.ListShared(ctx, s.key(ns, ""), s.listOptions(opts, pred))
+	return items, rv, ok, s.apiError(err, "")
 }
 
 // predicate parses the selectors of opts, refusing field selectors the

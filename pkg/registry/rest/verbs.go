@@ -6,6 +6,8 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/apiserver/apiserver/pkg/storage"
 )
 
 // Storage is what every served resource or subresource implements: it
@@ -31,6 +33,18 @@ type Lister interface {
 // Watcher serves watch.
 type Watcher interface {
 	Watch(ctx context.Context, namespace string, opts *metav1.ListOptions) (watch.Interface, error)
+}
+
+// SharedReader lists and watches without a copy of the objects per
+// request, for a caller that only encodes them: the handlers, which then
+// encode each object once for every client (storage.Shared).
+type SharedReader interface {
+	// ListShared selects as List does; ok is false when the objects are
+	// not shared (not served from the watch cache): use List then.
+	ListShared(ctx context.Context, namespace string, opts *metav1.ListOptions) (items []*storage.Shared, resourceVersion int64, ok bool, err error)
+	// WatchShared watches as Watch does; an event's object may be a
+	// *storage.Shared, which must not be modified.
+	WatchShared(ctx context.Context, namespace string, opts *metav1.ListOptions) (watch.Interface, error)
 }
 
 // Creater serves create.

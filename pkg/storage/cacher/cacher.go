@@ -57,8 +57,8 @@ type Config struct {
 type event struct {
 	typ  watch.EventType
 	key  string
-	obj  runtime.Object // the new state; the last one for DELETED
-	prev runtime.Object // the state before, nil for ADDED
+	obj  *storage.Shared // the new state; the last one for DELETED
+	prev *storage.Shared // the state before, nil for ADDED
 	rv   int64
 }
 
@@ -69,8 +69,8 @@ type Cacher struct {
 	mu    sync.RWMutex
 	cond  *sync.Cond // broadcast when rv or ready changes
 	ready bool
-	objs  map[string]runtime.Object // by "namespace/name"; never modified
-	rv    int64                     // the revision the cache reflects
+	objs  map[string]*storage.Shared // by "namespace/name"
+	rv    int64                      // the revision the cache reflects
 	// window holds the events after windowStart, oldest first.
 	window      []event
 	windowStart int64
@@ -83,6 +83,10 @@ type Cacher struct {
 	// progress is set when the store reports exact watch progress: then
 	// the cache knows it is current, and serves consistent lists.
 	progress progressReporter
+	// revisions shares etcd's current revision among consistent reads;
+	// progressWanted asks progressLoop for a progress notification.
+	revisions      revisionBatch
+	progressWanted chan struct{}
 
 	cancel context.CancelFunc
 	done   chan struct{}
@@ -111,8 +115,9 @@ func New(cfg Config) *Cacher {
 		cfg.WatchOverloadTimeout = DefaultWatchOverloadTimeout
 	}
 	ctx, cancel := context.WithCancel(context.Background())
-	c := &Cacher{cfg: cfg, objs: map[string]runtime.Object{}, watchers: map[*cacheWatcher]struct{}{}, cancel: cancel, done: make(chan struct{})}
+	c := &Cacher{cfg: cfg, objs: map[string]*storage.Shared{}, watchers: map[*cacheWatcher]struct{}{}, cancel: cancel, done: make(chan struct{}), progressWanted: make(chan struct{}, 1)}
 	c.cond = sync.NewCond(&c.mu)
+	c.revisions.base = ctx
 	go c.run(ctx)
 	return c
 }
@@ -146,6 +151,7 @@ func (c *Cacher) run(ctx context.Context) {
 		c.mu.Lock()
 		c.progress = p
 		c.mu.Unlock()
+		go c.progressLoop(ctx, p)
 	}
 	backoff := 100 * time.Millisecond
 	needList := true
@@ -178,13 +184,13 @@ func (c *Cacher) list(ctx context.Context) error {
 	if err != nil {
 		return err
 	}
-	objs := make(map[string]runtime.Object, len(items))
+	objs := make(map[string]*storage.Shared, len(items))
 	for _, obj := range items {
 		k, err := keyOf(obj)
 		if err != nil {
 			return err
 		}
-		objs[k] = obj
+		objs[k] = storage.NewShared(obj)
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
@@ -290,11 +296,11 @@ func (c *Cacher) apply(ev watch.Event) error {
 	}
 	c.mu.Lock()
 	defer c.mu.Unlock()
-	e := event{typ: ev.Type, key: k, obj: ev.Object, prev: c.objs[k], rv: rv}
+	e := event{typ: ev.Type, key: k, obj: storage.NewShared(ev.Object), prev: c.objs[k], rv: rv}
 	if ev.Type == watch.Deleted {
 		delete(c.objs, k)
 	} else {
-		c.objs[k] = ev.Object
+		c.objs[k] = e.obj
 	}
 	c.rv = rv
 	if len(c.window) >= c.cfg.Window {

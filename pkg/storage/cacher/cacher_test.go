@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
@@ -147,8 +148,8 @@ var configMaps = schema.GroupResource{Resource: "configmaps"}
 func newConfigMap() runtime.Object     { return &corev1.ConfigMap{} }
 func newConfigMapList() runtime.Object { return &corev1.ConfigMapList{} }
 
-// TestConsistentListFromCache: a list without resourceVersion is served
-// from the cache, and still sees every write acknowledged before it, made
+// TestConsistentListFromCache: a list or get without resourceVersion is
+// served from the cache, and still sees every write acknowledged before it, made
 // through another store (another replica) or to another resource: the
 // cache asks its etcd watch for progress before answering.
 func TestConsistentListFromCache(t *testing.T) {
@@ -170,6 +171,8 @@ func TestConsistentListFromCache(t *testing.T) {
 		t.Fatal(err)
 	}
 	before := etcdLists()
+	etcdGets := func() float64 { return etcdRequests(t, "get", "configmaps") }
+	beforeGets := etcdGets()
 	for i := range 20 {
 		name := fmt.Sprintf("cm-%02d", i)
 		if err := other.Create(t.Context(), storage.Key{Namespace: "ns", Name: name}, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}, &corev1.ConfigMap{}); err != nil {
@@ -186,10 +189,16 @@ func TestConsistentListFromCache(t *testing.T) {
 		if len(list.Items) != i+1 {
 			t.Fatalf("a consistent list after %d writes holds %d objects", i+1, len(list.Items))
 		}
+		if err := c.Get(t.Context(), storage.Key{Namespace: "ns", Name: name}, storage.GetOptions{}, &corev1.ConfigMap{}); err != nil {
+			t.Fatalf("a consistent get of the object just written: %v", err)
+		}
 	}
-	// ...no consistent list goes to etcd.
+	// ...no consistent read goes to etcd.
 	if got := etcdLists() - before; got != 0 {
 		t.Errorf("%v etcd lists for 20 consistent lists: not served from the cache", got)
+	}
+	if got := etcdGets() - beforeGets; got != 0 {
+		t.Errorf("%v etcd gets for 20 consistent gets: not served from the cache", got)
 	}
 }
 
@@ -319,5 +328,59 @@ func TestRelistAfterCompaction(t *testing.T) {
 	}
 	if fmt.Sprint(names) != "[kept new]" {
 		t.Errorf("after the relist the cache holds %v, want [kept new]", names)
+	}
+}
+
+// TestSharedReaders: readers that promised not to modify objects get the
+// cache's own (no copy per reader), lists and watches alike, and the others
+// get copies.
+func TestSharedReaders(t *testing.T) {
+	cfg := etcdtest.StartEmbedded(t)
+	client := etcdtest.NewClient(t, cfg)
+	s, err := etcd3.New(etcd3.Config{Client: client, Prefix: cfg.Prefix, Resource: configMaps, NamespaceScoped: true, NewFunc: newConfigMap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := cacher.New(cacher.Config{Storage: s, Keys: s.Keys(), Resource: configMaps, NewFunc: newConfigMap, NewListFunc: newConfigMapList})
+	defer c.Stop()
+	for _, name := range []string{"b", "a", "c"} {
+		obj := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name, Labels: map[string]string{"l": name}}}
+		if err := c.Create(t.Context(), storage.Key{Namespace: "ns", Name: name}, obj, &corev1.ConfigMap{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	all := storage.ListOptions{Recursive: true, ResourceVersion: "0"}
+	first, rv, ok, err := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, all)
+	if err != nil || !ok || len(first) != 3 || rv == 0 {
+		t.Fatalf("ListShared = %d items at %d, %v, %v", len(first), rv, ok, err)
+	}
+	second, _, _, _ := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, all)
+	for i, want := range []string{"a", "b", "c"} {
+		if got := first[i].Object.(*corev1.ConfigMap).Name; got != want {
+			t.Errorf("item %d is %s, want %s (sorted by key)", i, got, want)
+		}
+		if first[i] != second[i] {
+			t.Errorf("item %d differs between two lists: copied", i)
+		}
+	}
+	if _, _, ok, _ := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: "0", Limit: 1}); ok {
+		t.Error("a page was served from the shared objects; pages come from etcd")
+	}
+	sel := all
+	sel.Predicate = storage.SelectionPredicate{Label: labels.SelectorFromSet(labels.Set{"l": "b"}), GetAttrs: storage.DefaultAttrs}
+	if got, _, _, _ := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, sel); len(got) != 1 || got[0] != first[1] {
+		t.Errorf("a selected list = %v, want the shared b", got)
+	}
+	for _, shared := range []bool{true, false} {
+		w, err := c.Watch(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: "0", Shared: shared})
+		if err != nil {
+			t.Fatal(err)
+		}
+		ev := <-w.ResultChan()
+		w.Stop()
+		sh, isShared := ev.Object.(*storage.Shared)
+		if isShared != shared || (shared && sh != first[0]) {
+			t.Errorf("a watch with Shared=%v sent %T", shared, ev.Object)
+		}
 	}
 }

@@ -4,7 +4,6 @@ import (
 	"context"
 	"reflect"
 	"slices"
-	"time"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -47,104 +46,148 @@ func (c *Cacher) Count(ctx context.Context, key storage.Key) (int64, error) {
 }
 
 // Get implements storage.Interface. resourceVersion "0" or "N" reads the
-// cache once it reflects N; "" is a quorum read from etcd.
+// cache once it reflects N, "" once it reflects etcd's current revision
+// (or etcd, when the cache cannot tell it does).
 func (c *Cacher) Get(ctx context.Context, key storage.Key, opts storage.GetOptions, out runtime.Object) error {
-	if opts.ResourceVersion == "" {
-		return c.cfg.Storage.Get(ctx, key, opts, out)
-	}
-	rv, err := storage.ParseResourceVersion(opts.ResourceVersion)
-	if err != nil || c.checkKey(key, false) != nil {
+	if c.checkKey(key, false) != nil {
 		return c.cfg.Storage.Get(ctx, key, opts, out) // its error
 	}
-	c.mu.Lock()
-	if !c.waitFor(ctx, rv) {
-		c.mu.Unlock()
-		return c.cfg.Storage.Get(ctx, key, opts, out) // etcd says whether N is too large
+	var ok bool
+	if opts.ResourceVersion == "" {
+		var err error
+		if ok, err = c.lockConsistent(ctx); err != nil {
+			return err
+		}
+	} else {
+		rv, err := storage.ParseResourceVersion(opts.ResourceVersion)
+		if err != nil {
+			return c.cfg.Storage.Get(ctx, key, opts, out) // its error
+		}
+		c.mu.Lock()
+		if ok = c.waitFor(ctx, rv); !ok {
+			c.mu.Unlock() // etcd says whether N is too large
+		}
 	}
-	obj, ok := c.objs[key.Namespace+"/"+key.Name]
-	c.mu.Unlock()
 	if !ok {
+		return c.cfg.Storage.Get(ctx, key, opts, out)
+	}
+	obj, found := c.objs[key.Namespace+"/"+key.Name]
+	c.mu.Unlock()
+	if !found {
 		if opts.IgnoreNotFound {
 			return storage.Zero(out)
 		}
 		return storage.NewError(storage.ErrCodeNotFound, key.String(), 0, nil)
 	}
-	return copyInto(obj, out)
+	return copyInto(obj.Object, out)
 }
 
 // GetList implements storage.Interface. A list at resourceVersion "0", or
-// not older than N, without paging, is served from the cache; quorum
-// ("") lists, exact ones and pages go to etcd.
+// not older than N, or the latest ("") once the cache knows it reflects
+// etcd's current revision, without paging, is served from the cache;
+// exact lists and pages go to etcd.
 func (c *Cacher) GetList(ctx context.Context, key storage.Key, opts storage.ListOptions, listObj runtime.Object) error {
-	if opts.ResourceVersion == "" && opts.ResourceVersionMatch == "" && opts.Continue == "" && opts.Limit == 0 {
-		return c.consistentList(ctx, key, opts, listObj)
+	ok, err := c.lockForList(ctx, key, opts)
+	if err != nil {
+		return err
 	}
-	fromCache := opts.Continue == "" && opts.Limit == 0 && opts.ResourceVersion != "" &&
-		(opts.ResourceVersionMatch == "" || opts.ResourceVersionMatch == metav1.ResourceVersionMatchNotOlderThan)
+	if !ok {
+		return c.cfg.Storage.GetList(ctx, key, opts, listObj)
+	}
+	return c.listLocked(key, opts, listObj)
+}
+
+// ListShared implements storage.SharedLister: GetList's objects, shared.
+// A list the cache may serve but cannot yet (it lags behind) is read from
+// etcd here rather than by the caller, which would wait for the cache
+// again; its objects are then the request's own.
+func (c *Cacher) ListShared(ctx context.Context, key storage.Key, opts storage.ListOptions) ([]*storage.Shared, int64, bool, error) {
+	if !c.cacheable(key, opts) {
+		return nil, 0, false, nil
+	}
+	ok, err := c.lockForList(ctx, key, opts)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	if ok {
+		items, rv, err := c.selectLocked(key, opts)
+		return items, rv, err == nil, err
+	}
+	list := c.cfg.NewListFunc()
+	if err := c.cfg.Storage.GetList(ctx, key, opts, list); err != nil {
+		return nil, 0, false, err
+	}
+	objs, err := meta.ExtractList(list)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	lm, err := meta.ListAccessor(list)
+	if err != nil {
+		return nil, 0, false, err
+	}
+	rv, err := storage.ParseResourceVersion(lm.GetResourceVersion())
+	if err != nil {
+		return nil, 0, false, err
+	}
+	items := make([]*storage.Shared, len(objs))
+	for i, obj := range objs {
+		items[i] = storage.NewShared(obj)
+	}
+	return items, rv, true, nil
+}
+
+// cacheable reports whether the cache can serve a list with opts: whole
+// lists at "" (consistent), "0", or not older than N.
+func (c *Cacher) cacheable(key storage.Key, opts storage.ListOptions) bool {
+	switch {
+	case opts.Continue != "" || opts.Limit != 0 || c.checkKey(key, opts.Recursive) != nil:
+		return false
+	case opts.ResourceVersion == "":
+		return opts.ResourceVersionMatch == ""
+	}
+	return opts.ResourceVersionMatch == "" || opts.ResourceVersionMatch == metav1.ResourceVersionMatchNotOlderThan
+}
+
+// lockForList waits until the cache may serve a list with opts and
+// returns true with c.mu held; false when etcd serves it.
+func (c *Cacher) lockForList(ctx context.Context, key storage.Key, opts storage.ListOptions) (bool, error) {
+	if !c.cacheable(key, opts) {
+		return false, nil
+	}
+	if opts.ResourceVersion == "" {
+		return c.lockConsistent(ctx)
+	}
 	rv, err := storage.ParseResourceVersion(opts.ResourceVersion)
-	if !fromCache || err != nil || c.checkKey(key, opts.Recursive) != nil {
-		return c.cfg.Storage.GetList(ctx, key, opts, listObj) // or its error
+	if err != nil {
+		return false, nil // etcd's error
 	}
 	c.mu.Lock()
 	if !c.waitFor(ctx, rv) {
 		c.mu.Unlock()
-		return c.cfg.Storage.GetList(ctx, key, opts, listObj)
+		return false, nil
 	}
-	return c.listLocked(key, opts, listObj)
-}
-
-// progressInterval is how often a consistent list that waits for the cache
-// asks etcd for progress again.
-const progressInterval = 20 * time.Millisecond
-
-// consistentList serves a quorum list from the cache once the cache has
-// caught up with etcd's current revision, which it learns by asking its
-// etcd watch for progress, as kube-apiserver 1.31 does; from etcd when the
-// store cannot tell progress exactly, or the cache does not catch up soon.
-func (c *Cacher) consistentList(ctx context.Context, key storage.Key, opts storage.ListOptions, listObj runtime.Object) error {
-	c.mu.RLock()
-	p := c.progress
-	c.mu.RUnlock()
-	if p == nil || c.checkKey(key, opts.Recursive) != nil {
-		return c.cfg.Storage.GetList(ctx, key, opts, listObj)
-	}
-	rev, err := p.CurrentRevision(ctx)
-	if err != nil {
-		return err
-	}
-	c.mu.RLock()
-	behind := c.rv < rev
-	c.mu.RUnlock()
-	if behind {
-		// etcd answers a progress request only for a watch that has sent
-		// everything so far: ask again until the cache has caught up.
-		stop := make(chan struct{})
-		defer close(stop)
-		go func() {
-			t := time.NewTicker(progressInterval)
-			defer t.Stop()
-			for {
-				_ = p.RequestProgress(ctx)
-				select {
-				case <-stop:
-					return
-				case <-ctx.Done():
-					return
-				case <-t.C:
-				}
-			}
-		}()
-	}
-	c.mu.Lock()
-	if !c.waitFor(ctx, rev) {
-		c.mu.Unlock()
-		return c.cfg.Storage.GetList(ctx, key, opts, listObj)
-	}
-	return c.listLocked(key, opts, listObj)
+	return true, nil
 }
 
 // listLocked lists from the cache; c.mu is held, and released.
 func (c *Cacher) listLocked(key storage.Key, opts storage.ListOptions, listObj runtime.Object) error {
+	selected, listRV, err := c.selectLocked(key, opts)
+	if err != nil {
+		return err
+	}
+	items := make([]runtime.Object, len(selected))
+	for i, obj := range selected {
+		items[i] = obj.DeepCopyObject()
+	}
+	if err := meta.SetList(listObj, items); err != nil {
+		return err
+	}
+	return storage.SetListMeta(listObj, listRV, "", nil)
+}
+
+// selectLocked returns the objects under key that opts select, sorted by
+// key, and the cache's revision; c.mu is held, and released.
+func (c *Cacher) selectLocked(key storage.Key, opts storage.ListOptions) ([]*storage.Shared, int64, error) {
 	in := keyFilter(key, opts.Recursive)
 	var keys []string
 	for k := range c.objs {
@@ -152,27 +195,27 @@ func (c *Cacher) listLocked(key storage.Key, opts storage.ListOptions, listObj r
 			keys = append(keys, k)
 		}
 	}
-	objs := make([]runtime.Object, 0, len(keys))
+	objs := make([]*storage.Shared, 0, len(keys))
 	slices.Sort(keys)
 	for _, k := range keys {
 		objs = append(objs, c.objs[k])
 	}
 	listRV := c.rv
 	c.mu.Unlock()
-	items := make([]runtime.Object, 0, len(objs))
+	if opts.Predicate.Empty() {
+		return objs, listRV, nil
+	}
+	selected := objs[:0]
 	for _, obj := range objs {
-		ok, err := opts.Predicate.Matches(obj)
+		ok, err := opts.Predicate.Matches(obj.Object)
 		if err != nil {
-			return storage.Errorf(storage.ErrCodeInvalidObject, key.String(), 0, "selecting object: %w", err)
+			return nil, 0, storage.Errorf(storage.ErrCodeInvalidObject, key.String(), 0, "selecting object: %w", err)
 		}
 		if ok {
-			items = append(items, obj.DeepCopyObject())
+			selected = append(selected, obj)
 		}
 	}
-	if err := meta.SetList(listObj, items); err != nil {
-		return err
-	}
-	return storage.SetListMeta(listObj, listRV, "", nil)
+	return selected, listRV, nil
 }
 
 // Watch implements storage.Interface, from the cache: from "" or "0" the
@@ -191,6 +234,7 @@ func (c *Cacher) Watch(ctx context.Context, key storage.Key, opts storage.ListOp
 		return nil, err
 	}
 	w := newCacheWatcher(ctx, c, keyFilter(key, opts.Recursive), opts.Predicate, key.Name)
+	w.shared = opts.Shared
 	c.mu.Lock()
 	defer c.mu.Unlock()
 	// A watch needs the cache ready, not caught up: what it lags behind

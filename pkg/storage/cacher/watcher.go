@@ -14,7 +14,8 @@ import (
 
 // cacheWatcher is one watch served from the cache. The cache hands it
 // events without ever waiting (dispatch appends to a queue); its goroutine
-// delivers them, each a copy of the cache's object, through a channel of
+// delivers them, each a copy of the cache's object (or the object itself,
+// shared, to a consumer that promised not to modify it), through a channel of
 // WatchBufferSize events. A consumer that keeps more than that unread for
 // WatchOverloadTimeout is cut off with a 429 ERROR after what it was
 // already given, so that it can neither hold up the others nor make the
@@ -24,6 +25,8 @@ type cacheWatcher struct {
 	in   func(key string) bool
 	pred storage.SelectionPredicate
 	name string
+	// shared: the consumer gets the cache's objects, as *storage.Shared.
+	shared bool
 	// after: events at or before this revision are not for this watch.
 	after int64
 
@@ -216,11 +219,11 @@ func (w *cacheWatcher) translate(e event) (watch.Event, bool, error) {
 	if !w.in(e.key) {
 		return watch.Event{}, false, nil
 	}
-	matches := func(obj runtime.Object) (bool, error) {
+	matches := func(obj *storage.Shared) (bool, error) {
 		if obj == nil {
 			return false, nil
 		}
-		ok, err := w.pred.Matches(obj)
+		ok, err := w.pred.Matches(obj.Object)
 		if err != nil {
 			return false, storage.Errorf(storage.ErrCodeInvalidObject, e.key, e.rv, "selecting object: %w", err)
 		}
@@ -229,13 +232,13 @@ func (w *cacheWatcher) translate(e event) (watch.Event, bool, error) {
 	switch e.typ {
 	case watch.Added:
 		ok, err := matches(e.obj)
-		return watch.Event{Type: watch.Added, Object: copyOf(e.obj, ok)}, ok, err
+		return watch.Event{Type: watch.Added, Object: w.output(e.obj, ok)}, ok, err
 	case watch.Deleted:
 		ok, err := matches(e.obj)
-		return watch.Event{Type: watch.Deleted, Object: copyOf(e.obj, ok)}, ok, err
+		return watch.Event{Type: watch.Deleted, Object: w.output(e.obj, ok)}, ok, err
 	}
 	if w.pred.Empty() {
-		return watch.Event{Type: watch.Modified, Object: e.obj.DeepCopyObject()}, true, nil
+		return watch.Event{Type: watch.Modified, Object: w.output(e.obj, true)}, true, nil
 	}
 	cur, err := matches(e.obj)
 	if err != nil {
@@ -247,22 +250,30 @@ func (w *cacheWatcher) translate(e event) (watch.Event, bool, error) {
 	}
 	switch {
 	case cur && old:
-		return watch.Event{Type: watch.Modified, Object: e.obj.DeepCopyObject()}, true, nil
+		return watch.Event{Type: watch.Modified, Object: w.output(e.obj, true)}, true, nil
 	case cur:
-		return watch.Event{Type: watch.Added, Object: e.obj.DeepCopyObject()}, true, nil
+		return watch.Event{Type: watch.Added, Object: w.output(e.obj, true)}, true, nil
 	case old:
 		deleted := e.prev.DeepCopyObject()
 		if err := storage.SetObjectResourceVersion(deleted, e.rv); err != nil {
 			return watch.Event{}, false, err
+		}
+		if w.shared {
+			return watch.Event{Type: watch.Deleted, Object: storage.NewShared(deleted)}, true, nil
 		}
 		return watch.Event{Type: watch.Deleted, Object: deleted}, true, nil
 	}
 	return watch.Event{}, false, nil
 }
 
-func copyOf(obj runtime.Object, needed bool) runtime.Object {
-	if !needed {
+// output is what the watch's consumer gets of obj: the shared object when
+// it promised not to modify it, a copy otherwise; nil when not needed.
+func (w *cacheWatcher) output(obj *storage.Shared, needed bool) runtime.Object {
+	switch {
+	case !needed:
 		return nil
+	case w.shared:
+		return obj
 	}
 	return obj.DeepCopyObject()
 }
