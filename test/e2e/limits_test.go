@@ -279,15 +279,9 @@ func TestAbusiveInputsBounded(t *testing.T) {
 			}
 		})
 	}
-	_, metrics := do(t, admin, "GET", p.URL+"/metrics", "", nil)
-	for _, line := range strings.Split(string(metrics), "\n") {
-		if strings.HasPrefix(line, "go_memstats_heap_inuse_bytes ") {
-			var heap float64
-			fmt.Sscan(strings.Fields(line)[1], &heap)
-			t.Logf("heap in use: %.0f MiB", heap/(1<<20))
-			if heap > 256<<20 {
-				t.Errorf("heap in use %.0f MiB after the abusive requests", heap/(1<<20))
-			}
-		}
+	heap := heapInUse(t, p, admin)
+	t.Logf("heap in use: %.0f MiB", heap/(1<<20))
+	if heap > 256<<20 {
+		t.Errorf("heap in use %.0f MiB after the abusive requests", heap/(1<<20))
 	}
 }

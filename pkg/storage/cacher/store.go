@@ -3,7 +3,6 @@ package cacher
 import (
 	"context"
 	"reflect"
-	"slices"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -188,32 +187,24 @@ func (c *Cacher) listLocked(key storage.Key, opts storage.ListOptions, listObj r
 // selectLocked returns the objects under key that opts select, sorted by
 // key, and the cache's revision; c.mu is held, and released.
 func (c *Cacher) selectLocked(key storage.Key, opts storage.ListOptions) ([]*storage.Shared, int64, error) {
-	in := keyFilter(key, opts.Recursive)
-	var keys []string
-	for k := range c.objs {
-		if in(k) {
-			keys = append(keys, k)
-		}
-	}
-	objs := make([]*storage.Shared, 0, len(keys))
-	slices.Sort(keys)
-	for _, k := range keys {
-		objs = append(objs, c.objs[k])
-	}
-	listRV := c.rv
+	all, listRV := c.sortedLocked(), c.rv
 	c.mu.Unlock()
-	if opts.Predicate.Empty() {
-		return objs, listRV, nil
-	}
-	selected := objs[:0]
-	for _, obj := range objs {
-		ok, err := opts.Predicate.Matches(obj.Object)
-		if err != nil {
-			return nil, 0, storage.Errorf(storage.ErrCodeInvalidObject, key.String(), 0, "selecting object: %w", err)
+	in := keyFilter(key, opts.Recursive)
+	selected := make([]*storage.Shared, 0, len(all))
+	for _, e := range all {
+		if !in(e.key) {
+			continue
 		}
-		if ok {
-			selected = append(selected, obj)
+		if !opts.Predicate.Empty() {
+			ok, err := opts.Predicate.Matches(e.obj.Object)
+			if err != nil {
+				return nil, 0, storage.Errorf(storage.ErrCodeInvalidObject, key.String(), 0, "selecting object: %w", err)
+			}
+			if !ok {
+				continue
+			}
 		}
+		selected = append(selected, e.obj)
 	}
 	return selected, listRV, nil
 }
@@ -249,24 +240,10 @@ func (c *Cacher) Watch(ctx context.Context, key storage.Key, opts storage.ListOp
 	}
 	switch {
 	case rv == 0:
-		var initial []event
-		for k, obj := range c.objs {
-			if w.in(k) {
-				initial = append(initial, event{typ: watch.Added, key: k, obj: obj})
-			}
-		}
-		slices.SortFunc(initial, func(a, b event) int {
-			switch {
-			case a.key < b.key:
-				return -1
-			case a.key > b.key:
-				return 1
-			}
-			return 0
-		})
+		// The watcher skips the objects outside its key range.
 		w.after = c.rv
 		c.watchers[w] = struct{}{}
-		w.start(initial, nil)
+		w.start(c.sortedLocked(), nil)
 	case rv < c.windowStart:
 		// Older than the window (a replica that started since, a long
 		// pause): etcd serves it while it has not compacted the revision,
