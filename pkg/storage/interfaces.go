@@ -140,7 +140,21 @@ type ListOptions struct {
 	// events' objects: a store that shares its objects (the watch cache)
 	// then sends them as *Shared instead of a copy per watcher.
 	Shared bool
+	// SendInitialEvents (watches only), when set, replaces the legacy
+	// rule for what a watch starts with (kube's WatchList): true sends
+	// the state at ResourceVersion ("" the latest, "0" any, "N" not older
+	// than N) as ADDED events first; false sends none and starts after
+	// ResourceVersion ("" and "0": now). With InitialEventsEnd the initial
+	// events end with a BOOKMARK at their revision, annotated
+	// InitialEventsEndAnnotation, so that the client knows it has the
+	// whole state.
+	SendInitialEvents *bool
+	InitialEventsEnd  bool
 }
+
+// InitialEventsEndAnnotation marks the BOOKMARK that ends a watch's
+// initial events.
+const InitialEventsEndAnnotation = metav1.InitialEventsAnnotationKey
 
 // UpdateOptions tune GuaranteedUpdate.
 type UpdateOptions struct {

@@ -6,6 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
 )
 
 // A resourceVersion is an etcd revision written in decimal. These helpers
@@ -75,4 +76,16 @@ func SetListMeta(list runtime.Object, rv int64, cont string, remaining *int64) e
 	m.SetContinue(cont)
 	m.SetRemainingItemCount(remaining)
 	return nil
+}
+
+// InitialEventsEnd returns the BOOKMARK event that ends a watch's initial
+// events at revision rv: obj, empty, with the revision and the annotation.
+func InitialEventsEnd(obj runtime.Object, rv int64) (watch.Event, error) {
+	m, err := meta.Accessor(obj)
+	if err != nil {
+		return watch.Event{}, NewError(ErrCodeInvalidObject, "", 0, err)
+	}
+	m.SetResourceVersion(FormatResourceVersion(rv))
+	m.SetAnnotations(map[string]string{InitialEventsEndAnnotation: "true"})
+	return watch.Event{Type: watch.Bookmark, Object: obj}, nil
 }

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"path/filepath"
+	"strings"
 	"sync"
 	"sync/atomic"
 	"syscall"
@@ -14,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/watch"
+	clientfeatures "k8s.io/client-go/features"
 	"k8s.io/client-go/informers"
 	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
@@ -266,5 +268,66 @@ func expectEvent(t *testing.T, w watch.Interface, name string) {
 		case <-timeout:
 			t.Fatalf("no ADDED event for %s within 30s; saw %v", name, seen)
 		}
+	}
+}
+
+// watchListGates turns client-go's WatchListClient on, as
+// KUBE_FEATURE_WatchListClient=true does.
+type watchListGates struct{ clientfeatures.Gates }
+
+func (g watchListGates) Enabled(key clientfeatures.Feature) bool {
+	return key == clientfeatures.WatchListClient || g.Gates.Enabled(key)
+}
+
+// TestInformerWatchList: with client-go's WatchListClient, an informer
+// fills its store from one watch with sendInitialEvents (JSON and
+// protobuf), with no list.
+func TestInformerWatchList(t *testing.T) {
+	before := clientfeatures.FeatureGates()
+	clientfeatures.ReplaceFeatureGates(watchListGates{before})
+	defer clientfeatures.ReplaceFeatureGates(before)
+	p := startBinary(t, "", nil)
+	admin := adminHTTP(t, p)
+	lists := func() int {
+		_, body := do(t, admin, "GET", p.URL+"/metrics", "", nil)
+		n := 0
+		for _, line := range strings.Split(string(body), "\n") {
+			if strings.HasPrefix(line, "apiserver_request_total{") && strings.Contains(line, `resource="configmaps"`) && strings.Contains(line, `verb="LIST"`) {
+				var v float64
+				fmt.Sscan(strings.Fields(line)[1], &v)
+				n += int(v)
+			}
+		}
+		return n
+	}
+	cs := clientset(t, p)
+	for i := range 50 {
+		if _, err := cs.CoreV1().ConfigMaps("default").Create(t.Context(), &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: fmt.Sprintf("cm-%02d", i)}}, metav1.CreateOptions{}); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, enc := range encodings {
+		t.Run(enc, func(t *testing.T) {
+			listed := lists()
+			ctx, cancel := context.WithCancel(t.Context())
+			factory := informers.NewSharedInformerFactoryWithOptions(clientsetFor(t, p, enc), 0, informers.WithNamespace("default"))
+			inf := factory.Core().V1().ConfigMaps().Informer()
+			factory.Start(ctx.Done())
+			defer func() {
+				cancel()
+				factory.Shutdown()
+			}()
+			sctx, scancel := context.WithTimeout(ctx, 20*time.Second)
+			defer scancel()
+			if !cache.WaitForCacheSync(sctx.Done(), inf.HasSynced) {
+				t.Fatal("informer never synced")
+			}
+			if n := len(inf.GetStore().List()); n != 50 {
+				t.Errorf("informer holds %d objects, want 50", n)
+			}
+			if got := lists() - listed; got != 0 {
+				t.Errorf("%d LIST requests: the informer did not use a watch list", got)
+			}
+		})
 	}
 }

@@ -218,3 +218,89 @@ func TestMinRequestTimeout(t *testing.T) {
 		t.Errorf("the watch lasted %s; want between 2 and 4 s", took)
 	}
 }
+
+// TestWatchList: a watch with sendInitialEvents streams the state as ADDED
+// events and ends it with a BOOKMARK annotated k8s.io/initial-events-end
+// (client-go's WatchList, instead of a list then a watch), from the watch
+// cache and from etcd; sendInitialEvents=false starts from now; the
+// parameters are checked as kube-apiserver checks them.
+func TestWatchList(t *testing.T) {
+	for _, flags := range [][]string{nil, {"--watch-cache=false"}} {
+		t.Run(strings.Join(append([]string{"flags"}, flags...), " "), func(t *testing.T) {
+			p := startBinary(t, "", nil, flags...)
+			c := adminHTTP(t, p)
+			base := p.URL + "/api/v1/namespaces/default/configmaps"
+			var last int
+			for _, name := range []string{"a", "b", "c"} {
+				resp, body := do(t, c, "POST", base, "application/json", []byte(`{"metadata":{"name":"`+name+`"}}`))
+				var cm struct {
+					Metadata struct{ ResourceVersion string }
+				}
+				if json.Unmarshal(body, &cm) != nil || resp.StatusCode != 201 {
+					t.Fatalf("create = %d %s", resp.StatusCode, body)
+				}
+				last, _ = strconv.Atoi(cm.Metadata.ResourceVersion)
+			}
+			watch := func(query string) *http.Response {
+				t.Helper()
+				resp, err := c.Get(base + "?watch=true&timeoutSeconds=2&" + query)
+				if err != nil {
+					t.Fatal(err)
+				}
+				t.Cleanup(func() { resp.Body.Close() })
+				if resp.StatusCode != 200 {
+					t.Fatalf("watch ?%s = %d", query, resp.StatusCode)
+				}
+				return resp
+			}
+			for _, rv := range []string{"", "0", strconv.Itoa(last)} {
+				resp := watch("sendInitialEvents=true&resourceVersionMatch=NotOlderThan&allowWatchBookmarks=true&resourceVersion=" + rv)
+				sc := bufio.NewScanner(resp.Body)
+				var types, names []string
+				for len(types) < 4 && sc.Scan() {
+					var ev struct {
+						Type   string
+						Object struct {
+							Metadata struct {
+								Name, ResourceVersion string
+								Annotations           map[string]string
+							}
+						}
+					}
+					if err := json.Unmarshal(sc.Bytes(), &ev); err != nil {
+						t.Fatalf("event %q: %v", sc.Text(), err)
+					}
+					types, names = append(types, ev.Type), append(names, ev.Object.Metadata.Name)
+					if ev.Type == "BOOKMARK" {
+						mark, _ := strconv.Atoi(ev.Object.Metadata.ResourceVersion)
+						if ev.Object.Metadata.Annotations["k8s.io/initial-events-end"] != "true" || mark < last {
+							t.Errorf("resourceVersion %q: bookmark %s, want the annotation at >= %d", rv, sc.Text(), last)
+						}
+					}
+				}
+				if strings.Join(types, " ") != "ADDED ADDED ADDED BOOKMARK" || strings.Join(names, " ") != "a b c " {
+					t.Errorf("resourceVersion %q: events %v %v, want the 3 objects then the bookmark", rv, types, names)
+				}
+			}
+			// Without the state: only what happens from now.
+			resp := watch("sendInitialEvents=false&resourceVersionMatch=NotOlderThan")
+			if created, _ := do(t, c, "POST", base, "application/json", []byte(`{"metadata":{"name":"d"}}`)); created.StatusCode != 201 {
+				t.Fatalf("create = %d", created.StatusCode)
+			}
+			events, _ := readEvents(t, resp, 10*time.Second)
+			if len(events) != 1 || events[0].Type != "ADDED" || events[0].Object.Metadata.Name != "d" {
+				t.Errorf("sendInitialEvents=false: events %+v, want only ADDED d", events)
+			}
+			for _, tc := range []struct{ query, message string }{
+				{"watch=true&sendInitialEvents=true", "sendInitialEvents requires setting resourceVersionMatch to NotOlderThan"},
+				{"watch=true&resourceVersionMatch=NotOlderThan", "resourceVersionMatch is forbidden for watch unless sendInitialEvents is provided"},
+				{"sendInitialEvents=true", "sendInitialEvents is forbidden for list"},
+			} {
+				resp, body := do(t, c, "GET", base+"?"+tc.query, "", nil)
+				if resp.StatusCode != 422 || !strings.Contains(string(body), tc.message) {
+					t.Errorf("?%s = %d %s, want 422 %q", tc.query, resp.StatusCode, body, tc.message)
+				}
+			}
+		})
+	}
+}

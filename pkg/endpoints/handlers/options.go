@@ -9,6 +9,8 @@ import (
 	"unicode"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/apis/meta/internalversion"
+	listvalidation "k8s.io/apimachinery/pkg/apis/meta/internalversion/validation"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
@@ -31,6 +33,14 @@ func listOptions(q url.Values) (*metav1.ListOptions, error) {
 	if o.TimeoutSeconds != nil && *o.TimeoutSeconds <= 0 {
 		o.TimeoutSeconds = nil // 0 means the server's default
 	}
+	if o.Watch && (o.SendInitialEvents != nil || o.ResourceVersionMatch != "") {
+		return o, watchListOptions(o)
+	}
+	if o.SendInitialEvents != nil && !o.Watch {
+		return nil, apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: "ListOptions"}, "", field.ErrorList{
+			field.Forbidden(field.NewPath("sendInitialEvents"), "sendInitialEvents is forbidden for list"),
+		})
+	}
 	switch o.ResourceVersionMatch {
 	case "", metav1.ResourceVersionMatchExact, metav1.ResourceVersionMatchNotOlderThan:
 	default:
@@ -46,6 +56,20 @@ func listOptions(q url.Values) (*metav1.ListOptions, error) {
 		return nil, err
 	}
 	return o, nil
+}
+
+// watchListOptions checks the options of a watch that sets
+// sendInitialEvents or resourceVersionMatch as kube-apiserver does with
+// the WatchList feature: apimachinery's validation.
+func watchListOptions(o *metav1.ListOptions) error {
+	var in internalversion.ListOptions
+	if err := internalversion.Convert_v1_ListOptions_To_internalversion_ListOptions(o, &in, nil); err != nil {
+		return apierrors.NewBadRequest(err.Error())
+	}
+	if errs := listvalidation.ValidateListOptions(&in, true); len(errs) > 0 {
+		return apierrors.NewInvalid(schema.GroupKind{Group: metav1.GroupName, Kind: "ListOptions"}, "", errs)
+	}
+	return checkResourceVersion(o.ResourceVersion)
 }
 
 // checkResourceVersion refuses a resourceVersion parameter that is not a

@@ -38,8 +38,11 @@ func (h *Resource) encodeShared(t *target, sh *storage.Shared, out output) ([]by
 // marshalJSON encodes obj as the handlers' JSON answers do.
 func marshalJSON(obj runtime.Object) ([]byte, error) {
 	if m, ok := obj.(json.Marshaler); ok {
-		// json.Marshal would check and compact what MarshalJSON wrote.
-		return m.MarshalJSON()
+		// json.Marshal would check and compact what MarshalJSON wrote;
+		// only the new line unstructured objects end with must go, as it
+		// would end a watch event's line.
+		data, err := m.MarshalJSON()
+		return bytes.TrimRight(data, "\n"), err
 	}
 	return json.Marshal(obj)
 }

@@ -134,13 +134,21 @@ func (s *Store) watch(ctx context.Context, ns string, opts *metav1.ListOptions, 
 	if err != nil {
 		return nil, err
 	}
-	w, err := s.Storage.Watch(ctx, s.key(ns, ""), storage.ListOptions{
+	lo := storage.ListOptions{
 		ResourceVersion:      opts.ResourceVersion,
 		ResourceVersionMatch: opts.ResourceVersionMatch,
 		Predicate:            pred,
 		Recursive:            true,
 		Shared:               shared,
-	})
+	}
+	if opts.SendInitialEvents != nil {
+		// resourceVersionMatch=NotOlderThan comes with it: the rule
+		// SendInitialEvents follows.
+		lo.ResourceVersionMatch = ""
+		lo.SendInitialEvents = opts.SendInitialEvents
+		lo.InitialEventsEnd = *opts.SendInitialEvents && opts.AllowWatchBookmarks
+	}
+	w, err := s.Storage.Watch(ctx, s.key(ns, ""), lo)
 	return w, s.apiError(err, "")
 }
 

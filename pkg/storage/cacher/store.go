@@ -226,7 +226,48 @@ func (c *Cacher) Watch(ctx context.Context, key storage.Key, opts storage.ListOp
 	}
 	w := newCacheWatcher(ctx, c, keyFilter(key, opts.Recursive), opts.Predicate, key.Name)
 	w.shared = opts.Shared
-	c.mu.Lock()
+	initial := rv == 0 // the legacy rule: "" and "0" send the state first
+	if opts.SendInitialEvents != nil {
+		initial = *opts.SendInitialEvents
+	}
+	var latest int64
+	if !initial && opts.ResourceVersion == "" {
+		// From the latest revision, which the cache may not reflect yet:
+		// the watcher skips what the cache applies up to it.
+		if p, ok := c.cfg.Storage.(progressReporter); ok {
+			if latest, err = c.revisions.current(ctx, p.CurrentRevision); err != nil {
+				w.cancel()
+				return nil, err
+			}
+		}
+	}
+	locked := false
+	switch {
+	case initial && opts.SendInitialEvents != nil && opts.ResourceVersion == "":
+		// The latest state: once the cache reflects etcd's revision.
+		ok, err := c.lockConsistent(ctx)
+		if err != nil {
+			w.cancel()
+			return nil, err
+		}
+		if !ok {
+			w.cancel()
+			return c.cfg.Storage.Watch(ctx, key, opts)
+		}
+		locked = true
+	case initial:
+		// A state not older than rv, with this server's writes.
+		c.mu.Lock()
+		if !c.waitFor(ctx, rv) {
+			c.mu.Unlock()
+			w.cancel()
+			return c.cfg.Storage.Watch(ctx, key, opts)
+		}
+		locked = true
+	}
+	if !locked {
+		c.mu.Lock()
+	}
 	defer c.mu.Unlock()
 	// A watch needs the cache ready, not caught up: what it lags behind
 	// comes as events.
@@ -239,11 +280,19 @@ func (c *Cacher) Watch(ctx context.Context, key storage.Key, opts storage.ListOp
 		return w, nil
 	}
 	switch {
-	case rv == 0:
+	case initial:
 		// The watcher skips the objects outside its key range.
 		w.after = c.rv
+		if opts.InitialEventsEnd {
+			w.endInitial = c.rv
+		}
 		c.watchers[w] = struct{}{}
 		w.start(c.sortedLocked(), nil)
+	case rv == 0:
+		// Without the state: from now.
+		w.after = max(c.rv, latest)
+		c.watchers[w] = struct{}{}
+		w.start(nil, nil)
 	case rv < c.windowStart:
 		// Older than the window (a replica that started since, a long
 		// pause): etcd serves it while it has not compacted the revision,

@@ -27,6 +27,9 @@ type cacheWatcher struct {
 	name string
 	// shared: the consumer gets the cache's objects, as *storage.Shared.
 	shared bool
+	// endInitial, when set, is the revision of the BOOKMARK that ends the
+	// initial events.
+	endInitial int64
 	// after: events at or before this revision are not for this watch.
 	after int64
 
@@ -124,6 +127,16 @@ func (w *cacheWatcher) run(initial []event) {
 			return
 		}
 		if ok && !w.send(ev, false) {
+			return
+		}
+	}
+	if w.endInitial != 0 {
+		ev, err := storage.InitialEventsEnd(w.c.cfg.NewFunc(), w.endInitial)
+		if err != nil {
+			w.sendError(err)
+			return
+		}
+		if !w.send(ev, false) {
 			return
 		}
 	}

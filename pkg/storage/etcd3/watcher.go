@@ -37,6 +37,16 @@ func (s *Store) Watch(ctx context.Context, k storage.Key, opts storage.ListOptio
 	if err != nil {
 		return nil, withKey(err, key)
 	}
+	initial := rev == 0 // the legacy rule: "" and "0" send the state first
+	if opts.SendInitialEvents != nil {
+		initial = *opts.SendInitialEvents
+		if !initial && rev == 0 {
+			// Start now, without the state.
+			if rev, err = s.CurrentRevision(ctx); err != nil {
+				return nil, err
+			}
+		}
+	}
 	ctx, cancel := context.WithCancel(ctx)
 	w := &watcher{
 		s:            s,
@@ -45,6 +55,8 @@ func (s *Store) Watch(ctx context.Context, k storage.Key, opts storage.ListOptio
 		name:         k.Name,
 		pred:         opts.Predicate,
 		rev:          rev,
+		initial:      initial,
+		endInitial:   initial && opts.InitialEventsEnd,
 		serializable: opts.ResourceVersion == "0",
 		progress:     opts.ProgressNotify,
 		cancel:       cancel,
@@ -60,7 +72,9 @@ type watcher struct {
 	key, end     string // end is "" for a single key
 	name         string
 	pred         storage.SelectionPredicate
-	rev          int64 // events after this revision; 0: sync first
+	rev          int64 // events after this revision
+	initial      bool  // sync first: the state, as ADDED events
+	endInitial   bool  // then a BOOKMARK that ends them
 	serializable bool
 	progress     bool // relay etcd's progress notifications as bookmarks
 
@@ -84,13 +98,26 @@ func (w *watcher) run(ctx context.Context) {
 	defer close(w.done)
 	defer close(w.result)
 	defer w.cancel()
-	if w.rev == 0 {
+	if w.initial {
+		// The state now is not older than any revision asked for.
 		rev, err := w.sync(ctx)
 		if err != nil {
 			w.fail(ctx, err)
 			return
 		}
 		w.rev = rev
+		if w.endInitial {
+			ev, err := storage.InitialEventsEnd(w.s.newFunc(), rev)
+			if err != nil {
+				w.fail(ctx, err)
+				return
+			}
+			select {
+			case w.result <- ev:
+			case <-ctx.Done():
+				return
+			}
+		}
 	}
 	if err := w.stream(ctx); err != nil {
 		w.fail(ctx, err)

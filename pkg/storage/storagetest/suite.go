@@ -67,6 +67,7 @@ func RunTests(t *testing.T, b Backend) {
 		{"Watch", testWatch},
 		{"WatchPredicate", testWatchPredicate},
 		{"WatchInitialEvents", testWatchInitialEvents},
+		{"WatchSendInitialEvents", testWatchSendInitialEvents},
 		{"WatchStop", testWatchStop},
 		{"WatchTenThousand", testWatchTenThousand},
 		{"WatchSlowConsumer", testWatchSlowConsumer},

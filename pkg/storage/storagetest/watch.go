@@ -2,6 +2,7 @@ package storagetest
 
 import (
 	"context"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"net/http"
 	"slices"
 	"testing"
@@ -212,6 +213,48 @@ func testWatchInitialEvents(t *testing.T, b Backend) {
 			}
 			if !slices.Equal(got, want) {
 				t.Errorf("events:\n got %v\nwant %v", got, want)
+			}
+		})
+	}
+}
+
+// testWatchSendInitialEvents: with SendInitialEvents the state at "" (the
+// latest), "0" or not older than N comes first, ended by a BOOKMARK
+// annotated as the end of the initial events when asked; without, the
+// watch starts from now.
+func testWatchSendInitialEvents(t *testing.T, b Backend) {
+	yes, no := true, false
+	for _, from := range []string{"", "0", "N"} {
+		t.Run("resourceVersion "+strconvQuote(from), func(t *testing.T) {
+			s := newConfigMapStore(t, b)
+			a := mustCreate(t, s, configMap("a", "x0", map[string]string{"v": "0"}))
+			c := mustCreate(t, s, configMap("a", "x1", map[string]string{"v": "1"}))
+			mustCreate(t, s, configMap("b", "other", nil))
+			rv0 := from
+			if from == "N" {
+				rv0 = storage.FormatResourceVersion(rv(t, c))
+			}
+			w := startWatch(t, s, key("a", ""), storage.ListOptions{ResourceVersion: rv0, Recursive: true, SendInitialEvents: &yes, InitialEventsEnd: true})
+			got := []event{toEvent(t, next(t, w)), toEvent(t, next(t, w))}
+			if want := []event{{watch.Added, "a/x0", rv(t, a), "0"}, {watch.Added, "a/x1", rv(t, c), "1"}}; !slices.Equal(got, want) {
+				t.Errorf("initial events:\n got %v\nwant %v", got, want)
+			}
+			end := next(t, w)
+			m, err := meta.Accessor(end.Object)
+			if err != nil || end.Type != watch.Bookmark || m.GetAnnotations()[storage.InitialEventsEndAnnotation] != "true" || rv(t, end.Object) < rv(t, c) {
+				t.Fatalf("after the initial events: %s %v; want the annotated BOOKMARK at >= %d", end.Type, end.Object, rv(t, c))
+			}
+			d := mustCreate(t, s, configMap("a", "x2", map[string]string{"v": "2"}))
+			if got, want := toEvent(t, next(t, w)), (event{watch.Added, "a/x2", rv(t, d), "2"}); got != want {
+				t.Errorf("then %v, want %v", got, want)
+			}
+			if from == "N" {
+				return
+			}
+			now := startWatch(t, s, key("a", ""), storage.ListOptions{ResourceVersion: rv0, Recursive: true, SendInitialEvents: &no})
+			e := mustCreate(t, s, configMap("a", "x3", map[string]string{"v": "3"}))
+			if got, want := toEvent(t, next(t, now)), (event{watch.Added, "a/x3", rv(t, e), "3"}); got != want {
+				t.Errorf("without initial events: %v, want %v", got, want)
 			}
 		})
 	}
