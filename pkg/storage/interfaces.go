@@ -150,6 +150,10 @@ type ListOptions struct {
 	// whole state.
 	SendInitialEvents *bool
 	InitialEventsEnd  bool
+	// Bookmarks (watches only): the consumer takes BOOKMARK events, which
+	// a store may send when it knows the watch has seen every change up
+	// to a revision (kube's allowWatchBookmarks).
+	Bookmarks bool
 }
 
 // InitialEventsEndAnnotation marks the BOOKMARK that ends a watch's

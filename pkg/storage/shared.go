@@ -71,11 +71,21 @@ func (s *Shared) GetObjectKind() schema.ObjectKind { return schema.EmptyObjectKi
 // DeepCopyObject returns a copy of the object, which the caller owns.
 func (s *Shared) DeepCopyObject() runtime.Object { return s.Object.DeepCopyObject() }
 
+// SharedList is a list of shared objects: what GetList would fill a list
+// object with.
+type SharedList struct {
+	Items           []*Shared
+	ResourceVersion int64
+	// Continue and RemainingItemCount are set for a page with more after
+	// it, as GetList sets them.
+	Continue           string
+	RemainingItemCount *int64
+}
+
 // SharedLister is a store that lists without copying: the watch cache.
 type SharedLister interface {
 	// ListShared selects as GetList does, with the objects the store
-	// shares, sorted by namespace and name, and the list's revision. ok
-	// is false when GetList would not serve opts from memory: read with
-	// GetList then.
-	ListShared(ctx context.Context, key Key, opts ListOptions) (items []*Shared, rv int64, ok bool, err error)
+	// shares, sorted by namespace and name. ok is false when GetList
+	// would not serve opts from memory: read with GetList then.
+	ListShared(ctx context.Context, key Key, opts ListOptions) (list *SharedList, ok bool, err error)
 }

@@ -14,8 +14,6 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
-
-	"github.com/apiserver/apiserver/hack/bench/internal/harness"
 )
 
 const (
@@ -62,13 +60,13 @@ func resourceVersionOf(data []byte) (string, error) {
 // apiBench runs the phases against the apiserver.
 type apiBench struct {
 	o    options
-	srv  *harness.Process
+	srv  measured
 	pool *h2Pool
 	rvs  []atomic.Pointer[string] // the resourceVersion of each object's last write
 	bufs []bytes.Buffer           // one answer buffer per worker
 }
 
-func newAPIBench(o options, srv *harness.Process, pool *h2Pool) *apiBench {
+func newAPIBench(o options, srv measured, pool *h2Pool) *apiBench {
 	return &apiBench{
 		o: o, srv: srv, pool: pool,
 		rvs:  make([]atomic.Pointer[string], o.objects),

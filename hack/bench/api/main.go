@@ -16,6 +16,7 @@ import (
 	"time"
 
 	"github.com/apiserver/apiserver/hack/bench/internal/harness"
+	"github.com/apiserver/apiserver/pkg/certs"
 )
 
 // options are the benchmark's flags.
@@ -45,6 +46,9 @@ type options struct {
 	ceiling          bool
 	profile          string
 	keep             bool
+	// kasDir is the directory of a reference kube-apiserver to measure
+	// instead of this project's.
+	kasDir string
 }
 
 // workers is the number of concurrent requests of the create, get and
@@ -80,6 +84,7 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.readRV, "read-rv", "", "resourceVersion the get and list phases read at: empty for quorum reads (etcd), 0 for any state (the watch cache).")
 	fs.StringVar(&o.accept, "accept", "json", "Encoding the get and list phases ask for: json, or protobuf (application/vnd.kubernetes.protobuf, as client-go's typed clients).")
 	fs.StringVar(&o.profile, "cpuprofile", "", "Write a CPU profile of the apiserver's whole run to this file. The apiserver is then ./hack/bench/server/profiled, cmd/apiserver with a profiler, built from source whatever -binary says: take the figures from a run without this flag.")
+	fs.StringVar(&o.kasDir, "kas-dir", "", "Measure the kube-apiserver that ../shared/reference/kube-apiserver.sh started with its state in this directory (its KAS_DIR) instead of starting this project's apiserver: the same phases, as a client certificate of its CA in system:masters; the CPU figures are kube-apiserver's and its etcd's. Takes -h2load '' and neither -binary, -cpuprofile nor -encryption-config.")
 	fs.BoolVar(&o.keep, "keep", false, "Keep the temporary directory (binaries, data dirs, server log, h2load log) and print its path.")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -123,6 +128,9 @@ func (o options) validate() []error {
 		}
 	default:
 		errs = append(errs, fmt.Errorf("-resource %q must be configmaps or secrets", o.resource))
+	}
+	if o.kasDir != "" && (o.binary != "" || o.profile != "" || o.encryptionConfig != "" || o.h2load != "") {
+		errs = append(errs, fmt.Errorf("-kas-dir measures a running kube-apiserver: it takes -h2load '' and neither -binary, -cpuprofile nor -encryption-config"))
 	}
 	if o.readRV != "" && o.readRV != "0" {
 		errs = append(errs, fmt.Errorf("-read-rv %q must be empty or 0", o.readRV))
@@ -221,22 +229,38 @@ func measure(ctx context.Context, o options, tmp, bin string, env []string, h2lo
 			return nil, err
 		}
 	}
-	clientCA, pair, err := issueClientCert(tmp)
-	if err != nil {
-		return nil, err
+	var srv measured
+	var pair certs.Pair
+	var serverCA string
+	if o.kasDir != "" {
+		ref, err := openReference(o.kasDir)
+		if err != nil {
+			return nil, err
+		}
+		if pair, err = ref.clientCert(tmp); err != nil {
+			return nil, err
+		}
+		srv, serverCA = ref, o.kasDir
+	} else {
+		clientCA, p, err := issueClientCert(tmp)
+		if err != nil {
+			return nil, err
+		}
+		pair = p
+		// Not tmp/apiserver: that is the binary build() writes.
+		dataDir := filepath.Join(tmp, "apiserver-data")
+		var extra []string
+		if o.encryptionConfig != "" {
+			extra = []string{"--encryption-provider-config", o.encryptionConfig}
+		}
+		proc, err := startAPIServer(ctx, bin, env, dataDir, clientCA, tokenFile, extra...)
+		if err != nil {
+			return nil, err
+		}
+		defer proc.Stop() // stop writes the profile of a profiled build
+		srv, serverCA = proc, dataDir
 	}
-	// Not tmp/apiserver: that is the binary build() writes.
-	dataDir := filepath.Join(tmp, "apiserver-data")
-	var extra []string
-	if o.encryptionConfig != "" {
-		extra = []string{"--encryption-provider-config", o.encryptionConfig}
-	}
-	srv, err := startAPIServer(ctx, bin, env, dataDir, clientCA, tokenFile, extra...)
-	if err != nil {
-		return nil, err
-	}
-	defer srv.Stop() // stop writes the profile of a profiled build
-	cfg, err := clientTLS(dataDir, pair)
+	cfg, err := clientTLS(serverCA, pair)
 	if err != nil {
 		return nil, err
 	}

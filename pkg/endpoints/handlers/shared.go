@@ -62,7 +62,7 @@ func (h *Resource) listShared(w http.ResponseWriter, r *http.Request, t *target,
 	}
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
-	items, rv, ok, err := sr.ListShared(ctx, info.Namespace, opts)
+	shared, ok, err := sr.ListShared(ctx, info.Namespace, opts)
 	if err != nil || !ok {
 		return false, err
 	}
@@ -72,7 +72,7 @@ func (h *Resource) listShared(w http.ResponseWriter, r *http.Request, t *target,
 	if err := meta.SetList(list, []runtime.Object{}); err != nil {
 		return false, err
 	}
-	if err := storage.SetListMeta(list, rv, "", nil); err != nil {
+	if err := storage.SetListMeta(list, shared.ResourceVersion, shared.Continue, shared.RemainingItemCount); err != nil {
 		return false, err
 	}
 	h.setKind(t, list)
@@ -90,7 +90,7 @@ func (h *Resource) listShared(w http.ResponseWriter, r *http.Request, t *target,
 	w.WriteHeader(http.StatusOK)
 	bw := bufio.NewWriterSize(w, 32<<10)
 	bw.Write(envelope[:at+len(empty)-1]) //nolint:errcheck // bufio keeps the first error
-	for i, sh := range items {
+	for i, sh := range shared.Items {
 		data, err := h.encodeShared(t, sh, outputJSON)
 		if err != nil {
 			// The answer has begun: cut it short rather than end it

@@ -140,6 +140,7 @@ func (s *Store) watch(ctx context.Context, ns string, opts *metav1.ListOptions, 
 		Predicate:            pred,
 		Recursive:            true,
 		Shared:               shared,
+		Bookmarks:            opts.AllowWatchBookmarks,
 	}
 	if opts.SendInitialEvents != nil {
 		// resourceVersionMatch=NotOlderThan comes with it: the rule
@@ -154,17 +155,17 @@ func (s *Store) watch(ctx context.Context, ns string, opts *metav1.ListOptions, 
 
 // ListShared implements rest.SharedReader, when the storage shares its
 // objects.
-func (s *Store) ListShared(ctx context.Context, ns string, opts *metav1.ListOptions) ([]*storage.Shared, int64, bool, error) {
+func (s *Store) ListShared(ctx context.Context, ns string, opts *metav1.ListOptions) (*storage.SharedList, bool, error) {
 	sl, ok := s.Storage.(storage.SharedLister)
 	if !ok {
-		return nil, 0, false, nil
+		return nil, false, nil
 	}
 	pred, err := s.predicate(opts)
 	if err != nil {
-		return nil, 0, false, err
+		return nil, false, err
 	}
-	items, rv, ok, err := sl.ListShared(ctx, s.key(ns, ""), s.listOptions(opts, pred))
-	return items, rv, ok, s.apiError(err, "")
+	list, ok, err := sl.ListShared(ctx, s.key(ns, ""), s.listOptions(opts, pred))
+	return list, ok, s.apiError(err, "")
 }
 
 // predicate parses the selectors of opts, refusing field selectors the

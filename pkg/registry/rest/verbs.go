@@ -41,7 +41,7 @@ type Watcher interface {
 type SharedReader interface {
 	// ListShared selects as List does; ok is false when the objects are
 	// not shared (not served from the watch cache): use List then.
-	ListShared(ctx context.Context, namespace string, opts *metav1.ListOptions) (items []*storage.Shared, resourceVersion int64, ok bool, err error)
+	ListShared(ctx context.Context, namespace string, opts *metav1.ListOptions) (list *storage.SharedList, ok bool, err error)
 	// WatchShared watches as Watch does; an event's object may be a
 	// *storage.Shared, which must not be modified.
 	WatchShared(ctx context.Context, namespace string, opts *metav1.ListOptions) (watch.Interface, error)

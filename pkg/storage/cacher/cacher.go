@@ -31,6 +31,9 @@ const (
 	DefaultWindow               = 4096
 	DefaultWatchBufferSize      = 100
 	DefaultWatchOverloadTimeout = 5 * time.Second
+	// DefaultBookmarkInterval is about how often kube-apiserver's cache
+	// sends a watch a bookmark.
+	DefaultBookmarkInterval = time.Minute
 	// waitForResourceVersion bounds how long a read not older than a
 	// revision waits for the cache before asking etcd.
 	waitForResourceVersion = 3 * time.Second
@@ -52,6 +55,9 @@ type Config struct {
 	// events unread for WatchOverloadTimeout is cut off with a 429 ERROR.
 	WatchBufferSize      int
 	WatchOverloadTimeout time.Duration
+	// BookmarkInterval is how often a watch that takes bookmarks gets one
+	// when the cache has moved past its last event.
+	BookmarkInterval time.Duration
 }
 
 // event is one change, as the cache applied it.
@@ -119,6 +125,9 @@ func New(cfg Config) *Cacher {
 	}
 	if cfg.WatchOverloadTimeout <= 0 {
 		cfg.WatchOverloadTimeout = DefaultWatchOverloadTimeout
+	}
+	if cfg.BookmarkInterval <= 0 {
+		cfg.BookmarkInterval = DefaultBookmarkInterval
 	}
 	ctx, cancel := context.WithCancel(context.Background())
 	c := &Cacher{cfg: cfg, objs: map[string]*storage.Shared{}, watchers: map[*cacheWatcher]struct{}{}, cancel: cancel, done: make(chan struct{}), progressWanted: make(chan struct{}, 1)}

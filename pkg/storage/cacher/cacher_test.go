@@ -11,6 +11,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -350,26 +351,42 @@ func TestSharedReaders(t *testing.T) {
 		}
 	}
 	all := storage.ListOptions{Recursive: true, ResourceVersion: "0"}
-	first, rv, ok, err := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, all)
-	if err != nil || !ok || len(first) != 3 || rv == 0 {
-		t.Fatalf("ListShared = %d items at %d, %v, %v", len(first), rv, ok, err)
+	list, ok, err := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, all)
+	if err != nil || !ok || len(list.Items) != 3 || list.ResourceVersion == 0 {
+		t.Fatalf("ListShared = %+v, %v, %v", list, ok, err)
 	}
-	second, _, _, _ := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, all)
+	first := list.Items
+	again, _, _ := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, all)
 	for i, want := range []string{"a", "b", "c"} {
 		if got := first[i].Object.(*corev1.ConfigMap).Name; got != want {
 			t.Errorf("item %d is %s, want %s (sorted by key)", i, got, want)
 		}
-		if first[i] != second[i] {
+		if first[i] != again.Items[i] {
 			t.Errorf("item %d differs between two lists: copied", i)
 		}
 	}
-	if _, _, ok, _ := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: "0", Limit: 1}); ok {
-		t.Error("a page was served from the shared objects; pages come from etcd")
+	// A first page comes from the cache, the rest from etcd at its revision.
+	page, ok, _ := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: "0", Limit: 1})
+	if !ok || len(page.Items) != 1 || page.Items[0] != first[0] || page.Continue == "" || page.RemainingItemCount == nil || *page.RemainingItemCount != 2 {
+		t.Fatalf("first page = %+v, %v; want a, a continue token and 2 remaining", page, ok)
+	}
+	rest := &corev1.ConfigMapList{}
+	if err := c.GetList(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, Continue: page.Continue}, rest); err != nil ||
+		len(rest.Items) != 2 || rest.Items[0].Name != "b" || rest.ResourceVersion != storage.FormatResourceVersion(page.ResourceVersion) {
+		t.Fatalf("the next page = %d items at %s, %v; want b, c at %d", len(rest.Items), rest.ResourceVersion, err, page.ResourceVersion)
 	}
 	sel := all
 	sel.Predicate = storage.SelectionPredicate{Label: labels.SelectorFromSet(labels.Set{"l": "b"}), GetAttrs: storage.DefaultAttrs}
-	if got, _, _, _ := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, sel); len(got) != 1 || got[0] != first[1] {
-		t.Errorf("a selected list = %v, want the shared b", got)
+	if got, _, _ := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, sel); len(got.Items) != 1 || got.Items[0] != first[1] {
+		t.Errorf("a selected list = %v, want the shared b", got.Items)
+	}
+	byName := all
+	byName.Predicate = storage.SelectionPredicate{Field: fields.OneTermEqualSelector("metadata.name", "c"), GetAttrs: storage.DefaultAttrs}
+	if got, _, _ := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, byName); len(got.Items) != 1 || got.Items[0] != first[2] {
+		t.Errorf("a list by name = %v, want the shared c", got.Items)
+	}
+	if got, _, _ := c.ListShared(t.Context(), storage.Key{Namespace: "other"}, all); len(got.Items) != 0 {
+		t.Errorf("another namespace lists %d objects", len(got.Items))
 	}
 	for _, shared := range []bool{true, false} {
 		w, err := c.Watch(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: "0", Shared: shared})
@@ -381,6 +398,65 @@ func TestSharedReaders(t *testing.T) {
 		sh, isShared := ev.Object.(*storage.Shared)
 		if isShared != shared || (shared && sh != first[0]) {
 			t.Errorf("a watch with Shared=%v sent %T", shared, ev.Object)
+		}
+	}
+}
+
+// TestBookmarksFromProgress: a quiet watch that takes bookmarks learns of
+// the revisions the cache reaches through etcd's progress notifications
+// (here brought by a consistent read after writes elsewhere), never ahead
+// of an event it has not been given.
+func TestBookmarksFromProgress(t *testing.T) {
+	cfg := etcdtest.StartEmbedded(t)
+	client := etcdtest.NewClient(t, cfg)
+	newStore := func(gr schema.GroupResource) *etcd3.Store {
+		s, err := etcd3.New(etcd3.Config{Client: client, Prefix: cfg.Prefix, Resource: gr, NamespaceScoped: true, NewFunc: newConfigMap})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	cached, elsewhere := newStore(configMaps), newStore(schema.GroupResource{Resource: "others"})
+	c := cacher.New(cacher.Config{Storage: cached, Keys: cached.Keys(), Resource: configMaps, NewFunc: newConfigMap, NewListFunc: newConfigMapList,
+		BookmarkInterval: 20 * time.Millisecond})
+	defer c.Stop()
+	created := &corev1.ConfigMap{}
+	if err := c.Create(t.Context(), storage.Key{Namespace: "ns", Name: "a"}, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "a"}}, created); err != nil {
+		t.Fatal(err)
+	}
+	w, err := c.Watch(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true, ResourceVersion: "0", Bookmarks: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer w.Stop()
+	if ev := <-w.ResultChan(); ev.Type != watch.Added {
+		t.Fatalf("first event %s, want ADDED", ev.Type)
+	}
+	var last int64
+	for i := range 5 {
+		other := &corev1.ConfigMap{}
+		name := fmt.Sprintf("o-%d", i)
+		if err := elsewhere.Create(t.Context(), storage.Key{Namespace: "ns", Name: name}, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: name}}, other); err != nil {
+			t.Fatal(err)
+		}
+		last, _ = storage.ObjectResourceVersion(other)
+	}
+	if err := c.GetList(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true}, &corev1.ConfigMapList{}); err != nil {
+		t.Fatal(err)
+	}
+	timeout := time.After(5 * time.Second)
+	for {
+		select {
+		case ev := <-w.ResultChan():
+			rv, _ := storage.ObjectResourceVersion(ev.Object)
+			if ev.Type != watch.Bookmark {
+				t.Fatalf("event %s at %d, want only bookmarks", ev.Type, rv)
+			}
+			if rv >= last {
+				return
+			}
+		case <-timeout:
+			t.Fatalf("no bookmark at or past %d, the revision of the writes elsewhere", last)
 		}
 	}
 }

@@ -3,6 +3,8 @@ package cacher
 import (
 	"context"
 	"reflect"
+	"slices"
+	"strings"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -83,8 +85,10 @@ func (c *Cacher) Get(ctx context.Context, key storage.Key, opts storage.GetOptio
 
 // GetList implements storage.Interface. A list at resourceVersion "0", or
 // not older than N, or the latest ("") once the cache knows it reflects
-// etcd's current revision, without paging, is served from the cache;
-// exact lists and pages go to etcd.
+// etcd's current revision, is served from the cache, its first page too:
+// the pages after it come from etcd at the revision of the first, which
+// holds the same state. Exact lists (and the legacy N with a limit) go to
+// etcd.
 func (c *Cacher) GetList(ctx context.Context, key storage.Key, opts storage.ListOptions, listObj runtime.Object) error {
 	ok, err := c.lockForList(ctx, key, opts)
 	if err != nil {
@@ -93,58 +97,73 @@ func (c *Cacher) GetList(ctx context.Context, key storage.Key, opts storage.List
 	if !ok {
 		return c.cfg.Storage.GetList(ctx, key, opts, listObj)
 	}
-	return c.listLocked(key, opts, listObj)
+	list, err := c.selectLocked(key, opts)
+	if err != nil {
+		return err
+	}
+	items := make([]runtime.Object, len(list.Items))
+	for i, obj := range list.Items {
+		items[i] = obj.DeepCopyObject()
+	}
+	if err := meta.SetList(listObj, items); err != nil {
+		return err
+	}
+	return storage.SetListMeta(listObj, list.ResourceVersion, list.Continue, list.RemainingItemCount)
 }
 
 // ListShared implements storage.SharedLister: GetList's objects, shared.
 // A list the cache may serve but cannot yet (it lags behind) is read from
 // etcd here rather than by the caller, which would wait for the cache
 // again; its objects are then the request's own.
-func (c *Cacher) ListShared(ctx context.Context, key storage.Key, opts storage.ListOptions) ([]*storage.Shared, int64, bool, error) {
+func (c *Cacher) ListShared(ctx context.Context, key storage.Key, opts storage.ListOptions) (*storage.SharedList, bool, error) {
 	if !c.cacheable(key, opts) {
-		return nil, 0, false, nil
+		return nil, false, nil
 	}
 	ok, err := c.lockForList(ctx, key, opts)
 	if err != nil {
-		return nil, 0, false, err
+		return nil, false, err
 	}
 	if ok {
-		items, rv, err := c.selectLocked(key, opts)
-		return items, rv, err == nil, err
+		list, err := c.selectLocked(key, opts)
+		return list, err == nil, err
 	}
-	list := c.cfg.NewListFunc()
-	if err := c.cfg.Storage.GetList(ctx, key, opts, list); err != nil {
-		return nil, 0, false, err
+	listObj := c.cfg.NewListFunc()
+	if err := c.cfg.Storage.GetList(ctx, key, opts, listObj); err != nil {
+		return nil, false, err
 	}
-	objs, err := meta.ExtractList(list)
+	objs, err := meta.ExtractList(listObj)
 	if err != nil {
-		return nil, 0, false, err
+		return nil, false, err
 	}
-	lm, err := meta.ListAccessor(list)
+	lm, err := meta.ListAccessor(listObj)
 	if err != nil {
-		return nil, 0, false, err
+		return nil, false, err
 	}
 	rv, err := storage.ParseResourceVersion(lm.GetResourceVersion())
 	if err != nil {
-		return nil, 0, false, err
+		return nil, false, err
 	}
-	items := make([]*storage.Shared, len(objs))
+	list := &storage.SharedList{Items: make([]*storage.Shared, len(objs)), ResourceVersion: rv,
+		Continue: lm.GetContinue(), RemainingItemCount: lm.GetRemainingItemCount()}
 	for i, obj := range objs {
-		items[i] = storage.NewShared(obj)
+		list.Items[i] = storage.NewShared(obj)
 	}
-	return items, rv, true, nil
+	return list, true, nil
 }
 
-// cacheable reports whether the cache can serve a list with opts: whole
-// lists at "" (consistent), "0", or not older than N.
+// cacheable reports whether the cache can serve a list with opts: first
+// pages or whole lists at "" (consistent), "0", or not older than N. A
+// limit with N and no match reads exactly N, which only etcd keeps.
 func (c *Cacher) cacheable(key storage.Key, opts storage.ListOptions) bool {
 	switch {
-	case opts.Continue != "" || opts.Limit != 0 || c.checkKey(key, opts.Recursive) != nil:
+	case opts.Continue != "" || opts.Limit < 0 || c.checkKey(key, opts.Recursive) != nil:
 		return false
 	case opts.ResourceVersion == "":
 		return opts.ResourceVersionMatch == ""
+	case opts.ResourceVersionMatch == "":
+		return opts.ResourceVersion == "0" || opts.Limit == 0
 	}
-	return opts.ResourceVersionMatch == "" || opts.ResourceVersionMatch == metav1.ResourceVersionMatchNotOlderThan
+	return opts.ResourceVersionMatch == metav1.ResourceVersionMatchNotOlderThan
 }
 
 // lockForList waits until the cache may serve a list with opts and
@@ -168,45 +187,79 @@ func (c *Cacher) lockForList(ctx context.Context, key storage.Key, opts storage.
 	return true, nil
 }
 
-// listLocked lists from the cache; c.mu is held, and released.
-func (c *Cacher) listLocked(key storage.Key, opts storage.ListOptions, listObj runtime.Object) error {
-	selected, listRV, err := c.selectLocked(key, opts)
-	if err != nil {
-		return err
-	}
-	items := make([]runtime.Object, len(selected))
-	for i, obj := range selected {
-		items[i] = obj.DeepCopyObject()
-	}
-	if err := meta.SetList(listObj, items); err != nil {
-		return err
-	}
-	return storage.SetListMeta(listObj, listRV, "", nil)
-}
-
 // selectLocked returns the objects under key that opts select, sorted by
-// key, and the cache's revision; c.mu is held, and released.
-func (c *Cacher) selectLocked(key storage.Key, opts storage.ListOptions) ([]*storage.Shared, int64, error) {
-	all, listRV := c.sortedLocked(), c.rv
+// key, at the cache's revision, cut to opts.Limit with the continue token
+// of the rest; c.mu is held, and released. A namespace is a range of the
+// sorted snapshot, and a name in it one lookup.
+func (c *Cacher) selectLocked(key storage.Key, opts storage.ListOptions) (*storage.SharedList, error) {
+	list := &storage.SharedList{ResourceVersion: c.rv}
+	var candidates []event
+	if name, ok := selectedName(opts.Predicate); ok && (key.Namespace != "" || !c.cfg.Keys.Namespaced()) {
+		if obj, found := c.objs[key.Namespace+"/"+name]; found {
+			candidates = []event{{key: key.Namespace + "/" + name, obj: obj}}
+		}
+	} else {
+		candidates = c.sortedLocked()
+		if key.Namespace != "" {
+			prefix := key.Namespace + "/"
+			from, _ := slices.BinarySearchFunc(candidates, prefix, func(e event, p string) int { return strings.Compare(e.key, p) })
+			to := from
+			for to < len(candidates) && strings.HasPrefix(candidates[to].key, prefix) {
+				to++
+			}
+			candidates = candidates[from:to]
+		}
+	}
 	c.mu.Unlock()
 	in := keyFilter(key, opts.Recursive)
-	selected := make([]*storage.Shared, 0, len(all))
-	for _, e := range all {
+	list.Items = make([]*storage.Shared, 0, len(candidates))
+	var last string
+	for _, e := range candidates {
 		if !in(e.key) {
 			continue
 		}
 		if !opts.Predicate.Empty() {
 			ok, err := opts.Predicate.Matches(e.obj.Object)
 			if err != nil {
-				return nil, 0, storage.Errorf(storage.ErrCodeInvalidObject, key.String(), 0, "selecting object: %w", err)
+				return nil, storage.Errorf(storage.ErrCodeInvalidObject, key.String(), 0, "selecting object: %w", err)
 			}
 			if !ok {
 				continue
 			}
 		}
-		selected = append(selected, e.obj)
+		if opts.Limit > 0 && int64(len(list.Items)) == opts.Limit {
+			// More after the page: the rest comes from etcd, at
+			// this revision, from after the page's last key.
+			start := strings.TrimPrefix(last, key.Namespace+"/") + "\x00"
+			cont, err := storage.EncodeContinue(start, list.ResourceVersion)
+			if err != nil {
+				return nil, err
+			}
+			list.Continue = cont
+			if opts.Predicate.Empty() {
+				// As etcd counts them: every key after the page.
+				n := int64(0)
+				for _, e := range candidates {
+					if e.key > last && in(e.key) {
+						n++
+					}
+				}
+				list.RemainingItemCount = &n
+			}
+			break
+		}
+		list.Items = append(list.Items, e.obj)
+		last = e.key
 	}
-	return selected, listRV, nil
+	return list, nil
+}
+
+// selectedName is the name a predicate selects with metadata.name=NAME.
+func selectedName(p storage.SelectionPredicate) (string, bool) {
+	if p.Field == nil {
+		return "", false
+	}
+	return p.Field.RequiresExactMatch("metadata.name")
 }
 
 // Watch implements storage.Interface, from the cache: from "" or "0" the
@@ -225,7 +278,7 @@ func (c *Cacher) Watch(ctx context.Context, key storage.Key, opts storage.ListOp
 		return nil, err
 	}
 	w := newCacheWatcher(ctx, c, keyFilter(key, opts.Recursive), opts.Predicate, key.Name)
-	w.shared = opts.Shared
+	w.shared, w.bookmarks = opts.Shared, opts.Bookmarks
 	initial := rv == 0 // the legacy rule: "" and "0" send the state first
 	if opts.SendInitialEvents != nil {
 		initial = *opts.SendInitialEvents

@@ -30,6 +30,11 @@ type cacheWatcher struct {
 	// endInitial, when set, is the revision of the BOOKMARK that ends the
 	// initial events.
 	endInitial int64
+	// bookmarks: the consumer takes BOOKMARK events, sent every
+	// BookmarkInterval when the cache has moved past the last event.
+	bookmarks bool
+	// sent is the revision this watch has been given every event up to.
+	sent int64
 	// after: events at or before this revision are not for this watch.
 	after int64
 
@@ -140,6 +145,13 @@ func (w *cacheWatcher) run(initial []event) {
 			return
 		}
 	}
+	var bookmarks <-chan time.Time
+	if w.bookmarks {
+		t := time.NewTicker(w.c.cfg.BookmarkInterval)
+		defer t.Stop()
+		bookmarks = t.C
+	}
+	w.sent = w.after
 	for {
 		w.mu.Lock()
 		batch, failure := w.queue, w.failure
@@ -154,6 +166,7 @@ func (w *cacheWatcher) run(initial []event) {
 			if ok && !w.send(ev, true) {
 				return
 			}
+			w.sent = e.rv
 		}
 		if failure != nil {
 			w.sendError(failure)
@@ -166,8 +179,34 @@ func (w *cacheWatcher) run(initial []event) {
 		case <-w.ctx.Done():
 			return
 		case <-w.notify:
+		case <-bookmarks:
+			if !w.bookmark() {
+				return
+			}
 		}
 	}
+}
+
+// bookmark sends a BOOKMARK at the cache's revision when this watch has
+// been given every event up to it and it is past the last one sent: so a
+// watch of a quiet resource learns of the revisions that progress
+// notifications bring, and resumes from a recent one. False if the watch
+// ended meanwhile.
+func (w *cacheWatcher) bookmark() bool {
+	w.c.mu.RLock()
+	rv := w.c.rv
+	w.c.mu.RUnlock()
+	// An event up to rv was queued before rv was read: an empty queue
+	// means this watch was given all of them.
+	if w.backlog() > 0 || rv <= w.sent {
+		return true
+	}
+	obj := w.c.cfg.NewFunc()
+	if err := storage.SetObjectResourceVersion(obj, rv); err != nil {
+		return true
+	}
+	w.sent = rv
+	return w.send(watch.Event{Type: watch.Bookmark, Object: obj}, false)
 }
 
 // send delivers ev; false if the watch ended meanwhile. With overload, a
