@@ -20,6 +20,11 @@ type Shared struct {
 	// Object must not be modified.
 	Object runtime.Object
 
+	// own marks an object read for one request only (from etcd, when the
+	// cache could not serve it): encoded in place, without a copy, and
+	// not remembered.
+	own bool
+
 	mu        sync.Mutex
 	encodings []encoding
 }
@@ -37,11 +42,18 @@ const maxEncodings = 4
 // NewShared wraps obj, which nobody modifies from now on.
 func NewShared(obj runtime.Object) *Shared { return &Shared{Object: obj} }
 
+// NewOwn wraps obj, read for one request, which nobody else sees: its
+// encoding may modify it and is not remembered.
+func NewOwn(obj runtime.Object) *Shared { return &Shared{Object: obj, own: true} }
+
 // Encoded returns the encoding of the object named by key, made by encode
 // the first time. encode receives a private copy, which it may modify
 // (set its kind, apply read-time defaults) before encoding. Concurrent
 // first calls may both encode; the bytes are the same.
 func (s *Shared) Encoded(key any, encode func(runtime.Object) ([]byte, error)) ([]byte, error) {
+	if s.own {
+		return encode(s.Object)
+	}
 	s.mu.Lock()
 	for _, e := range s.encodings {
 		if e.key == key {
@@ -80,10 +92,16 @@ type SharedList struct {
 	// it, as GetList sets them.
 	Continue           string
 	RemainingItemCount *int64
+	// Own, when set, is instead the list GetList read from etcd for this
+	// request, the cache not serving it: encode it as any list, in one
+	// pass (object by object was a fifth slower).
+	Own runtime.Object
 }
 
-// SharedLister is a store that lists without copying: the watch cache.
-type SharedLister interface {
+// SharedReader is a store that reads without copying: the watch cache.
+type SharedReader interface {
+	// GetShared reads as Get does, the object shared.
+	GetShared(ctx context.Context, key Key, opts GetOptions) (*Shared, error)
 	// ListShared selects as GetList does, with the objects the store
 	// shares, sorted by namespace and name. ok is false when GetList
 	// would not serve opts from memory: read with GetList then.

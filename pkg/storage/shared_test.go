@@ -45,3 +45,22 @@ func TestSharedEncoded(t *testing.T) {
 		t.Error("a failed encoding was remembered")
 	}
 }
+
+// An object read for one request is encoded in place, every time.
+func TestOwnEncoded(t *testing.T) {
+	obj := &corev1.ConfigMap{}
+	own := NewOwn(obj)
+	calls := 0
+	for range 2 {
+		own.Encoded("json", func(o runtime.Object) ([]byte, error) { //nolint:errcheck
+			calls++
+			if o != obj {
+				t.Error("the request's own object was copied")
+			}
+			return nil, nil
+		})
+	}
+	if calls != 2 || len(own.encodings) != 0 {
+		t.Errorf("%d encodings, %d remembered; want 2 and none", calls, len(own.encodings))
+	}
+}

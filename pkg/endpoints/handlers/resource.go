@@ -260,6 +260,24 @@ func (h *Resource) get(w http.ResponseWriter, r *http.Request, t *target, info *
 	if err := checkResourceVersion(rv); err != nil {
 		return err
 	}
+	if sr, ok := t.storage.(rest.SharedReader); ok && out == outputJSON && !responsewriters.Pretty(r) {
+		// The watch cache's object, encoded once for every reader.
+		sh, ok, err := sr.GetShared(ctx, info.Namespace, info.Name, &metav1.GetOptions{ResourceVersion: rv})
+		if err != nil {
+			return err
+		}
+		if ok {
+			data, err := h.encodeShared(t, sh, outputJSON)
+			if err != nil {
+				return err
+			}
+			w.Header().Set("Content-Type", "application/json")
+			w.Header().Set("X-Content-Type-Options", "nosniff")
+			w.WriteHeader(http.StatusOK)
+			w.Write(data) //nolint:errcheck // the client went away; nothing to do
+			return nil
+		}
+	}
 	obj, err := t.storage.(rest.Getter).Get(ctx, info.Namespace, info.Name, &metav1.GetOptions{ResourceVersion: rv})
 	if err != nil {
 		return err

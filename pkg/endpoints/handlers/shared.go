@@ -66,6 +66,9 @@ func (h *Resource) listShared(w http.ResponseWriter, r *http.Request, t *target,
 	if err != nil || !ok {
 		return false, err
 	}
+	if shared.Own != nil {
+		return true, h.write(w, r, t, http.StatusOK, shared.Own, outputJSON)
+	}
 	// The envelope is the empty list as the other path encodes it, with
 	// the items spliced in.
 	list := t.storage.(rest.Lister).NewList()

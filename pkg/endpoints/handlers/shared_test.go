@@ -73,3 +73,26 @@ func TestWatchEventFraming(t *testing.T) {
 		})
 	}
 }
+
+// A get served from the watch cache's remembered encoding is the object
+// the other path encodes (here indented by ?pretty=true, then compacted).
+func TestSharedGetMatchesEncodedGet(t *testing.T) {
+	f := newFixtureCached(t, true)
+	if resp, data := f.do(t, "POST", cms, "", "application/json", `{"metadata":{"name":"c","labels":{"a":"b"}},"data":{"k":"<&>"}}`); resp.StatusCode != 201 {
+		t.Fatalf("create = %d %s", resp.StatusCode, data)
+	}
+	for _, rv := range []string{"", "0"} {
+		resp, shared := f.do(t, "GET", cms+"/c?resourceVersion="+rv, "", "", "")
+		_, pretty := f.do(t, "GET", cms+"/c?pretty=true&resourceVersion="+rv, "", "", "")
+		var compact bytes.Buffer
+		if err := json.Compact(&compact, pretty); err != nil {
+			t.Fatal(err)
+		}
+		if resp.StatusCode != 200 || resp.Header.Get("Content-Type") != "application/json" || !bytes.Equal(bytes.TrimSpace(shared), compact.Bytes()) {
+			t.Errorf("resourceVersion %q: %d %s\n%s\nwant\n%s", rv, resp.StatusCode, resp.Header.Get("Content-Type"), shared, compact.Bytes())
+		}
+	}
+	if resp, data := f.do(t, "GET", cms+"/missing", "", "", ""); resp.StatusCode != 404 || !bytes.Contains(data, []byte(`"reason":"NotFound"`)) {
+		t.Errorf("a missing object = %d %s", resp.StatusCode, data)
+	}
+}

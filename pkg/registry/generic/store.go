@@ -95,6 +95,17 @@ func (s *Store) Get(ctx context.Context, ns, name string, opts *metav1.GetOption
 	return out, s.apiError(err, name)
 }
 
+// GetShared implements rest.SharedReader, when the storage shares its
+// objects.
+func (s *Store) GetShared(ctx context.Context, ns, name string, opts *metav1.GetOptions) (*storage.Shared, bool, error) {
+	sr, ok := s.Storage.(storage.SharedReader)
+	if !ok {
+		return nil, false, nil
+	}
+	obj, err := sr.GetShared(ctx, s.key(ns, name), storage.GetOptions{ResourceVersion: opts.ResourceVersion})
+	return obj, err == nil, s.apiError(err, name)
+}
+
 // List returns the objects of ns (all namespaces when empty) that opts
 // select.
 func (s *Store) List(ctx context.Context, ns string, opts *metav1.ListOptions) (runtime.Object, error) {
@@ -156,7 +167,7 @@ func (s *Store) watch(ctx context.Context, ns string, opts *metav1.ListOptions, 
 // ListShared implements rest.SharedReader, when the storage shares its
 // objects.
 func (s *Store) ListShared(ctx context.Context, ns string, opts *metav1.ListOptions) (*storage.SharedList, bool, error) {
-	sl, ok := s.Storage.(storage.SharedLister)
+	sl, ok := s.Storage.(storage.SharedReader)
 	if !ok {
 		return nil, false, nil
 	}

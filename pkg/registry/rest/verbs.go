@@ -39,6 +39,9 @@ type Watcher interface {
 // request, for a caller that only encodes them: the handlers, which then
 // encode each object once for every client (storage.Shared).
 type SharedReader interface {
+	// GetShared reads as Get does; ok is false when the object is not
+	// shared: use Get then.
+	GetShared(ctx context.Context, namespace, name string, opts *metav1.GetOptions) (obj *storage.Shared, ok bool, err error)
 	// ListShared selects as List does; ok is false when the objects are
 	// not shared (not served from the watch cache): use List then.
 	ListShared(ctx context.Context, namespace string, opts *metav1.ListOptions) (list *storage.SharedList, ok bool, err error)

@@ -460,3 +460,34 @@ func TestBookmarksFromProgress(t *testing.T) {
 		}
 	}
 }
+
+// TestSharedReadersWithoutExactProgress: in front of an etcd that cannot
+// tell watch progress exactly (Debian's 3.4.23), a consistent list or get
+// is read from etcd for the request, by the shared readers too.
+func TestSharedReadersWithoutExactProgress(t *testing.T) {
+	e := etcdtest.StartExternal(t)
+	client := etcdtest.NewClient(t, e.Config)
+	s, err := etcd3.New(etcd3.Config{Client: client, Prefix: e.Config.Prefix, Resource: configMaps, NamespaceScoped: true, NewFunc: newConfigMap})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if s.ProgressIsExact(t.Context()) {
+		t.Skip("this etcd reports progress exactly")
+	}
+	c := cacher.New(cacher.Config{Storage: s, Keys: s.Keys(), Resource: configMaps, NewFunc: newConfigMap, NewListFunc: newConfigMapList})
+	defer c.Stop()
+	if err := s.Create(t.Context(), storage.Key{Namespace: "ns", Name: "a"}, &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Namespace: "ns", Name: "a"}}, &corev1.ConfigMap{}); err != nil {
+		t.Fatal(err)
+	}
+	list, ok, err := c.ListShared(t.Context(), storage.Key{Namespace: "ns"}, storage.ListOptions{Recursive: true})
+	if err != nil || !ok || list.Own == nil {
+		t.Fatalf("ListShared = %+v, %v, %v; want the list read from etcd", list, ok, err)
+	}
+	if own := list.Own.(*corev1.ConfigMapList); len(own.Items) != 1 || own.Items[0].Name != "a" {
+		t.Errorf("the list read from etcd holds %v", own.Items)
+	}
+	obj, err := c.GetShared(t.Context(), storage.Key{Namespace: "ns", Name: "a"}, storage.GetOptions{})
+	if err != nil || obj.Object.(*corev1.ConfigMap).Name != "a" {
+		t.Errorf("GetShared = %v, %v", obj, err)
+	}
+}

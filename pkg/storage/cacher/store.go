@@ -50,37 +50,63 @@ func (c *Cacher) Count(ctx context.Context, key storage.Key) (int64, error) {
 // cache once it reflects N, "" once it reflects etcd's current revision
 // (or etcd, when the cache cannot tell it does).
 func (c *Cacher) Get(ctx context.Context, key storage.Key, opts storage.GetOptions, out runtime.Object) error {
-	if c.checkKey(key, false) != nil {
-		return c.cfg.Storage.Get(ctx, key, opts, out) // its error
+	obj, served, err := c.getFromCache(ctx, key, opts)
+	switch {
+	case err != nil:
+		return err
+	case !served:
+		return c.cfg.Storage.Get(ctx, key, opts, out)
+	case obj == nil && opts.IgnoreNotFound:
+		return storage.Zero(out)
+	case obj == nil:
+		return storage.NewError(storage.ErrCodeNotFound, key.String(), 0, nil)
 	}
-	var ok bool
+	return copyInto(obj.Object, out)
+}
+
+// GetShared implements storage.SharedReader: Get's object, shared.
+func (c *Cacher) GetShared(ctx context.Context, key storage.Key, opts storage.GetOptions) (*storage.Shared, error) {
+	obj, served, err := c.getFromCache(ctx, key, opts)
+	switch {
+	case err != nil:
+		return nil, err
+	case !served:
+		out := c.cfg.NewFunc()
+		if err := c.cfg.Storage.Get(ctx, key, opts, out); err != nil {
+			return nil, err
+		}
+		return storage.NewOwn(out), nil
+	case obj == nil:
+		return nil, storage.NewError(storage.ErrCodeNotFound, key.String(), 0, nil)
+	}
+	return obj, nil
+}
+
+// getFromCache reads key from the cache once it may serve opts: the object
+// (nil when there is none) and true, or false when etcd must serve it.
+func (c *Cacher) getFromCache(ctx context.Context, key storage.Key, opts storage.GetOptions) (*storage.Shared, bool, error) {
+	if c.checkKey(key, false) != nil {
+		return nil, false, nil // etcd's error
+	}
 	if opts.ResourceVersion == "" {
-		var err error
-		if ok, err = c.lockConsistent(ctx); err != nil {
-			return err
+		ok, err := c.lockConsistent(ctx)
+		if err != nil || !ok {
+			return nil, false, err
 		}
 	} else {
 		rv, err := storage.ParseResourceVersion(opts.ResourceVersion)
 		if err != nil {
-			return c.cfg.Storage.Get(ctx, key, opts, out) // its error
+			return nil, false, nil // etcd's error
 		}
 		c.mu.Lock()
-		if ok = c.waitFor(ctx, rv); !ok {
+		if !c.waitFor(ctx, rv) {
 			c.mu.Unlock() // etcd says whether N is too large
+			return nil, false, nil
 		}
 	}
-	if !ok {
-		return c.cfg.Storage.Get(ctx, key, opts, out)
-	}
-	obj, found := c.objs[key.Namespace+"/"+key.Name]
+	obj := c.objs[key.Namespace+"/"+key.Name]
 	c.mu.Unlock()
-	if !found {
-		if opts.IgnoreNotFound {
-			return storage.Zero(out)
-		}
-		return storage.NewError(storage.ErrCodeNotFound, key.String(), 0, nil)
-	}
-	return copyInto(obj.Object, out)
+	return obj, true, nil
 }
 
 // GetList implements storage.Interface. A list at resourceVersion "0", or
@@ -111,10 +137,11 @@ func (c *Cacher) GetList(ctx context.Context, key storage.Key, opts storage.List
 	return storage.SetListMeta(listObj, list.ResourceVersion, list.Continue, list.RemainingItemCount)
 }
 
-// ListShared implements storage.SharedLister: GetList's objects, shared.
-// A list the cache may serve but cannot yet (it lags behind) is read from
-// etcd here rather than by the caller, which would wait for the cache
-// again; its objects are then the request's own.
+// ListShared implements storage.SharedReader: GetList's objects, shared.
+// A list the cache may serve but cannot yet (it lags behind, or cannot
+// tell it is current) is read from etcd here rather than by the caller,
+// which would wait for the cache again: the list is then the request's
+// own.
 func (c *Cacher) ListShared(ctx context.Context, key storage.Key, opts storage.ListOptions) (*storage.SharedList, bool, error) {
 	if !c.cacheable(key, opts) {
 		return nil, false, nil
@@ -131,24 +158,7 @@ func (c *Cacher) ListShared(ctx context.Context, key storage.Key, opts storage.L
 	if err := c.cfg.Storage.GetList(ctx, key, opts, listObj); err != nil {
 		return nil, false, err
 	}
-	objs, err := meta.ExtractList(listObj)
-	if err != nil {
-		return nil, false, err
-	}
-	lm, err := meta.ListAccessor(listObj)
-	if err != nil {
-		return nil, false, err
-	}
-	rv, err := storage.ParseResourceVersion(lm.GetResourceVersion())
-	if err != nil {
-		return nil, false, err
-	}
-	list := &storage.SharedList{Items: make([]*storage.Shared, len(objs)), ResourceVersion: rv,
-		Continue: lm.GetContinue(), RemainingItemCount: lm.GetRemainingItemCount()}
-	for i, obj := range objs {
-		list.Items[i] = storage.NewShared(obj)
-	}
-	return list, true, nil
+	return &storage.SharedList{Own: listObj}, true, nil
 }
 
 // cacheable reports whether the cache can serve a list with opts: first
