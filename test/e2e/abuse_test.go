@@ -122,23 +122,10 @@ func TestManyWatchesAndLists(t *testing.T) {
 	p := startBinary(t, "", nil)
 	admin := adminHTTP(t, p)
 	base := p.URL + "/api/v1/namespaces/default/configmaps"
-	value := strings.Repeat("x", 10<<10)
-	var wg sync.WaitGroup
-	for w := range 8 {
-		wg.Go(func() {
-			for i := w; i < 2000; i += 8 {
-				body := fmt.Appendf(nil, `{"metadata":{"name":"cm-%04d"},"data":{"v":%q}}`, i, value)
-				if resp, data := do(t, admin, "POST", base, "application/json", body); resp.StatusCode != 201 {
-					t.Errorf("create = %d %s", resp.StatusCode, data)
-					return
-				}
-			}
-		})
-	}
-	wg.Wait()
-	if t.Failed() {
+	if !createConfigMaps(t, admin, base, 2000, 8) {
 		return
 	}
+	var wg sync.WaitGroup
 	seeded := peakRSS(t, p)
 	stop := otherClient(t, p, base+"/cm-0001")
 	defer stop()
@@ -232,6 +219,30 @@ func TestManyWatchesAndLists(t *testing.T) {
 	if peak > 1<<30 {
 		t.Errorf("peak RSS %.0f MiB, more than 1 GiB", float64(peak)/(1<<20))
 	}
+}
+
+// createConfigMaps creates n ConfigMaps cm-0000... of a 10 KB value in
+// collection base, from workers goroutines, and reports whether all were
+// created.
+func createConfigMaps(t *testing.T, c *http.Client, base string, n, workers int) bool {
+	t.Helper()
+	value := strings.Repeat("x", 10<<10)
+	var wg sync.WaitGroup
+	var failed atomic.Bool
+	for w := range workers {
+		wg.Go(func() {
+			for i := w; i < n; i += workers {
+				body := fmt.Appendf(nil, `{"metadata":{"name":"cm-%04d"},"data":{"v":%q}}`, i, value)
+				if resp, data := do(t, c, "POST", base, "application/json", body); resp.StatusCode != 201 {
+					t.Errorf("create = %d %s", resp.StatusCode, data)
+					failed.Store(true)
+					return
+				}
+			}
+		})
+	}
+	wg.Wait()
+	return !failed.Load()
 }
 
 // waitGroup waits for wg, failing the test after timeout.

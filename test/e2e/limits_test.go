@@ -59,20 +59,10 @@ func startWithTokens(t *testing.T, flags ...string) (p *process, root, alice *ht
 func TestMaxInFlight(t *testing.T) {
 	p, admin, alice := startWithTokens(t, "--max-requests-inflight=2", "--max-mutating-requests-inflight=1")
 	base := p.URL + "/api/v1/namespaces/default/configmaps"
-	value := strings.Repeat("x", 10<<10)
-	var wg sync.WaitGroup
-	for w := range 4 { // as the administrator: never refused
-		wg.Go(func() {
-			for i := w; i < 200; i += 4 {
-				body := fmt.Appendf(nil, `{"metadata":{"name":"cm-%03d"},"data":{"v":%q}}`, i, value)
-				if resp, data := do(t, admin, "POST", base, "application/json", body); resp.StatusCode != 201 {
-					t.Errorf("create = %d %s", resp.StatusCode, data)
-					return
-				}
-			}
-		})
+	// as the administrator: never refused
+	if !createConfigMaps(t, admin, base, 200, 4) {
+		return
 	}
-	wg.Wait()
 
 	var ok, refused, probes, adminOK atomic.Int64
 	stop := make(chan struct{})
@@ -96,6 +86,7 @@ func TestMaxInFlight(t *testing.T) {
 			adminOK.Add(1)
 		}
 	})
+	var wg sync.WaitGroup
 	for range 24 {
 		wg.Go(func() {
 			for range 3 {
@@ -193,20 +184,10 @@ func TestMetricsAndProfiling(t *testing.T) {
 func TestStalledReaderCutAtDeadline(t *testing.T) {
 	p, admin, alice := startWithTokens(t, "--request-timeout=2s")
 	base := p.URL + "/api/v1/namespaces/default/configmaps"
-	value := strings.Repeat("x", 10<<10)
-	var wg sync.WaitGroup
-	for w := range 4 {
-		wg.Go(func() {
-			for i := w; i < 600; i += 4 { // 6 MB: more than the client's 4 MB stream window
-				body := fmt.Appendf(nil, `{"metadata":{"name":"cm-%03d"},"data":{"v":%q}}`, i, value)
-				if resp, data := do(t, admin, "POST", base, "application/json", body); resp.StatusCode != 201 {
-					t.Errorf("create = %d %s", resp.StatusCode, data)
-					return
-				}
-			}
-		})
+	// 6 MB: more than the client's 4 MB stream window
+	if !createConfigMaps(t, admin, base, 600, 4) {
+		return
 	}
-	wg.Wait()
 	inFlight := func() string {
 		_, body := do(t, admin, "GET", p.URL+"/metrics", "", nil)
 		for _, line := range strings.Split(string(body), "\n") {

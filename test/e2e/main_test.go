@@ -17,6 +17,12 @@ import (
 	"time"
 
 	"golang.org/x/net/http2"
+
+	// The server's code is linked into this test binary although the tests
+	// run the binary TestMain builds: so that go test's cache, which keys a
+	// package's results on what it links, reruns them when the server
+	// changes instead of answering with the results of another server.
+	_ "github.com/apiserver/apiserver/cmd/apiserver/app"
 )
 
 // binary is the apiserver built once for every test.

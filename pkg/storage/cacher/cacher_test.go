@@ -154,15 +154,7 @@ func newConfigMapList() runtime.Object { return &corev1.ConfigMapList{} }
 // through another store (another replica) or to another resource: the
 // cache asks its etcd watch for progress before answering.
 func TestConsistentListFromCache(t *testing.T) {
-	cfg := etcdtest.StartEmbedded(t)
-	client := etcdtest.NewClient(t, cfg)
-	newStore := func(gr schema.GroupResource) *etcd3.Store {
-		s, err := etcd3.New(etcd3.Config{Client: client, Prefix: cfg.Prefix, Resource: gr, NamespaceScoped: true, NewFunc: newConfigMap})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	newStore := embeddedStores(t)
 	cached, other, elsewhere := newStore(configMaps), newStore(configMaps), newStore(schema.GroupResource{Resource: "others"})
 	c := cacher.New(cacher.Config{Storage: cached, Keys: cached.Keys(), Resource: configMaps, NewFunc: newConfigMap, NewListFunc: newConfigMapList})
 	defer c.Stop()
@@ -407,15 +399,7 @@ func TestSharedReaders(t *testing.T) {
 // (here brought by a consistent read after writes elsewhere), never ahead
 // of an event it has not been given.
 func TestBookmarksFromProgress(t *testing.T) {
-	cfg := etcdtest.StartEmbedded(t)
-	client := etcdtest.NewClient(t, cfg)
-	newStore := func(gr schema.GroupResource) *etcd3.Store {
-		s, err := etcd3.New(etcd3.Config{Client: client, Prefix: cfg.Prefix, Resource: gr, NamespaceScoped: true, NewFunc: newConfigMap})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	newStore := embeddedStores(t)
 	cached, elsewhere := newStore(configMaps), newStore(schema.GroupResource{Resource: "others"})
 	c := cacher.New(cacher.Config{Storage: cached, Keys: cached.Keys(), Resource: configMaps, NewFunc: newConfigMap, NewListFunc: newConfigMapList,
 		BookmarkInterval: 20 * time.Millisecond})
@@ -489,5 +473,20 @@ func TestSharedReadersWithoutExactProgress(t *testing.T) {
 	obj, err := c.GetShared(t.Context(), storage.Key{Namespace: "ns", Name: "a"}, storage.GetOptions{})
 	if err != nil || obj.Object.(*corev1.ConfigMap).Name != "a" {
 		t.Errorf("GetShared = %v, %v", obj, err)
+	}
+}
+
+// embeddedStores starts an embedded etcd and returns what makes stores of
+// ConfigMaps in it, one per resource: the cached one, another replica's,
+// another resource's.
+func embeddedStores(t *testing.T) func(schema.GroupResource) *etcd3.Store {
+	cfg := etcdtest.StartEmbedded(t)
+	client := etcdtest.NewClient(t, cfg)
+	return func(gr schema.GroupResource) *etcd3.Store {
+		s, err := etcd3.New(etcd3.Config{Client: client, Prefix: cfg.Prefix, Resource: gr, NamespaceScoped: true, NewFunc: newConfigMap})
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
 	}
 }

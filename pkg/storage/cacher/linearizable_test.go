@@ -17,8 +17,6 @@ import (
 
 	"github.com/apiserver/apiserver/pkg/storage"
 	"github.com/apiserver/apiserver/pkg/storage/cacher"
-	"github.com/apiserver/apiserver/pkg/storage/etcd3"
-	"github.com/apiserver/apiserver/pkg/storage/etcdtest"
 )
 
 // casInput and casOutput are one operation on a register: a read, or a
@@ -55,15 +53,7 @@ var errChanged = errors.New("the register changed")
 // beside it (another replica) and writes elsewhere move etcd's revision,
 // form a linearizable history of every register (porcupine).
 func TestConsistentReadsLinearizable(t *testing.T) {
-	cfg := etcdtest.StartEmbedded(t)
-	client := etcdtest.NewClient(t, cfg)
-	newStore := func(gr schema.GroupResource) *etcd3.Store {
-		s, err := etcd3.New(etcd3.Config{Client: client, Prefix: cfg.Prefix, Resource: gr, NamespaceScoped: true, NewFunc: newConfigMap})
-		if err != nil {
-			t.Fatal(err)
-		}
-		return s
-	}
+	newStore := embeddedStores(t)
 	cached, replica, elsewhere := newStore(configMaps), newStore(configMaps), newStore(schema.GroupResource{Resource: "others"})
 	c := cacher.New(cacher.Config{Storage: cached, Keys: cached.Keys(), Resource: configMaps, NewFunc: newConfigMap, NewListFunc: newConfigMapList})
 	defer c.Stop()
