@@ -17,6 +17,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/core/secret"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/rbac"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
@@ -33,6 +34,10 @@ var storageOnly = []func() rest.Type{
 	secret.Type,
 	event.Type,
 	lease.Type,
+	rbac.RoleType,
+	rbac.ClusterRoleType,
+	rbac.RoleBindingType,
+	rbac.ClusterRoleBindingType,
 }
 
 // BuiltinTypes returns every built-in type the core API serves, for tools

@@ -65,15 +65,22 @@ func (k kubectl) try(args ...string) (string, error) {
 // apply pipes a manifest into kubectl apply.
 func (k kubectl) stdin(input string, args ...string) string {
 	k.t.Helper()
+	out, err := k.stdinTry(input, args...)
+	if err != nil {
+		k.t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
+	}
+	return out
+}
+
+// stdinTry runs kubectl with input on its standard input and returns its
+// output and error, for a command that is expected to fail.
+func (k kubectl) stdinTry(input string, args ...string) (string, error) {
 	ctx, cancel := context.WithTimeout(context.Background(), 60*time.Second)
 	defer cancel()
 	cmd := k.cmd(ctx, args...)
 	cmd.Stdin = strings.NewReader(input)
 	out, err := cmd.CombinedOutput()
-	if err != nil {
-		k.t.Fatalf("kubectl %s: %v\n%s", strings.Join(args, " "), err, out)
-	}
-	return string(out)
+	return string(out), err
 }
 
 func expectContains(t *testing.T, what, out string, parts ...string) {
