@@ -12,7 +12,6 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/auth/authn"
-	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/auth/user"
 	"github.com/apiserver/apiserver/pkg/certs"
 	"github.com/apiserver/apiserver/pkg/kubeconfig"
@@ -95,7 +94,6 @@ func (o *AuthenticationOptions) ApplyTo(c *server.Config) error {
 	}
 	c.Authentication = server.AuthenticationInfo{Authenticator: union, Anonymous: o.Anonymous, ClientCA: pool}
 	c.Serving.ClientCA = pool
-	c.Authorization = authz.AlwaysAllow{}
 	return nil
 }
 

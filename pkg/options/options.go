@@ -13,6 +13,7 @@ type Options struct {
 	SecureServing  *SecureServingOptions
 	Etcd           *EtcdOptions
 	Authentication *AuthenticationOptions
+	Authorization  *AuthorizationOptions
 	Generic        *ServerRunOptions
 	Logging        *LoggingOptions
 }
@@ -23,6 +24,7 @@ func NewOptions() *Options {
 		SecureServing:  NewSecureServingOptions(),
 		Etcd:           NewEtcdOptions(),
 		Authentication: NewAuthenticationOptions(),
+		Authorization:  NewAuthorizationOptions(),
 		Generic:        NewServerRunOptions(),
 		Logging:        &LoggingOptions{},
 	}
@@ -45,6 +47,7 @@ func (o *Options) Sections() []FlagSection {
 		section("Secure serving", o.SecureServing.AddFlags),
 		section("Etcd", o.Etcd.AddFlags),
 		section("Authentication", o.Authentication.AddFlags),
+		section("Authorization", o.Authorization.AddFlags),
 		section("Generic", o.Generic.AddFlags),
 		section("Logging", o.Logging.AddFlags),
 	}
@@ -65,6 +68,7 @@ func (o *Options) Validate() []error {
 	errs = append(errs, o.SecureServing.Validate()...)
 	errs = append(errs, o.Etcd.Validate()...)
 	errs = append(errs, o.Authentication.Validate()...)
+	errs = append(errs, o.Authorization.Validate()...)
 	errs = append(errs, o.Generic.Validate()...)
 	errs = append(errs, o.Logging.Validate()...)
 	return errs
@@ -74,7 +78,7 @@ func (o *Options) Validate() []error {
 // under the data directory they create. Authentication goes after serving:
 // the admin kubeconfig names the listener's address and the serving CA.
 func (o *Options) ApplyTo(c *server.Config) error {
-	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo} {
+	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo, o.Authorization.ApplyTo} {
 		if err := apply(c); err != nil {
 			return err
 		}

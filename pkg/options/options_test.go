@@ -223,3 +223,23 @@ func expectErrors(t *testing.T, errs []error, want []string) {
 		}
 	}
 }
+
+func TestAuthorizationValidate(t *testing.T) {
+	tests := []struct {
+		name  string
+		modes []string
+		want  []string
+	}{
+		{"default", NewAuthorizationOptions().Modes, nil},
+		{"every mode", []string{"RBAC", "AlwaysDeny", "AlwaysAllow"}, nil},
+		{"none", nil, []string{"--authorization-mode: at least one mode is required"}},
+		{"unknown and repeated", []string{"Webhook", "RBAC", "RBAC"},
+			[]string{`--authorization-mode: unknown mode "Webhook": use AlwaysAllow, AlwaysDeny, RBAC`, `--authorization-mode: "RBAC" given twice`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &AuthorizationOptions{Modes: tc.modes}
+			expectErrors(t, o.Validate(), tc.want)
+		})
+	}
+}

@@ -11,6 +11,7 @@ import (
 
 	"github.com/apiserver/apiserver/pkg/auth/authn"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
+	"github.com/apiserver/apiserver/pkg/auth/rbac"
 	"github.com/apiserver/apiserver/pkg/embeddedetcd"
 	"github.com/apiserver/apiserver/pkg/endpoints/filters"
 	"github.com/apiserver/apiserver/pkg/storage"
@@ -36,6 +37,10 @@ type Config struct {
 	// Authorization decides what an authenticated user may do; nil means
 	// every authenticated user may do everything.
 	Authorization authz.Authorizer
+	// RBAC, when set, is the RBAC authorizer among Authorization: the
+	// server follows the RBAC objects into it and creates the bootstrap
+	// policy.
+	RBAC *rbac.Authorizer
 	// Lifecycle times the shutdown sequence.
 	Lifecycle LifecycleConfig
 	// Health tunes the health endpoints.

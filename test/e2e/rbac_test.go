@@ -1,8 +1,10 @@
 package e2e
 
 import (
+	"net/http"
 	"strings"
 	"testing"
+	"time"
 )
 
 // TestRBACObjects: the RBAC resources are served as kube-apiserver serves
@@ -55,5 +57,78 @@ func TestRBACObjects(t *testing.T) {
 	if out := k.run("api-resources", "--api-group=rbac.authorization.k8s.io", "-o", "name"); strings.Join(strings.Fields(out), " ") !=
 		"clusterrolebindings.rbac.authorization.k8s.io clusterroles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io roles.rbac.authorization.k8s.io" {
 		t.Errorf("kubectl api-resources:\n%s", out)
+	}
+}
+
+// TestRBACAuthorization: with --authorization-mode=RBAC an ordinary user
+// may do what the roles bound to her (or to her groups) allow, and gets
+// kube-apiserver's 403 otherwise; the bootstrap policy lets every
+// authenticated user discover the API and read the health and version
+// paths; system:masters may do everything.
+func TestRBACAuthorization(t *testing.T) {
+	p, root, alice := startWithTokens(t, "--authorization-mode=RBAC")
+	ns := p.URL + "/api/v1/namespaces"
+	code := func(c *http.Client, method, url, body string) (int, string) {
+		t.Helper()
+		var data []byte
+		if body != "" {
+			data = []byte(body)
+		}
+		resp, out := do(t, c, method, url, "application/json", data)
+		return resp.StatusCode, string(out)
+	}
+	waitUntil(t, 20*time.Second, "the RBAC objects are read", func() bool {
+		c, _ := code(alice, "GET", p.URL+"/version", "")
+		return c == 200
+	})
+	for _, tc := range []struct {
+		name, url string
+		code      int
+		message   string
+	}{
+		{"discovery", p.URL + "/api", 200, ""},
+		{"group discovery", p.URL + "/apis/rbac.authorization.k8s.io/v1", 200, ""},
+		{"health", p.URL + "/healthz", 200, ""},
+		{"configmaps", ns + "/default/configmaps", 403, `configmaps is forbidden: User \"alice\" cannot list resource \"configmaps\" in API group \"\" in the namespace \"default\"`},
+		{"namespaces", ns, 403, `namespaces is forbidden: User \"alice\" cannot list resource \"namespaces\" in API group \"\" at the cluster scope`},
+		{"a named object", ns + "/default/secrets/s", 403, `secrets \"s\" is forbidden: User \"alice\" cannot get resource \"secrets\" in API group \"\" in the namespace \"default\"`},
+		{"metrics", p.URL + "/metrics", 403, `forbidden: User \"alice\" cannot get path \"/metrics\"`},
+	} {
+		if c, out := code(alice, "GET", tc.url, ""); c != tc.code || !strings.Contains(out, tc.message) {
+			t.Errorf("%s: %d %s, want %d with %s", tc.name, c, out, tc.code, tc.message)
+		}
+	}
+	if c, out := code(root, "GET", ns+"/kube-system/secrets", ""); c != 200 {
+		t.Errorf("a superuser's list = %d %s", c, out)
+	}
+
+	// A Role bound to alice in default, a ClusterRole bound to her group.
+	rbac := p.URL + "/apis/rbac.authorization.k8s.io/v1"
+	for _, create := range []struct{ url, body string }{
+		{rbac + "/namespaces/default/roles", `{"metadata":{"name":"reader"},"rules":[{"apiGroups":[""],"resources":["configmaps"],"verbs":["get","list"]}]}`},
+		{rbac + "/namespaces/default/rolebindings", `{"metadata":{"name":"readers"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"Role","name":"reader"},"subjects":[{"kind":"User","name":"alice"}]}`},
+		{rbac + "/clusterroles", `{"metadata":{"name":"ns-reader"},"rules":[{"apiGroups":[""],"resources":["namespaces"],"verbs":["list"]}]}`},
+		{rbac + "/clusterrolebindings", `{"metadata":{"name":"devs"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"ns-reader"},"subjects":[{"kind":"Group","name":"devs"}]}`},
+	} {
+		if c, out := code(root, "POST", create.url, create.body); c != 201 {
+			t.Fatalf("create %s = %d %s", create.url, c, out)
+		}
+	}
+	waitUntil(t, 10*time.Second, "the bindings take effect", func() bool {
+		c1, _ := code(alice, "GET", ns+"/default/configmaps", "")
+		c2, _ := code(alice, "GET", ns, "")
+		return c1 == 200 && c2 == 200
+	})
+	for _, tc := range []struct {
+		name, method, url string
+		code              int
+	}{
+		{"configmaps of another namespace", "GET", ns + "/kube-system/configmaps", 403},
+		{"a create the role does not allow", "POST", ns + "/default/configmaps", 403},
+		{"secrets", "GET", ns + "/default/secrets", 403},
+	} {
+		if c, out := code(alice, tc.method, tc.url, `{"metadata":{"name":"x"}}`); c != tc.code {
+			t.Errorf("%s: %d %s, want %d", tc.name, c, out, tc.code)
+		}
 	}
 }

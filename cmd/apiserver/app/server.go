@@ -15,6 +15,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/auth/rbac"
 	"github.com/apiserver/apiserver/pkg/controlplane"
 	"github.com/apiserver/apiserver/pkg/crd"
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
@@ -147,6 +148,15 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	top.Handle("/version", versionHandler())
 	if _, err = controlplane.InstallCore(top, c, ic, admit); err != nil {
 		return nil, fmt.Errorf("installing the core API: %w", err)
+	}
+	if c.RBAC != nil {
+		top.AddBackgroundTask("rbac", func(ctx context.Context) {
+			// Replicas all try; what exists is left as it is.
+			if err := rbac.Bootstrap(ctx, ic.Catalog); err != nil {
+				klog.FromContext(ctx).Error(err, "Creating the RBAC bootstrap policy failed")
+			}
+			c.RBAC.Run(ctx, ic.Catalog)
+		})
 	}
 	top.AddBackgroundTask("garbage-collector", garbagecollector.New(ic.Catalog).Run)
 	top.AddBackgroundTask("storage-object-counter", countObjects(ic.Catalog))

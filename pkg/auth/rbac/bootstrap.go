@@ -1,0 +1,102 @@
+package rbac
+
+import (
+	"context"
+	"fmt"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/apiserver/apiserver/pkg/auth/user"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+)
+
+// bootstrapLabel marks the objects of the bootstrap policy, as kube labels
+// its own.
+var bootstrapLabel = map[string]string{"kubernetes.io/bootstrapping": "rbac-defaults"}
+
+func clusterRole(name string, rules ...rbacv1.PolicyRule) *rbacv1.ClusterRole {
+	return &rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: bootstrapLabel}, Rules: rules}
+}
+
+func clusterRoleBinding(name string, groups ...string) *rbacv1.ClusterRoleBinding {
+	b := &rbacv1.ClusterRoleBinding{
+		ObjectMeta: metav1.ObjectMeta{Name: name, Labels: bootstrapLabel},
+		RoleRef:    rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "ClusterRole", Name: name},
+	}
+	for _, g := range groups {
+		b.Subjects = append(b.Subjects, rbacv1.Subject{Kind: rbacv1.GroupKind, APIGroup: rbacv1.GroupName, Name: g})
+	}
+	return b
+}
+
+func urls(verbs []string, paths ...string) rbacv1.PolicyRule {
+	return rbacv1.PolicyRule{Verbs: verbs, NonResourceURLs: paths}
+}
+
+func resources(verbs []string, group string, names ...string) rbacv1.PolicyRule {
+	return rbacv1.PolicyRule{Verbs: verbs, APIGroups: []string{group}, Resources: names}
+}
+
+// BootstrapRoles are the cluster roles of kube-apiserver's bootstrap
+// policy that this server's API needs: the superuser's, discovery, the
+// public health and version paths, and the self reviews.
+func BootstrapRoles() []*rbacv1.ClusterRole {
+	get := []string{"get"}
+	return []*rbacv1.ClusterRole{
+		clusterRole("cluster-admin",
+			rbacv1.PolicyRule{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}},
+			urls([]string{"*"}, "*")),
+		clusterRole("system:discovery",
+			urls(get, "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/")),
+		clusterRole("system:public-info-viewer",
+			urls(get, "/healthz", "/livez", "/readyz", "/version", "/version/")),
+		clusterRole("system:basic-user",
+			resources([]string{"create"}, "authorization.k8s.io", "selfsubjectaccessreviews", "selfsubjectrulesreviews"),
+			resources([]string{"create"}, "authentication.k8s.io", "selfsubjectreviews")),
+	}
+}
+
+// BootstrapBindings bind them as kube-apiserver does.
+func BootstrapBindings() []*rbacv1.ClusterRoleBinding {
+	return []*rbacv1.ClusterRoleBinding{
+		clusterRoleBinding("cluster-admin", user.SystemPrivilegedGroup),
+		clusterRoleBinding("system:discovery", user.AllAuthenticated),
+		clusterRoleBinding("system:public-info-viewer", user.AllAuthenticated, user.AllUnauthenticated),
+		clusterRoleBinding("system:basic-user", user.AllAuthenticated),
+	}
+}
+
+// Bootstrap creates the bootstrap policy objects that are missing. One an
+// administrator changed is left as it is; several replicas may run it at
+// once.
+func Bootstrap(ctx context.Context, catalog *rest.Catalog) error {
+	create := func(resource string, obj runtime.Object) error {
+		r, ok := catalog.Resource(schema.GroupResource{Group: rbacv1.GroupName, Resource: resource})
+		if !ok {
+			return fmt.Errorf("%s are not served", resource)
+		}
+		creater, ok := r.Storage.(rest.Creater)
+		if !ok {
+			return fmt.Errorf("%s cannot be created", resource)
+		}
+		if _, err := creater.Create(ctx, "", obj, false); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating the bootstrap %s: %w", resource, err)
+		}
+		return nil
+	}
+	for _, role := range BootstrapRoles() {
+		if err := create("clusterroles", role); err != nil {
+			return err
+		}
+	}
+	for _, b := range BootstrapBindings() {
+		if err := create("clusterrolebindings", b); err != nil {
+			return err
+		}
+	}
+	return nil
+}

@@ -1,0 +1,222 @@
+// Package rbac authorizes requests from the cluster's RBAC objects (Roles,
+// ClusterRoles and their bindings), as kube-apiserver's RBAC authorizer
+// does. It decides from an in-memory copy of those objects that watches
+// keep current, so that a decision costs no etcd read.
+package rbac
+
+import (
+	"context"
+	"slices"
+	"strings"
+	"sync/atomic"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"github.com/apiserver/apiserver/pkg/auth/authz"
+	"github.com/apiserver/apiserver/pkg/auth/user"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+)
+
+// Authorizer allows what a role bound to the user allows; it has no
+// opinion otherwise, so that a later authorizer, or the denial, decides.
+type Authorizer struct {
+	roles, clusterRoles, bindings, clusterBindings cache.Indexer
+	synced                                         atomic.Bool
+}
+
+var _ authz.Authorizer = (*Authorizer)(nil)
+
+// New returns an authorizer that allows nothing until Run has read the
+// RBAC objects.
+func New() *Authorizer {
+	newIndexer := func() cache.Indexer {
+		return cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	}
+	return &Authorizer{roles: newIndexer(), clusterRoles: newIndexer(), bindings: newIndexer(), clusterBindings: newIndexer()}
+}
+
+// Run follows the RBAC resources of catalog until ctx ends.
+func (a *Authorizer) Run(ctx context.Context, catalog *rest.Catalog) {
+	var synced []cache.InformerSynced
+	for resource, into := range map[string]cache.Indexer{
+		"roles": a.roles, "clusterroles": a.clusterRoles, "rolebindings": a.bindings, "clusterrolebindings": a.clusterBindings,
+	} {
+		r, ok := catalog.Resource(schema.GroupResource{Group: rbacv1.GroupName, Resource: resource})
+		if !ok {
+			klog.FromContext(ctx).Error(nil, "RBAC resource not served; RBAC allows nothing", "resource", resource)
+			return
+		}
+		lister, l := r.Storage.(rest.Lister)
+		watcher, w := r.Storage.(rest.Watcher)
+		if !l || !w {
+			klog.FromContext(ctx).Error(nil, "RBAC resource cannot be followed; RBAC allows nothing", "resource", resource)
+			return
+		}
+		lw := &cache.ListWatch{
+			ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+				return lister.List(ctx, "", &opts)
+			},
+			WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+				return watcher.Watch(ctx, "", &opts)
+			},
+		}
+		inf := cache.NewSharedIndexInformer(lw, r.Storage.New(), 0, cache.Indexers{})
+		if _, err := inf.AddEventHandler(copyTo(into)); err != nil {
+			klog.FromContext(ctx).Error(err, "Following an RBAC resource failed", "resource", resource)
+			return
+		}
+		go inf.RunWithContext(ctx)
+		synced = append(synced, inf.HasSynced)
+	}
+	if cache.WaitForCacheSync(ctx.Done(), synced...) {
+		a.synced.Store(true)
+		klog.FromContext(ctx).V(1).Info("RBAC objects read; authorizing from them")
+	}
+	<-ctx.Done()
+}
+
+// HasSynced reports whether the RBAC objects have been read.
+func (a *Authorizer) HasSynced() bool { return a.synced.Load() }
+
+// copyTo keeps into equal to what an informer sees.
+func copyTo(into cache.Indexer) cache.ResourceEventHandlerFuncs {
+	return cache.ResourceEventHandlerFuncs{
+		AddFunc:    func(obj any) { _ = into.Add(obj) },
+		UpdateFunc: func(_, obj any) { _ = into.Update(obj) },
+		DeleteFunc: func(obj any) {
+			if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+				obj = d.Obj
+			}
+			_ = into.Delete(obj)
+		},
+	}
+}
+
+// Authorize implements authz.Authorizer: cluster role bindings first, then
+// the role bindings of the request's namespace.
+func (a *Authorizer) Authorize(_ context.Context, attrs authz.Attributes) (authz.Decision, string, error) {
+	if attrs.User == nil {
+		return authz.DecisionNoOpinion, "", nil
+	}
+	if !a.HasSynced() {
+		return authz.DecisionNoOpinion, "the RBAC objects are not read yet", nil
+	}
+	for _, obj := range a.clusterBindings.List() {
+		b := obj.(*rbacv1.ClusterRoleBinding)
+		if b.RoleRef.Kind == "ClusterRole" && bound(attrs.User, b.Subjects, "") && a.allows(a.clusterRoles, b.RoleRef.Name, attrs) {
+			return authz.DecisionAllow, "", nil
+		}
+	}
+	if attrs.Namespace != "" {
+		objs, _ := a.bindings.ByIndex(cache.NamespaceIndex, attrs.Namespace)
+		for _, obj := range objs {
+			b := obj.(*rbacv1.RoleBinding)
+			if !bound(attrs.User, b.Subjects, b.Namespace) {
+				continue
+			}
+			roles, key := a.clusterRoles, b.RoleRef.Name
+			if b.RoleRef.Kind == "Role" {
+				roles, key = a.roles, b.Namespace+"/"+b.RoleRef.Name
+			}
+			if a.allows(roles, key, attrs) {
+				return authz.DecisionAllow, "", nil
+			}
+		}
+	}
+	return authz.DecisionNoOpinion, "", nil
+}
+
+// allows reports whether the role stored under key in roles has a rule
+// that allows attrs.
+func (a *Authorizer) allows(roles cache.Indexer, key string, attrs authz.Attributes) bool {
+	obj, ok, _ := roles.GetByKey(key)
+	if !ok {
+		return false
+	}
+	var rules []rbacv1.PolicyRule
+	switch r := obj.(type) {
+	case *rbacv1.Role:
+		rules = r.Rules
+	case *rbacv1.ClusterRole:
+		rules = r.Rules
+	}
+	for i := range rules {
+		if RuleAllows(attrs, &rules[i]) {
+			return true
+		}
+	}
+	return false
+}
+
+// bound reports whether u is one of subjects; a ServiceAccount subject
+// without a namespace is in ns, the binding's.
+func bound(u *user.Info, subjects []rbacv1.Subject, ns string) bool {
+	for _, s := range subjects {
+		switch s.Kind {
+		case rbacv1.UserKind:
+			if u.Name == s.Name {
+				return true
+			}
+		case rbacv1.GroupKind:
+			if slices.Contains(u.Groups, s.Name) {
+				return true
+			}
+		case rbacv1.ServiceAccountKind:
+			saNS := s.Namespace
+			if saNS == "" {
+				saNS = ns
+			}
+			if saNS != "" && u.Name == "system:serviceaccount:"+saNS+":"+s.Name {
+				return true
+			}
+		}
+	}
+	return false
+}
+
+// RuleAllows reports whether rule allows the request, as kube matches RBAC
+// rules: "*" matches any verb, group, resource or URL; a resource may name
+// a subresource ("pods/log", or "*/scale" for any resource's); resource
+// names limit a rule to those objects (never to a list or create, which
+// name none); a URL ending in "*" is a prefix.
+func RuleAllows(attrs authz.Attributes, rule *rbacv1.PolicyRule) bool {
+	if !matches(rule.Verbs, attrs.Verb) {
+		return false
+	}
+	if !attrs.IsResourceRequest {
+		for _, u := range rule.NonResourceURLs {
+			if u == "*" || u == attrs.Path || (strings.HasSuffix(u, "*") && strings.HasPrefix(attrs.Path, strings.TrimSuffix(u, "*"))) {
+				return true
+			}
+		}
+		return false
+	}
+	if !matches(rule.APIGroups, attrs.APIGroup) {
+		return false
+	}
+	resource := attrs.Resource
+	if attrs.Subresource != "" {
+		resource += "/" + attrs.Subresource
+	}
+	found := false
+	for _, r := range rule.Resources {
+		if r == "*" || r == resource || (attrs.Subresource != "" && r == "*/"+attrs.Subresource) {
+			found = true
+			break
+		}
+	}
+	if !found {
+		return false
+	}
+	return len(rule.ResourceNames) == 0 || (attrs.Name != "" && slices.Contains(rule.ResourceNames, attrs.Name))
+}
+
+func matches(values []string, v string) bool {
+	return slices.Contains(values, "*") || slices.Contains(values, v)
+}

@@ -1,0 +1,113 @@
+package rbac
+
+import (
+	"context"
+	"testing"
+
+	rbacv1 "k8s.io/api/rbac/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+
+	"github.com/apiserver/apiserver/pkg/auth/authz"
+	"github.com/apiserver/apiserver/pkg/auth/user"
+)
+
+func TestRuleAllows(t *testing.T) {
+	res := func(verb, group, resource, sub, name string) authz.Attributes {
+		return authz.Attributes{Verb: verb, IsResourceRequest: true, APIGroup: group, Resource: resource, Subresource: sub, Name: name}
+	}
+	path := func(verb, p string) authz.Attributes { return authz.Attributes{Verb: verb, Path: p} }
+	rule := func(verbs, groups, resources, names []string) rbacv1.PolicyRule {
+		return rbacv1.PolicyRule{Verbs: verbs, APIGroups: groups, Resources: resources, ResourceNames: names}
+	}
+	s := func(v ...string) []string { return v }
+	for _, tc := range []struct {
+		name  string
+		attrs authz.Attributes
+		rule  rbacv1.PolicyRule
+		want  bool
+	}{
+		{"exact", res("get", "", "pods", "", "p"), rule(s("get"), s(""), s("pods"), nil), true},
+		{"other verb", res("delete", "", "pods", "", "p"), rule(s("get"), s(""), s("pods"), nil), false},
+		{"other group", res("get", "apps", "pods", "", "p"), rule(s("get"), s(""), s("pods"), nil), false},
+		{"wildcards", res("patch", "apps", "deployments", "scale", "d"), rule(s("*"), s("*"), s("*"), nil), true},
+		{"a resource does not cover its subresources", res("get", "", "pods", "log", "p"), rule(s("get"), s(""), s("pods"), nil), false},
+		{"subresource", res("get", "", "pods", "log", "p"), rule(s("get"), s(""), s("pods/log"), nil), true},
+		{"any resource's subresource", res("update", "apps", "deployments", "scale", "d"), rule(s("update"), s("apps"), s("*/scale"), nil), true},
+		{"named", res("get", "", "configmaps", "", "a"), rule(s("get"), s(""), s("configmaps"), s("a")), true},
+		{"another name", res("get", "", "configmaps", "", "b"), rule(s("get"), s(""), s("configmaps"), s("a")), false},
+		{"names never cover a list", res("list", "", "configmaps", "", ""), rule(s("list"), s(""), s("configmaps"), s("a")), false},
+		{"url", path("get", "/healthz"), rbacv1.PolicyRule{Verbs: s("get"), NonResourceURLs: s("/healthz")}, true},
+		{"url prefix", path("get", "/apis/apps/v1"), rbacv1.PolicyRule{Verbs: s("get"), NonResourceURLs: s("/apis/*")}, true},
+		{"url not a prefix", path("get", "/apis"), rbacv1.PolicyRule{Verbs: s("get"), NonResourceURLs: s("/apis/*")}, false},
+		{"any url", path("post", "/x"), rbacv1.PolicyRule{Verbs: s("*"), NonResourceURLs: s("*")}, true},
+		{"a resource rule does not cover urls", path("get", "/healthz"), rule(s("*"), s("*"), s("*"), nil), false},
+	} {
+		if got := RuleAllows(tc.attrs, &tc.rule); got != tc.want {
+			t.Errorf("%s: RuleAllows = %v, want %v", tc.name, got, tc.want)
+		}
+	}
+}
+
+func TestAuthorize(t *testing.T) {
+	a := New()
+	add := func(store interface{ Add(any) error }, obj any) {
+		if err := store.Add(obj); err != nil {
+			t.Fatal(err)
+		}
+	}
+	for _, r := range BootstrapRoles() {
+		add(a.clusterRoles, r)
+	}
+	for _, b := range BootstrapBindings() {
+		add(a.clusterBindings, b)
+	}
+	add(a.roles, &rbacv1.Role{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "reader"},
+		Rules: []rbacv1.PolicyRule{{Verbs: []string{"get", "list"}, APIGroups: []string{""}, Resources: []string{"configmaps"}}}})
+	add(a.bindings, &rbacv1.RoleBinding{ObjectMeta: metav1.ObjectMeta{Namespace: "team", Name: "readers"},
+		RoleRef:  rbacv1.RoleRef{APIGroup: rbacv1.GroupName, Kind: "Role", Name: "reader"},
+		Subjects: []rbacv1.Subject{{Kind: "User", APIGroup: rbacv1.GroupName, Name: "alice"}, {Kind: "ServiceAccount", Name: "bot"}}})
+
+	alice := &user.Info{Name: "alice", Groups: []string{user.AllAuthenticated}}
+	bot := &user.Info{Name: "system:serviceaccount:team:bot", Groups: []string{user.AllAuthenticated}}
+	anonymous := &user.Info{Name: user.Anonymous, Groups: []string{user.AllUnauthenticated}}
+	admin := &user.Info{Name: "root", Groups: []string{user.SystemPrivilegedGroup, user.AllAuthenticated}}
+	list := func(u *user.Info, ns string) authz.Attributes {
+		return authz.Attributes{User: u, Verb: "list", IsResourceRequest: true, Resource: "configmaps", Namespace: ns}
+	}
+	get := func(u *user.Info, p string) authz.Attributes { return authz.Attributes{User: u, Verb: "get", Path: p} }
+	if d, reason, _ := a.Authorize(context.Background(), list(alice, "team")); d != authz.DecisionNoOpinion || reason == "" {
+		t.Errorf("before the objects are read: %v %q, want no opinion and a reason", d, reason)
+	}
+	a.synced.Store(true)
+	for _, tc := range []struct {
+		name  string
+		attrs authz.Attributes
+		want  authz.Decision
+	}{
+		{"alice in her namespace", list(alice, "team"), authz.DecisionAllow},
+		{"alice elsewhere", list(alice, "other"), authz.DecisionNoOpinion},
+		{"alice at the cluster scope", list(alice, ""), authz.DecisionNoOpinion},
+		{"the bound service account", list(bot, "team"), authz.DecisionAllow},
+		{"the superusers' cluster-admin", list(admin, "other"), authz.DecisionAllow},
+		{"discovery", get(alice, "/apis/apps"), authz.DecisionAllow},
+		{"public info for anonymous", get(anonymous, "/healthz"), authz.DecisionAllow},
+		{"no discovery for anonymous", get(anonymous, "/api"), authz.DecisionNoOpinion},
+		{"no metrics for users", get(alice, "/metrics"), authz.DecisionNoOpinion},
+	} {
+		if d, _, err := a.Authorize(context.Background(), tc.attrs); d != tc.want || err != nil {
+			t.Errorf("%s: %v, %v; want %v", tc.name, d, err, tc.want)
+		}
+	}
+}
+
+func TestUnionOfModes(t *testing.T) {
+	alice := &user.Info{Name: "alice"}
+	admin := &user.Info{Name: "root", Groups: []string{user.SystemPrivilegedGroup}}
+	deny := authz.Union{authz.PrivilegedGroups{user.SystemPrivilegedGroup}, authz.AlwaysDeny{}}
+	if d, reason, _ := deny.Authorize(context.Background(), authz.Attributes{User: alice}); d == authz.DecisionAllow || reason != "Everything is forbidden." {
+		t.Errorf("AlwaysDeny: %v %q", d, reason)
+	}
+	if d, _, _ := deny.Authorize(context.Background(), authz.Attributes{User: admin}); d != authz.DecisionAllow {
+		t.Errorf("a superuser under AlwaysDeny: %v", d)
+	}
+}
