@@ -11,12 +11,20 @@ import (
 
 	"github.com/apiserver/apiserver/pkg/controlplane"
 	"github.com/apiserver/apiserver/pkg/crd"
+	"github.com/apiserver/apiserver/pkg/registry/review"
 )
 
 func main() {
 	var pkgs []string
+	var objs []any
 	for _, t := range append(controlplane.BuiltinTypes(), crd.BuiltinTypes()...) {
-		pkg := reflect.TypeOf(t.New()).Elem().PkgPath()
+		objs = append(objs, t.New())
+	}
+	for _, r := range review.Resources(nil) {
+		objs = append(objs, r.Storage.New())
+	}
+	for _, obj := range objs {
+		pkg := reflect.TypeOf(obj).Elem().PkgPath()
 		if !slices.Contains(pkgs, pkg) {
 			pkgs = append(pkgs, pkg)
 		}

@@ -19,6 +19,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rbac"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/registry/review"
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
@@ -100,6 +101,9 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 			return nil, err
 		}
 		gvs = addResource(gvs, store.Declaration())
+	}
+	for _, r := range review.Resources(c.Authorization) {
+		gvs = addResource(gvs, r)
 	}
 	for _, gv := range gvs {
 		if err := api.Router.SetGroupVersion(gv); err != nil {

@@ -54,6 +54,12 @@ func TestRBACObjects(t *testing.T) {
 	if out := k.run("get", "clusterrolebinding", "defaulted", "-o", "jsonpath={.roleRef.apiGroup} {.subjects[0].apiGroup}"); out != "rbac.authorization.k8s.io rbac.authorization.k8s.io" {
 		t.Errorf("the defaulted groups = %q", out)
 	}
+	if out := k.run("auth", "can-i", "delete", "secrets", "-n", "kube-system"); strings.TrimSpace(out) != "yes" {
+		t.Errorf("kubectl auth can-i = %q", out)
+	}
+	if out := k.run("auth", "whoami"); !strings.Contains(out, "system:masters") {
+		t.Errorf("kubectl auth whoami:\n%s", out)
+	}
 	if out := k.run("api-resources", "--api-group=rbac.authorization.k8s.io", "-o", "name"); strings.Join(strings.Fields(out), " ") !=
 		"clusterrolebindings.rbac.authorization.k8s.io clusterroles.rbac.authorization.k8s.io rolebindings.rbac.authorization.k8s.io roles.rbac.authorization.k8s.io" {
 		t.Errorf("kubectl api-resources:\n%s", out)
@@ -119,6 +125,32 @@ func TestRBACAuthorization(t *testing.T) {
 		c2, _ := code(alice, "GET", ns, "")
 		return c1 == 200 && c2 == 200
 	})
+	// Reviews: alice asks about herself (system:basic-user lets her), the
+	// administrator about alice.
+	for _, tc := range []struct {
+		name, url, body string
+		client          *http.Client
+		want            string
+	}{
+		{"whoami", p.URL + "/apis/authentication.k8s.io/v1/selfsubjectreviews", `{}`, alice, `"username":"alice"`},
+		{"may I list configmaps in default", p.URL + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+			`{"spec":{"resourceAttributes":{"verb":"list","resource":"configmaps","namespace":"default"}}}`, alice, `"allowed":true`},
+		{"may I list them in kube-system", p.URL + "/apis/authorization.k8s.io/v1/selfsubjectaccessreviews",
+			`{"spec":{"resourceAttributes":{"verb":"list","resource":"configmaps","namespace":"kube-system"}}}`, alice, `"allowed":false`},
+		{"may alice create configmaps", p.URL + "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+			`{"spec":{"user":"alice","groups":["devs"],"resourceAttributes":{"verb":"create","resource":"configmaps","namespace":"default"}}}`, root, `"allowed":false`},
+		{"may the devs list namespaces", p.URL + "/apis/authorization.k8s.io/v1/subjectaccessreviews",
+			`{"spec":{"groups":["devs"],"resourceAttributes":{"verb":"list","resource":"namespaces"}}}`, root, `"allowed":true`},
+	} {
+		if c, out := code(tc.client, "POST", tc.url, tc.body); c != 201 || !strings.Contains(out, tc.want) {
+			t.Errorf("%s: %d %s, want 201 with %s", tc.name, c, out, tc.want)
+		}
+	}
+	if c, out := code(alice, "POST", p.URL+"/apis/authorization.k8s.io/v1/subjectaccessreviews",
+		`{"spec":{"user":"root","resourceAttributes":{"verb":"get","resource":"secrets"}}}`); c != 403 {
+		t.Errorf("alice asking about another user = %d %s, want 403", c, out)
+	}
+
 	for _, tc := range []struct {
 		name, method, url string
 		code              int
