@@ -1,7 +1,10 @@
 package e2e
 
 import (
+	"io"
 	"net/http"
+	"os"
+	"path/filepath"
 	"strings"
 	"testing"
 	"time"
@@ -163,4 +166,92 @@ func TestRBACAuthorization(t *testing.T) {
 			t.Errorf("%s: %d %s, want %d", tc.name, c, out, tc.code)
 		}
 	}
+}
+
+// TestImpersonation: kubectl --as and --as-group act as another user when
+// the caller may impersonate (system:masters may), and are refused with
+// kube's 403 otherwise.
+func TestImpersonation(t *testing.T) {
+	p, _, alice := startWithTokens(t, "--authorization-mode=RBAC")
+	tokens := filepath.Join(t.TempDir(), "root.kubeconfig")
+	root := kubectl{t: t, bin: kubectls(t)["kubectl"], kubeconfig: writeTokenKubeconfig(t, p, tokens, "root-token"), home: t.TempDir()}
+	waitUntil(t, 20*time.Second, "the RBAC objects are read", func() bool {
+		resp, _ := do(t, alice, "GET", p.URL+"/version", "", nil)
+		return resp.StatusCode == 200
+	})
+	if out := root.run("auth", "whoami", "--as", "alice", "--as-group", "devs", "-o", "jsonpath={.status.userInfo.username} {.status.userInfo.groups}"); out != `alice ["devs","system:authenticated"]` {
+		t.Errorf("whoami as alice = %q", out)
+	}
+	if out, err := root.try("get", "configmaps", "-n", "kube-system", "--as", "alice"); err == nil ||
+		!strings.Contains(out, `User "alice" cannot list resource "configmaps" in API group "" in the namespace "kube-system"`) {
+		t.Errorf("as alice: %v %s", err, out)
+	}
+	// can-i exits 1 when the answer is no.
+	if out, _ := root.try("auth", "can-i", "list", "secrets", "--as", "alice"); strings.TrimSpace(out) != "no" {
+		t.Errorf("can-i as alice = %q", out)
+	}
+	req, _ := http.NewRequest("GET", p.URL+"/api/v1/namespaces", nil)
+	req.Header.Set("Impersonate-User", "root")
+	resp, err := alice.Do(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	body, _ := io.ReadAll(resp.Body)
+	resp.Body.Close()
+	if resp.StatusCode != 403 || !strings.Contains(string(body), `users \"root\" is forbidden: User \"alice\" cannot impersonate resource \"users\" in API group \"\" at the cluster scope`) {
+		t.Errorf("alice impersonating root = %d %s", resp.StatusCode, body)
+	}
+}
+
+// writeTokenKubeconfig writes a kubeconfig for p that authenticates with
+// token, and returns its path.
+func writeTokenKubeconfig(t *testing.T, p *process, path, token string) string {
+	t.Helper()
+	config := `apiVersion: v1
+kind: Config
+clusters: [{name: c, cluster: {server: "` + p.URL + `", certificate-authority: "` + filepath.Join(p.DataDir, "pki", "ca.crt") + `"}}]
+users: [{name: u, user: {token: "` + token + `"}}]
+contexts: [{name: c, context: {cluster: c, user: u}}]
+current-context: c
+`
+	if err := os.WriteFile(path, []byte(config), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	return path
+}
+
+// TestClusterRoleAggregation: a ClusterRole labelled to aggregate to view
+// joins view (and, through view, edit and admin) within seconds, and a
+// user bound to view may then do what it grants, as kube's
+// clusterrole-aggregation controller keeps them.
+func TestClusterRoleAggregation(t *testing.T) {
+	p, root, alice := startWithTokens(t, "--authorization-mode=RBAC")
+	rbac := p.URL + "/apis/rbac.authorization.k8s.io/v1"
+	post := func(url, body string) {
+		t.Helper()
+		if resp, out := do(t, root, "POST", url, "application/json", []byte(body)); resp.StatusCode != 201 {
+			t.Fatalf("POST %s = %d %s", url, resp.StatusCode, out)
+		}
+	}
+	post(rbac+"/namespaces/default/rolebindings", `{"metadata":{"name":"alice-view"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},"subjects":[{"kind":"User","name":"alice"}]}`)
+	waitUntil(t, 20*time.Second, "view lets alice list configmaps", func() bool {
+		resp, _ := do(t, alice, "GET", p.URL+"/api/v1/namespaces/default/configmaps", "", nil)
+		return resp.StatusCode == 200
+	})
+	if resp, _ := do(t, alice, "GET", p.URL+"/api/v1/namespaces/default/secrets", "", nil); resp.StatusCode != 403 {
+		t.Errorf("view lets alice list secrets: %d", resp.StatusCode)
+	}
+	roles := rbac + "/namespaces/default/roles"
+	if resp, _ := do(t, alice, "GET", roles, "", nil); resp.StatusCode != 403 {
+		t.Errorf("alice lists roles before the aggregation: %d", resp.StatusCode)
+	}
+	post(rbac+"/clusterroles", `{"metadata":{"name":"role-reader","labels":{"rbac.authorization.k8s.io/aggregate-to-view":"true"}},"rules":[{"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles"],"verbs":["list"]}]}`)
+	waitUntil(t, 20*time.Second, "the new role joins view", func() bool {
+		resp, _ := do(t, alice, "GET", roles, "", nil)
+		return resp.StatusCode == 200
+	})
+	waitUntil(t, 20*time.Second, "view's rules reach admin", func() bool {
+		_, body := do(t, root, "GET", rbac+"/clusterroles/admin", "", nil)
+		return strings.Contains(string(body), `{"verbs":["list"],"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles"]}`)
+	})
 }

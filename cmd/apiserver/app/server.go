@@ -10,6 +10,7 @@ import (
 	"os"
 	"os/signal"
 	"syscall"
+	"time"
 
 	"github.com/spf13/cobra"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -149,14 +150,27 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	if _, err = controlplane.InstallCore(top, c, ic, admit); err != nil {
 		return nil, fmt.Errorf("installing the core API: %w", err)
 	}
-	if c.RBAC != nil {
-		top.AddBackgroundTask("rbac", func(ctx context.Context) {
-			// Replicas all try; what exists is left as it is.
-			if err := rbac.Bootstrap(ctx, ic.Catalog); err != nil {
-				klog.FromContext(ctx).Error(err, "Creating the RBAC bootstrap policy failed")
+	// The bootstrap policy and the aggregated roles are kept whatever the
+	// authorization mode, so that a cluster can be prepared for RBAC.
+	top.AddBackgroundTask("rbac-bootstrap", func(ctx context.Context) {
+		// Replicas all try; what exists is left as it is. Until storage
+		// answers, try again every second.
+		for {
+			err := rbac.Bootstrap(ctx, ic.Catalog)
+			if err == nil {
+				return
 			}
-			c.RBAC.Run(ctx, ic.Catalog)
-		})
+			klog.FromContext(ctx).Error(err, "Creating the RBAC bootstrap policy failed; retrying")
+			select {
+			case <-ctx.Done():
+				return
+			case <-time.After(time.Second):
+			}
+		}
+	})
+	top.AddBackgroundTask("clusterrole-aggregation", func(ctx context.Context) { rbac.Aggregate(ctx, ic.Catalog) })
+	if c.RBAC != nil {
+		top.AddBackgroundTask("rbac-authorizer", func(ctx context.Context) { c.RBAC.Run(ctx, ic.Catalog) })
 	}
 	top.AddBackgroundTask("garbage-collector", garbagecollector.New(ic.Catalog).Run)
 	top.AddBackgroundTask("storage-object-counter", countObjects(ic.Catalog))

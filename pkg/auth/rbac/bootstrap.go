@@ -57,7 +57,59 @@ func BootstrapRoles() []*rbacv1.ClusterRole {
 		clusterRole("system:basic-user",
 			resources([]string{"create"}, "authorization.k8s.io", "selfsubjectaccessreviews", "selfsubjectrulesreviews"),
 			resources([]string{"create"}, "authentication.k8s.io", "selfsubjectreviews")),
+		// The user-facing roles gather what the roles labelled for them
+		// hold (the aggregation controller fills their rules): a view of
+		// namespaced objects but Secrets, their edit, and their admin
+		// with the namespace's RBAC. Each level's label also feeds the
+		// levels above it.
+		aggregated("view", "edit"), aggregated("edit", "admin"), aggregated("admin", ""),
+		aggregateTo("system:aggregate-to-view", []string{"view", "edit", "admin"},
+			resources(read, "", "configmaps", "endpoints", "events", "limitranges", "namespaces", "namespaces/status",
+				"persistentvolumeclaims", "pods", "pods/log", "pods/status", "replicationcontrollers", "resourcequotas", "serviceaccounts", "services"),
+			resources(read, "coordination.k8s.io", "leases")),
+		aggregateTo("system:aggregate-to-edit", []string{"edit", "admin"},
+			resources(write, "", "configmaps", "endpoints", "events", "persistentvolumeclaims", "pods", "replicationcontrollers", "secrets", "serviceaccounts", "services"),
+			resources(read, "", "secrets"),
+			resources(write, "coordination.k8s.io", "leases")),
+		aggregateTo("system:aggregate-to-admin", []string{"admin"},
+			resources(append(read, write...), rbacv1.GroupName, "roles", "rolebindings"),
+			resources([]string{"create"}, "authorization.k8s.io", "localsubjectaccessreviews")),
 	}
+}
+
+var (
+	read  = []string{"get", "list", "watch"}
+	write = []string{"create", "delete", "deletecollection", "patch", "update"}
+)
+
+// aggregated is a user-facing role whose rules are those of the roles
+// labelled rbac.authorization.k8s.io/aggregate-to-NAME; its own go to the
+// role named into, as view's go to edit and edit's to admin.
+func aggregated(name, into string) *rbacv1.ClusterRole {
+	r := clusterRole(name)
+	if into != "" {
+		r.Labels = map[string]string{"rbac.authorization.k8s.io/aggregate-to-" + into: "true"}
+		for k, v := range bootstrapLabel {
+			r.Labels[k] = v
+		}
+	}
+	r.AggregationRule = &rbacv1.AggregationRule{ClusterRoleSelectors: []metav1.LabelSelector{
+		{MatchLabels: map[string]string{"rbac.authorization.k8s.io/aggregate-to-" + name: "true"}},
+	}}
+	return r
+}
+
+// aggregateTo is a role whose rules go to the aggregated roles named.
+func aggregateTo(name string, to []string, rules ...rbacv1.PolicyRule) *rbacv1.ClusterRole {
+	r := clusterRole(name, rules...)
+	r.Labels = map[string]string{}
+	for k, v := range bootstrapLabel {
+		r.Labels[k] = v
+	}
+	for _, t := range to {
+		r.Labels["rbac.authorization.k8s.io/aggregate-to-"+t] = "true"
+	}
+	return r
 }
 
 // BootstrapBindings bind them as kube-apiserver does.

@@ -111,3 +111,52 @@ func TestUnionOfModes(t *testing.T) {
 		t.Errorf("a superuser under AlwaysDeny: %v", d)
 	}
 }
+
+func TestAggregatedRules(t *testing.T) {
+	var roles []rbacv1.ClusterRole
+	for _, r := range BootstrapRoles() {
+		roles = append(roles, *r)
+	}
+	extra := rbacv1.ClusterRole{ObjectMeta: metav1.ObjectMeta{Name: "widgets", Labels: map[string]string{"rbac.authorization.k8s.io/aggregate-to-view": "true"}},
+		Rules: []rbacv1.PolicyRule{{Verbs: []string{"get"}, APIGroups: []string{"example.com"}, Resources: []string{"widgets"}}}}
+	roles = append(roles, extra)
+	byName := map[string]*rbacv1.ClusterRole{}
+	for i := range roles {
+		byName[roles[i].Name] = &roles[i]
+	}
+	// As the controller converges: view, then edit from view, then admin.
+	for range 3 {
+		for _, name := range []string{"view", "edit", "admin"} {
+			rules, err := AggregatedRules(byName[name], roles)
+			if err != nil {
+				t.Fatal(err)
+			}
+			byName[name].Rules = rules
+		}
+	}
+	view, edit, admin := byName["view"].Rules, byName["edit"].Rules, byName["admin"].Rules
+	if !containsRule(view, extra.Rules[0]) || !containsRule(edit, extra.Rules[0]) {
+		t.Errorf("a role labelled for view is not in view (%d rules) and edit (%d rules)", len(view), len(edit))
+	}
+	for _, r := range view {
+		if !containsRule(edit, r) || !containsRule(admin, r) {
+			t.Errorf("view's rule %v is not in edit and admin", r)
+		}
+	}
+	secrets := authz.Attributes{Verb: "get", IsResourceRequest: true, Resource: "secrets"}
+	allows := func(rules []rbacv1.PolicyRule, a authz.Attributes) bool {
+		for i := range rules {
+			if RuleAllows(a, &rules[i]) {
+				return true
+			}
+		}
+		return false
+	}
+	if allows(view, secrets) || !allows(edit, secrets) {
+		t.Error("view must not read secrets, edit must")
+	}
+	roleBindings := authz.Attributes{Verb: "create", IsResourceRequest: true, APIGroup: rbacv1.GroupName, Resource: "rolebindings"}
+	if allows(edit, roleBindings) || !allows(admin, roleBindings) {
+		t.Error("only admin may bind roles")
+	}
+}
