@@ -1,6 +1,7 @@
 package controlplane
 
 import (
+	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"net/http"
 	"testing"
 
@@ -60,7 +61,7 @@ func newBackend(t *testing.T) *etcd3.Backend {
 // or terminating namespace is refused, with NamespaceLifecycle's errors.
 func TestNewAdmission(t *testing.T) {
 	backend := newBackend(t)
-	chain, err := NewAdmission(backend)
+	chain, err := NewAdmission(backend, authz.AlwaysAllow{})
 	if err != nil {
 		t.Fatal(err)
 	}

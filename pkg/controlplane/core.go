@@ -5,11 +5,14 @@ import (
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/admission/namespacelifecycle"
+	"github.com/apiserver/apiserver/pkg/admission/rbacescalation"
+	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/registry/coordination/lease"
 	"github.com/apiserver/apiserver/pkg/registry/core/configmap"
@@ -63,9 +66,10 @@ type CoreAPI struct {
 }
 
 // NewAdmission returns the admission chain of the built-in plugins, in
-// kube-apiserver's order: NamespaceLifecycle first. It reads namespaces
-// with quorum reads of its own.
-func NewAdmission(backend *etcd3.Backend) (admission.Chain, error) {
+// kube-apiserver's order: NamespaceLifecycle first, then the refusal of
+// RBAC escalation, which asks a about the writer. The plugins read
+// namespaces and roles with quorum reads of their own.
+func NewAdmission(backend *etcd3.Backend, a authz.Authorizer) (admission.Chain, error) {
 	namespaces, err := generic.NewStore(backend, namespace.Type(), nil, "")
 	if err != nil {
 		return nil, err
@@ -77,7 +81,32 @@ func NewAdmission(backend *etcd3.Backend) (admission.Chain, error) {
 		}
 		return obj.(*corev1.Namespace), nil
 	}
-	return admission.Chain{namespacelifecycle.Plugin{Namespaces: get}}, nil
+	roles, err := generic.NewStore(backend, rbac.RoleType(), nil, "")
+	if err != nil {
+		return nil, err
+	}
+	clusterRoles, err := generic.NewStore(backend, rbac.ClusterRoleType(), nil, "")
+	if err != nil {
+		return nil, err
+	}
+	rules := func(ctx context.Context, kind, ns, name string) ([]rbacv1.PolicyRule, error) {
+		if kind == "Role" {
+			obj, err := roles.Get(ctx, ns, name, &metav1.GetOptions{})
+			if err != nil {
+				return nil, err
+			}
+			return obj.(*rbacv1.Role).Rules, nil
+		}
+		obj, err := clusterRoles.Get(ctx, "", name, &metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*rbacv1.ClusterRole).Rules, nil
+	}
+	return admission.Chain{
+		namespacelifecycle.Plugin{Namespaces: get},
+		rbacescalation.Plugin{Authorizer: a, Rules: rules},
+	}, nil
 }
 
 // InstallCore serves the built-in API on s, published as ic says, with

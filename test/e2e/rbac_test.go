@@ -255,3 +255,42 @@ func TestClusterRoleAggregation(t *testing.T) {
 		return strings.Contains(string(body), `{"verbs":["list"],"apiGroups":["rbac.authorization.k8s.io"],"resources":["roles"]}`)
 	})
 }
+
+// TestEscalationRefused: a namespace admin may create roles and bindings
+// within what she holds, and is refused (kube's 403) a role or a binding
+// that grants more.
+func TestEscalationRefused(t *testing.T) {
+	p, root, alice := startWithTokens(t, "--authorization-mode=RBAC")
+	rbac := p.URL + "/apis/rbac.authorization.k8s.io/v1"
+	post := func(c *http.Client, url, body string) (int, string) {
+		resp, out := do(t, c, "POST", url, "application/json", []byte(body))
+		return resp.StatusCode, string(out)
+	}
+	if c, out := post(root, rbac+"/namespaces/default/rolebindings", `{"metadata":{"name":"alice-admin"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"admin"},"subjects":[{"kind":"User","name":"alice"}]}`); c != 201 {
+		t.Fatalf("binding alice to admin = %d %s", c, out)
+	}
+	waitUntil(t, 20*time.Second, "alice is admin of default", func() bool {
+		resp, _ := do(t, alice, "GET", rbac+"/namespaces/default/roles", "", nil)
+		return resp.StatusCode == 200
+	})
+	for _, tc := range []struct {
+		name, url, body string
+		code            int
+		message         string
+	}{
+		{"a role within her rights", rbac + "/namespaces/default/roles",
+			`{"metadata":{"name":"cm-reader"},"rules":[{"apiGroups":[""],"resources":["configmaps"],"verbs":["get","list"]}]}`, 201, ""},
+		{"a role beyond them", rbac + "/namespaces/default/roles",
+			`{"metadata":{"name":"node-reader"},"rules":[{"apiGroups":[""],"resources":["nodes"],"verbs":["list"]}]}`, 403,
+			`roles.rbac.authorization.k8s.io \"node-reader\" is forbidden: user \"alice\" (groups=[\"devs\" \"system:authenticated\"]) is attempting to grant RBAC permissions not currently held:\n{APIGroups:[\"\"], Resources:[\"nodes\"], Verbs:[\"list\"]}`},
+		{"a binding to view for bob", rbac + "/namespaces/default/rolebindings",
+			`{"metadata":{"name":"bob-view"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"view"},"subjects":[{"kind":"User","name":"bob"}]}`, 201, ""},
+		{"a binding to cluster-admin", rbac + "/namespaces/default/rolebindings",
+			`{"metadata":{"name":"me-root"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"cluster-admin"},"subjects":[{"kind":"User","name":"alice"}]}`, 403,
+			"is attempting to grant RBAC permissions not currently held"},
+	} {
+		if c, out := post(alice, tc.url, tc.body); c != tc.code || !strings.Contains(out, tc.message) {
+			t.Errorf("%s: %d %s, want %d with %s", tc.name, c, out, tc.code, tc.message)
+		}
+	}
+}

@@ -120,7 +120,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	if err != nil {
 		return nil, err
 	}
-	admit, err := controlplane.NewAdmission(backend)
+	admit, err := controlplane.NewAdmission(backend, c.Authorization)
 	if err != nil {
 		return nil, err
 	}
