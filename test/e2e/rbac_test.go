@@ -186,6 +186,12 @@ func TestImpersonation(t *testing.T) {
 		!strings.Contains(out, `User "alice" cannot list resource "configmaps" in API group "" in the namespace "kube-system"`) {
 		t.Errorf("as alice: %v %s", err, out)
 	}
+	// kubectl auth can-i --list: the rules alice holds in default, from a
+	// SelfSubjectRulesReview (the bootstrap discovery rules among them).
+	if out := root.run("auth", "can-i", "--list", "--as", "alice", "-n", "default"); !strings.Contains(out, "selfsubjectaccessreviews.authorization.k8s.io") ||
+		!strings.Contains(out, "[/healthz]") {
+		t.Errorf("can-i --list as alice:\n%s", out)
+	}
 	// can-i exits 1 when the answer is no.
 	if out, _ := root.try("auth", "can-i", "list", "secrets", "--as", "alice"); strings.TrimSpace(out) != "no" {
 		t.Errorf("can-i as alice = %q", out)

@@ -10,6 +10,8 @@ import (
 	"slices"
 	"strings"
 
+	rbacv1 "k8s.io/api/rbac/v1"
+
 	"github.com/apiserver/apiserver/pkg/auth/user"
 )
 
@@ -101,4 +103,52 @@ func (u Union) Authorize(ctx context.Context, a Attributes) (Decision, string, e
 		}
 	}
 	return DecisionNoOpinion, strings.Join(reasons, "\n"), errors.Join(errs...)
+}
+
+// RuleResolver lists the rules a user holds in a namespace (cluster-wide
+// rules included), for SelfSubjectRulesReview; incomplete when some of
+// what allows the user cannot be listed.
+type RuleResolver interface {
+	RulesFor(ctx context.Context, u *user.Info, namespace string) (rules []rbacv1.PolicyRule, incomplete bool)
+}
+
+// FullAuthority is every permission, as rules.
+var FullAuthority = []rbacv1.PolicyRule{
+	{Verbs: []string{"*"}, APIGroups: []string{"*"}, Resources: []string{"*"}},
+	{Verbs: []string{"*"}, NonResourceURLs: []string{"*"}},
+}
+
+// RulesFor implements RuleResolver: everything.
+func (AlwaysAllow) RulesFor(context.Context, *user.Info, string) ([]rbacv1.PolicyRule, bool) {
+	return FullAuthority, false
+}
+
+// RulesFor implements RuleResolver: nothing.
+func (AlwaysDeny) RulesFor(context.Context, *user.Info, string) ([]rbacv1.PolicyRule, bool) {
+	return nil, false
+}
+
+// RulesFor implements RuleResolver: everything for a member.
+func (g PrivilegedGroups) RulesFor(ctx context.Context, u *user.Info, _ string) ([]rbacv1.PolicyRule, bool) {
+	if d, _, _ := g.Authorize(ctx, Attributes{User: u}); d == DecisionAllow {
+		return FullAuthority, false
+	}
+	return nil, false
+}
+
+// RulesFor implements RuleResolver: the rules of every member that lists
+// them; incomplete when one cannot.
+func (u Union) RulesFor(ctx context.Context, who *user.Info, namespace string) ([]rbacv1.PolicyRule, bool) {
+	var rules []rbacv1.PolicyRule
+	incomplete := false
+	for _, auth := range u {
+		r, ok := auth.(RuleResolver)
+		if !ok {
+			incomplete = true
+			continue
+		}
+		more, inc := r.RulesFor(ctx, who, namespace)
+		rules, incomplete = append(rules, more...), incomplete || inc
+	}
+	return rules, incomplete
 }

@@ -11,7 +11,6 @@ import (
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
@@ -31,8 +30,8 @@ func Aggregate(ctx context.Context, catalog *rest.Catalog) {
 		return
 	}
 	lister, l := r.Storage.(rest.Lister)
-	watcher, w := r.Storage.(rest.Watcher)
 	updater, u := r.Storage.(rest.Updater)
+	lw, w := listWatch(r.Storage)
 	if !l || !w || !u {
 		return
 	}
@@ -40,14 +39,7 @@ func Aggregate(ctx context.Context, catalog *rest.Catalog) {
 		workqueue.NewTypedItemExponentialFailureRateLimiter[string](50*time.Millisecond, 30*time.Second),
 		workqueue.TypedRateLimitingQueueConfig[string]{Name: "clusterrole-aggregation"})
 	defer queue.ShutDown()
-	inf := cache.NewSharedIndexInformer(&cache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-			return lister.List(ctx, "", &opts)
-		},
-		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-			return watcher.Watch(ctx, "", &opts)
-		},
-	}, &rbacv1.ClusterRole{}, 0, cache.Indexers{})
+	inf := cache.NewSharedIndexInformer(lw, &rbacv1.ClusterRole{}, 0, cache.Indexers{})
 	enqueueAggregated := func(any) {
 		for _, obj := range inf.GetStore().List() {
 			if role := obj.(*rbacv1.ClusterRole); role.AggregationRule != nil {

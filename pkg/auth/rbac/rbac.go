@@ -52,19 +52,10 @@ func (a *Authorizer) Run(ctx context.Context, catalog *rest.Catalog) {
 			klog.FromContext(ctx).Error(nil, "RBAC resource not served; RBAC allows nothing", "resource", resource)
 			return
 		}
-		lister, l := r.Storage.(rest.Lister)
-		watcher, w := r.Storage.(rest.Watcher)
-		if !l || !w {
+		lw, ok := listWatch(r.Storage)
+		if !ok {
 			klog.FromContext(ctx).Error(nil, "RBAC resource cannot be followed; RBAC allows nothing", "resource", resource)
 			return
-		}
-		lw := &cache.ListWatch{
-			ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-				return lister.List(ctx, "", &opts)
-			},
-			WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-				return watcher.Watch(ctx, "", &opts)
-			},
 		}
 		inf := cache.NewSharedIndexInformer(lw, r.Storage.New(), 0, cache.Indexers{})
 		if _, err := inf.AddEventHandler(copyTo(into)); err != nil {
@@ -79,6 +70,23 @@ func (a *Authorizer) Run(ctx context.Context, catalog *rest.Catalog) {
 		klog.FromContext(ctx).V(1).Info("RBAC objects read; authorizing from them")
 	}
 	<-ctx.Done()
+}
+
+// listWatch lists and watches s, every namespace, in process.
+func listWatch(s rest.Storage) (*cache.ListWatch, bool) {
+	lister, l := s.(rest.Lister)
+	watcher, w := s.(rest.Watcher)
+	if !l || !w {
+		return nil, false
+	}
+	return &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+			return lister.List(ctx, "", &opts)
+		},
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+			return watcher.Watch(ctx, "", &opts)
+		},
+	}, true
 }
 
 // HasSynced reports whether the RBAC objects have been read.
@@ -130,6 +138,47 @@ func (a *Authorizer) Authorize(_ context.Context, attrs authz.Attributes) (authz
 		}
 	}
 	return authz.DecisionNoOpinion, "", nil
+}
+
+// RulesFor implements authz.RuleResolver: the rules of the roles bound to
+// u cluster-wide and in namespace.
+func (a *Authorizer) RulesFor(_ context.Context, u *user.Info, namespace string) ([]rbacv1.PolicyRule, bool) {
+	if !a.HasSynced() {
+		return nil, true
+	}
+	var rules []rbacv1.PolicyRule
+	add := func(roles cache.Indexer, key string) {
+		obj, ok, _ := roles.GetByKey(key)
+		if !ok {
+			return
+		}
+		switch r := obj.(type) {
+		case *rbacv1.Role:
+			rules = append(rules, r.Rules...)
+		case *rbacv1.ClusterRole:
+			rules = append(rules, r.Rules...)
+		}
+	}
+	for _, obj := range a.clusterBindings.List() {
+		if b := obj.(*rbacv1.ClusterRoleBinding); b.RoleRef.Kind == "ClusterRole" && bound(u, b.Subjects, "") {
+			add(a.clusterRoles, b.RoleRef.Name)
+		}
+	}
+	if namespace != "" {
+		objs, _ := a.bindings.ByIndex(cache.NamespaceIndex, namespace)
+		for _, obj := range objs {
+			b := obj.(*rbacv1.RoleBinding)
+			if !bound(u, b.Subjects, b.Namespace) {
+				continue
+			}
+			if b.RoleRef.Kind == "Role" {
+				add(a.roles, b.Namespace+"/"+b.RoleRef.Name)
+			} else {
+				add(a.clusterRoles, b.RoleRef.Name)
+			}
+		}
+	}
+	return rules, false
 }
 
 // allows reports whether the role stored under key in roles has a rule

@@ -98,6 +98,15 @@ func TestAuthorize(t *testing.T) {
 			t.Errorf("%s: %v, %v; want %v", tc.name, d, err, tc.want)
 		}
 	}
+	// The rules alice holds in team: her Role's, and the bootstrap ones
+	// of system:authenticated.
+	rules, incomplete := a.RulesFor(context.Background(), alice, "team")
+	if incomplete || len(rules) < 2 || !containsRule(rules, rbacv1.PolicyRule{Verbs: []string{"get", "list"}, APIGroups: []string{""}, Resources: []string{"configmaps"}}) {
+		t.Errorf("RulesFor(alice, team) = %v, %v", rules, incomplete)
+	}
+	if rules, _ := a.RulesFor(context.Background(), alice, "other"); containsRule(rules, rbacv1.PolicyRule{Verbs: []string{"get", "list"}, APIGroups: []string{""}, Resources: []string{"configmaps"}}) {
+		t.Error("alice's Role in team is listed in another namespace")
+	}
 }
 
 func TestUnionOfModes(t *testing.T) {

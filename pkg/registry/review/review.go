@@ -2,8 +2,9 @@
 // nothing and answer about the request: authentication.k8s.io/v1
 // SelfSubjectReview (who am I) and authorization.k8s.io/v1
 // SelfSubjectAccessReview, SubjectAccessReview and
-// LocalSubjectAccessReview (may I, may they), answered by the server's
-// authorizer as kube-apiserver answers them.
+// LocalSubjectAccessReview (may I, may they) and SelfSubjectRulesReview
+// (what may I), answered by the server's authorizer as kube-apiserver
+// answers them.
 package review
 
 import (
@@ -35,7 +36,42 @@ func Resources(a authz.Authorizer) []rest.Resource {
 		{Info: info(authzGV, "selfsubjectaccessreviews", "SelfSubjectAccessReview", false), Storage: selfAccessReviews{a}},
 		{Info: info(authzGV, "subjectaccessreviews", "SubjectAccessReview", false), Storage: accessReviews{a}},
 		{Info: info(authzGV, "localsubjectaccessreviews", "LocalSubjectAccessReview", true), Storage: localAccessReviews{a}},
+		{Info: info(authzGV, "selfsubjectrulesreviews", "SelfSubjectRulesReview", false), Storage: selfRulesReviews{a}},
 	}
+}
+
+type selfRulesReviews struct{ a authz.Authorizer }
+
+func (selfRulesReviews) New() runtime.Object { return &authorizationv1.SelfSubjectRulesReview{} }
+
+// Create lists the rules the requester holds in spec.namespace, as far as
+// the authorizers can list them (kubectl auth can-i --list).
+func (s selfRulesReviews) Create(ctx context.Context, _ string, obj runtime.Object, _ bool) (runtime.Object, error) {
+	r := obj.(*authorizationv1.SelfSubjectRulesReview)
+	u, err := requester(ctx)
+	if err != nil {
+		return nil, err
+	}
+	resolver, ok := s.a.(authz.RuleResolver)
+	if !ok {
+		r.Status = authorizationv1.SubjectRulesReviewStatus{Incomplete: true,
+			ResourceRules: []authorizationv1.ResourceRule{}, NonResourceRules: []authorizationv1.NonResourceRule{}}
+		return r, nil
+	}
+	rules, incomplete := resolver.RulesFor(ctx, u, r.Spec.Namespace)
+	status := authorizationv1.SubjectRulesReviewStatus{Incomplete: incomplete,
+		ResourceRules: []authorizationv1.ResourceRule{}, NonResourceRules: []authorizationv1.NonResourceRule{}}
+	for _, rule := range rules {
+		if len(rule.NonResourceURLs) > 0 {
+			status.NonResourceRules = append(status.NonResourceRules, authorizationv1.NonResourceRule{Verbs: rule.Verbs, NonResourceURLs: rule.NonResourceURLs})
+			continue
+		}
+		status.ResourceRules = append(status.ResourceRules, authorizationv1.ResourceRule{
+			Verbs: rule.Verbs, APIGroups: rule.APIGroups, Resources: rule.Resources, ResourceNames: rule.ResourceNames,
+		})
+	}
+	r.Status = status
+	return r, nil
 }
 
 // requester is the user the request authenticated as.

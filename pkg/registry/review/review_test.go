@@ -7,6 +7,7 @@ import (
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
+	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -97,5 +98,43 @@ func TestSelfSubjectReview(t *testing.T) {
 	u := out.(*authenticationv1.SelfSubjectReview).Status.UserInfo
 	if u.Username != "alice" || u.UID != "1" || len(u.Groups) != 1 || u.Extra["k"][0] != "v" {
 		t.Errorf("user info = %+v", u)
+	}
+}
+
+// rulesOf lists fixed rules.
+type rulesOf struct{ onlyAlice }
+
+func (rulesOf) RulesFor(context.Context, *user.Info, string) ([]rbacv1.PolicyRule, bool) {
+	return []rbacv1.PolicyRule{
+		{Verbs: []string{"get"}, APIGroups: []string{""}, Resources: []string{"secrets"}},
+		{Verbs: []string{"get"}, NonResourceURLs: []string{"/ok"}},
+	}, false
+}
+
+func TestSelfSubjectRulesReview(t *testing.T) {
+	ctx := request.WithUser(context.Background(), &user.Info{Name: "alice"})
+	for _, tc := range []struct {
+		name       string
+		a          authz.Authorizer
+		incomplete bool
+		resource   int
+	}{
+		{"listed", rulesOf{}, false, 1},
+		{"an authorizer that cannot list", onlyAlice{}, true, 0},
+	} {
+		var s rest.Creater
+		for _, r := range Resources(tc.a) {
+			if r.Info.Resource == "selfsubjectrulesreviews" {
+				s = r.Storage.(rest.Creater)
+			}
+		}
+		out, err := s.Create(ctx, "", &authorizationv1.SelfSubjectRulesReview{Spec: authorizationv1.SelfSubjectRulesReviewSpec{Namespace: "ns"}}, false)
+		if err != nil {
+			t.Fatal(err)
+		}
+		st := out.(*authorizationv1.SelfSubjectRulesReview).Status
+		if st.Incomplete != tc.incomplete || len(st.ResourceRules) != tc.resource {
+			t.Errorf("%s: %+v", tc.name, st)
+		}
 	}
 }
