@@ -150,9 +150,6 @@ func IsConflict(err error) bool { return Code(err) == ErrCodeConflict }
 // IsResourceExpired reports whether err is about a compacted revision.
 func IsResourceExpired(err error) bool { return Code(err) == ErrCodeResourceExpired }
 
-// IsTooLargeResourceVersion reports whether err asked for a future revision.
-func IsTooLargeResourceVersion(err error) bool { return Code(err) == ErrCodeTooLargeResourceVersion }
-
 // IsInvalidObject reports whether err is about an object storage rejects.
 func IsInvalidObject(err error) bool { return Code(err) == ErrCodeInvalidObject }
 

@@ -10,13 +10,13 @@ import (
 	"strings"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	apivalidation "k8s.io/apimachinery/pkg/api/validation/path"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	metavalidation "k8s.io/apimachinery/pkg/apis/meta/v1/validation"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/registry/tables"
 )
@@ -39,7 +39,7 @@ func RoleType() rest.Type {
 		New:          func() runtime.Object { return &rbacv1.Role{} },
 		NewList:      func() runtime.Object { return &rbacv1.RoleList{} },
 		Strategy:     strategy{validate: validateRole},
-		ValidateName: ValidateName,
+		ValidateName: generic.PathSegmentName, // system:basic-user is a name
 	}
 }
 
@@ -50,7 +50,7 @@ func ClusterRoleType() rest.Type {
 		New:          func() runtime.Object { return &rbacv1.ClusterRole{} },
 		NewList:      func() runtime.Object { return &rbacv1.ClusterRoleList{} },
 		Strategy:     strategy{validate: validateClusterRole},
-		ValidateName: ValidateName,
+		ValidateName: generic.PathSegmentName, // system:basic-user is a name
 	}
 }
 
@@ -61,7 +61,7 @@ func RoleBindingType() rest.Type {
 		New:          func() runtime.Object { return &rbacv1.RoleBinding{} },
 		NewList:      func() runtime.Object { return &rbacv1.RoleBindingList{} },
 		Strategy:     strategy{validate: validateRoleBinding, roleRef: roleRefOf},
-		ValidateName: ValidateName,
+		ValidateName: generic.PathSegmentName, // system:basic-user is a name
 		Table:        bindingTable(),
 		Defaults:     defaultBinding,
 	}
@@ -74,16 +74,10 @@ func ClusterRoleBindingType() rest.Type {
 		New:          func() runtime.Object { return &rbacv1.ClusterRoleBinding{} },
 		NewList:      func() runtime.Object { return &rbacv1.ClusterRoleBindingList{} },
 		Strategy:     strategy{validate: validateClusterRoleBinding, roleRef: roleRefOf},
-		ValidateName: ValidateName,
+		ValidateName: generic.PathSegmentName, // system:basic-user is a name
 		Table:        bindingTable(),
 		Defaults:     defaultBinding,
 	}
-}
-
-// ValidateName accepts what kube accepts for RBAC object names: any path
-// segment ("system:basic-user" included).
-func ValidateName(name string, prefix bool) []string {
-	return apivalidation.IsValidPathSegmentName(name)
 }
 
 // strategy is the one Strategy of the four: storage only, validated.
@@ -226,7 +220,7 @@ func validateBinding(ref rbacv1.RoleRef, subjects []rbacv1.Subject, kinds []stri
 	if ref.Name == "" {
 		errs = append(errs, field.Required(p.Child("name"), ""))
 	} else {
-		for _, msg := range ValidateName(ref.Name, false) {
+		for _, msg := range generic.PathSegmentName(ref.Name, false) {
 			errs = append(errs, field.Invalid(p.Child("name"), ref.Name, msg))
 		}
 	}

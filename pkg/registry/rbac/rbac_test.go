@@ -117,7 +117,7 @@ func TestRoleRefImmutable(t *testing.T) {
 
 func TestValidateName(t *testing.T) {
 	for name, ok := range map[string]bool{"system:basic-user": true, "view": true, "a/b": false, "..": false, "a%b": false} {
-		if got := len(ValidateName(name, false)) == 0; got != ok {
+		if got := len(RoleType().ValidateName(name, false)) == 0; got != ok {
 			t.Errorf("ValidateName(%q) valid = %v, want %v", name, got, ok)
 		}
 	}

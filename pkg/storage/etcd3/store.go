@@ -11,6 +11,7 @@ import (
 	"time"
 
 	clientv3 "go.etcd.io/etcd/client/v3"
+	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
@@ -463,7 +464,29 @@ func (s *Store) decodePlain(key string, data []byte, out runtime.Object, rev int
 	if err := storage.SetObjectResourceVersion(out, rev); err != nil {
 		return withKey(err, key)
 	}
+	s.identify(key, out)
 	return nil
+}
+
+// identify fills an object's empty name and namespace from its key, which
+// is what it is stored as: an object written without them (a create on
+// update from an empty object) is read back as what it is, and the watch
+// cache, which keys objects by them, finds it where a read looks.
+func (s *Store) identify(key string, obj runtime.Object) {
+	m, err := meta.Accessor(obj)
+	if err != nil || (m.GetName() != "" && (m.GetNamespace() != "" || !s.keys.Namespaced())) {
+		return
+	}
+	k, err := s.keys.ParseKey(key)
+	if err != nil {
+		return
+	}
+	if m.GetName() == "" {
+		m.SetName(k.Name)
+	}
+	if m.GetNamespace() == "" {
+		m.SetNamespace(k.Namespace)
+	}
 }
 
 // checkOut fails unless out is a non-nil pointer the store can decode into.

@@ -211,9 +211,6 @@ func NewClient(t testing.TB, cfg storage.Config) *clientv3.Client {
 	return c
 }
 
-// Describe names cfg's endpoint in test output.
-func Describe(cfg storage.Config) string { return fmt.Sprint(cfg.Servers) }
-
 // Compact compacts etcd's history up to its current revision and waits
 // until the compaction is applied.
 func Compact(t testing.TB, c *clientv3.Client) {
