@@ -6,9 +6,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
@@ -137,15 +135,7 @@ func followable(s rest.Storage) bool {
 
 // start runs an informer on s until it is stopped.
 func (m *monitors) start(ctx context.Context, gr schema.GroupResource, s rest.Storage) *monitor {
-	lister, watcher := s.(rest.Lister), s.(rest.Watcher)
-	lw := &cache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-			return lister.List(ctx, "", &opts)
-		},
-		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-			return watcher.Watch(ctx, "", &opts)
-		},
-	}
+	lw, _ := rest.ListWatch(s) // followable checked it lists and watches
 	inf := cache.NewSharedIndexInformer(lw, s.New(), 0, cache.Indexers{})
 	// The graph needs metadata only; the informer's own cache need not
 	// hold whole objects (Secrets, large ConfigMaps) either.

@@ -31,7 +31,7 @@ func Aggregate(ctx context.Context, catalog *rest.Catalog) {
 	}
 	lister, l := r.Storage.(rest.Lister)
 	updater, u := r.Storage.(rest.Updater)
-	lw, w := listWatch(r.Storage)
+	lw, w := rest.ListWatch(r.Storage)
 	if !l || !w || !u {
 		return
 	}

@@ -11,10 +11,7 @@ import (
 	"sync/atomic"
 
 	rbacv1 "k8s.io/api/rbac/v1"
-	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
-	"k8s.io/apimachinery/pkg/watch"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
@@ -52,7 +49,7 @@ func (a *Authorizer) Run(ctx context.Context, catalog *rest.Catalog) {
 			klog.FromContext(ctx).Error(nil, "RBAC resource not served; RBAC allows nothing", "resource", resource)
 			return
 		}
-		lw, ok := listWatch(r.Storage)
+		lw, ok := rest.ListWatch(r.Storage)
 		if !ok {
 			klog.FromContext(ctx).Error(nil, "RBAC resource cannot be followed; RBAC allows nothing", "resource", resource)
 			return
@@ -70,23 +67,6 @@ func (a *Authorizer) Run(ctx context.Context, catalog *rest.Catalog) {
 		klog.FromContext(ctx).V(1).Info("RBAC objects read; authorizing from them")
 	}
 	<-ctx.Done()
-}
-
-// listWatch lists and watches s, every namespace, in process.
-func listWatch(s rest.Storage) (*cache.ListWatch, bool) {
-	lister, l := s.(rest.Lister)
-	watcher, w := s.(rest.Watcher)
-	if !l || !w {
-		return nil, false
-	}
-	return &cache.ListWatch{
-		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
-			return lister.List(ctx, "", &opts)
-		},
-		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
-			return watcher.Watch(ctx, "", &opts)
-		},
-	}, true
 }
 
 // HasSynced reports whether the RBAC objects have been read.
