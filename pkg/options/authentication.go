@@ -14,6 +14,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/auth/authn"
 	"github.com/apiserver/apiserver/pkg/auth/user"
 	"github.com/apiserver/apiserver/pkg/certs"
+	"github.com/apiserver/apiserver/pkg/endpoints/filters"
 	"github.com/apiserver/apiserver/pkg/kubeconfig"
 	"github.com/apiserver/apiserver/pkg/server"
 )
@@ -46,7 +47,7 @@ func (o *AuthenticationOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.StringVar(&o.TokenAuthFile, "token-auth-file", o.TokenAuthFile,
 		"If set, bearer tokens listed in this CSV file (token,user,uid[,\"group1,group2\"]) authenticate their user.")
 	fs.BoolVar(&o.Anonymous, "anonymous-auth", o.Anonymous,
-		"Let requests without credentials reach /healthz, /livez, /readyz and /version as system:anonymous. Every other path needs authentication.")
+		"Serve requests without credentials as system:anonymous (group system:unauthenticated), for the authorizer to decide on; the bootstrap RBAC policy lets them read /healthz, /livez, /readyz and /version only. With AlwaysAllow among the authorization modes, anonymous requests reach those paths only.")
 }
 
 // Validate reports every invalid flag value.
@@ -92,7 +93,11 @@ func (o *AuthenticationOptions) ApplyTo(c *server.Config) error {
 	if pool != nil {
 		union = append(authn.Union{authn.NewX509(pool)}, union...)
 	}
-	c.Authentication = server.AuthenticationInfo{Authenticator: union, Anonymous: o.Anonymous, ClientCA: pool}
+	anonymous := filters.AnonymousNever
+	if o.Anonymous {
+		anonymous = filters.AnonymousAuthorized
+	}
+	c.Authentication = server.AuthenticationInfo{Authenticator: union, Anonymous: anonymous, ClientCA: pool}
 	c.Serving.ClientCA = pool
 	return nil
 }

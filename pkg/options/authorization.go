@@ -10,6 +10,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/auth/rbac"
 	"github.com/apiserver/apiserver/pkg/auth/user"
+	"github.com/apiserver/apiserver/pkg/endpoints/filters"
 	"github.com/apiserver/apiserver/pkg/server"
 )
 
@@ -29,7 +30,7 @@ type AuthorizationOptions struct {
 
 // NewAuthorizationOptions returns the defaults.
 func NewAuthorizationOptions() *AuthorizationOptions {
-	return &AuthorizationOptions{Modes: []string{ModeAlwaysAllow}}
+	return &AuthorizationOptions{Modes: []string{ModeRBAC}}
 }
 
 // AddFlags registers the authorization flags.
@@ -59,8 +60,13 @@ func (o *AuthorizationOptions) Validate() []error {
 }
 
 // ApplyTo sets the authorizer of c: the superusers' group first, then the
-// modes in order.
+// modes in order. It goes after the authentication options: where
+// AlwaysAllow would let anonymous requests do anything, they are kept to
+// the public paths (kube-apiserver would serve them everything).
 func (o *AuthorizationOptions) ApplyTo(c *server.Config) error {
+	if slices.Contains(o.Modes, ModeAlwaysAllow) && c.Authentication.Anonymous == filters.AnonymousAuthorized {
+		c.Authentication.Anonymous = filters.AnonymousPublicPaths
+	}
 	union := authz.Union{authz.PrivilegedGroups{user.SystemPrivilegedGroup}}
 	for _, m := range o.Modes {
 		switch m {

@@ -4,7 +4,9 @@ import (
 	"crypto/tls"
 	"crypto/x509"
 	"encoding/json"
+	"io"
 	"net/http"
+	"net/http/httptrace"
 	"os"
 	"path/filepath"
 	"testing"
@@ -15,8 +17,10 @@ import (
 	"github.com/apiserver/apiserver/pkg/options"
 )
 
-// TestAuthentication checks the default policy: anonymous requests reach
-// only the probes and /version, and get a 401 Status everywhere else.
+// TestAuthentication checks who gets through: with AlwaysAllow, anonymous
+// requests reach only the probes and /version, and get a 401 Status
+// everywhere else; with an authorizer that judges them, they reach it and
+// get its 403.
 func TestAuthentication(t *testing.T) {
 	tokens := filepath.Join(t.TempDir(), "tokens.csv")
 	if err := os.WriteFile(tokens, []byte("secret-token,alice,1001,\"dev,ops\"\n"), 0o600); err != nil {
@@ -37,6 +41,11 @@ func TestAuthentication(t *testing.T) {
 		{"anonymous index", nil, "", "/", 401},
 		{"anonymous unknown path", nil, "", "/healthzfoo", 401},
 		{"anonymous off", func(o *options.Options) { o.Authentication.Anonymous = false }, "", "/healthz", 401},
+		{"anonymous judged by the authorizer", func(o *options.Options) { o.Authorization.Modes = []string{options.ModeAlwaysDeny} }, "", "/api", 403},
+		{"anonymous off, whatever the authorizer", func(o *options.Options) {
+			o.Authorization.Modes = []string{options.ModeAlwaysDeny}
+			o.Authentication.Anonymous = false
+		}, "", "/api", 401},
 		{"token", func(o *options.Options) { o.Authentication.TokenAuthFile = tokens }, "Bearer secret-token", "/nope", 404},
 		{"wrong token on a public path", func(o *options.Options) { o.Authentication.TokenAuthFile = tokens }, "Bearer wrong", "/healthz", 401},
 		{"token file replaces the generated admin", func(o *options.Options) { o.Authentication.TokenAuthFile = tokens }, "", "/nope", 401},
@@ -57,13 +66,21 @@ func TestAuthentication(t *testing.T) {
 			if resp.StatusCode != tc.code {
 				t.Fatalf("GET %s = %d, want %d", tc.path, resp.StatusCode, tc.code)
 			}
-			if tc.code == 401 {
-				var status struct{ Kind, Status, Reason, Message string }
+			var status struct{ Kind, Status, Reason, Message string }
+			switch tc.code {
+			case 401:
 				if err := json.NewDecoder(resp.Body).Decode(&status); err != nil {
 					t.Fatal(err)
 				}
 				if status.Kind != "Status" || status.Reason != "Unauthorized" || status.Message != "Unauthorized" || status.Status != "Failure" {
 					t.Errorf("401 body = %+v, want an Unauthorized Status", status)
+				}
+			case 403:
+				if err := json.NewDecoder(resp.Body).Decode(&status); err != nil {
+					t.Fatal(err)
+				}
+				if want := `forbidden: User "system:anonymous" cannot get path "/api": Everything is forbidden.`; status.Reason != "Forbidden" || status.Message != want {
+					t.Errorf("403 body = %+v, want message %q", status, want)
 				}
 			}
 		})
@@ -125,6 +142,47 @@ func TestClientCAFile(t *testing.T) {
 			resp.Body.Close()
 			if resp.StatusCode != tc.code {
 				t.Errorf("GET /nope with a certificate of the %s = %d, want %d", tc.name, resp.StatusCode, tc.code)
+			}
+		})
+	}
+}
+
+// TestUnauthenticatedHTTP2Closed: as kube-apiserver, the server sends
+// GOAWAY on an HTTP/2 connection after a request that was anonymous or
+// failed authentication, so the next request needs a new connection; an
+// authenticated client keeps its connection.
+func TestUnauthenticatedHTTP2Closed(t *testing.T) {
+	tokens := filepath.Join(t.TempDir(), "tokens.csv")
+	if err := os.WriteFile(tokens, []byte("secret-token,alice,1001\n"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	ts := start(t, setup{configure: func(o *options.Options) { o.Authentication.TokenAuthFile = tokens }})
+	for _, tc := range []struct {
+		name, header string
+		reused       bool
+	}{
+		{"anonymous", "", false},
+		{"bad token", "Bearer wrong", false},
+		{"authenticated", "Bearer secret-token", true},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			client := &http.Client{Transport: &http2.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}}
+			var reused []bool
+			for range 2 {
+				trace := &httptrace.ClientTrace{GotConn: func(info httptrace.GotConnInfo) { reused = append(reused, info.Reused) }}
+				req, _ := http.NewRequestWithContext(httptrace.WithClientTrace(t.Context(), trace), http.MethodGet, ts.URL+"/healthz", nil)
+				if tc.header != "" {
+					req.Header.Set("Authorization", tc.header)
+				}
+				resp, err := client.Do(req)
+				if err != nil {
+					t.Fatal(err)
+				}
+				io.Copy(io.Discard, resp.Body) //nolint:errcheck // only the connection matters
+				resp.Body.Close()
+			}
+			if len(reused) != 2 || reused[1] != tc.reused {
+				t.Errorf("second request reused the connection: %v, want %v", reused, tc.reused)
 			}
 		})
 	}

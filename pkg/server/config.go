@@ -63,8 +63,9 @@ type AuthenticationInfo struct {
 	// Authenticator finds the user of a request; nil means no credential is
 	// accepted.
 	Authenticator authn.Request
-	// Anonymous lets requests without credentials reach the public paths.
-	Anonymous bool
+	// Anonymous says which requests without credentials are served as
+	// system:anonymous.
+	Anonymous filters.AnonymousAccess
 	// ClientCA, when set, makes the TLS handshake ask for client
 	// certificates; the authenticator verifies them.
 	ClientCA *x509.CertPool

@@ -57,7 +57,8 @@ func startWithTokens(t *testing.T, flags ...string) (p *process, root, alice *ht
 // with lists from an ordinary user: the excess gets 429 with Retry-After and
 // kube's Status, while probes and the administrator keep being answered.
 func TestMaxInFlight(t *testing.T) {
-	p, admin, alice := startWithTokens(t, "--max-requests-inflight=2", "--max-mutating-requests-inflight=1")
+	// alice may do anything: the limits are under test, not her rights.
+	p, admin, alice := startWithTokens(t, "--max-requests-inflight=2", "--max-mutating-requests-inflight=1", "--authorization-mode=AlwaysAllow")
 	base := p.URL + "/api/v1/namespaces/default/configmaps"
 	// as the administrator: never refused
 	if !createConfigMaps(t, admin, base, 200, 4) {
@@ -129,12 +130,14 @@ func TestMaxInFlight(t *testing.T) {
 }
 
 // TestMetricsAndProfiling: /metrics serves kube-apiserver's metric names to
-// authenticated users only; /debug/pprof follows --profiling.
+// users the policy allows (anonymous gets kube's 403); /debug/pprof follows
+// --profiling.
 func TestMetricsAndProfiling(t *testing.T) {
 	p := startBinary(t, "", nil)
 	admin := adminHTTP(t, p)
-	if code, _, err := p.tryGet("/metrics"); err != nil || code != http.StatusUnauthorized {
-		t.Errorf("anonymous /metrics = %d, %v; want 401", code, err)
+	if code, body, err := p.tryGet("/metrics"); err != nil || code != http.StatusForbidden ||
+		!strings.Contains(body, `forbidden: User \"system:anonymous\" cannot get path \"/metrics\"`) {
+		t.Errorf("anonymous /metrics = %d, %v %s; want kube's 403", code, err, body)
 	}
 	base := p.URL + "/api/v1/namespaces/default/configmaps"
 	if resp, body := do(t, admin, "POST", base, "application/json", []byte(`{"metadata":{"name":"m"}}`)); resp.StatusCode != 201 {
@@ -168,8 +171,8 @@ func TestMetricsAndProfiling(t *testing.T) {
 	if resp, _ := do(t, admin, "GET", p.URL+"/debug/pprof/", "", nil); resp.StatusCode != 200 {
 		t.Errorf("/debug/pprof/ = %d with --profiling (the default)", resp.StatusCode)
 	}
-	if code, _, _ := p.tryGet("/debug/pprof/"); code != http.StatusUnauthorized {
-		t.Errorf("anonymous /debug/pprof/ = %d, want 401", code)
+	if code, _, _ := p.tryGet("/debug/pprof/"); code != http.StatusForbidden {
+		t.Errorf("anonymous /debug/pprof/ = %d, want 403", code)
 	}
 	off := startBinary(t, "", nil, "--profiling=false")
 	if resp, _ := do(t, adminHTTP(t, off), "GET", off.URL+"/debug/pprof/", "", nil); resp.StatusCode != 404 {
@@ -182,7 +185,7 @@ func TestMetricsAndProfiling(t *testing.T) {
 // --request-timeout: then the server ends the stream and the request is no
 // longer in flight.
 func TestStalledReaderCutAtDeadline(t *testing.T) {
-	p, admin, alice := startWithTokens(t, "--request-timeout=2s")
+	p, admin, alice := startWithTokens(t, "--request-timeout=2s", "--authorization-mode=AlwaysAllow")
 	base := p.URL + "/api/v1/namespaces/default/configmaps"
 	// 6 MB: more than the client's 4 MB stream window
 	if !createConfigMaps(t, admin, base, 600, 4) {

@@ -152,29 +152,44 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	}
 	// The bootstrap policy and the aggregated roles are kept whatever the
 	// authorization mode, so that a cluster can be prepared for RBAC.
-	top.AddBackgroundTask("rbac-bootstrap", func(ctx context.Context) {
+	// /readyz fails until the policy exists and, in RBAC mode, until the
+	// authorizer has read it: before, it would refuse everyone.
+	if err := top.AddPostStartHook("rbac/bootstrap-roles", func(ctx context.Context) error {
 		// Replicas all try; what exists is left as it is. Until storage
 		// answers, try again every second.
-		for {
-			err := rbac.Bootstrap(ctx, ic.Catalog)
-			if err == nil {
-				return
-			}
-			klog.FromContext(ctx).Error(err, "Creating the RBAC bootstrap policy failed; retrying")
-			select {
-			case <-ctx.Done():
-				return
-			case <-time.After(time.Second):
-			}
-		}
-	})
+		return retryEverySecond(ctx, "Creating the RBAC bootstrap policy failed; retrying", func() error { return rbac.Bootstrap(ctx, ic.Catalog) })
+	}); err != nil {
+		return nil, err
+	}
 	top.AddBackgroundTask("clusterrole-aggregation", func(ctx context.Context) { rbac.Aggregate(ctx, ic.Catalog) })
 	if c.RBAC != nil {
 		top.AddBackgroundTask("rbac-authorizer", func(ctx context.Context) { c.RBAC.Run(ctx, ic.Catalog) })
+		if err := top.AddPostStartHook("rbac/authorizer-synced", func(ctx context.Context) error {
+			return c.RBAC.WaitForSync(ctx)
+		}); err != nil {
+			return nil, err
+		}
 	}
 	top.AddBackgroundTask("garbage-collector", garbagecollector.New(ic.Catalog).Run)
 	top.AddBackgroundTask("storage-object-counter", countObjects(ic.Catalog))
 	return top, nil
+}
+
+// retryEverySecond calls fn until it succeeds or ctx ends, logging each
+// failure with msg.
+func retryEverySecond(ctx context.Context, msg string, fn func() error) error {
+	for {
+		err := fn()
+		if err == nil {
+			return nil
+		}
+		klog.FromContext(ctx).Error(err, msg)
+		select {
+		case <-ctx.Done():
+			return nil // shutting down: nothing is waiting any more
+		case <-time.After(time.Second):
+		}
+	}
 }
 
 // versionHandler serves the build version in kube-apiserver's format.

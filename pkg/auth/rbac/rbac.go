@@ -25,6 +25,8 @@ import (
 type Authorizer struct {
 	roles, clusterRoles, bindings, clusterBindings cache.Indexer
 	synced                                         atomic.Bool
+	// syncedCh is closed with synced set.
+	syncedCh chan struct{}
 }
 
 var _ authz.Authorizer = (*Authorizer)(nil)
@@ -35,7 +37,7 @@ func New() *Authorizer {
 	newIndexer := func() cache.Indexer {
 		return cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
 	}
-	return &Authorizer{roles: newIndexer(), clusterRoles: newIndexer(), bindings: newIndexer(), clusterBindings: newIndexer()}
+	return &Authorizer{roles: newIndexer(), clusterRoles: newIndexer(), bindings: newIndexer(), clusterBindings: newIndexer(), syncedCh: make(chan struct{})}
 }
 
 // Run follows the RBAC resources of catalog until ctx ends.
@@ -64,6 +66,7 @@ func (a *Authorizer) Run(ctx context.Context, catalog *rest.Catalog) {
 	}
 	if cache.WaitForCacheSync(ctx.Done(), synced...) {
 		a.synced.Store(true)
+		close(a.syncedCh)
 		klog.FromContext(ctx).V(1).Info("RBAC objects read; authorizing from them")
 	}
 	<-ctx.Done()
@@ -71,6 +74,15 @@ func (a *Authorizer) Run(ctx context.Context, catalog *rest.Catalog) {
 
 // HasSynced reports whether the RBAC objects have been read.
 func (a *Authorizer) HasSynced() bool { return a.synced.Load() }
+
+// WaitForSync returns once the RBAC objects have been read, or ctx ended.
+func (a *Authorizer) WaitForSync(ctx context.Context) error {
+	select {
+	case <-a.syncedCh:
+	case <-ctx.Done():
+	}
+	return nil
+}
 
 // copyTo keeps into equal to what an informer sees.
 func copyTo(into cache.Indexer) cache.ResourceEventHandlerFuncs {

@@ -16,8 +16,8 @@ import (
 	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
 )
 
-// PublicPaths are the only paths an anonymous request may reach: probes and
-// the version, as on a kube-apiserver with its default RBAC rules.
+// PublicPaths are the paths kube's bootstrap policy opens to anonymous
+// requests (system:public-info-viewer): probes and the version.
 var PublicPaths = []string{"/healthz", "/livez", "/readyz", "/version"}
 
 func isPublic(path string) bool {
@@ -36,11 +36,34 @@ func WithRequestInfo(h http.Handler) http.Handler {
 	})
 }
 
+// AnonymousAccess says which requests without a credential are served as
+// system:anonymous; the others get 401.
+type AnonymousAccess int
+
+const (
+	// AnonymousNever: every request needs a credential (--anonymous-auth=false).
+	AnonymousNever AnonymousAccess = iota
+	// AnonymousPublicPaths: only PublicPaths, for authorizers that would
+	// let anonymous requests do anything (AlwaysAllow).
+	AnonymousPublicPaths
+	// AnonymousAuthorized: every path, and the authorizer decides, as
+	// kube-apiserver does (401 becomes 403 where the policy says no).
+	AnonymousAuthorized
+)
+
+func (a AnonymousAccess) allows(path string) bool {
+	return a == AnonymousAuthorized || a == AnonymousPublicPaths && isPublic(path)
+}
+
 // WithAuthentication puts the request's user into its context. A request
 // with a credential that does not verify gets 401, even where anonymous
-// access is allowed; one with no credential is anonymous if anonymous is
-// true and it asks for a public path, and gets 401 otherwise.
-func WithAuthentication(h http.Handler, auth authn.Request, anonymous bool) http.Handler {
+// access is allowed; one with no credential is anonymous where anonymous
+// allows, and gets 401 otherwise.
+//
+// An HTTP/2 connection that sent an anonymous or unauthenticated request
+// is closed with GOAWAY after it, as kube-apiserver does, so that a client
+// without credentials cannot hold one connection open with many streams.
+func WithAuthentication(h http.Handler, auth authn.Request, anonymous AnonymousAccess) http.Handler {
 	if auth == nil {
 		auth = authn.Union{}
 	}
@@ -49,13 +72,16 @@ func WithAuthentication(h http.Handler, auth authn.Request, anonymous bool) http
 		switch {
 		case err != nil:
 			klog.V(3).InfoS("Authentication failed", "path", r.URL.Path, "err", err)
+			closeAfter(w, r)
 			unauthorized(w, r)
 			return
 		case ok:
 			u = withGroup(u, user.AllAuthenticated)
-		case anonymous && isPublic(r.URL.Path):
+		case anonymous.allows(r.URL.Path):
+			closeAfter(w, r)
 			u = &user.Info{Name: user.Anonymous, Groups: []string{user.AllUnauthenticated}}
 		default:
+			closeAfter(w, r)
 			unauthorized(w, r)
 			return
 		}
@@ -64,6 +90,14 @@ func WithAuthentication(h http.Handler, auth authn.Request, anonymous bool) http
 		r.Header.Del("Authorization")
 		h.ServeHTTP(w, r.WithContext(request.WithUser(r.Context(), u)))
 	})
+}
+
+// closeAfter makes the HTTP/2 server send GOAWAY once the response is
+// written: the connection serves the streams already open and no more.
+func closeAfter(w http.ResponseWriter, r *http.Request) {
+	if r.ProtoMajor == 2 {
+		w.Header().Set("Connection", "close")
+	}
 }
 
 func unauthorized(w http.ResponseWriter, r *http.Request) {
