@@ -14,10 +14,10 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/watch"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/controller"
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -68,15 +68,16 @@ func namespacePending(obj runtime.Object) bool {
 // through client-go's work queue: queued once however many events arrive,
 // one worker, and a per-name exponential backoff while content lingers.
 func (api *CoreAPI) finalizeNamespaces(ctx context.Context) {
-	queue := workqueue.NewTypedRateLimitingQueueWithConfig(
-		workqueue.NewTypedItemExponentialFailureRateLimiter[string](100*time.Millisecond, 5*time.Second),
-		workqueue.TypedRateLimitingQueueConfig[string]{Name: "namespace-finalizer"})
+	queue := controller.NewQueue[string]("namespace-finalizer", 100*time.Millisecond, 5*time.Second)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer queue.ShutDown()
 	wg.Go(func() {
-		for api.processNextNamespace(ctx, queue) {
-		}
+		controller.Run(ctx, queue, api.finalizeNamespace, func(name string, err error) {
+			if !errors.Is(err, errContentLeft) {
+				klog.ErrorS(err, "Finalizing a namespace failed; retrying", "namespace", name)
+			}
+		})
 	})
 	for ctx.Err() == nil {
 		w, err := api.Namespaces.Watch(ctx, "", &metav1.ListOptions{})
@@ -93,25 +94,6 @@ func (api *CoreAPI) finalizeNamespaces(ctx context.Context) {
 		w.Stop()
 		sleep(ctx, 100*time.Millisecond)
 	}
-}
-
-// processNextNamespace finalizes the next queued namespace; false once the
-// queue is shut down.
-func (api *CoreAPI) processNextNamespace(ctx context.Context, queue workqueue.TypedRateLimitingInterface[string]) bool {
-	name, shutdown := queue.Get()
-	if shutdown {
-		return false
-	}
-	defer queue.Done(name)
-	if err := api.finalizeNamespace(ctx, name); err != nil && ctx.Err() == nil {
-		if !errors.Is(err, errContentLeft) {
-			klog.ErrorS(err, "Finalizing a namespace failed; retrying", "namespace", name)
-		}
-		queue.AddRateLimited(name)
-		return true
-	}
-	queue.Forget(name)
-	return true
 }
 
 // errContentLeft: objects with finalizers of their own are still in the

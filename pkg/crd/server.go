@@ -18,7 +18,6 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/admission"
@@ -26,6 +25,7 @@ import (
 	crdschema "github.com/apiserver/apiserver/pkg/apiextensions/schema"
 	"github.com/apiserver/apiserver/pkg/apiextensions/status"
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
+	"github.com/apiserver/apiserver/pkg/controller"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -99,15 +99,16 @@ const retryDelay = time.Second
 // events arrive before it is synced, and a failed sync retried with an
 // exponential backoff of its own.
 func (srv *Server) run(ctx context.Context) {
-	queue := workqueue.NewTypedRateLimitingQueueWithConfig(
-		workqueue.NewTypedItemExponentialFailureRateLimiter[string](retryDelay/10, 10*retryDelay),
-		workqueue.TypedRateLimitingQueueConfig[string]{Name: "crd"})
+	queue := controller.NewQueue[string]("crd", retryDelay/10, 10*retryDelay)
 	var wg sync.WaitGroup
 	defer wg.Wait()
 	defer queue.ShutDown()
 	wg.Go(func() {
-		for srv.processNext(ctx, queue) {
-		}
+		controller.Run(ctx, queue, srv.sync, func(name string, err error) {
+			if !errors.Is(err, errPending) {
+				klog.ErrorS(err, "Syncing a CustomResourceDefinition failed; retrying", "crd", name)
+			}
+		})
 	})
 	for ctx.Err() == nil {
 		w, err := srv.definitions.Watch(ctx, "", &metav1.ListOptions{})
@@ -124,25 +125,6 @@ func (srv *Server) run(ctx context.Context) {
 		w.Stop()
 		sleep(ctx, 100*time.Millisecond)
 	}
-}
-
-// processNext syncs the next queued definition; false once the queue is
-// shut down.
-func (srv *Server) processNext(ctx context.Context, queue workqueue.TypedRateLimitingInterface[string]) bool {
-	name, shutdown := queue.Get()
-	if shutdown {
-		return false
-	}
-	defer queue.Done(name)
-	if err := srv.sync(ctx, name); err != nil && ctx.Err() == nil {
-		if !errors.Is(err, errPending) {
-			klog.ErrorS(err, "Syncing a CustomResourceDefinition failed; retrying", "crd", name)
-		}
-		queue.AddRateLimited(name)
-		return true
-	}
-	queue.Forget(name)
-	return true
 }
 
 // errPending: the definition's objects are still being finalized.

@@ -15,11 +15,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 	"k8s.io/utils/lru"
 	"k8s.io/utils/ptr"
 
+	"github.com/apiserver/apiserver/pkg/controller"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
@@ -58,7 +58,7 @@ type item struct {
 type Collector struct {
 	catalog *rest.Catalog
 	graph   *graph
-	queue   workqueue.TypedRateLimitingInterface[item]
+	queue   controller.Queue[item]
 	// absent holds the owners (namespace and UID) a fresh read found gone:
 	// a UID is never reused, so they stay gone, and the thousand
 	// dependents of one deleted owner need to read it once.
@@ -71,11 +71,9 @@ type Collector struct {
 // New returns the collector of the resources of catalog.
 func New(catalog *rest.Catalog) *Collector {
 	return &Collector{
-		catalog: catalog,
-		graph:   newGraph(),
-		queue: workqueue.NewTypedRateLimitingQueueWithConfig(
-			workqueue.NewTypedItemExponentialFailureRateLimiter[item](50*time.Millisecond, 30*time.Second),
-			workqueue.TypedRateLimitingQueueConfig[item]{Name: "garbage-collector"}),
+		catalog:  catalog,
+		graph:    newGraph(),
+		queue:    controller.NewQueue[item]("garbage-collector", 50*time.Millisecond, 30*time.Second),
 		absent:   lru.New(absentOwners),
 		recorded: lru.New(absentOwners),
 	}
@@ -117,27 +115,22 @@ func (c *Collector) apply(ch change) {
 }
 
 func (c *Collector) processNext(ctx context.Context) bool {
-	it, shutdown := c.queue.Get()
-	if shutdown {
-		return false
-	}
-	defer c.queue.Done(it)
-	var err error
+	return controller.ProcessNext(ctx, c.queue, c.act, func(it item, err error) {
+		klog.FromContext(ctx).V(2).Info("Garbage collection will retry", "action", it.action, "resource", it.id.Resource, "namespace", it.id.Namespace, "name", it.id.Name, "err", err)
+	})
+}
+
+// act does what it says to its object.
+func (c *Collector) act(ctx context.Context, it item) error {
 	switch it.action {
 	case collect:
-		err = c.collect(ctx, it.id)
+		return c.collect(ctx, it.id)
 	case foreground:
-		err = c.deleteDependents(ctx, it.id)
+		return c.deleteDependents(ctx, it.id)
 	case orphan:
-		err = c.orphanDependents(ctx, it.id)
+		return c.orphanDependents(ctx, it.id)
 	}
-	if err != nil && ctx.Err() == nil {
-		klog.FromContext(ctx).V(2).Info("Garbage collection will retry", "action", it.action, "resource", it.id.Resource, "namespace", it.id.Namespace, "name", it.id.Name, "err", err)
-		c.queue.AddRateLimited(it)
-		return true
-	}
-	c.queue.Forget(it)
-	return true
+	return nil
 }
 
 // errUnresolvable: a cluster-scoped object names a namespaced owner, which
@@ -258,6 +251,13 @@ func (c *Collector) ownerState(ctx context.Context, id objectID, ref metav1.Owne
 	}
 	r, ok := c.catalog.ResourceOf(gv.WithKind(ref.Kind))
 	if !ok {
+		// An owner whose resource stopped being served while the
+		// collector followed it is gone.
+		for _, key := range []string{id.Namespace + "/" + string(ref.UID), "/" + string(ref.UID)} {
+			if _, gone := c.absent.Get(key); gone {
+				return dangling, nil
+			}
+		}
 		return 0, fmt.Errorf("ownerReference %s: no resource serves that kind", describe(ref, id.Namespace))
 	}
 	getter, ok := r.Storage.(rest.Getter)

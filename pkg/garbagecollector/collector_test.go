@@ -293,6 +293,22 @@ func TestScopes(t *testing.T) {
 	stays(t, s.cluster, "", "cluster-dependent")
 }
 
+// TestResourceRemoved: when an owner's resource stops being served (its
+// CRD deleted, after its objects) before the collector saw the owner's
+// deletion, the owner is gone all the same and its dependents are
+// collected.
+func TestResourceRemoved(t *testing.T) {
+	s := newServer(t, newBackend(t))
+	s.startCollector(t)
+	owner := create(t, s.cluster, "", "owner", nil)
+	create(t, s.configMaps, "default", "dependent", nil, ref(owner, "ClusterConfigMap", false))
+	stays(t, s.configMaps, "default", "dependent")
+	// The resource goes; the owner is never deleted where the collector
+	// could see it.
+	s.catalog.Remove(clusterGV)
+	eventually(t, "the dependent of an owner whose resource went is collected", gone(t, s.configMaps, "default", "dependent"))
+}
+
 // hasEvent reports an OwnerRefInvalidNamespace warning on name in ns.
 func hasEvent(t *testing.T, s *server, ns, name string) error {
 	list, err := s.events.List(t.Context(), ns, &metav1.ListOptions{})

@@ -99,7 +99,14 @@ func (m *monitors) sync(ctx context.Context) {
 		if _, ok := want[gr]; !ok {
 			mon.stop()
 			delete(m.by, gr)
-			m.c.apply(m.c.graph.removeResource(gr))
+			// Its objects are gone with it (a CRD is deleted once they
+			// are), whether or not their deletions reached the monitor
+			// before it stopped: their dependents are collected.
+			ch, gone := m.c.graph.removeResource(gr)
+			for _, id := range gone {
+				m.c.absent.Add(id.Namespace+"/"+string(id.UID), true)
+			}
+			m.c.apply(ch)
 		}
 	}
 	for gr, r := range want {

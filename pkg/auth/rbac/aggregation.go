@@ -12,9 +12,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/client-go/util/workqueue"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/controller"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
@@ -35,9 +35,7 @@ func Aggregate(ctx context.Context, catalog *rest.Catalog) {
 	if !l || !w || !u {
 		return
 	}
-	queue := workqueue.NewTypedRateLimitingQueueWithConfig(
-		workqueue.NewTypedItemExponentialFailureRateLimiter[string](50*time.Millisecond, 30*time.Second),
-		workqueue.TypedRateLimitingQueueConfig[string]{Name: "clusterrole-aggregation"})
+	queue := controller.NewQueue[string]("clusterrole-aggregation", 50*time.Millisecond, 30*time.Second)
 	defer queue.ShutDown()
 	inf := cache.NewSharedIndexInformer(lw, &rbacv1.ClusterRole{}, 0, cache.Indexers{})
 	enqueueAggregated := func(any) {
@@ -54,23 +52,11 @@ func Aggregate(ctx context.Context, catalog *rest.Catalog) {
 		return
 	}
 	go inf.RunWithContext(ctx)
-	go func() {
-		<-ctx.Done()
-		queue.ShutDown()
-	}()
-	for {
-		name, shutdown := queue.Get()
-		if shutdown {
-			return
-		}
-		if err := aggregate(ctx, lister, updater, name); err != nil {
-			klog.FromContext(ctx).V(2).Info("Aggregating a ClusterRole failed; retrying", "clusterRole", name, "err", err)
-			queue.AddRateLimited(name)
-		} else {
-			queue.Forget(name)
-		}
-		queue.Done(name)
-	}
+	controller.Run(ctx, queue, func(ctx context.Context, name string) error {
+		return aggregate(ctx, lister, updater, name)
+	}, func(name string, err error) {
+		klog.FromContext(ctx).V(2).Info("Aggregating a ClusterRole failed; retrying", "clusterRole", name, "err", err)
+	})
 }
 
 // aggregate sets the rules of the ClusterRole name from a fresh list.
