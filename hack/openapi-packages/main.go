@@ -20,7 +20,7 @@ func main() {
 	for _, t := range append(controlplane.BuiltinTypes(), crd.BuiltinTypes()...) {
 		objs = append(objs, t.New())
 	}
-	for _, r := range review.Resources(nil) {
+	for _, r := range review.Resources(nil, nil, nil) {
 		objs = append(objs, r.Storage.New())
 	}
 	for _, obj := range objs {

@@ -19,6 +19,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/event"
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/core/secret"
+	"github.com/apiserver/apiserver/pkg/registry/core/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rbac"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -47,7 +48,7 @@ var storageOnly = []func() rest.Type{
 // BuiltinTypes returns every built-in type the core API serves, for tools
 // that derive from them (hack/update-openapi.sh lists their Go packages).
 func BuiltinTypes() []rest.Type {
-	types := []rest.Type{namespace.Type()}
+	types := []rest.Type{namespace.Type(), serviceaccount.Type()}
 	for _, newType := range storageOnly {
 		types = append(types, newType())
 	}
@@ -122,7 +123,11 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	if err != nil {
 		return nil, err
 	}
-	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces}}}
+	accounts, err := serviceAccountResource(backend, admit, c.ServiceAccounts)
+	if err != nil {
+		return nil, err
+	}
+	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces, accounts}}}
 	for _, newType := range storageOnly {
 		t := newType()
 		store, err := generic.NewStore(backend, t, admit, "")
@@ -131,7 +136,7 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 		}
 		gvs = addResource(gvs, store.Declaration())
 	}
-	for _, r := range review.Resources(c.Authorization) {
+	for _, r := range review.Resources(c.Authorization, c.Authentication.Tokens, c.ServiceAccounts.Audiences) {
 		gvs = addResource(gvs, r)
 	}
 	for _, gv := range gvs {
@@ -142,6 +147,7 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	api.Router.Install(s)
 	ic.Discovery.Install(s)
 	ic.OpenAPI.InstallHandlers(s)
+	installDiscovery(s, c.ServiceAccounts.Discovery)
 
 	if err := s.AddPostStartHook("default-namespaces", api.createDefaultNamespaces); err != nil {
 		return nil, err

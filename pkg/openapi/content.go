@@ -122,7 +122,10 @@ func groupVersionContent(gv schema.GroupVersion, resources []Resource, local map
 		mark(r.Definition, gvkExtension{Group: gv.Group, Version: gv.Version, Kind: r.Kind})
 		mark(r.listDefinition(), gvkExtension{Group: gv.Group, Version: gv.Version, Kind: r.ListKind})
 		if slices.Contains(r.Subresources, "scale") {
-			mark(defScale, gvkExtension{Group: "autoscaling", Version: "v1", Kind: "Scale"})
+			mark(defScale, gvkScale)
+		}
+		if slices.Contains(r.Subresources, "token") {
+			mark(defTokenRequest, gvkTokenRequest)
 		}
 	}
 	c.routes = append(c.routes, groupVersionDiscoveryRoute(gv))

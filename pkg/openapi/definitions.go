@@ -97,6 +97,7 @@ const (
 	defAPIGroup        = "io.k8s.apimachinery.pkg.apis.meta.v1.APIGroup"
 	defVersionInfo     = "io.k8s.apimachinery.pkg.version.Info"
 	defScale           = "io.k8s.api.autoscaling.v1.Scale"
+	defTokenRequest    = "io.k8s.api.authentication.v1.TokenRequest"
 	defListOptions     = "io.k8s.apimachinery.pkg.apis.meta.v1.ListOptions"
 	defCreateOptions   = "io.k8s.apimachinery.pkg.apis.meta.v1.CreateOptions"
 	defPatchOptions    = "io.k8s.apimachinery.pkg.apis.meta.v1.PatchOptions"

@@ -26,7 +26,8 @@ type Resource struct {
 	// update, patch, delete and deletecollection. Empty means all of them.
 	Verbs []string
 	// Subresources served: "status" (get, update and patch of the kind),
-	// "scale" (the same for autoscaling/v1 Scale) and "finalize" (update).
+	// "scale" (the same for autoscaling/v1 Scale), "finalize" (update) and
+	// "token" (create of an authentication/v1 TokenRequest).
 	Subresources []string
 	// Definition names the schema of Kind, e.g. "io.k8s.api.core.v1.ConfigMap".
 	// For a built-in type it must name a built-in definition, and its list
@@ -41,6 +42,12 @@ type Resource struct {
 	// service never changes it and keeps it: do not change it afterwards.
 	Schema *spec.Schema
 }
+
+// The kinds of the subresources whose kind is not the resource's.
+var (
+	gvkScale        = gvkExtension{Group: "autoscaling", Version: "v1", Kind: "Scale"}
+	gvkTokenRequest = gvkExtension{Group: "authentication.k8s.io", Version: "v1", Kind: "TokenRequest"}
+)
 
 // Verbs in the order kube-apiserver lists them.
 var allVerbs = []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
@@ -81,7 +88,7 @@ func (r Resource) normalize(gv schema.GroupVersion) (Resource, error) {
 		}
 	}
 	for _, sub := range r.Subresources {
-		if !slices.Contains([]string{"status", "scale", "finalize"}, sub) {
+		if !slices.Contains([]string{"status", "scale", "finalize", "token"}, sub) {
 			return r, invalid("unsupported subresource %q", sub)
 		}
 	}

@@ -220,8 +220,11 @@ func (b routeBuilder) subresource(sub string) []route {
 	coll, _ := b.scoped()
 	path := coll + "/{name}/" + sub
 	def, gvk := b.r.Definition, b.gvk
-	if sub == "scale" {
-		def, gvk = defScale, gvkExtension{Group: "autoscaling", Version: "v1", Kind: "Scale"}
+	switch sub {
+	case "scale":
+		def, gvk = defScale, gvkScale
+	case "token":
+		def, gvk = defTokenRequest, gvkTokenRequest
 	}
 	title := strings.ToUpper(sub[:1]) + sub[1:]
 	of := sub + " of the specified " + b.r.Kind
@@ -229,6 +232,12 @@ func (b routeBuilder) subresource(sub string) []route {
 		rt := b.base(path, method, verb, title, action, desc)
 		rt.gvk = &gvk
 		return rt
+	}
+	if sub == "token" {
+		post := mk("post", "create", "post", "create token of "+article(b.r.Kind)+" "+b.r.Kind)
+		post.params, post.body = writeParams(defCreateOptions), def
+		post.responses = []response{{codeOK, descOK, def}, {codeCreated, descCreated, def}, {codeAccepted, descAccepted, def}, unauthorized()}
+		return []route{post}
 	}
 	get := mk("get", "read", "get", "read "+of)
 	get.responses = ok(def)

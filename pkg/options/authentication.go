@@ -67,6 +67,7 @@ func (o *AuthenticationOptions) Validate() []error {
 // with kubectl at once. It needs the serving options applied first.
 func (o *AuthenticationOptions) ApplyTo(c *server.Config) error {
 	var union authn.Union
+	var tokens authn.TokenUnion
 	var pool *x509.CertPool
 	if o.ClientCAFile != "" {
 		pem, err := os.ReadFile(o.ClientCAFile)
@@ -82,7 +83,7 @@ func (o *AuthenticationOptions) ApplyTo(c *server.Config) error {
 		if err != nil {
 			return err
 		}
-		union = append(union, tf)
+		tokens = append(tokens, tf)
 	}
 	if o.ClientCAFile == "" && o.TokenAuthFile == "" {
 		var err error
@@ -97,7 +98,7 @@ func (o *AuthenticationOptions) ApplyTo(c *server.Config) error {
 	if o.Anonymous {
 		anonymous = filters.AnonymousAuthorized
 	}
-	c.Authentication = server.AuthenticationInfo{Authenticator: union, Anonymous: anonymous, ClientCA: pool}
+	c.Authentication = server.AuthenticationInfo{Authenticator: union, Tokens: tokens, Anonymous: anonymous, ClientCA: pool}
 	c.Serving.ClientCA = pool
 	return nil
 }

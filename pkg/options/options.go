@@ -10,23 +10,27 @@ import (
 
 // Options are every flag of the apiserver command.
 type Options struct {
-	SecureServing  *SecureServingOptions
-	Etcd           *EtcdOptions
-	Authentication *AuthenticationOptions
-	Authorization  *AuthorizationOptions
-	Generic        *ServerRunOptions
-	Logging        *LoggingOptions
+	SecureServing   *SecureServingOptions
+	Etcd            *EtcdOptions
+	Authentication  *AuthenticationOptions
+	Authorization   *AuthorizationOptions
+	ServiceAccounts *ServiceAccountOptions
+	Audit           *AuditOptions
+	Generic         *ServerRunOptions
+	Logging         *LoggingOptions
 }
 
 // NewOptions returns the defaults.
 func NewOptions() *Options {
 	return &Options{
-		SecureServing:  NewSecureServingOptions(),
-		Etcd:           NewEtcdOptions(),
-		Authentication: NewAuthenticationOptions(),
-		Authorization:  NewAuthorizationOptions(),
-		Generic:        NewServerRunOptions(),
-		Logging:        &LoggingOptions{},
+		SecureServing:   NewSecureServingOptions(),
+		Etcd:            NewEtcdOptions(),
+		Authentication:  NewAuthenticationOptions(),
+		Authorization:   NewAuthorizationOptions(),
+		ServiceAccounts: NewServiceAccountOptions(),
+		Audit:           &AuditOptions{},
+		Generic:         NewServerRunOptions(),
+		Logging:         &LoggingOptions{},
 	}
 }
 
@@ -48,6 +52,8 @@ func (o *Options) Sections() []FlagSection {
 		section("Etcd", o.Etcd.AddFlags),
 		section("Authentication", o.Authentication.AddFlags),
 		section("Authorization", o.Authorization.AddFlags),
+		section("Service accounts", o.ServiceAccounts.AddFlags),
+		section("Audit", o.Audit.AddFlags),
 		section("Generic", o.Generic.AddFlags),
 		section("Logging", o.Logging.AddFlags),
 	}
@@ -60,6 +66,7 @@ func (o *Options) Complete() {
 		o.SecureServing.CertDirectory = filepath.Join(o.Generic.DataDir, "pki")
 	}
 	o.Authentication.CertDirectory = o.SecureServing.CertDirectory
+	o.ServiceAccounts.CertDirectory = o.SecureServing.CertDirectory
 }
 
 // Validate reports every invalid flag value of every section.
@@ -69,6 +76,8 @@ func (o *Options) Validate() []error {
 	errs = append(errs, o.Etcd.Validate()...)
 	errs = append(errs, o.Authentication.Validate()...)
 	errs = append(errs, o.Authorization.Validate()...)
+	errs = append(errs, o.ServiceAccounts.Validate()...)
+	errs = append(errs, o.Audit.Validate()...)
 	errs = append(errs, o.Generic.Validate()...)
 	errs = append(errs, o.Logging.Validate()...)
 	return errs
@@ -76,9 +85,10 @@ func (o *Options) Validate() []error {
 
 // ApplyTo fills c. The generic options go first: the others place files
 // under the data directory they create. Authentication goes after serving:
-// the admin kubeconfig names the listener's address and the serving CA.
+// the admin kubeconfig names the listener's address and the serving CA;
+// service accounts after it, adding their tokens to its authenticators.
 func (o *Options) ApplyTo(c *server.Config) error {
-	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo, o.Authorization.ApplyTo} {
+	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo, o.ServiceAccounts.ApplyTo, o.Authorization.ApplyTo, o.Audit.ApplyTo} {
 		if err := apply(c); err != nil {
 			return err
 		}

@@ -243,3 +243,55 @@ func TestAuthorizationValidate(t *testing.T) {
 		})
 	}
 }
+
+func TestServiceAccountValidate(t *testing.T) {
+	missing := filepath.Join(t.TempDir(), "missing.key")
+	tests := []struct {
+		name string
+		set  func(o *ServiceAccountOptions)
+		want []string
+	}{
+		{"default", func(*ServiceAccountOptions) {}, nil},
+		{"a plain issuer name", func(o *ServiceAccountOptions) { o.Issuers = []string{"kubernetes/serviceaccount"} }, nil},
+		{"no issuer", func(o *ServiceAccountOptions) { o.Issuers = nil }, []string{"--service-account-issuer: at least one issuer is required"}},
+		{"bad issuers", func(o *ServiceAccountOptions) { o.Issuers = []string{"", "https//x:y"} }, []string{
+			"--service-account-issuer: may not be empty", `--service-account-issuer "https//x:y": an issuer with a colon must be a URL`}},
+		{"missing key files", func(o *ServiceAccountOptions) { o.SigningKeyFile, o.KeyFiles = missing, []string{missing} }, []string{
+			"--service-account-signing-key-file: open " + missing, "--service-account-key-file: open " + missing}},
+		{"short cap", func(o *ServiceAccountOptions) { o.MaxExpiration = time.Minute }, []string{"--service-account-max-token-expiration 1m0s: must be 0 or at least 1h"}},
+		{"plain http jwks", func(o *ServiceAccountOptions) { o.JWKSURI = "http://x/jwks" }, []string{`--service-account-jwks-uri "http://x/jwks": must be an https URL`}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewServiceAccountOptions()
+			tc.set(o)
+			expectErrors(t, o.Validate(), tc.want)
+		})
+	}
+}
+
+func TestAuditValidate(t *testing.T) {
+	dir := t.TempDir()
+	good := filepath.Join(dir, "good.yaml")
+	bad := filepath.Join(dir, "bad.yaml")
+	os.WriteFile(good, []byte("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: Metadata}]\n"), 0o600) //nolint:errcheck // read below
+	os.WriteFile(bad, []byte("apiVersion: audit.k8s.io/v1\nkind: Policy\nrules: [{level: Most}]\n"), 0o600)      //nolint:errcheck // read below
+	tests := []struct {
+		name string
+		o    AuditOptions
+		want []string
+	}{
+		{"off", AuditOptions{}, nil},
+		{"to a file", AuditOptions{PolicyFile: good, LogPath: filepath.Join(dir, "audit.log"), MaxSize: 10}, nil},
+		{"to stdout", AuditOptions{PolicyFile: good, LogPath: "-"}, nil},
+		{"a bad policy", AuditOptions{PolicyFile: bad}, []string{`--audit-policy-file: ` + bad + `: rules[0].level: Unsupported value: "Most"`}},
+		{"no such directory", AuditOptions{LogPath: filepath.Join(dir, "none", "audit.log")}, []string{"--audit-log-path " + filepath.Join(dir, "none", "audit.log") + ": the directory"}},
+		{"negative rotation", AuditOptions{MaxSize: -1, MaxBackups: -1, MaxAge: -1}, []string{
+			"--audit-log-maxsize -1: must not be negative", "--audit-log-maxbackup -1: must not be negative", "--audit-log-maxage -1: must not be negative"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			expectErrors(t, tc.o.Validate(), tc.want)
+		})
+	}
+}

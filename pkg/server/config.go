@@ -9,9 +9,11 @@ import (
 
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
 
+	"github.com/apiserver/apiserver/pkg/audit"
 	"github.com/apiserver/apiserver/pkg/auth/authn"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/auth/rbac"
+	"github.com/apiserver/apiserver/pkg/auth/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/embeddedetcd"
 	"github.com/apiserver/apiserver/pkg/endpoints/filters"
 	"github.com/apiserver/apiserver/pkg/storage"
@@ -41,6 +43,11 @@ type Config struct {
 	// server follows the RBAC objects into it and creates the bootstrap
 	// policy.
 	RBAC *rbac.Authorizer
+	// Audit records the requests its policy picks; a nil policy records
+	// nothing.
+	Audit AuditConfig
+	// ServiceAccounts issues and verifies service account tokens.
+	ServiceAccounts ServiceAccountConfig
 	// Lifecycle times the shutdown sequence.
 	Lifecycle LifecycleConfig
 	// Health tunes the health endpoints.
@@ -60,15 +67,43 @@ type Config struct {
 
 // AuthenticationInfo configures the authentication filter.
 type AuthenticationInfo struct {
-	// Authenticator finds the user of a request; nil means no credential is
-	// accepted.
-	Authenticator authn.Request
+	// Authenticator finds the user of a request by other means than a
+	// bearer token (client certificates).
+	Authenticator authn.Union
+	// Tokens authenticate bearer tokens, of requests and of TokenReviews.
+	Tokens authn.TokenUnion
 	// Anonymous says which requests without credentials are served as
 	// system:anonymous.
 	Anonymous filters.AnonymousAccess
 	// ClientCA, when set, makes the TLS handshake ask for client
 	// certificates; the authenticator verifies them.
 	ClientCA *x509.CertPool
+}
+
+// AuditConfig is the audit policy and where its events go.
+type AuditConfig struct {
+	Policy *audit.Policy
+	Sink   audit.Sink
+}
+
+// ServiceAccountConfig is what the token subresource and the token
+// authenticator share.
+type ServiceAccountConfig struct {
+	// Issuer signs tokens; nil serves no token subresource.
+	Issuer *serviceaccount.Issuer
+	// Authenticator verifies tokens; the core API gives it the accounts
+	// and secrets to look tokens' objects up in (SetLookup).
+	Authenticator *serviceaccount.Authenticator
+	// Audiences are the API's: a token must name one of them, and a
+	// token request that names none gets them.
+	Audiences []string
+	// MaxLifetime caps the lifetime of issued tokens; 0 caps nothing.
+	MaxLifetime time.Duration
+	// Discovery, when set, serves the OIDC documents.
+	Discovery *serviceaccount.Discovery
+	// RootCA is the bundle published to every namespace as the
+	// kube-root-ca.crt ConfigMap.
+	RootCA []byte
 }
 
 // LimitsConfig bounds the requests served at once (0: no limit).
@@ -143,6 +178,9 @@ func (c *Config) Complete() CompletedConfig {
 	}
 	if c.Authorization == nil {
 		c.Authorization = authz.AlwaysAllow{}
+	}
+	if len(c.Authentication.Tokens) > 0 {
+		c.Authentication.Authenticator = append(c.Authentication.Authenticator, authn.Bearer{Token: c.Authentication.Tokens})
 	}
 	if c.Notify == nil {
 		c.Notify = sdNotify

@@ -12,12 +12,13 @@ import (
 
 // buildHandlerChain wraps the chain's mux in the filters every request
 // passes. Read from the bottom: panic recovery, response headers, request
-// info, metrics and the request log, I/O deadlines, authentication,
+// info, metrics and the request log, I/O deadlines, authentication, audit,
 // impersonation, in-flight limits, authorization, then the mux.
 func buildHandlerChain(h http.Handler, c CompletedConfig) http.Handler {
 	h = filters.WithAuthorization(h, c.Authorization)
 	h = filters.WithMaxInFlightLimit(h, c.Limits.MaxRequestsInFlight, c.Limits.MaxMutatingRequestsInFlight, c.Limits.InFlight)
 	h = filters.WithImpersonation(h, c.Authorization)
+	h = filters.WithAudit(h, c.Audit.Policy, c.Audit.Sink)
 	h = filters.WithAuthentication(h, c.Authentication.Authenticator, c.Authentication.Anonymous)
 	h = filters.WithRequestDeadline(h, c.Lifecycle.RequestTimeout)
 	h = filters.WithRequestMetricsAndLog(h)

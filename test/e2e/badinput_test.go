@@ -170,7 +170,7 @@ func TestDeleteOptionsAndMetadataOnly(t *testing.T) {
 		t.Fatal(err)
 	}
 
-	req, _ := http.NewRequest("GET", base, nil)
+	req, _ := http.NewRequest("GET", base+"?fieldSelector="+notServerOwned, nil)
 	req.Header.Set("Accept", "application/json;as=PartialObjectMetadataList;v=v1;g=meta.k8s.io")
 	resp, err := c.Do(req)
 	if err != nil {

@@ -37,10 +37,11 @@ import sys
 from kubernetes import client, config, watch
 config.load_kube_config(config_file=sys.argv[1])
 v1 = client.CoreV1Api()
-empty = v1.list_namespaced_config_map(sys.argv[2])
+own = "metadata.name!=kube-root-ca.crt"
+empty = v1.list_namespaced_config_map(sys.argv[2], field_selector=own)
 print("LISTED", len(empty.items), flush=True)
 w = watch.Watch()
-for ev in w.stream(v1.list_namespaced_config_map, sys.argv[2], timeout_seconds=30):
+for ev in w.stream(v1.list_namespaced_config_map, sys.argv[2], field_selector=own, timeout_seconds=30):
     print(ev["type"], ev["object"].metadata.name, flush=True)
     if ev["type"] == "DELETED":
         w.stop()

@@ -170,7 +170,7 @@ func TestWatchOverHTTP1(t *testing.T) {
 		TLSNextProto:    map[string]func(string, *tls.Conn) http.RoundTripper{}, // no HTTP/2
 	}}
 	base := p.URL + "/api/v1/namespaces/default/configmaps"
-	req, _ := http.NewRequest("GET", base+"?watch=true&timeoutSeconds=20", nil)
+	req, _ := http.NewRequest("GET", base+"?watch=true&timeoutSeconds=20&fieldSelector="+notServerOwned, nil)
 	resp, err := h1.Do(req)
 	if err != nil {
 		t.Fatal(err)
@@ -243,7 +243,7 @@ func TestWatchList(t *testing.T) {
 			}
 			watch := func(query string) *http.Response {
 				t.Helper()
-				resp, err := c.Get(base + "?watch=true&timeoutSeconds=2&" + query)
+				resp, err := c.Get(base + "?watch=true&timeoutSeconds=2&fieldSelector=" + notServerOwned + "&" + query)
 				if err != nil {
 					t.Fatal(err)
 				}

@@ -22,6 +22,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/garbagecollector"
+	"github.com/apiserver/apiserver/pkg/namespacedefaults"
 	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/options"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -170,6 +171,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 			return nil, err
 		}
 	}
+	top.AddBackgroundTask("namespace-defaults", func(ctx context.Context) { namespacedefaults.Run(ctx, ic.Catalog, c.ServiceAccounts.RootCA) })
 	top.AddBackgroundTask("garbage-collector", garbagecollector.New(ic.Catalog).Run)
 	top.AddBackgroundTask("storage-object-counter", countObjects(ic.Catalog))
 	return top, nil

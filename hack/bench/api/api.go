@@ -14,6 +14,8 @@ import (
 	"sync"
 	"sync/atomic"
 	"time"
+
+	"github.com/apiserver/apiserver/pkg/certs"
 )
 
 const (
@@ -120,6 +122,57 @@ func (a *apiBench) setup(ctx context.Context) error {
 	}
 	for i := range a.pool.conns {
 		if err := a.pool.send(ctx, i, http.MethodGet, "/api/v1/namespaces/"+benchNamespace, nil, http.StatusOK, &buf); err != nil {
+			return err
+		}
+	}
+	return nil
+}
+
+// setupUser prepares as the administrator (the pool's certificate) what
+// the phases need as -user: the namespaces and
+// -role-bindings RoleBindings of the bench namespace, the user's own the
+// last; then the pool becomes the user's, once the authorizer lets the
+// user read the bench namespace.
+func (a *apiBench) setupUser(ctx context.Context, userPair certs.Pair, serverCA string) error {
+	if err := a.setup(ctx); err != nil {
+		return err
+	}
+	var buf bytes.Buffer
+	path := "/apis/rbac.authorization.k8s.io/v1/namespaces/" + benchNamespace + "/rolebindings"
+	for i := range a.o.roleBindings {
+		subject := fmt.Sprintf("other-user-%d", i)
+		if i == a.o.roleBindings-1 {
+			subject = a.o.user
+		}
+		body := fmt.Appendf(nil, `{"metadata":{"name":"bench-%05d"},"roleRef":{"apiGroup":"rbac.authorization.k8s.io","kind":"ClusterRole","name":"edit"},"subjects":[{"apiGroup":"rbac.authorization.k8s.io","kind":"User","name":%q}]}`, i, subject)
+		if err := a.pool.send(ctx, i, http.MethodPost, path, body, http.StatusCreated, &buf); err != nil {
+			return err
+		}
+	}
+	cfg, err := clientTLS(serverCA, userPair)
+	if err != nil {
+		return err
+	}
+	pool, err := dialPool(ctx, a.pool.addr, cfg, len(a.pool.conns))
+	if err != nil {
+		return err
+	}
+	pool.accept = a.pool.accept
+	a.pool.close()
+	a.pool = pool
+	deadline := time.Now().Add(30 * time.Second)
+	for {
+		err := a.pool.send(ctx, 0, http.MethodGet, collectionPath(benchNamespace)+"?limit=1", nil, http.StatusOK, &buf)
+		if err == nil {
+			break
+		}
+		if time.Now().After(deadline) {
+			return fmt.Errorf("the user is not allowed yet: %w", err)
+		}
+		time.Sleep(20 * time.Millisecond)
+	}
+	for i := range a.pool.conns {
+		if err := a.pool.send(ctx, i, http.MethodGet, collectionPath(benchNamespace)+"?limit=1", nil, http.StatusOK, &buf); err != nil {
 			return err
 		}
 	}

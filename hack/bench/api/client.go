@@ -29,22 +29,24 @@ type h2Pool struct {
 
 // issueClientCert makes a client CA and an administrator's certificate
 // (system:masters) in dir, with pkg/certs as the apiserver makes its own
-// admin.crt, and returns the CA file for --client-ca-file. The apiserver
+// admin.crt, and returns the CA file for --client-ca-file; with a name,
+// the certificate is that user's, in no group. The apiserver
 // writes DIR/pki/admin.crt only when started with neither --client-ca-file
 // nor --token-auth-file, and the h2load cross-check needs the token file;
 // issuing the certificate here keeps one way of starting the server. The
 // server authenticates it with the same x509 authenticator either way.
-func issueClientCert(dir string) (caFile string, pair certs.Pair, err error) {
+func issueClientCert(dir, name string) (caFile string, pair certs.Pair, err error) {
 	caPair := certs.PairIn(dir, "client-ca")
 	ca, err := certs.LoadOrCreateCA(caPair, "bench-client-ca")
 	if err != nil {
 		return "", pair, fmt.Errorf("client CA: %w", err)
 	}
+	leaf := certs.Leaf{CommonName: "admin", Organization: []string{user.SystemPrivilegedGroup}, Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}
 	pair = certs.PairIn(dir, "admin")
-	_, err = ca.EnsureLeaf(pair, certs.Leaf{
-		CommonName: "admin", Organization: []string{user.SystemPrivilegedGroup},
-		Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
-	})
+	if name != "" {
+		leaf.CommonName, leaf.Organization, pair = name, nil, certs.PairIn(dir, "user")
+	}
+	_, err = ca.EnsureLeaf(pair, leaf)
 	if err != nil {
 		return "", pair, fmt.Errorf("admin client certificate: %w", err)
 	}

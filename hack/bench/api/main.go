@@ -49,6 +49,11 @@ type options struct {
 	// kasDir is the directory of a reference kube-apiserver to measure
 	// instead of this project's.
 	kasDir string
+	// user, when set, is who the phases run as: a user with no group,
+	// allowed by RBAC, among roleBindings RoleBindings of the bench
+	// namespace.
+	user         string
+	roleBindings int
 }
 
 // workers is the number of concurrent requests of the create, get and
@@ -85,6 +90,8 @@ func parseFlags(args []string) (options, error) {
 	fs.StringVar(&o.accept, "accept", "json", "Encoding the get and list phases ask for: json, or protobuf (application/vnd.kubernetes.protobuf, as client-go's typed clients).")
 	fs.StringVar(&o.profile, "cpuprofile", "", "Write a CPU profile of the apiserver's whole run to this file. The apiserver is then ./hack/bench/server/profiled, cmd/apiserver with a profiler, built from source whatever -binary says: take the figures from a run without this flag.")
 	fs.StringVar(&o.kasDir, "kas-dir", "", "Measure the kube-apiserver that ../shared/reference/kube-apiserver.sh started with its state in this directory (its KAS_DIR) instead of starting this project's apiserver: the same phases, as a client certificate of its CA in system:masters; the CPU figures are kube-apiserver's and its etcd's. Takes -h2load '' and neither -binary, -cpuprofile nor -encryption-config.")
+	fs.StringVar(&o.user, "user", "", "Run the phases as this user (a client certificate without groups) instead of a system:masters administrator, allowed by a RoleBinding to the edit ClusterRole in the bench namespace, so that authorization does its work; with -role-bindings.")
+	fs.IntVar(&o.roleBindings, "role-bindings", 1000, "With -user: RoleBindings of the bench namespace, all but one for other users, created before the phases.")
 	fs.BoolVar(&o.keep, "keep", false, "Keep the temporary directory (binaries, data dirs, server log, h2load log) and print its path.")
 	if err := fs.Parse(args); err != nil {
 		return o, err
@@ -131,6 +138,9 @@ func (o options) validate() []error {
 	}
 	if o.kasDir != "" && (o.binary != "" || o.profile != "" || o.encryptionConfig != "" || o.h2load != "") {
 		errs = append(errs, fmt.Errorf("-kas-dir measures a running kube-apiserver: it takes -h2load '' and neither -binary, -cpuprofile nor -encryption-config"))
+	}
+	if o.user != "" && (o.kasDir != "" || o.h2load != "" || o.roleBindings < 1 || strings.HasPrefix(o.user, "system:")) {
+		errs = append(errs, fmt.Errorf("-user %q takes -h2load '', no -kas-dir, a name outside system: and -role-bindings of at least 1", o.user))
 	}
 	if o.readRV != "" && o.readRV != "0" {
 		errs = append(errs, fmt.Errorf("-read-rv %q must be empty or 0", o.readRV))
@@ -242,7 +252,7 @@ func measure(ctx context.Context, o options, tmp, bin string, env []string, h2lo
 		}
 		srv, serverCA = ref, o.kasDir
 	} else {
-		clientCA, p, err := issueClientCert(tmp)
+		clientCA, p, err := issueClientCert(tmp, "")
 		if err != nil {
 			return nil, err
 		}
@@ -273,7 +283,14 @@ func measure(ctx context.Context, o options, tmp, bin string, env []string, h2lo
 		pool.accept = "application/vnd.kubernetes.protobuf"
 	}
 	api := newAPIBench(o, srv, pool)
-	if err := api.setup(ctx); err != nil {
+	if o.user != "" {
+		// The administrator prepares; the user runs the phases.
+		if _, userPair, err := issueClientCert(tmp, o.user); err != nil {
+			return nil, err
+		} else if err := api.setupUser(ctx, userPair, serverCA); err != nil {
+			return nil, fmt.Errorf("setup: %w", err)
+		}
+	} else if err := api.setup(ctx); err != nil {
 		return nil, fmt.Errorf("setup: %w", err)
 	}
 	var ceil *ceilingBench

@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"context"
 	"errors"
 	"net/http"
 
@@ -34,4 +35,64 @@ func (u Union) AuthenticateRequest(r *http.Request) (*user.Info, bool, error) {
 		}
 	}
 	return nil, false, errors.Join(errs...)
+}
+
+// Token authenticates a bearer token, for requests (Bearer) and for
+// TokenReview. ok is false when the token is not of this kind; err is set
+// when it is but does not verify.
+type Token interface {
+	AuthenticateToken(ctx context.Context, token string) (u *user.Info, ok bool, err error)
+}
+
+// TokenUnion tries each token authenticator in order, as Union.
+type TokenUnion []Token
+
+// AuthenticateToken implements Token.
+func (u TokenUnion) AuthenticateToken(ctx context.Context, token string) (*user.Info, bool, error) {
+	var errs []error
+	for _, a := range u {
+		info, ok, err := a.AuthenticateToken(ctx, token)
+		if err != nil {
+			errs = append(errs, err)
+			continue
+		}
+		if ok {
+			return info, true, nil
+		}
+	}
+	return nil, false, errors.Join(errs...)
+}
+
+// Bearer authenticates the token of a request's "Authorization: Bearer"
+// header. A token that no authenticator knows is an error, as in
+// kube-apiserver: the request gets 401, not anonymous access.
+type Bearer struct{ Token Token }
+
+// AuthenticateRequest implements Request.
+func (b Bearer) AuthenticateRequest(r *http.Request) (*user.Info, bool, error) {
+	token, ok := BearerToken(r)
+	if !ok {
+		return nil, false, nil
+	}
+	u, ok, err := b.Token.AuthenticateToken(r.Context(), token)
+	if !ok && err == nil {
+		err = errInvalidBearer
+	}
+	return u, ok, err
+}
+
+var errInvalidBearer = errors.New("invalid bearer token")
+
+type audiencesKey struct{}
+
+// WithAudiences says, for a TokenReview, which audiences a token must be
+// meant for instead of the API's.
+func WithAudiences(ctx context.Context, audiences []string) context.Context {
+	return context.WithValue(ctx, audiencesKey{}, audiences)
+}
+
+// AudiencesFrom returns the audiences WithAudiences set.
+func AudiencesFrom(ctx context.Context) ([]string, bool) {
+	a, ok := ctx.Value(audiencesKey{}).([]string)
+	return a, ok
 }

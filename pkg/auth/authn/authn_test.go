@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"context"
 	"crypto/tls"
 	"crypto/x509"
 	"net/http"
@@ -11,6 +12,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/apiserver/apiserver/pkg/auth/user"
 	"github.com/apiserver/apiserver/pkg/certs"
 )
 
@@ -124,5 +126,41 @@ func TestX509(t *testing.T) {
 				}
 			}
 		})
+	}
+}
+
+// tokenMap knows the tokens it maps, and no others (ok false, no error),
+// as the service account authenticator treats tokens that are not JWTs.
+type tokenMap map[string]string
+
+func (m tokenMap) AuthenticateToken(_ context.Context, token string) (*user.Info, bool, error) {
+	if name, ok := m[token]; ok {
+		return &user.Info{Name: name}, true, nil
+	}
+	return nil, false, nil
+}
+
+// TestBearerUnion: the first token authenticator that knows a token
+// decides; a token none knows is an error (401), never anonymous; no token
+// is no opinion.
+func TestBearerUnion(t *testing.T) {
+	b := Bearer{TokenUnion{tokenMap{"a": "alice"}, tokenMap{"b": "bob", "a": "not-alice"}}}
+	for _, tc := range []struct {
+		header, user string
+		ok, err      bool
+	}{
+		{"Bearer a", "alice", true, false},
+		{"Bearer b", "bob", true, false},
+		{"Bearer c", "", false, true},
+		{"", "", false, false},
+	} {
+		r := httptest.NewRequest("GET", "/", nil)
+		if tc.header != "" {
+			r.Header.Set("Authorization", tc.header)
+		}
+		u, ok, err := b.AuthenticateRequest(r)
+		if ok != tc.ok || (err != nil) != tc.err || (ok && u.Name != tc.user) {
+			t.Errorf("%q: %v %v %v", tc.header, u, ok, err)
+		}
 	}
 }

@@ -1,6 +1,7 @@
 package authn
 
 import (
+	"context"
 	"crypto/sha256"
 	"encoding/csv"
 	"errors"
@@ -71,14 +72,15 @@ func NewTokenFile(path string) (*TokenFile, error) {
 
 // AuthenticateRequest implements Request.
 func (tf *TokenFile) AuthenticateRequest(r *http.Request) (*user.Info, bool, error) {
-	token, ok := BearerToken(r)
-	if !ok {
-		return nil, false, nil
-	}
+	return Bearer{tf}.AuthenticateRequest(r)
+}
+
+// AuthenticateToken implements Token.
+func (tf *TokenFile) AuthenticateToken(_ context.Context, token string) (*user.Info, bool, error) {
 	if u, found := tf.tokens[sha256.Sum256([]byte(token))]; found {
 		return u, true, nil
 	}
-	return nil, false, errors.New("invalid bearer token")
+	return nil, false, errInvalidBearer
 }
 
 // BearerToken returns the token of an "Authorization: Bearer" header.

@@ -10,6 +10,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 
+	"github.com/apiserver/apiserver/pkg/auth/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/auth/user"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
@@ -54,6 +55,11 @@ func BootstrapRoles() []*rbacv1.ClusterRole {
 			urls(get, "/api", "/api/*", "/apis", "/apis/*", "/healthz", "/livez", "/openapi", "/openapi/*", "/readyz", "/version", "/version/")),
 		clusterRole("system:public-info-viewer",
 			urls(get, "/healthz", "/livez", "/readyz", "/version", "/version/")),
+		clusterRole("system:service-account-issuer-discovery",
+			urls(get, "/.well-known/openid-configuration", "/.well-known/openid-configuration/", "/openid/v1/jwks", "/openid/v1/jwks/")),
+		clusterRole("system:auth-delegator",
+			resources([]string{"create"}, "authentication.k8s.io", "tokenreviews"),
+			resources([]string{"create"}, "authorization.k8s.io", "subjectaccessreviews")),
 		clusterRole("system:basic-user",
 			resources([]string{"create"}, "authorization.k8s.io", "selfsubjectaccessreviews", "selfsubjectrulesreviews"),
 			resources([]string{"create"}, "authentication.k8s.io", "selfsubjectreviews")),
@@ -70,6 +76,8 @@ func BootstrapRoles() []*rbacv1.ClusterRole {
 		aggregateTo("system:aggregate-to-edit", []string{"edit", "admin"},
 			resources(write, "", "configmaps", "endpoints", "events", "persistentvolumeclaims", "pods", "replicationcontrollers", "secrets", "serviceaccounts", "services"),
 			resources(read, "", "secrets"),
+			resources([]string{"impersonate"}, "", "serviceaccounts"),
+			resources([]string{"create"}, "", "serviceaccounts/token"),
 			resources(write, "coordination.k8s.io", "leases")),
 		aggregateTo("system:aggregate-to-admin", []string{"admin"},
 			resources(append(read, write...), rbacv1.GroupName, "roles", "rolebindings"),
@@ -119,6 +127,7 @@ func BootstrapBindings() []*rbacv1.ClusterRoleBinding {
 		clusterRoleBinding("system:discovery", user.AllAuthenticated),
 		clusterRoleBinding("system:public-info-viewer", user.AllAuthenticated, user.AllUnauthenticated),
 		clusterRoleBinding("system:basic-user", user.AllAuthenticated),
+		clusterRoleBinding("system:service-account-issuer-discovery", serviceaccount.AllGroup),
 	}
 }
 

@@ -16,6 +16,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/auth/authz"
+	"github.com/apiserver/apiserver/pkg/auth/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/auth/user"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
@@ -34,10 +35,67 @@ var _ authz.Authorizer = (*Authorizer)(nil)
 // New returns an authorizer that allows nothing until Run has read the
 // RBAC objects.
 func New() *Authorizer {
-	newIndexer := func() cache.Indexer {
-		return cache.NewIndexer(cache.MetaNamespaceKeyFunc, cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc})
+	newIndexer := func(extra cache.Indexers) cache.Indexer {
+		indexers := cache.Indexers{cache.NamespaceIndex: cache.MetaNamespaceIndexFunc}
+		for k, v := range extra {
+			indexers[k] = v
+		}
+		return cache.NewIndexer(cache.MetaNamespaceKeyFunc, indexers)
 	}
-	return &Authorizer{roles: newIndexer(), clusterRoles: newIndexer(), bindings: newIndexer(), clusterBindings: newIndexer(), syncedCh: make(chan struct{})}
+	bySubject := cache.Indexers{subjectIndex: subjectKeys}
+	return &Authorizer{roles: newIndexer(nil), clusterRoles: newIndexer(nil), bindings: newIndexer(bySubject), clusterBindings: newIndexer(bySubject), syncedCh: make(chan struct{})}
+}
+
+// subjectIndex finds the bindings of a user or group without reading the
+// others: a decision costs the same with 10 or 10,000 bindings.
+const subjectIndex = "subject"
+
+// subjectKeys indexes a binding under each of its subjects, "User:<name>"
+// or "Group:<name>" (a service account is its user), prefixed by the
+// binding's namespace for a RoleBinding.
+func subjectKeys(obj any) ([]string, error) {
+	var ns string
+	var subjects []rbacv1.Subject
+	switch b := obj.(type) {
+	case *rbacv1.RoleBinding:
+		ns, subjects = b.Namespace, b.Subjects
+	case *rbacv1.ClusterRoleBinding:
+		subjects = b.Subjects
+	default:
+		return nil, nil
+	}
+	keys := make([]string, 0, len(subjects))
+	for _, s := range subjects {
+		switch s.Kind {
+		case rbacv1.UserKind:
+			keys = append(keys, subjectKey(ns, rbacv1.UserKind, s.Name))
+		case rbacv1.GroupKind:
+			keys = append(keys, subjectKey(ns, rbacv1.GroupKind, s.Name))
+		case rbacv1.ServiceAccountKind:
+			saNS := s.Namespace
+			if saNS == "" {
+				saNS = ns
+			}
+			if saNS != "" {
+				keys = append(keys, subjectKey(ns, rbacv1.UserKind, serviceaccount.UserName(saNS, s.Name)))
+			}
+		}
+	}
+	return keys, nil
+}
+
+func subjectKey(ns, kind, name string) string { return ns + "/" + kind + ":" + name }
+
+// boundTo returns the bindings of indexer (in namespace ns, "" for
+// ClusterRoleBindings) whose subjects include u, its groups or its
+// service account.
+func boundTo(indexer cache.Indexer, u *user.Info, ns string) []any {
+	out, _ := indexer.ByIndex(subjectIndex, subjectKey(ns, rbacv1.UserKind, u.Name))
+	for _, g := range u.Groups {
+		objs, _ := indexer.ByIndex(subjectIndex, subjectKey(ns, rbacv1.GroupKind, g))
+		out = append(out, objs...)
+	}
+	return out
 }
 
 // Run follows the RBAC resources of catalog until ctx ends.
@@ -107,19 +165,15 @@ func (a *Authorizer) Authorize(_ context.Context, attrs authz.Attributes) (authz
 	if !a.HasSynced() {
 		return authz.DecisionNoOpinion, "the RBAC objects are not read yet", nil
 	}
-	for _, obj := range a.clusterBindings.List() {
+	for _, obj := range boundTo(a.clusterBindings, attrs.User, "") {
 		b := obj.(*rbacv1.ClusterRoleBinding)
-		if b.RoleRef.Kind == "ClusterRole" && bound(attrs.User, b.Subjects, "") && a.allows(a.clusterRoles, b.RoleRef.Name, attrs) {
+		if b.RoleRef.Kind == "ClusterRole" && a.allows(a.clusterRoles, b.RoleRef.Name, attrs) {
 			return authz.DecisionAllow, "", nil
 		}
 	}
 	if attrs.Namespace != "" {
-		objs, _ := a.bindings.ByIndex(cache.NamespaceIndex, attrs.Namespace)
-		for _, obj := range objs {
+		for _, obj := range boundTo(a.bindings, attrs.User, attrs.Namespace) {
 			b := obj.(*rbacv1.RoleBinding)
-			if !bound(attrs.User, b.Subjects, b.Namespace) {
-				continue
-			}
 			roles, key := a.clusterRoles, b.RoleRef.Name
 			if b.RoleRef.Kind == "Role" {
 				roles, key = a.roles, b.Namespace+"/"+b.RoleRef.Name
@@ -151,18 +205,22 @@ func (a *Authorizer) RulesFor(_ context.Context, u *user.Info, namespace string)
 			rules = append(rules, r.Rules...)
 		}
 	}
-	for _, obj := range a.clusterBindings.List() {
-		if b := obj.(*rbacv1.ClusterRoleBinding); b.RoleRef.Kind == "ClusterRole" && bound(u, b.Subjects, "") {
+	// A binding that names the user twice (as itself and a group) counts
+	// once.
+	seen := map[any]bool{}
+	for _, obj := range boundTo(a.clusterBindings, u, "") {
+		if b := obj.(*rbacv1.ClusterRoleBinding); b.RoleRef.Kind == "ClusterRole" && !seen[obj] {
+			seen[obj] = true
 			add(a.clusterRoles, b.RoleRef.Name)
 		}
 	}
 	if namespace != "" {
-		objs, _ := a.bindings.ByIndex(cache.NamespaceIndex, namespace)
-		for _, obj := range objs {
+		for _, obj := range boundTo(a.bindings, u, namespace) {
 			b := obj.(*rbacv1.RoleBinding)
-			if !bound(u, b.Subjects, b.Namespace) {
+			if seen[obj] {
 				continue
 			}
+			seen[obj] = true
 			if b.RoleRef.Kind == "Role" {
 				add(a.roles, b.Namespace+"/"+b.RoleRef.Name)
 			} else {
@@ -190,32 +248,6 @@ func (a *Authorizer) allows(roles cache.Indexer, key string, attrs authz.Attribu
 	for i := range rules {
 		if RuleAllows(attrs, &rules[i]) {
 			return true
-		}
-	}
-	return false
-}
-
-// bound reports whether u is one of subjects; a ServiceAccount subject
-// without a namespace is in ns, the binding's.
-func bound(u *user.Info, subjects []rbacv1.Subject, ns string) bool {
-	for _, s := range subjects {
-		switch s.Kind {
-		case rbacv1.UserKind:
-			if u.Name == s.Name {
-				return true
-			}
-		case rbacv1.GroupKind:
-			if slices.Contains(u.Groups, s.Name) {
-				return true
-			}
-		case rbacv1.ServiceAccountKind:
-			saNS := s.Namespace
-			if saNS == "" {
-				saNS = ns
-			}
-			if saNS != "" && u.Name == "system:serviceaccount:"+saNS+":"+s.Name {
-				return true
-			}
 		}
 	}
 	return false

@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/audit"
 	"github.com/apiserver/apiserver/pkg/auth/authn"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/auth/user"
@@ -119,10 +120,16 @@ func WithAuthorization(h http.Handler, a authz.Authorizer) http.Handler {
 	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		attrs := attributes(r)
 		d, reason, err := a.Authorize(r.Context(), attrs)
+		rec := audit.RecordFrom(r.Context())
+		if reason != "" {
+			rec.Annotate(audit.ReasonAnnotation, reason)
+		}
 		if d == authz.DecisionAllow {
+			rec.Annotate(audit.DecisionAnnotation, "allow")
 			h.ServeHTTP(w, r)
 			return
 		}
+		rec.Annotate(audit.DecisionAnnotation, "forbid")
 		if err != nil {
 			klog.ErrorS(err, "Authorization failed", "user", attrs.User.Name, "path", attrs.Path)
 		}
@@ -136,11 +143,17 @@ func attributes(r *http.Request) authz.Attributes {
 	if !ok {
 		info = request.Parse(r)
 	}
-	return authz.Attributes{
+	attrs := authz.Attributes{
 		User: u, Verb: info.Verb, IsResourceRequest: info.IsResourceRequest, Path: info.Path,
 		APIGroup: info.APIGroup, APIVersion: info.APIVersion, Namespace: info.Namespace,
 		Resource: info.Resource, Subresource: info.Subresource, Name: info.Name,
 	}
+	// As kube: a namespace is in itself, so a RoleBinding in a namespace
+	// may grant reading that namespace.
+	if attrs.IsResourceRequest && attrs.APIGroup == "" && attrs.Resource == "namespaces" && attrs.Name != "" {
+		attrs.Namespace = attrs.Name
+	}
+	return attrs
 }
 
 // forbidden words the error as kube-apiserver does, so scripts that match

@@ -9,7 +9,9 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/audit"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
+	"github.com/apiserver/apiserver/pkg/auth/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/auth/user"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
@@ -21,7 +23,6 @@ const (
 	impersonateGroup       = "Impersonate-Group"
 	impersonateUID         = "Impersonate-Uid"
 	impersonateExtraPrefix = "Impersonate-Extra-"
-	serviceAccountPrefix   = "system:serviceaccount:"
 )
 
 // WithImpersonation lets a request act as another user when its sender may
@@ -64,11 +65,15 @@ func WithImpersonation(h http.Handler, a authz.Authorizer) http.Handler {
 			return false
 		}
 		as := &user.Info{Name: name, UID: uid, Groups: groups}
-		if ns, sa, ok := strings.Cut(strings.TrimPrefix(name, serviceAccountPrefix), ":"); ok && strings.HasPrefix(name, serviceAccountPrefix) {
+		if ns, sa, ok := serviceaccount.SplitUserName(name); ok {
 			if !check(authz.Attributes{Resource: "serviceaccounts", Namespace: ns, Name: sa}) {
 				return
 			}
-			as.Groups = append(as.Groups, "system:serviceaccounts", "system:serviceaccounts:"+ns)
+			// Its groups are known; kube adds them unless groups are
+			// impersonated too.
+			if len(groups) == 0 {
+				as.Groups = serviceaccount.Groups(ns)
+			}
 		} else if !check(authz.Attributes{Resource: "users", Name: name}) {
 			return
 		}
@@ -102,6 +107,7 @@ func WithImpersonation(h http.Handler, a authz.Authorizer) http.Handler {
 			}
 		}
 		noteUser(r.Context(), fmt.Sprintf("%s (as %s)", requester.Name, name))
+		audit.RecordFrom(r.Context()).SetImpersonatedUser(auditUser(as))
 		h.ServeHTTP(w, r.WithContext(request.WithUser(r.Context(), as)))
 	})
 }

@@ -309,7 +309,8 @@ func (h *Resource) list(w http.ResponseWriter, r *http.Request, t *target, info 
 }
 
 func (h *Resource) create(w http.ResponseWriter, r *http.Request, t *target, info *request.RequestInfo) error {
-	if info.Name != "" {
+	named, isNamed := t.storage.(rest.NamedCreater)
+	if (info.Name != "") != isNamed {
 		return methodNotAllowed()
 	}
 	out, obj, warnings, err := h.readObject(r, t, info)
@@ -327,7 +328,12 @@ func (h *Resource) create(w http.ResponseWriter, r *http.Request, t *target, inf
 	obj = t.track(nil, obj, manager, info)
 	ctx, cancel := h.requestContext(r)
 	defer cancel()
-	created, err := t.storage.(rest.Creater).Create(ctx, info.Namespace, obj, dry)
+	var created runtime.Object
+	if isNamed {
+		created, err = named.CreateNamed(ctx, info.Namespace, info.Name, obj, dry)
+	} else {
+		created, err = t.storage.(rest.Creater).Create(ctx, info.Namespace, obj, dry)
+	}
 	if err != nil {
 		return err
 	}

@@ -55,6 +55,13 @@ type Creater interface {
 	Create(ctx context.Context, namespace string, obj runtime.Object, dryRun bool) (runtime.Object, error)
 }
 
+// NamedCreater serves create on a subresource of an existing object, as
+// POST <object>/<subresource> (serviceaccounts/token): name is the
+// object's.
+type NamedCreater interface {
+	CreateNamed(ctx context.Context, namespace, name string, obj runtime.Object, dryRun bool) (runtime.Object, error)
+}
+
 // UpdateFunc computes the new object from the current one (nil when the
 // object does not exist and the update may create it). An Updater calls it
 // again with the fresh object when another write got there first, so it
@@ -90,13 +97,14 @@ func VerbsOf(s Storage) []string {
 		}
 	}
 	_, creater := s.(Creater)
+	_, namedCreater := s.(NamedCreater)
 	_, deleter := s.(GracefulDeleter)
 	_, collection := s.(CollectionDeleter)
 	_, getter := s.(Getter)
 	_, lister := s.(Lister)
 	_, updater := s.(Updater)
 	_, watcher := s.(Watcher)
-	add(creater, "create")
+	add(creater || namedCreater, "create")
 	add(deleter, "delete")
 	add(collection, "deletecollection")
 	add(getter, "get")

@@ -10,6 +10,7 @@ package review
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	authenticationv1 "k8s.io/api/authentication/v1"
 	authorizationv1 "k8s.io/api/authorization/v1"
@@ -18,7 +19,9 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/apiserver/apiserver/pkg/auth/authn"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
+	"github.com/apiserver/apiserver/pkg/auth/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/auth/user"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -28,11 +31,13 @@ func info(gv schema.GroupVersion, resource, kind string, namespaced bool) rest.R
 	return rest.ResourceInfo{GroupVersionResource: gv.WithResource(resource), Kind: kind, Namespaced: namespaced, Verbs: []string{"create"}}
 }
 
-// Resources are the review resources, answered by a.
-func Resources(a authz.Authorizer) []rest.Resource {
-	authn, authzGV := authenticationv1.SchemeGroupVersion, authorizationv1.SchemeGroupVersion
+// Resources are the review resources, answered by a and, for tokens, by
+// tokens, for audiences unless a review names others.
+func Resources(a authz.Authorizer, tokens authn.Token, audiences []string) []rest.Resource {
+	authnGV, authzGV := authenticationv1.SchemeGroupVersion, authorizationv1.SchemeGroupVersion
 	return []rest.Resource{
-		{Info: info(authn, "selfsubjectreviews", "SelfSubjectReview", false), Storage: selfSubjectReviews{}},
+		{Info: info(authnGV, "tokenreviews", "TokenReview", false), Storage: tokenReviews{tokens, audiences}},
+		{Info: info(authnGV, "selfsubjectreviews", "SelfSubjectReview", false), Storage: selfSubjectReviews{}},
 		{Info: info(authzGV, "selfsubjectaccessreviews", "SelfSubjectAccessReview", false), Storage: selfAccessReviews{a}},
 		{Info: info(authzGV, "subjectaccessreviews", "SubjectAccessReview", false), Storage: accessReviews{a}},
 		{Info: info(authzGV, "localsubjectaccessreviews", "LocalSubjectAccessReview", true), Storage: localAccessReviews{a}},
@@ -83,6 +88,66 @@ func requester(ctx context.Context) (*user.Info, error) {
 	return u, nil
 }
 
+type tokenReviews struct {
+	tokens    authn.Token
+	audiences []string
+}
+
+func (tokenReviews) New() runtime.Object { return &authenticationv1.TokenReview{} }
+
+// Create says who the token authenticates, as the authentication filter
+// would for a request that carried it: for the review's audiences, or the
+// API's when it names none.
+func (s tokenReviews) Create(ctx context.Context, _ string, obj runtime.Object, _ bool) (runtime.Object, error) {
+	r := obj.(*authenticationv1.TokenReview)
+	if r.Spec.Token == "" {
+		return nil, apierrors.NewInvalid(authenticationv1.SchemeGroupVersion.WithKind("TokenReview").GroupKind(), r.Name,
+			field.ErrorList{field.Required(field.NewPath("spec", "token"), "")})
+	}
+	audiences := r.Spec.Audiences
+	if len(audiences) == 0 {
+		audiences = s.audiences
+	}
+	r.Status = authenticationv1.TokenReviewStatus{}
+	var u *user.Info
+	var ok bool
+	var err error
+	if s.tokens != nil {
+		u, ok, err = s.tokens.AuthenticateToken(authn.WithAudiences(ctx, audiences), r.Spec.Token)
+	}
+	// Tokens that carry no audience (a token file's) are the API's only,
+	// as kube treats them.
+	if ok && !serviceaccount.IsServiceAccount(u.Name) && !slices.ContainsFunc(audiences, func(a string) bool { return slices.Contains(s.audiences, a) }) {
+		ok = false
+	}
+	switch {
+	case err != nil:
+		r.Status.Error = err.Error()
+	case !ok:
+		r.Status.Error = "invalid bearer token"
+	default:
+		r.Status.Authenticated = true
+		r.Status.User = userInfo(u)
+		if !slices.Contains(r.Status.User.Groups, user.AllAuthenticated) {
+			r.Status.User.Groups = append(slices.Clip(r.Status.User.Groups), user.AllAuthenticated)
+		}
+		r.Status.Audiences = audiences
+	}
+	return r, nil
+}
+
+// userInfo is u as the reviews report it.
+func userInfo(u *user.Info) authenticationv1.UserInfo {
+	info := authenticationv1.UserInfo{Username: u.Name, UID: u.UID, Groups: u.Groups}
+	if len(u.Extra) > 0 {
+		info.Extra = map[string]authenticationv1.ExtraValue{}
+		for k, v := range u.Extra {
+			info.Extra[k] = v
+		}
+	}
+	return info
+}
+
 type selfSubjectReviews struct{}
 
 func (selfSubjectReviews) New() runtime.Object { return &authenticationv1.SelfSubjectReview{} }
@@ -94,13 +159,7 @@ func (selfSubjectReviews) Create(ctx context.Context, _ string, obj runtime.Obje
 		return nil, err
 	}
 	r := obj.(*authenticationv1.SelfSubjectReview)
-	r.Status.UserInfo = authenticationv1.UserInfo{Username: u.Name, UID: u.UID, Groups: u.Groups}
-	if len(u.Extra) > 0 {
-		r.Status.UserInfo.Extra = map[string]authenticationv1.ExtraValue{}
-		for k, v := range u.Extra {
-			r.Status.UserInfo.Extra[k] = v
-		}
-	}
+	r.Status.UserInfo = userInfo(u)
 	return r, nil
 }
 

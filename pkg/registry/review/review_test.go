@@ -2,6 +2,9 @@ package review
 
 import (
 	"context"
+	"errors"
+	"reflect"
+	"slices"
 	"strings"
 	"testing"
 
@@ -12,6 +15,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 
+	"github.com/apiserver/apiserver/pkg/auth/authn"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/auth/user"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
@@ -29,7 +33,7 @@ func (onlyAlice) Authorize(_ context.Context, a authz.Attributes) (authz.Decisio
 }
 
 func storage(t *testing.T, resource string) rest.Creater {
-	for _, r := range Resources(onlyAlice{}) {
+	for _, r := range Resources(onlyAlice{}, tokens{}, []string{"api"}) {
 		if r.Info.Resource == resource {
 			return r.Storage.(rest.Creater)
 		}
@@ -123,7 +127,7 @@ func TestSelfSubjectRulesReview(t *testing.T) {
 		{"an authorizer that cannot list", onlyAlice{}, true, 0},
 	} {
 		var s rest.Creater
-		for _, r := range Resources(tc.a) {
+		for _, r := range Resources(tc.a, nil, nil) {
 			if r.Info.Resource == "selfsubjectrulesreviews" {
 				s = r.Storage.(rest.Creater)
 			}
@@ -136,5 +140,52 @@ func TestSelfSubjectRulesReview(t *testing.T) {
 		if st.Incomplete != tc.incomplete || len(st.ResourceRules) != tc.resource {
 			t.Errorf("%s: %+v", tc.name, st)
 		}
+	}
+}
+
+// tokens knows "alice-token" (no audience, as a token file's) and
+// "sa-token", of a service account, for audience "vault" only.
+type tokens struct{}
+
+func (tokens) AuthenticateToken(ctx context.Context, token string) (*user.Info, bool, error) {
+	switch token {
+	case "alice-token":
+		return &user.Info{Name: "alice", UID: "1", Groups: []string{"devs"}}, true, nil
+	case "sa-token":
+		if auds, _ := authn.AudiencesFrom(ctx); !slices.Contains(auds, "vault") {
+			return nil, false, errors.New("token audiences are not accepted")
+		}
+		return &user.Info{Name: "system:serviceaccount:ns:bot"}, true, nil
+	}
+	return nil, false, nil
+}
+
+func TestTokenReview(t *testing.T) {
+	s := storage(t, "tokenreviews")
+	for _, tc := range []struct {
+		name, token string
+		audiences   []string
+		want        authenticationv1.TokenReviewStatus
+	}{
+		{"a token of the API", "alice-token", nil, authenticationv1.TokenReviewStatus{Authenticated: true, Audiences: []string{"api"},
+			User: authenticationv1.UserInfo{Username: "alice", UID: "1", Groups: []string{"devs", "system:authenticated"}}}},
+		{"a token of the API, for another audience", "alice-token", []string{"vault"}, authenticationv1.TokenReviewStatus{Error: "invalid bearer token"}},
+		{"a service account's, for its audience", "sa-token", []string{"vault"}, authenticationv1.TokenReviewStatus{Authenticated: true, Audiences: []string{"vault"},
+			User: authenticationv1.UserInfo{Username: "system:serviceaccount:ns:bot", Groups: []string{"system:authenticated"}}}},
+		{"a service account's, for the API", "sa-token", nil, authenticationv1.TokenReviewStatus{Error: "token audiences are not accepted"}},
+		{"unknown", "nope", nil, authenticationv1.TokenReviewStatus{Error: "invalid bearer token"}},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			out, err := s.Create(context.Background(), "", &authenticationv1.TokenReview{Spec: authenticationv1.TokenReviewSpec{Token: tc.token, Audiences: tc.audiences}}, false)
+			if err != nil {
+				t.Fatal(err)
+			}
+			if got := out.(*authenticationv1.TokenReview).Status; !reflect.DeepEqual(got, tc.want) {
+				t.Errorf("status = %+v, want %+v", got, tc.want)
+			}
+		})
+	}
+	if _, err := s.Create(context.Background(), "", &authenticationv1.TokenReview{}, false); err == nil || !strings.Contains(err.Error(), "spec.token: Required value") {
+		t.Errorf("a review without a token: %v", err)
 	}
 }
