@@ -10,13 +10,15 @@ import (
 
 	jose "github.com/go-jose/go-jose/v4"
 	"github.com/go-jose/go-jose/v4/jwt"
+
+	"github.com/apiserver/apiserver/pkg/auth/serviceaccount"
 )
 
 // TestServiceAccountTokens: every namespace gets its default
 // ServiceAccount and kube-root-ca.crt; kubectl create token issues a bound
 // token that authenticates as the account with kube's groups, is judged by
 // RBAC, is verified by TokenReview and by the published JWKS, and dies
-// with its bound Secret and with its account.
+// with its expiry, its bound Secret and its account.
 func TestServiceAccountTokens(t *testing.T) {
 	p := startBinary(t, "", nil)
 	bin := kubectls(t)["kubectl"]
@@ -97,6 +99,36 @@ func TestServiceAccountTokens(t *testing.T) {
 	}
 	if code, _ := p.get(t, "/openid/v1/jwks"); code != 403 {
 		t.Errorf("anonymous jwks = %d, want 403", code)
+	}
+
+	// A token past its expiry (signed here with the server's own key, for
+	// the live account: the API issues none shorter than 10 minutes) is
+	// refused.
+	key, err := serviceaccount.ReadSigningKey(filepath.Join(p.DataDir, "pki", "sa.key"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	issuer, err := serviceaccount.NewIssuer("https://kubernetes.default.svc.cluster.local", key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	uid := k.run("get", "serviceaccount", "bot", "-n", "team", "-o", "jsonpath={.metadata.uid}")
+	req := serviceaccount.Request{Namespace: "team", ServiceAccount: serviceaccount.Ref{Name: "bot", UID: uid},
+		Audiences: []string{"https://kubernetes.default.svc.cluster.local"}, Lifetime: time.Hour}
+	live, _, err := issuer.Issue(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	req.Lifetime = -2 * time.Minute // beyond the minute of clock skew allowed
+	expired, _, err := issuer.Issue(req)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := as(live).try("auth", "whoami"); err != nil {
+		t.Errorf("a token signed with the server's key was refused: %v", err)
+	}
+	if out, err := as(expired).try("auth", "whoami"); err == nil || !strings.Contains(out, "Unauthorized") {
+		t.Errorf("an expired token: %v %s", err, out)
 	}
 
 	// The bound token dies with its Secret; the other with the account.
