@@ -123,3 +123,41 @@ type Type struct {
 	// body of the type.
 	Defaults func(obj runtime.Object)
 }
+
+// PlainStrategy is the Strategy of a type with nothing of its own to
+// prepare, validate or canonicalize beyond the metadata the generic store
+// checks: PUT of a missing object is a 404, PUT without a resourceVersion
+// overwrites, and metadata.generation never moves. A type embeds it and
+// overrides what it has.
+type PlainStrategy struct{}
+
+var (
+	_ Strategy         = PlainStrategy{}
+	_ GenerationPolicy = PlainStrategy{}
+)
+
+// PrepareForCreate does nothing.
+func (PlainStrategy) PrepareForCreate(context.Context, runtime.Object) {}
+
+// PrepareForUpdate does nothing.
+func (PlainStrategy) PrepareForUpdate(context.Context, runtime.Object, runtime.Object) {}
+
+// Validate finds nothing wrong.
+func (PlainStrategy) Validate(context.Context, runtime.Object) field.ErrorList { return nil }
+
+// ValidateUpdate finds nothing wrong.
+func (PlainStrategy) ValidateUpdate(context.Context, runtime.Object, runtime.Object) field.ErrorList {
+	return nil
+}
+
+// Canonicalize does nothing.
+func (PlainStrategy) Canonicalize(runtime.Object) {}
+
+// AllowCreateOnUpdate is false.
+func (PlainStrategy) AllowCreateOnUpdate() bool { return false }
+
+// AllowUnconditionalUpdate is true.
+func (PlainStrategy) AllowUnconditionalUpdate() bool { return true }
+
+// SpecChanged is false: the generation stays.
+func (PlainStrategy) SpecChanged(runtime.Object, runtime.Object) bool { return false }

@@ -1,13 +1,11 @@
 package serviceaccount
 
 import (
-	"context"
 	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/registry/tables"
@@ -33,40 +31,9 @@ func Type() rest.Type {
 }
 
 // Strategy is the ServiceAccount rest.Strategy: names are DNS subdomains
-// (the generic store's rule) and every field may be written.
-type Strategy struct{}
-
-var (
-	_ rest.Strategy         = Strategy{}
-	_ rest.GenerationPolicy = Strategy{}
-)
-
-// PrepareForCreate does nothing: a ServiceAccount has no status.
-func (Strategy) PrepareForCreate(context.Context, runtime.Object) {}
-
-// PrepareForUpdate does nothing.
-func (Strategy) PrepareForUpdate(context.Context, runtime.Object, runtime.Object) {}
-
-// Validate has nothing to check beyond the metadata the store checks.
-func (Strategy) Validate(context.Context, runtime.Object) field.ErrorList { return nil }
-
-// ValidateUpdate has nothing to check either.
-func (Strategy) ValidateUpdate(context.Context, runtime.Object, runtime.Object) field.ErrorList {
-	return nil
-}
-
-// Canonicalize does nothing.
-func (Strategy) Canonicalize(runtime.Object) {}
-
-// AllowCreateOnUpdate is false: PUT of a missing ServiceAccount is a 404.
-func (Strategy) AllowCreateOnUpdate() bool { return false }
-
-// AllowUnconditionalUpdate is true: PUT without resourceVersion overwrites.
-func (Strategy) AllowUnconditionalUpdate() bool { return true }
-
-// SpecChanged is always false: kube never bumps a ServiceAccount's
-// metadata.generation.
-func (Strategy) SpecChanged(runtime.Object, runtime.Object) bool { return false }
+// (the generic store's rule), and there is nothing else to check or
+// prepare; kube never bumps a ServiceAccount's metadata.generation.
+type Strategy struct{ rest.PlainStrategy }
 
 // Table prints ServiceAccounts as kube-apiserver does: NAME, SECRETS and
 // AGE.
