@@ -193,6 +193,35 @@ func (ca *CA) covers(pair Pair, leaf Leaf) bool {
 	return true
 }
 
+// Foreign reports whether pair holds a certificate and key that the CA in
+// caPair did not sign (or there is no such CA): files an operator or a
+// tool such as envtest put there, to be used as they are and never
+// replaced, as kube-apiserver uses the apiserver.crt it finds in its
+// --cert-dir.
+func Foreign(pair, caPair Pair) bool {
+	kp, err := tls.LoadX509KeyPair(pair.CertFile, pair.KeyFile)
+	if err != nil {
+		return false
+	}
+	if !exists(caPair.CertFile) {
+		return true
+	}
+	cert, err := x509.ParseCertificate(kp.Certificate[0])
+	if err != nil {
+		return false
+	}
+	caPEM, err := os.ReadFile(caPair.CertFile)
+	if err != nil {
+		return false
+	}
+	block, _ := pem.Decode(caPEM)
+	if block == nil {
+		return true
+	}
+	ca, err := x509.ParseCertificate(block.Bytes)
+	return err != nil || cert.CheckSignatureFrom(ca) != nil
+}
+
 // CheckPair loads a certificate and key supplied by the operator and reports
 // a clear error when either is unreadable or they do not belong together.
 func CheckPair(pair Pair) error {

@@ -65,3 +65,39 @@ func TestEnsureLeafReissuesOnlyWhenNeeded(t *testing.T) {
 		t.Errorf("a certificate of another CA was kept (wrote %v, %v)", wrote, err)
 	}
 }
+
+// TestForeign: a certificate this CA signed is its own (renewed when
+// needed); one signed by another CA, or found without a CA beside it, is
+// someone else's and used as it is.
+func TestForeign(t *testing.T) {
+	dir := t.TempDir()
+	caPair, pair := PairIn(dir, "ca"), PairIn(dir, "apiserver")
+	if Foreign(pair, caPair) {
+		t.Error("no files at all count as foreign")
+	}
+	other := t.TempDir()
+	otherCA, err := LoadOrCreateCA(PairIn(other, "ca"), "other-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := otherCA.EnsureLeaf(pair, Leaf{CommonName: "envtest", Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+		t.Fatal(err)
+	}
+	if !Foreign(pair, caPair) {
+		t.Error("a certificate found without a CA beside it is not foreign")
+	}
+	ca, err := LoadOrCreateCA(caPair, "apiserver-ca")
+	if err != nil {
+		t.Fatal(err)
+	}
+	if !Foreign(pair, caPair) {
+		t.Error("a certificate of another CA is not foreign")
+	}
+	own := PairIn(dir, "own")
+	if _, err := ca.EnsureLeaf(own, Leaf{CommonName: "apiserver", Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}}); err != nil {
+		t.Fatal(err)
+	}
+	if Foreign(own, caPair) {
+		t.Error("a certificate of this CA is foreign")
+	}
+}

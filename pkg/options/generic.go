@@ -88,12 +88,12 @@ func (o *ServerRunOptions) Validate() []error {
 	return errs
 }
 
-// ApplyTo creates the data directory (0700: it holds keys and etcd data)
-// and fills the lifecycle settings.
+// ApplyTo fills the data directory and lifecycle settings. The directory
+// is created (0700: it holds keys and etcd data) by the first file written
+// into it, so that a server that writes nothing there (envtest's, with
+// external etcd and every certificate given) leaves no empty .apiserver
+// behind in its working directory.
 func (o *ServerRunOptions) ApplyTo(c *server.Config) error {
-	if err := os.MkdirAll(o.DataDir, 0o700); err != nil {
-		return fmt.Errorf("--data-dir: %w", err)
-	}
 	c.DataDir = absolute(o.DataDir)
 	c.Lifecycle.ShutdownDelayDuration = o.ShutdownDelayDuration
 	c.Lifecycle.RequestTimeout = o.RequestTimeout

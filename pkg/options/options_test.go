@@ -20,6 +20,9 @@ func TestParsingNoFlagsMatchesDefaults(t *testing.T) {
 			t.Fatalf("parsing no %s flags: %v", s.Title, err)
 		}
 	}
+	// The flag set and the values of the flags that have no effect are
+	// what registering the flags adds; they are not defaults.
+	o.Compatibility.fs, o.Compatibility.ignored = nil, nil
 	if want := NewOptions(); !reflect.DeepEqual(o, want) {
 		t.Errorf("options after parsing no flags = %+v, want %+v", o, want)
 	}
@@ -288,6 +291,26 @@ func TestAuditValidate(t *testing.T) {
 		{"no such directory", AuditOptions{LogPath: filepath.Join(dir, "none", "audit.log")}, []string{"--audit-log-path " + filepath.Join(dir, "none", "audit.log") + ": the directory"}},
 		{"negative rotation", AuditOptions{MaxSize: -1, MaxBackups: -1, MaxAge: -1}, []string{
 			"--audit-log-maxsize -1: must not be negative", "--audit-log-maxbackup -1: must not be negative", "--audit-log-maxage -1: must not be negative"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			expectErrors(t, tc.o.Validate(), tc.want)
+		})
+	}
+}
+
+func TestCompatibilityValidate(t *testing.T) {
+	tests := []struct {
+		name string
+		o    CompatibilityOptions
+		want []string
+	}{
+		{"none", CompatibilityOptions{}, nil},
+		{"envtest's", CompatibilityOptions{ServiceClusterIPRange: "10.0.0.0/24", AllowPrivileged: true, DisableAdmissionPlugins: []string{"ServiceAccount"}}, nil},
+		{"dual stack", CompatibilityOptions{ServiceClusterIPRange: "10.96.0.0/12,fd00::/108", ServiceNodePortRange: "30000-32767"}, nil},
+		{"not a CIDR", CompatibilityOptions{ServiceClusterIPRange: "10.0.0.0"}, []string{`--service-cluster-ip-range "10.0.0.0": "10.0.0.0" is not a CIDR`}},
+		{"three ranges", CompatibilityOptions{ServiceClusterIPRange: "10.0.0.0/24,10.1.0.0/24,fd00::/108"}, []string{"at most two ranges"}},
+		{"bad port ranges", CompatibilityOptions{ServiceNodePortRange: "32767-30000"}, []string{`--service-node-port-range "32767-30000"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

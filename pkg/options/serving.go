@@ -13,6 +13,7 @@ import (
 	"strings"
 
 	"github.com/spf13/pflag"
+	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/certs"
 	"github.com/apiserver/apiserver/pkg/server"
@@ -55,7 +56,7 @@ func (o *SecureServingOptions) AddFlags(fs *pflag.FlagSet) {
 		"The IP address to listen on for HTTPS. 0.0.0.0 (or ::) means every interface.")
 	fs.IntVar(&o.BindPort, "secure-port", o.BindPort, "The port to serve HTTPS with authentication and authorization on.")
 	fs.StringVar(&o.CertDirectory, "cert-dir", o.CertDirectory,
-		"The directory where generated TLS certificates are kept. Ignored when --tls-cert-file and --tls-private-key-file are set. (default <data-dir>/pki)")
+		"The directory of the TLS certificates: an apiserver.crt and apiserver.key found there are served as they are, as kube-apiserver does; otherwise a CA and a serving certificate are generated there (and renewed when they no longer cover the addresses). Ignored when --tls-cert-file and --tls-private-key-file are set. (default <data-dir>/pki)")
 	fs.StringVar(&o.CertFile, "tls-cert-file", o.CertFile,
 		"File with the default x509 serving certificate for HTTPS, followed by any intermediate CA certificates. Without it, a self-signed CA and a certificate signed by it are generated in --cert-dir.")
 	fs.StringVar(&o.KeyFile, "tls-private-key-file", o.KeyFile, "File with the x509 private key matching --tls-cert-file.")
@@ -144,8 +145,14 @@ func (o *SecureServingOptions) ApplyTo(c *server.Config) error {
 
 // selfSigned makes sure the cert dir holds a CA and a serving certificate
 // signed by it for every name clients may use, and returns their files.
+// An apiserver.crt and apiserver.key that this CA did not sign are used as
+// they are, with no CA file: someone else put them there.
 func (o *SecureServingOptions) selfSigned() (certs.Pair, string, error) {
 	caPair := certs.PairIn(o.CertDirectory, "ca")
+	if pair := certs.PairIn(o.CertDirectory, "apiserver"); certs.Foreign(pair, caPair) {
+		klog.InfoS("Serving with the certificate found in --cert-dir", "cert", pair.CertFile)
+		return pair, "", nil
+	}
 	ca, err := certs.LoadOrCreateCA(caPair, "apiserver-ca")
 	if err != nil {
 		return certs.Pair{}, "", fmt.Errorf("--cert-dir: %w", err)

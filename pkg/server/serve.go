@@ -10,6 +10,7 @@ import (
 	"net"
 	"net/http"
 	"strings"
+	"sync/atomic"
 	"syscall"
 	"time"
 
@@ -130,7 +131,10 @@ func (s *SecureServingInfo) newHTTPServer(handler http.Handler) (*http.Server, e
 
 // RunServer serves handler on info's listener until ctx ends, then shuts the
 // server down gracefully: the listener closes at once, HTTP/2 clients get
-// GOAWAY, and requests in flight get up to drainTimeout to finish.
+// GOAWAY, and requests in flight get up to drainTimeout to finish. Once
+// none is in flight, the connections still open are closed at once rather
+// than after the second HTTP/2 servers give an idle client to hang up:
+// a test suite's client that keeps its connection does not hold the stop.
 //
 // It returns at once. listenerStopped is closed when the listener no longer
 // accepts; stopped when every request has finished (or drainTimeout cut
@@ -139,7 +143,13 @@ func RunServer(ctx context.Context, info *SecureServingInfo, handler http.Handle
 	if info == nil || info.Listener == nil {
 		return nil, nil, errors.New("no listener to serve on")
 	}
-	srv, err := info.newHTTPServer(handler)
+	var inFlight atomic.Int64
+	counted := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		inFlight.Add(1)
+		defer inFlight.Add(-1)
+		handler.ServeHTTP(w, r)
+	})
+	srv, err := info.newHTTPServer(counted)
 	if err != nil {
 		return nil, nil, err
 	}
@@ -159,13 +169,46 @@ func RunServer(ctx context.Context, info *SecureServingInfo, handler http.Handle
 		// ctx is already done: the drain gets a fresh deadline of its own.
 		drainCtx, cancel := context.WithTimeout(context.Background(), drainTimeout)
 		defer cancel()
-		if err := srv.Shutdown(drainCtx); err != nil {
+		drained := make(chan error, 1)
+		go func() { drained <- srv.Shutdown(drainCtx) }()
+		if err := waitDrained(drained, &inFlight); err != nil {
 			klog.InfoS("Requests still in flight when the drain timeout passed; closing them", "timeout", drainTimeout, "err", err)
-			srv.Close() //nolint:errcheck // closing is best effort once the drain gave up
 		}
+		srv.Close() //nolint:errcheck // what is left is idle, or past the drain timeout
 		<-serveDone
 	}()
 	return stoppedCh, listenerCh, nil
+}
+
+// idleChecks is how many consecutive looks, drainPoll apart, must find no
+// request in flight before the open connections are cut: a request that a
+// client sent just before it read the GOAWAY is read and dispatched
+// within them.
+const (
+	idleChecks = 3
+	drainPoll  = 5 * time.Millisecond
+)
+
+// waitDrained returns when Shutdown did (its error), or when no request
+// has been in flight for idleChecks looks in a row (nil).
+func waitDrained(shutdown <-chan error, inFlight *atomic.Int64) error {
+	tick := time.NewTicker(drainPoll)
+	defer tick.Stop()
+	idle := 0
+	for {
+		select {
+		case err := <-shutdown:
+			return err
+		case <-tick.C:
+			if inFlight.Load() > 0 {
+				idle = 0
+				continue
+			}
+			if idle++; idle >= idleChecks {
+				return nil
+			}
+		}
+	}
 }
 
 // serverErrorLogWriter routes net/http's own log lines into klog. TLS

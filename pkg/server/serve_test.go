@@ -191,3 +191,29 @@ func TestShutdownSequence(t *testing.T) {
 		t.Errorf("Run returned %v after a clean shutdown, want nil", err)
 	}
 }
+
+// TestStopDoesNotWaitForIdleClients: a client that keeps its HTTP/2
+// connection open and idle (a test suite's client does) does not hold the
+// stop: once nothing is in flight, the connection is closed at once
+// instead of after the second an HTTP/2 server gives a client to hang up
+// after GOAWAY.
+func TestStopDoesNotWaitForIdleClients(t *testing.T) {
+	ts := start(t, setup{})
+	ts.waitFor(t, "/readyz", 200, 10*time.Second)
+	client := adminClient(t, ts.DataDir)
+	resp, err := client.Get(ts.URL + "/livez")
+	if err != nil {
+		t.Fatal(err)
+	}
+	io.Copy(io.Discard, resp.Body) //nolint:errcheck // only the connection matters
+	resp.Body.Close()
+	began := time.Now()
+	ts.stop()
+	if err := ts.wait(t, 10*time.Second); err != nil {
+		t.Fatal(err)
+	}
+	if took := time.Since(began); took > 700*time.Millisecond {
+		t.Errorf("stop took %s with an idle client connected, want well under the 1s GOAWAY grace", took)
+	}
+	t.Logf("stopped in %s", time.Since(began))
+}

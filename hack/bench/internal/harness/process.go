@@ -247,9 +247,18 @@ type Memory struct {
 
 // Memory reads p's resident set.
 func (p *Process) Memory() (Memory, error) {
-	f, err := os.Open(fmt.Sprintf("/proc/%d/status", p.cmd.Process.Pid))
+	m, err := MemoryOf(p.cmd.Process.Pid)
 	if err != nil {
-		return Memory{}, fmt.Errorf("reading the memory of %s: %w", p.name, err)
+		return Memory{}, fmt.Errorf("%s: %w", p.name, err)
+	}
+	return m, nil
+}
+
+// MemoryOf reads the resident set of process pid.
+func MemoryOf(pid int) (Memory, error) {
+	f, err := os.Open(fmt.Sprintf("/proc/%d/status", pid))
+	if err != nil {
+		return Memory{}, fmt.Errorf("reading the memory of process %d: %w", pid, err)
 	}
 	defer f.Close()
 	var m Memory
@@ -261,7 +270,7 @@ func (p *Process) Memory() (Memory, error) {
 		}
 		kb, err := strconv.ParseInt(strings.TrimSuffix(strings.TrimSpace(value), " kB"), 10, 64)
 		if err != nil {
-			return Memory{}, fmt.Errorf("parsing %s of %s: %w", key, p.name, err)
+			return Memory{}, fmt.Errorf("parsing %s of process %d: %w", key, pid, err)
 		}
 		if key == "VmRSS" {
 			m.RSS = kb << 10
