@@ -8,6 +8,7 @@ import (
 	"context"
 	"time"
 
+	"k8s.io/client-go/tools/cache"
 	"k8s.io/client-go/util/workqueue"
 )
 
@@ -50,4 +51,32 @@ func ProcessNext[T comparable](ctx context.Context, q Queue[T], sync func(contex
 	}
 	q.Forget(key)
 	return true
+}
+
+// syncPoll is how often WaitForSync looks: client-go's WaitForCacheSync
+// looks every 100 ms, which a server's readiness would wait for.
+const syncPoll = 5 * time.Millisecond
+
+// WaitForSync returns true once every informer has synced, false if ctx
+// ends first.
+func WaitForSync(ctx context.Context, synced ...cache.InformerSynced) bool {
+	tick := time.NewTicker(syncPoll)
+	defer tick.Stop()
+	for {
+		done := true
+		for _, s := range synced {
+			if !s() {
+				done = false
+				break
+			}
+		}
+		if done {
+			return true
+		}
+		select {
+		case <-ctx.Done():
+			return false
+		case <-tick.C:
+		}
+	}
 }

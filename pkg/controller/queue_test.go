@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"sync"
+	"sync/atomic"
 	"testing"
 	"time"
 
@@ -55,5 +56,24 @@ func TestRun(t *testing.T) {
 	<-done
 	if failures != 2 || q.NumRequeues("flaky") != 0 {
 		t.Errorf("%d failures reported, %d requeues left; want 2 and 0", failures, q.NumRequeues("flaky"))
+	}
+}
+
+// TestWaitForSync: true once every informer has synced, within a few
+// milliseconds of the last; false when ctx ends first.
+func TestWaitForSync(t *testing.T) {
+	var done atomic.Bool
+	time.AfterFunc(20*time.Millisecond, func() { done.Store(true) })
+	began := time.Now()
+	if !WaitForSync(context.Background(), func() bool { return true }, done.Load) {
+		t.Fatal("WaitForSync = false")
+	}
+	if took := time.Since(began); took > 80*time.Millisecond {
+		t.Errorf("took %s to see a sync at 20ms", took)
+	}
+	ctx, cancel := context.WithTimeout(context.Background(), 20*time.Millisecond)
+	defer cancel()
+	if WaitForSync(ctx, func() bool { return false }) {
+		t.Error("WaitForSync = true for an informer that never syncs")
 	}
 }

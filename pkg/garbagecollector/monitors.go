@@ -10,6 +10,7 @@ import (
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/controller"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
@@ -72,7 +73,7 @@ func (m *monitors) waitForSync(ctx context.Context) bool {
 	for _, mon := range m.initial {
 		synced = append(synced, mon.informer.HasSynced)
 	}
-	return cache.WaitForCacheSync(ctx.Done(), synced...)
+	return controller.WaitForSync(ctx, synced...)
 }
 
 func (m *monitors) count() int {

@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 
+	"golang.org/x/sync/errgroup"
 	rbacv1 "k8s.io/api/rbac/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -149,15 +150,14 @@ func Bootstrap(ctx context.Context, catalog *rest.Catalog) error {
 		}
 		return nil
 	}
+	// All at once: the objects are independent, and a server is not ready
+	// before they exist.
+	var g errgroup.Group
 	for _, role := range BootstrapRoles() {
-		if err := create("clusterroles", role); err != nil {
-			return err
-		}
+		g.Go(func() error { return create("clusterroles", role) })
 	}
 	for _, b := range BootstrapBindings() {
-		if err := create("clusterrolebindings", b); err != nil {
-			return err
-		}
+		g.Go(func() error { return create("clusterrolebindings", b) })
 	}
-	return nil
+	return g.Wait()
 }

@@ -18,6 +18,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/auth/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/auth/user"
+	"github.com/apiserver/apiserver/pkg/controller"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
@@ -122,7 +123,7 @@ func (a *Authorizer) Run(ctx context.Context, catalog *rest.Catalog) {
 		go inf.RunWithContext(ctx)
 		synced = append(synced, inf.HasSynced)
 	}
-	if cache.WaitForCacheSync(ctx.Done(), synced...) {
+	if controller.WaitForSync(ctx, synced...) {
 		a.synced.Store(true)
 		close(a.syncedCh)
 		klog.FromContext(ctx).V(1).Info("RBAC objects read; authorizing from them")
