@@ -6,11 +6,13 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
+	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/admission/namespacelifecycle"
+	"github.com/apiserver/apiserver/pkg/admission/priority"
 	"github.com/apiserver/apiserver/pkg/admission/rbacescalation"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
@@ -24,6 +26,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/rbac"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/registry/review"
+	"github.com/apiserver/apiserver/pkg/registry/scheduling/priorityclass"
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
@@ -43,6 +46,7 @@ var storageOnly = []func() rest.Type{
 	rbac.ClusterRoleType,
 	rbac.RoleBindingType,
 	rbac.ClusterRoleBindingType,
+	priorityclass.Type,
 }
 
 // BuiltinTypes returns every built-in type the core API serves, for tools
@@ -67,8 +71,9 @@ type CoreAPI struct {
 }
 
 // NewAdmission returns the admission chain of the built-in plugins, in
-// kube-apiserver's order: NamespaceLifecycle first, then the refusal of
-// RBAC escalation, which asks a about the writer. The plugins read
+// kube-apiserver's order: NamespaceLifecycle first, then Priority (one
+// default PriorityClass, system classes kept), then the refusal of RBAC
+// escalation, which asks a about the writer. The plugins read
 // namespaces and roles with quorum reads of their own.
 func NewAdmission(backend *etcd3.Backend, a authz.Authorizer) (admission.Chain, error) {
 	namespaces, err := generic.NewStore(backend, namespace.Type(), nil, "")
@@ -104,8 +109,20 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer) (admission.Chain, 
 		}
 		return obj.(*rbacv1.ClusterRole).Rules, nil
 	}
+	priorityClasses, err := generic.NewStore(backend, priorityclass.Type(), nil, "")
+	if err != nil {
+		return nil, err
+	}
+	listPriorityClasses := func(ctx context.Context) ([]schedulingv1.PriorityClass, error) {
+		list, err := priorityClasses.List(ctx, "", &metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return list.(*schedulingv1.PriorityClassList).Items, nil
+	}
 	return admission.Chain{
 		namespacelifecycle.Plugin{Namespaces: get},
+		priority.Plugin{PriorityClasses: listPriorityClasses},
 		rbacescalation.Plugin{Authorizer: a, Rules: rules},
 	}, nil
 }
@@ -152,6 +169,11 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	if err := s.AddPostStartHook("default-namespaces", api.createDefaultNamespaces); err != nil {
 		return nil, err
 	}
+	if err := s.AddPostStartHook("scheduling/bootstrap-system-priority-classes", func(ctx context.Context) error {
+		return createSystemPriorityClasses(ctx, backend)
+	}); err != nil {
+		return nil, err
+	}
 	s.AddBackgroundTask("namespace-finalizer", api.finalizeNamespaces)
 	return api, nil
 }
@@ -167,6 +189,21 @@ func addResource(gvs []rest.GroupVersion, r rest.Resource) []rest.GroupVersion {
 		}
 	}
 	return append(gvs, rest.GroupVersion{GroupVersion: gv, Resources: []rest.Resource{r}})
+}
+
+// createSystemPriorityClasses makes sure the system PriorityClasses
+// exist; replicas may all do it.
+func createSystemPriorityClasses(ctx context.Context, backend *etcd3.Backend) error {
+	store, err := generic.NewStore(backend, priorityclass.Type(), nil, "")
+	if err != nil {
+		return err
+	}
+	for _, pc := range priorityclass.SystemPriorityClasses() {
+		if _, err := store.Create(ctx, "", pc, false); err != nil && !apierrors.IsAlreadyExists(err) {
+			return fmt.Errorf("creating PriorityClass %s: %w", pc.Name, err)
+		}
+	}
+	return nil
 }
 
 // createDefaultNamespaces makes sure the default namespaces exist.

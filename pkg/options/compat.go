@@ -53,7 +53,7 @@ func (o *CompatibilityOptions) AddFlags(fs *pflag.FlagSet) {
 	fs.BoolVar(&o.AllowPrivileged, "allow-privileged", o.AllowPrivileged,
 		"Whether privileged containers are allowed. Accepted; Pods are not served.")
 	fs.StringSliceVar(&o.EnableAdmissionPlugins, "enable-admission-plugins", o.EnableAdmissionPlugins,
-		"Accepted; the admission chain is fixed (NamespaceLifecycle, then the RBAC escalation check).")
+		"Accepted; the admission chain is fixed (NamespaceLifecycle, Priority, then the RBAC escalation check).")
 	fs.StringSliceVar(&o.DisableAdmissionPlugins, "disable-admission-plugins", o.DisableAdmissionPlugins,
 		"Accepted; the admission chain is fixed.")
 	fs.StringSliceVar(&o.AdmissionControl, "admission-control", o.AdmissionControl,

@@ -69,7 +69,7 @@ func TestWatchBookmarkAtTimeout(t *testing.T) {
 	if err := json.Unmarshal(body, &list); err != nil || resp.StatusCode != 200 {
 		t.Fatalf("list: %d %v", resp.StatusCode, err)
 	}
-	req, _ := http.NewRequest("GET", base+"?watch=true&allowWatchBookmarks=true&timeoutSeconds=3&resourceVersion="+list.Metadata.ResourceVersion, nil)
+	req, _ := http.NewRequest("GET", base+"?watch=true&allowWatchBookmarks=true&timeoutSeconds=3&fieldSelector="+notServerOwned+"&resourceVersion="+list.Metadata.ResourceVersion, nil)
 	wresp, err := c.Do(req)
 	if err != nil {
 		t.Fatal(err)
