@@ -307,6 +307,18 @@ func TestResourceRemoved(t *testing.T) {
 	// could see it.
 	s.catalog.Remove(clusterGV)
 	eventually(t, "the dependent of an owner whose resource went is collected", gone(t, s.configMaps, "default", "dependent"))
+
+	// The owner is deleted and its resource goes at once: whether the
+	// collector looks at the dependent before or after the resource went,
+	// it is collected.
+	s2 := newServer(t, newBackend(t))
+	s2.startCollector(t)
+	owner2 := create(t, s2.cluster, "", "owner", nil)
+	create(t, s2.configMaps, "default", "dependent", nil, ref(owner2, "ClusterConfigMap", false))
+	stays(t, s2.configMaps, "default", "dependent")
+	remove(t, s2.cluster, "", "owner", metav1.DeletePropagationBackground)
+	s2.catalog.Remove(clusterGV)
+	eventually(t, "the dependent of a deleted owner whose resource went is collected", gone(t, s2.configMaps, "default", "dependent"))
 }
 
 // hasEvent reports an OwnerRefInvalidNamespace warning on name in ns.

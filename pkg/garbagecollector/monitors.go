@@ -163,6 +163,10 @@ func (m *monitors) start(ctx context.Context, gr schema.GroupResource, s rest.St
 				obj = d.Obj
 			}
 			if id, _, ok := identify(gr, obj); ok {
+				// Gone for good (a UID is never reused): its dependents
+				// are collected even if its resource stops being served
+				// before they are looked at.
+				m.c.absent.Add(id.Namespace+"/"+string(id.UID), true)
 				m.c.apply(m.c.graph.remove(id))
 			}
 		},
