@@ -23,6 +23,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/secret"
 	"github.com/apiserver/apiserver/pkg/registry/core/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/node/runtimeclass"
 	"github.com/apiserver/apiserver/pkg/registry/rbac"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/registry/review"
@@ -47,6 +48,7 @@ var storageOnly = []func() rest.Type{
 	rbac.RoleBindingType,
 	rbac.ClusterRoleBindingType,
 	priorityclass.Type,
+	runtimeclass.Type,
 }
 
 // BuiltinTypes returns every built-in type the core API serves, for tools

@@ -53,3 +53,36 @@ func TestPriorityClasses(t *testing.T) {
 	}
 	k.run("delete", "pc", "p2")
 }
+
+// TestRuntimeClasses: node.k8s.io/v1 RuntimeClasses through kubectl, with
+// kube-apiserver 1.31's table and messages (recorded with the reference
+// script).
+func TestRuntimeClasses(t *testing.T) {
+	p := startBinary(t, "", nil)
+	k := kubectl{t: t, bin: kubectls(t)["kubectl"], kubeconfig: p.DataDir + "/admin.kubeconfig", home: t.TempDir()}
+	k.stdin(`{"apiVersion":"node.k8s.io/v1","kind":"RuntimeClass","metadata":{"name":"rc5"},"handler":"x","overhead":{"podFixed":{"cpu":"100m","memory":"1Mi"}},"scheduling":{"nodeSelector":{"a":"b"},"tolerations":[{"key":"k","operator":"Exists","effect":"NoSchedule"}]}}`, "create", "-f", "-")
+	if out := k.run("get", "runtimeclass"); !strings.Contains(out, "NAME") || !strings.Contains(out, "HANDLER") || !strings.Contains(out, "rc5    x") {
+		t.Errorf("kubectl get runtimeclass:\n%s", out)
+	}
+	if out := k.run("get", "runtimeclass", "rc5", "-o", "jsonpath={.overhead.podFixed.cpu} {.scheduling.tolerations[0].effect}"); out != "100m NoSchedule" {
+		t.Errorf("rc5 = %q", out)
+	}
+	for _, tc := range []struct{ manifest, want string }{
+		{`{"apiVersion":"node.k8s.io/v1","kind":"RuntimeClass","metadata":{"name":"rc2"},"handler":"Bad_Handler"}`,
+			`The RuntimeClass "rc2" is invalid: handler: Invalid value: "Bad_Handler": a lowercase RFC 1123 label must consist of lower case alphanumeric characters or '-'`},
+		{`{"apiVersion":"node.k8s.io/v1","kind":"RuntimeClass","metadata":{"name":"rc4"},"handler":"x","overhead":{"podFixed":{"cpu":"-1"}}}`,
+			`The RuntimeClass "rc4" is invalid: overhead.limits[cpu]: Invalid value: "-1": must be greater than or equal to 0`},
+		{`{"apiVersion":"node.k8s.io/v1","kind":"RuntimeClass","metadata":{"name":"t2"},"handler":"x","scheduling":{"tolerations":[{"key":"k","operator":"Exists","value":"v"}]}}`,
+			`The RuntimeClass "t2" is invalid: scheduling.tolerations.tolerations[0].operator: Invalid value: core.Toleration{Key:"k", Operator:"Exists", Value:"v", Effect:"", TolerationSeconds:(*int64)(nil)}: value must be empty when ` + "`operator`" + ` is 'Exists'`},
+		{`{"apiVersion":"node.k8s.io/v1","kind":"RuntimeClass","metadata":{"name":"t6"},"handler":"x","overhead":{"podFixed":{"bogus":"1"}}}`,
+			`* overhead.limits[bogus]: Invalid value: bogus: must be a standard resource type or fully qualified`},
+	} {
+		if out, err := k.stdinTry(tc.manifest, "create", "-f", "-"); err == nil || !strings.Contains(out, tc.want) {
+			t.Errorf("kubectl create of %s: %v\n%s\nwant %q", tc.manifest, err, out, tc.want)
+		}
+	}
+	if out, err := k.try("patch", "runtimeclass", "rc5", "--type=merge", "-p", `{"handler":"crun"}`); err == nil ||
+		!strings.Contains(out, `The RuntimeClass "rc5" is invalid: handler: Invalid value: "crun": field is immutable`) {
+		t.Errorf("changing the handler: %v\n%s", err, out)
+	}
+}
