@@ -23,6 +23,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/secret"
 	"github.com/apiserver/apiserver/pkg/registry/core/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/networking/ingressclass"
 	"github.com/apiserver/apiserver/pkg/registry/node/runtimeclass"
 	"github.com/apiserver/apiserver/pkg/registry/rbac"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -49,6 +50,7 @@ var storageOnly = []func() rest.Type{
 	rbac.ClusterRoleBindingType,
 	priorityclass.Type,
 	runtimeclass.Type,
+	ingressclass.Type,
 }
 
 // BuiltinTypes returns every built-in type the core API serves, for tools

@@ -86,3 +86,38 @@ func TestRuntimeClasses(t *testing.T) {
 		t.Errorf("changing the handler: %v\n%s", err, out)
 	}
 }
+
+// TestIngressClasses: networking.k8s.io/v1 IngressClasses through kubectl,
+// with kube-apiserver 1.31's table, defaults and messages (recorded with
+// the reference script).
+func TestIngressClasses(t *testing.T) {
+	p := startBinary(t, "", nil)
+	k := kubectl{t: t, bin: kubectls(t)["kubectl"], kubeconfig: p.DataDir + "/admin.kubeconfig", home: t.TempDir()}
+	k.stdin(`{"apiVersion":"networking.k8s.io/v1","kind":"IngressClass","metadata":{"name":"ic1"},"spec":{"controller":"example.com/ingress"}}`, "create", "-f", "-")
+	k.stdin(`{"apiVersion":"networking.k8s.io/v1","kind":"IngressClass","metadata":{"name":"ic8"},"spec":{"controller":"example.com/x","parameters":{"kind":"P","name":"p"}}}`, "create", "-f", "-")
+	out := k.run("get", "ingressclass")
+	for _, want := range []string{"NAME   CONTROLLER            PARAMETERS   AGE", "ic1    example.com/ingress   <none>", "ic8    example.com/x         P/p"} {
+		if !strings.Contains(out, want) {
+			t.Errorf("kubectl get ingressclass lacks %q:\n%s", want, out)
+		}
+	}
+	if out := k.run("get", "ingressclass", "ic8", "-o", "jsonpath={.spec}"); out != `{"controller":"example.com/x","parameters":{"kind":"P","name":"p","scope":"Cluster"}}` {
+		t.Errorf("ic8 spec = %s", out)
+	}
+	for _, tc := range []struct{ manifest, want string }{
+		{`{"apiVersion":"networking.k8s.io/v1","kind":"IngressClass","metadata":{"name":"ic2"},"spec":{}}`,
+			`The IngressClass "ic2" is invalid: spec.controller: Required value`},
+		{`{"apiVersion":"networking.k8s.io/v1","kind":"IngressClass","metadata":{"name":"ic3"},"spec":{"controller":"Bad Controller"}}`,
+			`The IngressClass "ic3" is invalid: spec.controller: Invalid value: "Bad Controller": must be a domain-prefixed path (such as "acme.io/foo")`},
+		{`{"apiVersion":"networking.k8s.io/v1","kind":"IngressClass","metadata":{"name":"ic5"},"spec":{"controller":"example.com/x","parameters":{"apiGroup":"k8s.example.com","kind":"P","name":"p","scope":"Namespace"}}}`,
+			"The IngressClass \"ic5\" is invalid: spec.parameters.namespace: Required value: `parameters.scope` is set to 'Namespace'"},
+	} {
+		if out, err := k.stdinTry(tc.manifest, "create", "-f", "-"); err == nil || !strings.Contains(out, tc.want) {
+			t.Errorf("kubectl create of %s: %v\n%s\nwant %q", tc.manifest, err, out, tc.want)
+		}
+	}
+	if out, err := k.try("patch", "ingressclass", "ic1", "--type=merge", "-p", `{"spec":{"controller":"example.com/other"}}`); err == nil ||
+		!strings.Contains(out, `The IngressClass "ic1" is invalid: spec.controller: Invalid value: "example.com/other": field is immutable`) {
+		t.Errorf("changing the controller: %v\n%s", err, out)
+	}
+}
