@@ -63,6 +63,10 @@ type Collector struct {
 	// a UID is never reused, so they stay gone, and the thousand
 	// dependents of one deleted owner need to read it once.
 	absent *lru.Cache
+	// removedKinds are the kinds whose resource stopped being served while
+	// the collector followed it (a CRD deleted, after its objects): while
+	// no resource serves such a kind, its owners are gone.
+	removedKinds sync.Map // schema.GroupKind → struct{}
 	// recorded remembers the dependents already given an invalid-reference
 	// event, so that retries do not repeat it.
 	recorded *lru.Cache
@@ -251,12 +255,8 @@ func (c *Collector) ownerState(ctx context.Context, id objectID, ref metav1.Owne
 	}
 	r, ok := c.catalog.ResourceOf(gv.WithKind(ref.Kind))
 	if !ok {
-		// An owner whose resource stopped being served while the
-		// collector followed it is gone.
-		for _, key := range []string{id.Namespace + "/" + string(ref.UID), "/" + string(ref.UID)} {
-			if _, gone := c.absent.Get(key); gone {
-				return dangling, nil
-			}
+		if _, removed := c.removedKinds.Load(schema.GroupKind{Group: gv.Group, Kind: ref.Kind}); removed {
+			return dangling, nil
 		}
 		return 0, fmt.Errorf("ownerReference %s: no resource serves that kind", describe(ref, id.Namespace))
 	}
@@ -296,6 +296,9 @@ func (c *Collector) ownerState(ctx context.Context, id objectID, ref metav1.Owne
 	}
 	return solid, nil
 }
+
+// kindRemoved records that no resource serves kind any more.
+func (c *Collector) kindRemoved(kind schema.GroupKind) { c.removedKinds.Store(kind, struct{}{}) }
 
 // ownerGone records that the owner ref of id is gone, and warns when the
 // owner exists in another namespace.

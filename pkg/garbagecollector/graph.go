@@ -111,7 +111,7 @@ func (g *graph) remove(id objectID) change {
 
 // removeResource forgets every object of resource r, which is no longer
 // served: its objects went with it.
-func (g *graph) removeResource(r schema.GroupResource) (change, []objectID) {
+func (g *graph) removeResource(r schema.GroupResource) change {
 	g.mu.Lock()
 	var gone []objectID
 	for _, n := range g.nodes {
@@ -126,7 +126,7 @@ func (g *graph) removeResource(r schema.GroupResource) (change, []objectID) {
 		c.check = append(c.check, rc.check...)
 		c.foreground = append(c.foreground, rc.foreground...)
 	}
-	return c, gone
+	return c
 }
 
 // dependents returns the objects that name owner.

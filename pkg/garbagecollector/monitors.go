@@ -17,6 +17,8 @@ import (
 // monitor follows one resource with a client-go informer over its storage,
 // and feeds the graph.
 type monitor struct {
+	// kind is the kind of the resource's objects.
+	kind     schema.GroupKind
 	informer cache.SharedIndexInformer
 	cancel   context.CancelFunc
 	done     chan struct{}
@@ -102,17 +104,16 @@ func (m *monitors) sync(ctx context.Context) {
 			delete(m.by, gr)
 			// Its objects are gone with it (a CRD is deleted once they
 			// are), whether or not their deletions reached the monitor
-			// before it stopped: their dependents are collected.
-			ch, gone := m.c.graph.removeResource(gr)
-			for _, id := range gone {
-				m.c.absent.Add(id.Namespace+"/"+string(id.UID), true)
-			}
-			m.c.apply(ch)
+			// before it stopped: an owner of its kind is gone while no
+			// resource serves that kind.
+			m.c.kindRemoved(mon.kind)
+			m.c.apply(m.c.graph.removeResource(gr))
 		}
 	}
 	for gr, r := range want {
 		if _, ok := m.by[gr]; !ok {
 			m.by[gr] = m.start(ctx, gr, r.Storage)
+			m.by[gr].kind = r.Info.GroupVersionKind().GroupKind()
 		}
 	}
 }
@@ -163,10 +164,6 @@ func (m *monitors) start(ctx context.Context, gr schema.GroupResource, s rest.St
 				obj = d.Obj
 			}
 			if id, _, ok := identify(gr, obj); ok {
-				// Gone for good (a UID is never reused): its dependents
-				// are collected even if its resource stops being served
-				// before they are looked at.
-				m.c.absent.Add(id.Namespace+"/"+string(id.UID), true)
 				m.c.apply(m.c.graph.remove(id))
 			}
 		},
