@@ -173,9 +173,7 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	if err := s.AddPostStartHook("default-namespaces", api.createDefaultNamespaces); err != nil {
 		return nil, err
 	}
-	if err := s.AddPostStartHook("scheduling/bootstrap-system-priority-classes", func(ctx context.Context) error {
-		return createSystemPriorityClasses(ctx, backend)
-	}); err != nil {
+	if err := s.AddPostStartHook("scheduling/bootstrap-system-priority-classes", api.createSystemPriorityClasses); err != nil {
 		return nil, err
 	}
 	s.AddBackgroundTask("namespace-finalizer", api.finalizeNamespaces)
@@ -196,14 +194,18 @@ func addResource(gvs []rest.GroupVersion, r rest.Resource) []rest.GroupVersion {
 }
 
 // createSystemPriorityClasses makes sure the system PriorityClasses
-// exist; replicas may all do it.
-func createSystemPriorityClasses(ctx context.Context, backend *etcd3.Backend) error {
-	store, err := generic.NewStore(backend, priorityclass.Type(), nil, "")
-	if err != nil {
-		return err
+// exist, through the served resource; replicas may all do it.
+func (api *CoreAPI) createSystemPriorityClasses(ctx context.Context) error {
+	r, ok := api.Catalog.Resource(priorityclass.Type().Info.GroupResource())
+	if !ok {
+		return fmt.Errorf("priorityclasses are not served")
+	}
+	creater, ok := r.Storage.(rest.Creater)
+	if !ok {
+		return fmt.Errorf("priorityclasses cannot be created")
 	}
 	for _, pc := range priorityclass.SystemPriorityClasses() {
-		if _, err := store.Create(ctx, "", pc, false); err != nil && !apierrors.IsAlreadyExists(err) {
+		if _, err := creater.Create(ctx, "", pc, false); err != nil && !apierrors.IsAlreadyExists(err) {
 			return fmt.Errorf("creating PriorityClass %s: %w", pc.Name, err)
 		}
 	}

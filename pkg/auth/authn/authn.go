@@ -23,9 +23,15 @@ type Union []Request
 
 // AuthenticateRequest implements Request.
 func (u Union) AuthenticateRequest(r *http.Request) (*user.Info, bool, error) {
+	return first(u, func(a Request) (*user.Info, bool, error) { return a.AuthenticateRequest(r) })
+}
+
+// first returns the user of the first authenticator that finds one, or
+// the errors of those that rejected a credential.
+func first[A any](authenticators []A, authenticate func(A) (*user.Info, bool, error)) (*user.Info, bool, error) {
 	var errs []error
-	for _, a := range u {
-		info, ok, err := a.AuthenticateRequest(r)
+	for _, a := range authenticators {
+		info, ok, err := authenticate(a)
 		if err != nil {
 			errs = append(errs, err)
 			continue
@@ -49,18 +55,7 @@ type TokenUnion []Token
 
 // AuthenticateToken implements Token.
 func (u TokenUnion) AuthenticateToken(ctx context.Context, token string) (*user.Info, bool, error) {
-	var errs []error
-	for _, a := range u {
-		info, ok, err := a.AuthenticateToken(ctx, token)
-		if err != nil {
-			errs = append(errs, err)
-			continue
-		}
-		if ok {
-			return info, true, nil
-		}
-	}
-	return nil, false, errors.Join(errs...)
+	return first(u, func(a Token) (*user.Info, bool, error) { return a.AuthenticateToken(ctx, token) })
 }
 
 // Bearer authenticates the token of a request's "Authorization: Bearer"
