@@ -230,7 +230,7 @@ func (c *Collector) collect(ctx context.Context, id objectID) error {
 			return err
 		}
 		log.V(2).Info("Deleting a dependent in the foreground")
-		return c.delete(ctx, id, metav1.DeletePropagationForeground)
+		return c.delete(ctx, id, "", metav1.DeletePropagationForeground)
 	default:
 		policy := metav1.DeletePropagationBackground
 		switch {
@@ -240,7 +240,10 @@ func (c *Collector) collect(ctx context.Context, id objectID) error {
 			policy = metav1.DeletePropagationForeground
 		}
 		log.V(2).Info("Deleting an object whose owners are gone", "propagationPolicy", policy)
-		return c.delete(ctx, id, policy)
+		// Pinned to the state the owners were judged on: an orphaning
+		// owner may have dropped its reference (and then gone) between
+		// the two reads, which leaves the object an orphan to keep.
+		return c.delete(ctx, id, m.GetResourceVersion(), policy)
 	}
 }
 
@@ -394,8 +397,10 @@ func (c *Collector) get(ctx context.Context, id objectID) (runtime.Object, metav
 	return obj, m, nil
 }
 
-// delete deletes the object of id, if it is still that object.
-func (c *Collector) delete(ctx context.Context, id objectID, policy metav1.DeletionPropagation) error {
+// delete deletes the object of id, if it is still that object and, when
+// resourceVersion is set, still in that state; a changed state is an error
+// so that the decision is taken again on the new one.
+func (c *Collector) delete(ctx context.Context, id objectID, resourceVersion string, policy metav1.DeletionPropagation) error {
 	r, err := c.resource(id)
 	if err != nil {
 		return nil
@@ -405,11 +410,20 @@ func (c *Collector) delete(ctx context.Context, id objectID, policy metav1.Delet
 		return fmt.Errorf("%s cannot be deleted", id.Resource)
 	}
 	uid := id.UID
+	pre := &metav1.Preconditions{UID: &uid}
+	if resourceVersion != "" {
+		pre.ResourceVersion = &resourceVersion
+	}
 	_, _, err = deleter.Delete(ctx, id.Namespace, id.Name, &metav1.DeleteOptions{
-		Preconditions:     &metav1.Preconditions{UID: &uid},
+		Preconditions:     pre,
 		PropagationPolicy: &policy,
 	}, false)
-	if apierrors.IsNotFound(err) || apierrors.IsConflict(err) { // gone, or the name is another object's
+	switch {
+	case apierrors.IsNotFound(err):
+		return nil
+	case apierrors.IsConflict(err) && resourceVersion != "":
+		return fmt.Errorf("changed since its owners were read: %w", err)
+	case apierrors.IsConflict(err): // the name is another object's
 		return nil
 	}
 	return err
