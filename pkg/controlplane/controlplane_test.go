@@ -34,13 +34,14 @@ func TestBuiltinTypes(t *testing.T) {
 	for _, want := range []string{"/v1, Resource=namespaces", "/v1, Resource=configmaps", "coordination.k8s.io/v1, Resource=leases",
 		"rbac.authorization.k8s.io/v1, Resource=roles", "rbac.authorization.k8s.io/v1, Resource=clusterrolebindings",
 		"/v1, Resource=serviceaccounts", "scheduling.k8s.io/v1, Resource=priorityclasses", "node.k8s.io/v1, Resource=runtimeclasses",
-		"networking.k8s.io/v1, Resource=ingressclasses"} {
+		"networking.k8s.io/v1, Resource=ingressclasses", "/v1, Resource=services", "/v1, Resource=endpoints",
+		"discovery.k8s.io/v1, Resource=endpointslices"} {
 		if !seen[want] {
 			t.Errorf("%s is not declared", want)
 		}
 	}
-	if len(gvs) != 6 || gvs[0].Group != "" || gvs[1].Group != "coordination.k8s.io" || gvs[2].Group != "rbac.authorization.k8s.io" ||
-		gvs[3].Group != "scheduling.k8s.io" || gvs[4].Group != "node.k8s.io" || gvs[5].Group != "networking.k8s.io" {
+	if len(gvs) != 7 || gvs[0].Group != "" || gvs[1].Group != "coordination.k8s.io" || gvs[2].Group != "rbac.authorization.k8s.io" ||
+		gvs[3].Group != "scheduling.k8s.io" || gvs[4].Group != "node.k8s.io" || gvs[5].Group != "networking.k8s.io" || gvs[6].Group != "discovery.k8s.io" {
 		t.Errorf("group versions = %v", gvs)
 	}
 	for _, gv := range gvs {

@@ -3,6 +3,7 @@ package controlplane
 import (
 	"context"
 	"fmt"
+	"net"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -18,10 +19,13 @@ import (
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/registry/coordination/lease"
 	"github.com/apiserver/apiserver/pkg/registry/core/configmap"
+	"github.com/apiserver/apiserver/pkg/registry/core/endpoints"
 	"github.com/apiserver/apiserver/pkg/registry/core/event"
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/core/secret"
+	"github.com/apiserver/apiserver/pkg/registry/core/service"
 	"github.com/apiserver/apiserver/pkg/registry/core/serviceaccount"
+	"github.com/apiserver/apiserver/pkg/registry/discovery/endpointslice"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/networking/ingressclass"
 	"github.com/apiserver/apiserver/pkg/registry/node/runtimeclass"
@@ -51,12 +55,14 @@ var storageOnly = []func() rest.Type{
 	priorityclass.Type,
 	runtimeclass.Type,
 	ingressclass.Type,
+	endpoints.Type,
+	endpointslice.Type,
 }
 
 // BuiltinTypes returns every built-in type the core API serves, for tools
 // that derive from them (hack/update-openapi.sh lists their Go packages).
 func BuiltinTypes() []rest.Type {
-	types := []rest.Type{namespace.Type(), serviceaccount.Type()}
+	types := []rest.Type{namespace.Type(), serviceaccount.Type(), service.Type(nil)}
 	for _, newType := range storageOnly {
 		types = append(types, newType())
 	}
@@ -148,7 +154,12 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	if err != nil {
 		return nil, err
 	}
-	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces, accounts}}}
+	alloc := newAllocators(backend, c.Services)
+	services, repair, err := serviceResource(backend, admit, alloc)
+	if err != nil {
+		return nil, err
+	}
+	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces, accounts, services}}}
 	for _, newType := range storageOnly {
 		t := newType()
 		store, err := generic.NewStore(backend, t, admit, "")
@@ -177,6 +188,17 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 		return nil, err
 	}
 	s.AddBackgroundTask("namespace-finalizer", api.finalizeNamespaces)
+	s.AddBackgroundTask("service-allocation-repair", repair.Run)
+	port := 0
+	if tcp, ok := c.Serving.Listener.Addr().(*net.TCPAddr); ok {
+		port = tcp.Port
+	}
+	kubernetes := newKubernetesService(api.Catalog, backend.Client(), backend.Config().Prefix, c.Services.AdvertiseAddress, port, alloc)
+	// The Service exists once the server is ready; its endpoints follow.
+	if err := s.AddPostStartHook("bootstrap-controller", kubernetes.ensureService); err != nil {
+		return nil, err
+	}
+	s.AddBackgroundTask("kubernetes-service", kubernetes.run)
 	return api, nil
 }
 

@@ -1,11 +1,6 @@
 package options
 
 import (
-	"fmt"
-	"net"
-	"strconv"
-	"strings"
-
 	"github.com/spf13/pflag"
 	"k8s.io/klog/v2"
 
@@ -17,9 +12,6 @@ import (
 // accepted, so that this server drops in, and checked where their value
 // has a form; those that have no effect here say so in one log line each.
 type CompatibilityOptions struct {
-	AdvertiseAddress        net.IP
-	ServiceClusterIPRange   string
-	ServiceNodePortRange    string
 	AllowPrivileged         bool
 	EnableAdmissionPlugins  []string
 	DisableAdmissionPlugins []string
@@ -44,12 +36,6 @@ var ignoredFlags = []string{
 // AddFlags registers the flags with kube-apiserver's names.
 func (o *CompatibilityOptions) AddFlags(fs *pflag.FlagSet) {
 	o.fs = fs
-	fs.IPVar(&o.AdvertiseAddress, "advertise-address", o.AdvertiseAddress,
-		"The address kube-apiserver advertises to the cluster. Accepted for drop-in use; not used yet.")
-	fs.StringVar(&o.ServiceClusterIPRange, "service-cluster-ip-range", o.ServiceClusterIPRange,
-		"CIDR (or two, comma-separated, for dual stack) of Service cluster IPs. Accepted and checked; Services are not served yet.")
-	fs.StringVar(&o.ServiceNodePortRange, "service-node-port-range", o.ServiceNodePortRange,
-		"Range of NodePorts, as 30000-32767. Accepted and checked; Services are not served yet.")
 	fs.BoolVar(&o.AllowPrivileged, "allow-privileged", o.AllowPrivileged,
 		"Whether privileged containers are allowed. Accepted; Pods are not served.")
 	fs.StringSliceVar(&o.EnableAdmissionPlugins, "enable-admission-plugins", o.EnableAdmissionPlugins,
@@ -70,30 +56,8 @@ func (o *CompatibilityOptions) AddFlags(fs *pflag.FlagSet) {
 	}
 }
 
-// Validate checks the flags whose values have a form.
-func (o *CompatibilityOptions) Validate() []error {
-	var errs []error
-	if o.ServiceClusterIPRange != "" {
-		cidrs := strings.Split(o.ServiceClusterIPRange, ",")
-		if len(cidrs) > 2 {
-			errs = append(errs, fmt.Errorf("--service-cluster-ip-range %q: at most two ranges (one per IP family)", o.ServiceClusterIPRange))
-		}
-		for _, c := range cidrs {
-			if _, _, err := net.ParseCIDR(strings.TrimSpace(c)); err != nil {
-				errs = append(errs, fmt.Errorf("--service-cluster-ip-range %q: %q is not a CIDR", o.ServiceClusterIPRange, c))
-			}
-		}
-	}
-	if o.ServiceNodePortRange != "" {
-		lo, hi, ok := strings.Cut(o.ServiceNodePortRange, "-")
-		a, errA := strconv.Atoi(strings.TrimSpace(lo))
-		b, errB := strconv.Atoi(strings.TrimSpace(hi))
-		if !ok || errA != nil || errB != nil || a < 1 || b > 65535 || a > b {
-			errs = append(errs, fmt.Errorf("--service-node-port-range %q: want a range of ports such as 30000-32767", o.ServiceNodePortRange))
-		}
-	}
-	return errs
-}
+// Validate finds nothing wrong: every value is accepted.
+func (o *CompatibilityOptions) Validate() []error { return nil }
 
 // ApplyTo logs, once per flag given, that it has no effect here.
 func (o *CompatibilityOptions) ApplyTo(*server.Config) error {

@@ -16,6 +16,7 @@ type Options struct {
 	Authorization   *AuthorizationOptions
 	ServiceAccounts *ServiceAccountOptions
 	Audit           *AuditOptions
+	Services        *ServicesOptions
 	Compatibility   *CompatibilityOptions
 	Generic         *ServerRunOptions
 	Logging         *LoggingOptions
@@ -30,6 +31,7 @@ func NewOptions() *Options {
 		Authorization:   NewAuthorizationOptions(),
 		ServiceAccounts: NewServiceAccountOptions(),
 		Audit:           &AuditOptions{},
+		Services:        NewServicesOptions(),
 		Compatibility:   &CompatibilityOptions{},
 		Generic:         NewServerRunOptions(),
 		Logging:         &LoggingOptions{},
@@ -56,6 +58,7 @@ func (o *Options) Sections() []FlagSection {
 		section("Authorization", o.Authorization.AddFlags),
 		section("Service accounts", o.ServiceAccounts.AddFlags),
 		section("Audit", o.Audit.AddFlags),
+		section("Services", o.Services.AddFlags),
 		section("Generic", o.Generic.AddFlags),
 		section("Logging", o.Logging.AddFlags),
 		section("Accepted from kube-apiserver's command line", o.Compatibility.AddFlags),
@@ -70,6 +73,7 @@ func (o *Options) Complete() {
 	}
 	o.Authentication.CertDirectory = o.SecureServing.CertDirectory
 	o.ServiceAccounts.CertDirectory = o.SecureServing.CertDirectory
+	o.Services.BindAddress = o.SecureServing.BindAddress
 }
 
 // Validate reports every invalid flag value of every section.
@@ -81,6 +85,7 @@ func (o *Options) Validate() []error {
 	errs = append(errs, o.Authorization.Validate()...)
 	errs = append(errs, o.ServiceAccounts.Validate()...)
 	errs = append(errs, o.Audit.Validate()...)
+	errs = append(errs, o.Services.Validate()...)
 	errs = append(errs, o.Compatibility.Validate()...)
 	errs = append(errs, o.Generic.Validate()...)
 	errs = append(errs, o.Logging.Validate()...)
@@ -92,7 +97,7 @@ func (o *Options) Validate() []error {
 // the admin kubeconfig names the listener's address and the serving CA;
 // service accounts after it, adding their tokens to its authenticators.
 func (o *Options) ApplyTo(c *server.Config) error {
-	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo, o.ServiceAccounts.ApplyTo, o.Authorization.ApplyTo, o.Audit.ApplyTo, o.Compatibility.ApplyTo} {
+	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo, o.ServiceAccounts.ApplyTo, o.Authorization.ApplyTo, o.Audit.ApplyTo, o.Services.ApplyTo, o.Compatibility.ApplyTo} {
 		if err := apply(c); err != nil {
 			return err
 		}

@@ -9,6 +9,8 @@ import (
 	"strings"
 	"testing"
 	"time"
+
+	"github.com/apiserver/apiserver/pkg/server"
 )
 
 // TestParsingNoFlagsMatchesDefaults keeps flag defaults and constructor
@@ -299,22 +301,78 @@ func TestAuditValidate(t *testing.T) {
 	}
 }
 
-func TestCompatibilityValidate(t *testing.T) {
+func TestServicesValidate(t *testing.T) {
+	svc := func(ips, ports string) ServicesOptions {
+		o := NewServicesOptions()
+		if ips != "" {
+			o.ServiceClusterIPRange = ips
+		}
+		if ports != "" {
+			o.ServiceNodePortRange = ports
+		}
+		return *o
+	}
 	tests := []struct {
 		name string
-		o    CompatibilityOptions
+		o    ServicesOptions
 		want []string
 	}{
-		{"none", CompatibilityOptions{}, nil},
-		{"envtest's", CompatibilityOptions{ServiceClusterIPRange: "10.0.0.0/24", AllowPrivileged: true, DisableAdmissionPlugins: []string{"ServiceAccount"}}, nil},
-		{"dual stack", CompatibilityOptions{ServiceClusterIPRange: "10.96.0.0/12,fd00::/108", ServiceNodePortRange: "30000-32767"}, nil},
-		{"not a CIDR", CompatibilityOptions{ServiceClusterIPRange: "10.0.0.0"}, []string{`--service-cluster-ip-range "10.0.0.0": "10.0.0.0" is not a CIDR`}},
-		{"three ranges", CompatibilityOptions{ServiceClusterIPRange: "10.0.0.0/24,10.1.0.0/24,fd00::/108"}, []string{"at most two ranges"}},
-		{"bad port ranges", CompatibilityOptions{ServiceNodePortRange: "32767-30000"}, []string{`--service-node-port-range "32767-30000"`}},
+		{"defaults", svc("", ""), nil},
+		{"envtest's", svc("10.0.0.0/24", ""), nil},
+		{"dual stack", svc("10.96.0.0/12,fd00::/108", "30000-32767"), nil},
+		{"IPv6 first", svc("fd00::/108,10.96.0.0/16", ""), nil},
+		{"not a CIDR", svc("10.0.0.0", ""), []string{`--service-cluster-ip-range "10.0.0.0": "10.0.0.0" is not a CIDR`}},
+		{"three ranges", svc("10.0.0.0/24,10.1.0.0/24,fd00::/108", ""), []string{"at most two ranges"}},
+		{"one family twice", svc("10.0.0.0/24,10.1.0.0/24", ""), []string{"two ranges must be of different IP families"}},
+		{"too large", svc("10.0.0.0/8", ""), []string{"10.0.0.0/8 is too large; for IPv4 the mask must be >= 12"}},
+		{"too large IPv6", svc("fd00::/64", ""), []string{"fd00::/64 is too large; for IPv6 the mask must be >= 108"}},
+		{"too small", svc("10.0.0.0/31", ""), []string{"10.0.0.0/31 is too small"}},
+		{"bad port ranges", svc("", "32767-30000"), []string{`--service-node-port-range "32767-30000"`}},
+		{"both", svc("x", "y"), []string{`"x" is not a CIDR`, `--service-node-port-range "y"`}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
 			expectErrors(t, tc.o.Validate(), tc.want)
 		})
+	}
+}
+
+// TestServicesApplyTo: the advertised address is --advertise-address,
+// else --bind-address, else one of the host's; the ranges as parsed.
+func TestServicesApplyTo(t *testing.T) {
+	for _, tc := range []struct {
+		name            string
+		advertise, bind string
+		want            string
+	}{
+		{"advertise", "192.0.2.9", "127.0.0.1", "192.0.2.9"},
+		{"bind", "", "127.0.0.1", "127.0.0.1"},
+		{"unspecified advertise", "0.0.0.0", "198.51.100.1", "198.51.100.1"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewServicesOptions()
+			o.ServiceClusterIPRange = "fd00::/108,10.1.0.0/16"
+			o.AdvertiseAddress, o.BindAddress = net.ParseIP(tc.advertise), net.ParseIP(tc.bind)
+			var c server.Config
+			if err := o.ApplyTo(&c); err != nil {
+				t.Fatal(err)
+			}
+			if c.Services.AdvertiseAddress.String() != tc.want {
+				t.Errorf("advertised %s, want %s", c.Services.AdvertiseAddress, tc.want)
+			}
+			if len(c.Services.ClusterIPRanges) != 2 || c.Services.ClusterIPRanges[0].String() != "fd00::/108" ||
+				c.Services.NodePortBase != 30000 || c.Services.NodePortSize != 2768 {
+				t.Errorf("services config = %+v", c.Services)
+			}
+		})
+	}
+	o := NewServicesOptions()
+	o.BindAddress = net.IPv4zero
+	var c server.Config
+	if err := o.ApplyTo(&c); err != nil {
+		t.Fatal(err)
+	}
+	if ip := c.Services.AdvertiseAddress; ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
+		t.Errorf("the host's address is %s", ip)
 	}
 }

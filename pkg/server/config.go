@@ -5,6 +5,8 @@ import (
 	"crypto/x509"
 	"errors"
 	"fmt"
+	"net"
+	"net/netip"
 	"time"
 
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
@@ -48,6 +50,9 @@ type Config struct {
 	Audit AuditConfig
 	// ServiceAccounts issues and verifies service account tokens.
 	ServiceAccounts ServiceAccountConfig
+	// Services says what Services allocate from and where the kubernetes
+	// Service points.
+	Services ServicesConfig
 	// Lifecycle times the shutdown sequence.
 	Lifecycle LifecycleConfig
 	// Health tunes the health endpoints.
@@ -84,6 +89,20 @@ type AuthenticationInfo struct {
 type AuditConfig struct {
 	Policy *audit.Policy
 	Sink   audit.Sink
+}
+
+// ServicesConfig is what Services allocate from, and what the kubernetes
+// Service advertises.
+type ServicesConfig struct {
+	// ClusterIPRanges are the cluster IP ranges, the primary IP family's
+	// first; empty means kube-apiserver's default, 10.0.0.0/24.
+	ClusterIPRanges []netip.Prefix
+	// NodePortBase and NodePortSize are the node port range; a zero size
+	// means kube-apiserver's default, 30000-32767.
+	NodePortBase, NodePortSize int
+	// AdvertiseAddress is the kubernetes Service's endpoint; nil, loopback
+	// or unspecified publishes none.
+	AdvertiseAddress net.IP
 }
 
 // ServiceAccountConfig is what the token subresource and the token
@@ -184,6 +203,12 @@ func (c *Config) Complete() CompletedConfig {
 	}
 	if c.Notify == nil {
 		c.Notify = sdNotify
+	}
+	if len(c.Services.ClusterIPRanges) == 0 {
+		c.Services.ClusterIPRanges = []netip.Prefix{netip.MustParsePrefix("10.0.0.0/24")}
+	}
+	if c.Services.NodePortSize == 0 {
+		c.Services.NodePortBase, c.Services.NodePortSize = 30000, 2768
 	}
 	return CompletedConfig{&completedConfig{Config: c, signals: newLifecycleSignals()}}
 }

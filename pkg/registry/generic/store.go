@@ -251,7 +251,8 @@ func (s *Store) Create(ctx context.Context, ns string, obj runtime.Object, dryRu
 			Message: "resourceVersion should not be set on objects to be created",
 		}}
 	}
-	if obj, err = s.prepareCreate(ctx, obj, m, dryRun); err != nil {
+	obj, undo, err := s.prepareCreate(ctx, obj, m, dryRun)
+	if err != nil {
 		return nil, err
 	}
 	if dryRun {
@@ -259,6 +260,7 @@ func (s *Store) Create(ctx context.Context, ns string, obj runtime.Object, dryRu
 	}
 	// obj is what is written: storage only sets its resourceVersion.
 	if err := s.Storage.Create(ctx, s.key(m.GetNamespace(), m.GetName()), obj, obj); err != nil {
+		undo()
 		return nil, s.apiError(err, m.GetName())
 	}
 	return obj, nil
@@ -300,9 +302,17 @@ func (s *Store) Update(ctx context.Context, ns, name string, update rest.UpdateF
 	out = s.Type.New()
 	canCreate := forceAllowCreate || s.Type.Strategy.AllowCreateOnUpdate()
 	var toDelete bool
+	// undo gives back what the last attempt reserved; previous is the
+	// object it replaced.
+	undo, previous := func() {}, runtime.Object(nil)
+	// updateErr is the caller's own error, handed back as it is: a
+	// caller may end an update with an error of its own to test for.
+	var updateErr error
 	err = s.Storage.GuaranteedUpdate(ctx, key, out, storage.UpdateOptions{IgnoreNotFound: canCreate}, func(input runtime.Object) (runtime.Object, error) {
 		// Each attempt decides afresh: storage may call this again.
 		created, toDelete = false, false
+		undo()
+		undo, previous = func() {}, input
 		old, err := accessor(input)
 		if err != nil {
 			return nil, err
@@ -314,6 +324,7 @@ func (s *Store) Update(ctx context.Context, ns, name string, update rest.UpdateF
 		}
 		obj, err := update(ctx, current)
 		if err != nil {
+			updateErr = err
 			return nil, err
 		}
 		s.setKind(obj)
@@ -330,7 +341,7 @@ func (s *Store) Update(ctx context.Context, ns, name string, update rest.UpdateF
 		if !exists {
 			created = true
 			m.SetResourceVersion("")
-			if obj, err = s.prepareCreate(ctx, obj, m, dryRun); err != nil {
+			if obj, undo, err = s.prepareCreate(ctx, obj, m, dryRun); err != nil {
 				return nil, err
 			}
 			if dryRun {
@@ -341,7 +352,7 @@ func (s *Store) Update(ctx context.Context, ns, name string, update rest.UpdateF
 		if err := s.checkResourceVersion(m, old, name); err != nil {
 			return nil, err
 		}
-		obj, err = s.prepareUpdate(ctx, obj, input, m, old, dryRun)
+		obj, undo, err = s.prepareUpdate(ctx, obj, input, m, old, dryRun)
 		if err != nil {
 			return nil, err
 		}
@@ -356,7 +367,14 @@ func (s *Store) Update(ctx context.Context, ns, name string, update rest.UpdateF
 		return dry.obj, false, nil
 	}
 	if err != nil {
+		undo()
+		if updateErr != nil && errors.Is(err, updateErr) {
+			return nil, false, updateErr
+		}
 		return nil, false, s.apiError(err, name)
+	}
+	if !created {
+		s.release(ctx, out, previous)
 	}
 	if toDelete {
 		// The last finalizer went: the object is deleted now, and the
@@ -380,23 +398,65 @@ type errDryRun struct{ obj runtime.Object }
 
 func (errDryRun) Error() string { return "dry run" }
 
-func (s *Store) prepareCreate(ctx context.Context, obj runtime.Object, m metav1.Object, dryRun bool) (runtime.Object, error) {
+// prepareCreate admits, fills, reserves for and validates a new object.
+// undo gives back what was reserved for it when it is not written.
+func (s *Store) prepareCreate(ctx context.Context, obj runtime.Object, m metav1.Object, dryRun bool) (_ runtime.Object, undo func(), err error) {
+	undo = func() {}
 	attrs := s.attributes(ctx, admission.Create, obj, nil, m.GetNamespace(), m.GetName(), dryRun)
 	if err := s.admit(ctx, attrs); err != nil {
-		return nil, err
+		return nil, undo, err
 	}
 	fillCreateMeta(m, metav1.Now())
 	s.Type.Strategy.PrepareForCreate(ctx, obj)
-	errs := validateMeta(m, s.Type.Info.Namespaced, s.names())
-	errs = append(errs, s.Type.Strategy.Validate(ctx, obj)...)
-	if len(errs) > 0 {
-		return nil, s.invalid(m.GetName(), errs)
+	if errs := validateMeta(m, s.Type.Info.Namespaced, s.names()); len(errs) > 0 {
+		// Nothing is reserved for an object that cannot be written.
+		return nil, undo, s.invalid(m.GetName(), append(errs, s.Type.Strategy.Validate(ctx, obj)...))
+	}
+	if undo, err = s.reserve(ctx, obj, nil, m.GetName(), dryRun); err != nil {
+		return nil, undo, err
+	}
+	defer func() {
+		if err != nil {
+			undo()
+			undo = func() {}
+		}
+	}()
+	if errs := s.Type.Strategy.Validate(ctx, obj); len(errs) > 0 {
+		return nil, undo, s.invalid(m.GetName(), errs)
 	}
 	s.Type.Strategy.Canonicalize(obj)
 	if err := s.validateAdmission(ctx, attrs); err != nil {
-		return nil, err
+		return nil, undo, err
 	}
-	return obj, nil
+	return obj, undo, nil
+}
+
+// reserve takes what a Reserving type's object needs; the returned undo
+// is never nil.
+func (s *Store) reserve(ctx context.Context, obj, old runtime.Object, name string, dryRun bool) (func(), error) {
+	r, ok := s.Type.Strategy.(rest.Reserving)
+	if !ok {
+		return func() {}, nil
+	}
+	undo, errs, err := r.Reserve(ctx, obj, old, dryRun)
+	if undo == nil {
+		undo = func() {}
+	}
+	if err == nil && len(errs) > 0 {
+		err = s.invalid(name, errs)
+	}
+	if err != nil {
+		undo()
+		return func() {}, err
+	}
+	return undo, nil
+}
+
+// release frees what old held and obj (nil once deleted) does not.
+func (s *Store) release(ctx context.Context, obj, old runtime.Object) {
+	if r, ok := s.Type.Strategy.(rest.Reserving); ok && old != nil {
+		r.Release(ctx, obj, old)
+	}
 }
 
 func (s *Store) checkResourceVersion(m, old metav1.Object, name string) error {
@@ -427,20 +487,33 @@ func (s *Store) checkResourceVersion(m, old metav1.Object, name string) error {
 	return nil
 }
 
-func (s *Store) prepareUpdate(ctx context.Context, obj, oldObj runtime.Object, m, old metav1.Object, dryRun bool) (runtime.Object, error) {
+// prepareUpdate admits, fills, reserves for and validates a new version of
+// an object; undo gives back what was reserved when it is not written.
+func (s *Store) prepareUpdate(ctx context.Context, obj, oldObj runtime.Object, m, old metav1.Object, dryRun bool) (_ runtime.Object, undo func(), err error) {
+	undo = func() {}
 	keepServerMeta(m, old)
 	attrs := s.attributes(ctx, admission.Update, obj, oldObj, m.GetNamespace(), m.GetName(), dryRun)
 	if err := s.admit(ctx, attrs); err != nil {
-		return nil, err
+		return nil, undo, err
 	}
 	s.Type.Strategy.PrepareForUpdate(ctx, obj, oldObj)
-	errs := validateMetaUpdate(m, old)
-	errs = append(errs, s.Type.Strategy.ValidateUpdate(ctx, obj, oldObj)...)
-	if len(errs) > 0 {
-		return nil, s.invalid(m.GetName(), errs)
+	if errs := validateMetaUpdate(m, old); len(errs) > 0 {
+		return nil, undo, s.invalid(m.GetName(), append(errs, s.Type.Strategy.ValidateUpdate(ctx, obj, oldObj)...))
+	}
+	if undo, err = s.reserve(ctx, obj, oldObj, m.GetName(), dryRun); err != nil {
+		return nil, undo, err
+	}
+	defer func() {
+		if err != nil {
+			undo()
+			undo = func() {}
+		}
+	}()
+	if errs := s.Type.Strategy.ValidateUpdate(ctx, obj, oldObj); len(errs) > 0 {
+		return nil, undo, s.invalid(m.GetName(), errs)
 	}
 	if old.GetDeletionTimestamp() != nil && len(m.GetFinalizers()) > len(old.GetFinalizers()) {
-		return nil, s.invalid(m.GetName(), field.ErrorList{field.Forbidden(field.NewPath("metadata", "finalizers"),
+		return nil, undo, s.invalid(m.GetName(), field.ErrorList{field.Forbidden(field.NewPath("metadata", "finalizers"),
 			"no new finalizers can be added if the object is being deleted")})
 	}
 	s.Type.Strategy.Canonicalize(obj)
@@ -448,9 +521,9 @@ func (s *Store) prepareUpdate(ctx context.Context, obj, oldObj runtime.Object, m
 		m.SetGeneration(old.GetGeneration() + 1)
 	}
 	if err := s.validateAdmission(ctx, attrs); err != nil {
-		return nil, err
+		return nil, undo, err
 	}
-	return obj, nil
+	return obj, undo, nil
 }
 
 // attributes describes a write for admission.
@@ -640,6 +713,7 @@ func (s *Store) deleteNow(ctx context.Context, key storage.Key, name string, cur
 		}
 		return nil, false, s.apiError(err, name)
 	}
+	s.release(ctx, nil, out)
 	return s.deletedResult(out), true, nil
 }
 

@@ -4,6 +4,7 @@ import (
 	"context"
 	"encoding/json"
 	"errors"
+	"fmt"
 	"net/http"
 	"strings"
 	"sync"
@@ -14,6 +15,7 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/auth/user"
@@ -262,4 +264,141 @@ func TestResourceVersionRequired(t *testing.T) {
 	if err == nil || err.Error() != want {
 		t.Errorf("update without resourceVersion: %v, want %s", err, want)
 	}
+}
+
+// An error of the caller's own update function comes back as it is, so
+// that the caller can test for it (the garbage collector's "nothing to
+// change").
+func TestUpdateFuncErrorReturned(t *testing.T) {
+	s := newStore(t, nil)
+	if _, err := s.Create(t.Context(), "ns", cm("a"), false); err != nil {
+		t.Fatal(err)
+	}
+	mine := errors.New("nothing to change")
+	_, _, err := s.Update(t.Context(), "ns", "a", func(context.Context, runtime.Object) (runtime.Object, error) { return nil, mine }, false, false)
+	if !errors.Is(err, mine) {
+		t.Errorf("update error = %v, want the update function's", err)
+	}
+}
+
+// reserving is a ConfigMap strategy that holds the value of data["hold"]
+// and records what the store asks of it.
+type reserving struct {
+	rest.PlainStrategy
+	mu  *sync.Mutex
+	log *[]string
+}
+
+func (r reserving) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
+	if obj.(*corev1.ConfigMap).Data["bad"] != "" {
+		return field.ErrorList{field.Invalid(field.NewPath("data", "bad"), "", "bad")}
+	}
+	return nil
+}
+
+func (r reserving) ValidateUpdate(ctx context.Context, obj, _ runtime.Object) field.ErrorList {
+	return r.Validate(ctx, obj)
+}
+
+func (r reserving) record(s string) {
+	r.mu.Lock()
+	defer r.mu.Unlock()
+	*r.log = append(*r.log, s)
+}
+
+func (r reserving) Reserve(_ context.Context, obj, old runtime.Object, dryRun bool) (func(), field.ErrorList, error) {
+	v := obj.(*corev1.ConfigMap).Data["hold"]
+	if v == "taken" {
+		return nil, field.ErrorList{field.Invalid(field.NewPath("data", "hold"), v, "taken")}, nil
+	}
+	if old != nil && old.(*corev1.ConfigMap).Data["hold"] == v || v == "" {
+		return nil, nil, nil
+	}
+	if dryRun {
+		r.record("check " + v)
+		return nil, nil, nil
+	}
+	r.record("take " + v)
+	return func() { r.record("undo " + v) }, nil, nil
+}
+
+func (r reserving) Release(_ context.Context, obj, old runtime.Object) {
+	v := old.(*corev1.ConfigMap).Data["hold"]
+	if v != "" && (obj == nil || obj.(*corev1.ConfigMap).Data["hold"] != v) {
+		r.record("release " + v)
+	}
+}
+
+// TestReserving: what a write takes is given back when the write does
+// not happen (invalid, or refused), released when a later write or the
+// delete gives it up, and only checked by a dry run.
+func TestReserving(t *testing.T) {
+	var log []string
+	ty := configmap.Type()
+	ty.Strategy = reserving{mu: &sync.Mutex{}, log: &log}
+	s := newTypeStore(t, ty, nil)
+	ctx := t.Context()
+	with := func(name string, data map[string]string) *corev1.ConfigMap {
+		return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: name}, Data: data}
+	}
+	steps := []struct {
+		name string
+		do   func() error
+		want string
+	}{
+		{"create", func() error {
+			_, err := s.Create(ctx, "ns", with("a", map[string]string{"hold": "1"}), false)
+			return err
+		}, "take 1"},
+		{"invalid create", func() error {
+			_, err := s.Create(ctx, "ns", with("b", map[string]string{"hold": "2", "bad": "x"}), false)
+			return expectInvalid(err)
+		}, "take 2,undo 2"},
+		{"existing name", func() error {
+			_, err := s.Create(ctx, "ns", with("a", map[string]string{"hold": "3"}), false)
+			if !apierrors.IsAlreadyExists(err) {
+				return fmt.Errorf("create of an existing name: %v", err)
+			}
+			return nil
+		}, "take 3,undo 3"},
+		{"refused reservation", func() error {
+			_, err := s.Create(ctx, "ns", with("c", map[string]string{"hold": "taken"}), false)
+			return expectInvalid(err)
+		}, ""},
+		{"dry run", func() error {
+			_, err := s.Create(ctx, "ns", with("d", map[string]string{"hold": "4"}), true)
+			return err
+		}, "check 4"},
+		{"update", func() error {
+			_, _, err := s.Update(ctx, "ns", "a", replace(with("a", map[string]string{"hold": "5"})), false, false)
+			return err
+		}, "take 5,release 1"},
+		{"invalid update", func() error {
+			_, _, err := s.Update(ctx, "ns", "a", replace(with("a", map[string]string{"hold": "6", "bad": "x"})), false, false)
+			return expectInvalid(err)
+		}, "take 6,undo 6"},
+		{"delete", func() error { _, _, err := s.Delete(ctx, "ns", "a", &metav1.DeleteOptions{}, false); return err }, "release 5"},
+	}
+	for _, step := range steps {
+		log = nil
+		if err := step.do(); err != nil {
+			t.Fatalf("%s: %v", step.name, err)
+		}
+		got := strings.Join(log, ",")
+		if step.name == "invalid update" {
+			// Storage may try the update on its cached copy first, then
+			// on a fresh read: each attempt takes and gives back.
+			got = strings.ReplaceAll(got, "take 6,undo 6,take 6,undo 6", "take 6,undo 6")
+		}
+		if got != step.want {
+			t.Errorf("%s: %q, want %q", step.name, got, step.want)
+		}
+	}
+}
+
+func expectInvalid(err error) error {
+	if !apierrors.IsInvalid(err) {
+		return fmt.Errorf("want 422 Invalid, got %v", err)
+	}
+	return nil
 }

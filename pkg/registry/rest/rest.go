@@ -161,3 +161,20 @@ func (PlainStrategy) AllowUnconditionalUpdate() bool { return true }
 
 // SpecChanged is false: the generation stays.
 func (PlainStrategy) SpecChanged(runtime.Object, runtime.Object) bool { return false }
+
+// Reserving is implemented by a Strategy whose objects hold values that
+// live outside their own key and must be unique among all objects, as a
+// Service holds cluster IPs and node ports. The generic store reserves
+// after PrepareFor* and before validation, so that validation sees the
+// values taken, and releases what a write gave up once it is done.
+type Reserving interface {
+	// Reserve takes what obj needs and old (nil on create) does not hold,
+	// and fills it into obj. errs are the client's mistakes (a value out
+	// of range or taken), answered 422; err is a failure to reserve.
+	// undo gives back what was taken when the write does not happen.
+	// With dryRun it only checks, and takes nothing.
+	Reserve(ctx context.Context, obj, old runtime.Object, dryRun bool) (undo func(), errs field.ErrorList, err error)
+	// Release frees what old held and obj (nil once old is deleted) does
+	// not, after the write.
+	Release(ctx context.Context, obj, old runtime.Object)
+}

@@ -8,10 +8,12 @@ package core
 import (
 	"errors"
 	"fmt"
+	"net"
 	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 )
@@ -150,6 +152,59 @@ func ContainerResources(list corev1.ResourceList, fld *field.Path) field.ErrorLi
 		if q := list[corev1.ResourceName(n)]; q.Sign() < 0 {
 			errs = append(errs, field.Invalid(at, q.String(), "must be greater than or equal to 0"))
 		}
+	}
+	return errs
+}
+
+// ServicePort is kube's internal core.ServicePort, which kube prints
+// whole in the message of a duplicate port.
+type ServicePort struct {
+	Name        string
+	Protocol    Protocol
+	AppProtocol *string
+	Port        int32
+	TargetPort  intstr.IntOrString
+	NodePort    int32
+}
+
+// Protocol is kube's internal core.Protocol.
+type Protocol string
+
+// MarshalJSON refuses, as kube's internal types do.
+func (ServicePort) MarshalJSON() ([]byte, error) { return nil, errInternal }
+
+// NonSpecialIP refuses an endpoint address no Pod can have, as kube's
+// ValidateNonSpecialIP: not an IP, unspecified, loopback or link-local.
+func NonSpecialIP(ip string, fld *field.Path) field.ErrorList {
+	parsed := net.ParseIP(ip)
+	if parsed == nil {
+		return field.ErrorList{field.Invalid(fld, ip, "must be a valid IP address")}
+	}
+	var errs field.ErrorList
+	if parsed.IsUnspecified() {
+		errs = append(errs, field.Invalid(fld, ip, fmt.Sprintf("may not be unspecified (%v)", ip)))
+	}
+	if parsed.IsLoopback() {
+		errs = append(errs, field.Invalid(fld, ip, "may not be in the loopback range (127.0.0.0/8, ::1/128)"))
+	}
+	if parsed.IsLinkLocalUnicast() {
+		errs = append(errs, field.Invalid(fld, ip, "may not be in the link-local range (169.254.0.0/16, fe80::/10)"))
+	}
+	if parsed.IsLinkLocalMulticast() {
+		errs = append(errs, field.Invalid(fld, ip, "may not be in the link-local multicast range (224.0.0.0/24, ff02::/10)"))
+	}
+	return errs
+}
+
+// Protocols are the protocols of ports, as kube lists them.
+var Protocols = []corev1.Protocol{corev1.ProtocolSCTP, corev1.ProtocolTCP, corev1.ProtocolUDP}
+
+// Names checks name with check (a DNS label, a subdomain), each message
+// an Invalid at fld.
+func Names(check func(string) []string, name string, fld *field.Path) field.ErrorList {
+	var errs field.ErrorList
+	for _, msg := range check(name) {
+		errs = append(errs, field.Invalid(fld, name, msg))
 	}
 	return errs
 }
