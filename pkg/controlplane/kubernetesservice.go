@@ -66,16 +66,23 @@ func newKubernetesService(catalog *rest.Catalog, client *clientv3.Client, prefix
 }
 
 // ensureService creates the kubernetes Service, or brings its ports back
-// to the server's, retrying until it is done or ctx ends. A cluster IP
-// someone else holds is logged and left: the server runs without it.
+// to the server's, retrying until it is done or ctx ends. Replicas
+// starting together race for its cluster IP: the loser is refused the
+// address until the winner's Service is written, and then finds it. An
+// address that stays taken (a user's Service holds it) is logged and
+// left: the server runs without the kubernetes Service.
 func (k *kubernetesService) ensureService(ctx context.Context) error {
-	for {
+	const invalidTries = 40
+	for tries := 0; ; {
 		err := k.reconcileService(ctx)
-		if err == nil || apierrors.IsInvalid(err) {
-			if err != nil {
-				klog.ErrorS(err, "The kubernetes Service cannot be created")
-			}
+		if err == nil {
 			return nil
+		}
+		if apierrors.IsInvalid(err) {
+			if tries++; tries == invalidTries {
+				klog.ErrorS(err, "The kubernetes Service cannot be created")
+				return nil
+			}
 		}
 		klog.V(2).InfoS("Creating the kubernetes Service failed; retrying", "err", err)
 		select {
