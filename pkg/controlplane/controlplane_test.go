@@ -3,6 +3,7 @@ package controlplane
 import (
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"net/http"
+	"strings"
 	"testing"
 
 	corev1 "k8s.io/api/core/v1"
@@ -35,13 +36,16 @@ func TestBuiltinTypes(t *testing.T) {
 		"rbac.authorization.k8s.io/v1, Resource=roles", "rbac.authorization.k8s.io/v1, Resource=clusterrolebindings",
 		"/v1, Resource=serviceaccounts", "scheduling.k8s.io/v1, Resource=priorityclasses", "node.k8s.io/v1, Resource=runtimeclasses",
 		"networking.k8s.io/v1, Resource=ingressclasses", "/v1, Resource=services", "/v1, Resource=endpoints",
-		"discovery.k8s.io/v1, Resource=endpointslices"} {
+		"discovery.k8s.io/v1, Resource=endpointslices", "apps/v1, Resource=deployments", "apps/v1, Resource=replicasets"} {
 		if !seen[want] {
 			t.Errorf("%s is not declared", want)
 		}
 	}
-	if len(gvs) != 7 || gvs[0].Group != "" || gvs[1].Group != "coordination.k8s.io" || gvs[2].Group != "rbac.authorization.k8s.io" ||
-		gvs[3].Group != "scheduling.k8s.io" || gvs[4].Group != "node.k8s.io" || gvs[5].Group != "networking.k8s.io" || gvs[6].Group != "discovery.k8s.io" {
+	groups := make([]string, len(gvs))
+	for i, gv := range gvs {
+		groups[i] = gv.Group
+	}
+	if strings.Join(groups, ",") != ",apps,coordination.k8s.io,rbac.authorization.k8s.io,scheduling.k8s.io,node.k8s.io,networking.k8s.io,discovery.k8s.io" {
 		t.Errorf("group versions = %v", gvs)
 	}
 	for _, gv := range gvs {

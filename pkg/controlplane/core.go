@@ -17,6 +17,8 @@ import (
 	"github.com/apiserver/apiserver/pkg/admission/rbacescalation"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
+	"github.com/apiserver/apiserver/pkg/registry/apps/deployment"
+	"github.com/apiserver/apiserver/pkg/registry/apps/replicaset"
 	"github.com/apiserver/apiserver/pkg/registry/coordination/lease"
 	"github.com/apiserver/apiserver/pkg/registry/core/configmap"
 	"github.com/apiserver/apiserver/pkg/registry/core/endpoints"
@@ -59,10 +61,23 @@ var storageOnly = []func() rest.Type{
 	endpointslice.Type,
 }
 
+// workloads are the built-in resources with /status (and /scale), declared
+// with their status type and replicas.
+var workloads = []struct {
+	typ, statusType func() rest.Type
+	replicas        *generic.Replicas
+}{
+	{deployment.Type, deployment.StatusType, &deployment.Replicas},
+	{replicaset.Type, replicaset.StatusType, &replicaset.Replicas},
+}
+
 // BuiltinTypes returns every built-in type the core API serves, for tools
 // that derive from them (hack/update-openapi.sh lists their Go packages).
 func BuiltinTypes() []rest.Type {
 	types := []rest.Type{namespace.Type(), serviceaccount.Type(), service.Type(nil)}
+	for _, w := range workloads {
+		types = append(types, w.typ())
+	}
 	for _, newType := range storageOnly {
 		types = append(types, newType())
 	}
@@ -160,6 +175,13 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 		return nil, err
 	}
 	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces, accounts, services}}}
+	for _, w := range workloads {
+		r, err := workloadResource(backend, admit, w.typ(), w.statusType(), w.replicas)
+		if err != nil {
+			return nil, err
+		}
+		gvs = addResource(gvs, r)
+	}
 	for _, newType := range storageOnly {
 		t := newType()
 		store, err := generic.NewStore(backend, t, admit, "")

@@ -285,7 +285,7 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 	}
 	if sc := v.scale(); sc != nil {
 		res.Subresources = append(res.Subresources, rest.Subresource{
-			Name: "scale", Storage: scaleHandler{store: store, paths: sc},
+			Name: "scale", Storage: scaleStorage(store, sc),
 			Kind: autoscalingv1.SchemeGroupVersion.WithKind("Scale"),
 		})
 	}

@@ -1,7 +1,6 @@
 package generic
 
 import (
-	"errors"
 	"fmt"
 	"maps"
 
@@ -14,6 +13,8 @@ import (
 	utilrand "k8s.io/apimachinery/pkg/util/rand"
 	"k8s.io/apimachinery/pkg/util/uuid"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/apiserver/apiserver/pkg/registry/internal/core"
 )
 
 // generateNameSuffix is the length of the random suffix of generateName,
@@ -101,13 +102,5 @@ func specChanged(obj, old runtime.Object) bool {
 	return !equality.Semantic.DeepEqual(a, b)
 }
 
-// printed is a field error value shown exactly as given: field.Error
-// renders values that do not marshal to JSON through String, so a message
-// can match kube-apiserver's wording where its formatting differs.
-type printed string
-
-func (p printed) String() string { return string(p) }
-
-func (printed) MarshalJSON() ([]byte, error) { return nil, errPrintedOnly }
-
-var errPrintedOnly = errors.New("printed values have no JSON form")
+// printed is a field error value shown exactly as given.
+type printed = core.Printed

@@ -208,3 +208,13 @@ func Names(check func(string) []string, name string, fld *field.Path) field.Erro
 	}
 	return errs
 }
+
+// Printed is a field error value shown exactly as given: field.Error
+// renders values that do not marshal to JSON through String, so a message
+// can match kube-apiserver's, which prints its internal types as Go.
+type Printed string
+
+func (p Printed) String() string { return string(p) }
+
+// MarshalJSON refuses, so that String is what a message shows.
+func (Printed) MarshalJSON() ([]byte, error) { return nil, errInternal }

@@ -1,0 +1,36 @@
+package controlplane
+
+import (
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
+
+	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/storage/etcd3"
+)
+
+// workloadResource declares a workload resource of type t with /status
+// (of statusType) and, when replicas is set, /scale.
+func workloadResource(backend *etcd3.Backend, admit admission.Interface, t, statusType rest.Type, replicas *generic.Replicas) (rest.Resource, error) {
+	store, err := generic.NewStore(backend, t, admit, "")
+	if err != nil {
+		return rest.Resource{}, err
+	}
+	status, err := generic.NewStore(backend, statusType, admit, "status")
+	if err != nil {
+		return rest.Resource{}, err
+	}
+	decl := store.Declaration()
+	decl.Subresources = append(decl.Subresources, rest.Subresource{Name: "status", Storage: status, Verbs: []string{"get", "patch", "update"}})
+	if replicas != nil {
+		scale, err := generic.NewStore(backend, t, admit, "scale")
+		if err != nil {
+			return rest.Resource{}, err
+		}
+		decl.Subresources = append(decl.Subresources, rest.Subresource{
+			Name: "scale", Storage: generic.ScaleStorage{Store: scale, Replicas: *replicas},
+			Kind: autoscalingv1.SchemeGroupVersion.WithKind("Scale"), Verbs: []string{"get", "patch", "update"},
+		})
+	}
+	return decl, nil
+}

@@ -1,0 +1,148 @@
+package e2e
+
+import (
+	"context"
+	"path/filepath"
+	"strings"
+	"testing"
+	"time"
+
+	appsv1 "k8s.io/api/apps/v1"
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/client-go/tools/clientcmd"
+	"k8s.io/utils/ptr"
+	ctrl "sigs.k8s.io/controller-runtime"
+	"sigs.k8s.io/controller-runtime/pkg/client"
+	"sigs.k8s.io/controller-runtime/pkg/controller/controllerutil"
+	"sigs.k8s.io/controller-runtime/pkg/log"
+	"sigs.k8s.io/controller-runtime/pkg/log/zap"
+	metricsserver "sigs.k8s.io/controller-runtime/pkg/metrics/server"
+	"sigs.k8s.io/controller-runtime/pkg/reconcile"
+)
+
+// TestDeployments: every kubectl 1.27–1.33 creates, scales, describes
+// and lists Deployments and asks for their rollout history, as against
+// kube-apiserver without kube-controller-manager (no ReplicaSets appear:
+// rolling out is the controller manager's).
+func TestDeployments(t *testing.T) {
+	p := startBinary(t, "", nil)
+	for name, bin := range kubectls(t) {
+		t.Run(name, func(t *testing.T) {
+			k := kubectl{t: t, bin: bin, kubeconfig: p.DataDir + "/admin.kubeconfig", home: t.TempDir()}
+			d := "web-" + strings.ReplaceAll(name, ".", "-")
+			k.run("create", "deployment", d, "--image=nginx:1.27", "--replicas=2", "--port=80")
+			if out := k.run("get", "deploy", d, "-o", "jsonpath={.spec.replicas} {.metadata.generation} {.spec.template.spec.containers[0].imagePullPolicy} {.spec.strategy.rollingUpdate.maxSurge}"); out != "2 1 IfNotPresent 25%" {
+				t.Errorf("created deployment: %q", out)
+			}
+			k.run("scale", "deployment", d, "--replicas=3")
+			if out := k.run("get", "deploy", d, "-o", "jsonpath={.spec.replicas} {.metadata.generation}"); out != "3 2" {
+				t.Errorf("after scale: %q", out)
+			}
+			if out := k.run("get", "deploy", d, "-o", "wide"); !strings.Contains(out, "0/3") || !strings.Contains(out, "nginx:1.27") || !strings.Contains(out, "app="+d) {
+				t.Errorf("get -o wide:\n%s", out)
+			}
+			if out := k.run("rollout", "history", "deployment", d); !strings.Contains(out, "deployment.apps/"+d) {
+				t.Errorf("rollout history:\n%s", out)
+			}
+			out := strings.Join(strings.Fields(k.run("describe", "deployment", d)), " ")
+			for _, want := range []string{"Name: " + d, "Replicas: 3 desired | 0 updated | 0 total | 0 available | 0 unavailable", "StrategyType: RollingUpdate", "Image: nginx:1.27"} {
+				if !strings.Contains(out, want) {
+					t.Errorf("describe lacks %q:\n%s", want, out)
+				}
+			}
+			if out := k.run("get", "all"); !strings.Contains(out, "deployment.apps/"+d) || !strings.Contains(out, "service/kubernetes") {
+				t.Errorf("get all:\n%s", out)
+			}
+			if out, err := k.try("set", "image", "deployment/"+d, "nginx=nginx:1.28"); err != nil {
+				t.Errorf("set image: %v\n%s", err, out)
+			}
+			if out, err := k.stdinTry(`{"apiVersion":"apps/v1","kind":"Deployment","metadata":{"name":"bad"},"spec":{"selector":{"matchLabels":{"a":"b"}},"template":{"metadata":{"labels":{"a":"c"}},"spec":{"containers":[{"name":"x","image":"i"}]}}}}`, "create", "-f", "-"); err == nil ||
+				!strings.Contains(out, "The Deployment \"bad\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{\"a\":\"c\"}: `selector` does not match template `labels`") {
+				t.Errorf("invalid deployment: %v\n%s", err, out)
+			}
+			k.run("delete", "deployment", d)
+		})
+	}
+}
+
+// TestOperatorOwningDeployment: a controller-runtime operator that owns
+// Deployments (For ConfigMaps, Owns Deployments) starts, creates one
+// Deployment per ConfigMap with a controller reference, recreates it when
+// it is deleted, and the garbage collector deletes it with its owner.
+func TestOperatorOwningDeployment(t *testing.T) {
+	p := startBinary(t, "", nil)
+	cfg, err := clientcmd.BuildConfigFromFlags("", filepath.Join(p.DataDir, "admin.kubeconfig"))
+	if err != nil {
+		t.Fatal(err)
+	}
+	log.SetLogger(zap.New(zap.WriteTo(testWriter{t})))
+	mgr, err := ctrl.NewManager(cfg, ctrl.Options{
+		Metrics:                metricsserver.Options{BindAddress: "0"},
+		HealthProbeBindAddress: "0",
+	})
+	if err != nil {
+		t.Fatal(err)
+	}
+	c := mgr.GetClient()
+	err = ctrl.NewControllerManagedBy(mgr).For(&corev1.ConfigMap{}).Owns(&appsv1.Deployment{}).Complete(reconcile.Func(func(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+		var cm corev1.ConfigMap
+		if err := c.Get(ctx, req.NamespacedName, &cm); err != nil || cm.Labels["app"] == "" {
+			return reconcile.Result{}, client.IgnoreNotFound(err)
+		}
+		d := &appsv1.Deployment{ObjectMeta: metav1.ObjectMeta{Name: cm.Name, Namespace: cm.Namespace}}
+		_, err := controllerutil.CreateOrUpdate(ctx, c, d, func() error {
+			labels := map[string]string{"app": cm.Labels["app"]}
+			d.Spec.Replicas = ptr.To(int32(1))
+			d.Spec.Selector = &metav1.LabelSelector{MatchLabels: labels}
+			d.Spec.Template.Labels = labels
+			d.Spec.Template.Spec.Containers = []corev1.Container{{Name: "app", Image: cm.Data["image"]}}
+			return controllerutil.SetControllerReference(&cm, d, mgr.GetScheme())
+		})
+		return reconcile.Result{}, err
+	}))
+	if err != nil {
+		t.Fatal(err)
+	}
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan error, 1)
+	go func() { done <- mgr.Start(ctx) }()
+	defer func() {
+		cancel()
+		if err := <-done; err != nil {
+			t.Errorf("manager: %v", err)
+		}
+	}()
+	cs := clientset(t, p)
+	cm := &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "shop", Namespace: "default", Labels: map[string]string{"app": "shop"}}, Data: map[string]string{"image": "shop:1"}}
+	if _, err := cs.CoreV1().ConfigMaps("default").Create(t.Context(), cm, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	deployment := func() *appsv1.Deployment {
+		d, err := cs.AppsV1().Deployments("default").Get(t.Context(), "shop", metav1.GetOptions{})
+		if err != nil {
+			return nil
+		}
+		return d
+	}
+	waitUntil(t, 30*time.Second, "the operator's Deployment", func() bool {
+		d := deployment()
+		return d != nil && len(d.OwnerReferences) == 1 && d.OwnerReferences[0].Name == "shop" && d.Spec.Template.Spec.Containers[0].Image == "shop:1"
+	})
+	first := deployment().UID
+	if err := cs.AppsV1().Deployments("default").Delete(t.Context(), "shop", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 30*time.Second, "the Deployment recreated", func() bool {
+		d := deployment()
+		return d != nil && d.UID != first
+	})
+	if err := cs.CoreV1().ConfigMaps("default").Delete(t.Context(), "shop", metav1.DeleteOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	waitUntil(t, 30*time.Second, "the Deployment collected with its owner", func() bool {
+		_, err := cs.AppsV1().Deployments("default").Get(t.Context(), "shop", metav1.GetOptions{})
+		return apierrors.IsNotFound(err)
+	})
+}
