@@ -19,6 +19,8 @@ import (
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/registry/apps/deployment"
 	"github.com/apiserver/apiserver/pkg/registry/apps/replicaset"
+	"github.com/apiserver/apiserver/pkg/registry/batch/cronjob"
+	"github.com/apiserver/apiserver/pkg/registry/batch/job"
 	"github.com/apiserver/apiserver/pkg/registry/coordination/lease"
 	"github.com/apiserver/apiserver/pkg/registry/core/configmap"
 	"github.com/apiserver/apiserver/pkg/registry/core/endpoints"
@@ -29,7 +31,9 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/registry/discovery/endpointslice"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/networking/ingress"
 	"github.com/apiserver/apiserver/pkg/registry/networking/ingressclass"
+	"github.com/apiserver/apiserver/pkg/registry/networking/networkpolicy"
 	"github.com/apiserver/apiserver/pkg/registry/node/runtimeclass"
 	"github.com/apiserver/apiserver/pkg/registry/rbac"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -57,25 +61,29 @@ var storageOnly = []func() rest.Type{
 	priorityclass.Type,
 	runtimeclass.Type,
 	ingressclass.Type,
+	networkpolicy.Type,
 	endpoints.Type,
 	endpointslice.Type,
 }
 
-// workloads are the built-in resources with /status (and /scale), declared
-// with their status type and replicas.
-var workloads = []struct {
+// withStatus are the built-in resources with /status (and /scale),
+// declared with their status type and replicas.
+var withStatus = []struct {
 	typ, statusType func() rest.Type
 	replicas        *generic.Replicas
 }{
 	{deployment.Type, deployment.StatusType, &deployment.Replicas},
 	{replicaset.Type, replicaset.StatusType, &replicaset.Replicas},
+	{job.Type, job.StatusType, nil},
+	{cronjob.Type, cronjob.StatusType, nil},
+	{ingress.Type, ingress.StatusType, nil},
 }
 
 // BuiltinTypes returns every built-in type the core API serves, for tools
 // that derive from them (hack/update-openapi.sh lists their Go packages).
 func BuiltinTypes() []rest.Type {
 	types := []rest.Type{namespace.Type(), serviceaccount.Type(), service.Type(nil)}
-	for _, w := range workloads {
+	for _, w := range withStatus {
 		types = append(types, w.typ())
 	}
 	for _, newType := range storageOnly {
@@ -175,8 +183,8 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 		return nil, err
 	}
 	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces, accounts, services}}}
-	for _, w := range workloads {
-		r, err := workloadResource(backend, admit, w.typ(), w.statusType(), w.replicas)
+	for _, w := range withStatus {
+		r, err := statusResource(backend, admit, w.typ(), w.statusType(), w.replicas)
 		if err != nil {
 			return nil, err
 		}

@@ -86,7 +86,7 @@ func TestOperatorOwningDeployment(t *testing.T) {
 		t.Fatal(err)
 	}
 	c := mgr.GetClient()
-	err = ctrl.NewControllerManagedBy(mgr).For(&corev1.ConfigMap{}).Owns(&appsv1.Deployment{}).Complete(reconcile.Func(func(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
+	err = ctrl.NewControllerManagedBy(mgr).Named("shop-operator").For(&corev1.ConfigMap{}).Owns(&appsv1.Deployment{}).Complete(reconcile.Func(func(ctx context.Context, req reconcile.Request) (reconcile.Result, error) {
 		var cm corev1.ConfigMap
 		if err := c.Get(ctx, req.NamespacedName, &cm); err != nil || cm.Labels["app"] == "" {
 			return reconcile.Result{}, client.IgnoreNotFound(err)
@@ -145,4 +145,55 @@ func TestOperatorOwningDeployment(t *testing.T) {
 		_, err := cs.AppsV1().Deployments("default").Get(t.Context(), "shop", metav1.GetOptions{})
 		return apierrors.IsNotFound(err)
 	})
+}
+
+// TestJobsAndCronJobs: every kubectl 1.27–1.33 creates Jobs and CronJobs,
+// a Job from a CronJob, lists and describes them, as against
+// kube-apiserver without kube-controller-manager (no Pods run).
+func TestJobsAndCronJobs(t *testing.T) {
+	p := startBinary(t, "", nil)
+	for name, bin := range kubectls(t) {
+		t.Run(name, func(t *testing.T) {
+			k := kubectl{t: t, bin: bin, kubeconfig: p.DataDir + "/admin.kubeconfig", home: t.TempDir()}
+			j := "job-" + strings.ReplaceAll(name, ".", "-")
+			k.run("create", "job", j, "--image=busybox", "--", "echo", "hi")
+			uid := k.run("get", "job", j, "-o", "jsonpath={.metadata.uid}")
+			if out := k.run("get", "job", j, "-o", "jsonpath={.spec.selector.matchLabels.batch\\.kubernetes\\.io/controller-uid} {.spec.template.metadata.labels.job-name} {.spec.backoffLimit} {.spec.template.spec.restartPolicy}"); out != uid+" "+j+" 6 Never" {
+				t.Errorf("created job: %q", out)
+			}
+			if out := k.run("get", "jobs", "-o", "wide"); !strings.Contains(out, j) || !strings.Contains(out, "Running") || !strings.Contains(out, "0/1") {
+				t.Errorf("get jobs:\n%s", out)
+			}
+			cj := "cron-" + strings.ReplaceAll(name, ".", "-")
+			k.run("create", "cronjob", cj, "--image=busybox", "--schedule=*/5 * * * *", "--", "echo", "hi")
+			k.run("create", "job", cj+"-now", "--from=cronjob/"+cj)
+			if out := k.run("get", "job", cj+"-now", "-o", "jsonpath={.metadata.ownerReferences[0].kind} {.metadata.annotations.cronjob\\.kubernetes\\.io/instantiate}"); out != "CronJob manual" {
+				t.Errorf("job from a cronjob: %q", out)
+			}
+			if out := strings.Join(strings.Fields(k.run("describe", "cronjob", cj)), " "); !strings.Contains(out, "Schedule: */5 * * * *") || !strings.Contains(out, "Concurrency Policy: Allow") {
+				t.Errorf("describe cronjob:\n%s", out)
+			}
+			if out := strings.Join(strings.Fields(k.run("describe", "job", j)), " "); !strings.Contains(out, "Completions: 1") || !strings.Contains(out, "Parallelism: 1") {
+				t.Errorf("describe job:\n%s", out)
+			}
+			if out := k.run("get", "all"); !strings.Contains(out, "job.batch/"+j) || !strings.Contains(out, "cronjob.batch/"+cj) {
+				t.Errorf("get all:\n%s", out)
+			}
+			if out, err := k.try("patch", "job", j, "--type=merge", "-p", `{"spec":{"completions":5}}`); err == nil ||
+				!strings.Contains(out, `The Job "`+j+`" is invalid: spec.completions: Invalid value: 5: field is immutable`) {
+				t.Errorf("changing completions: %v\n%s", err, out)
+			}
+			if out, err := k.stdinTry(`{"apiVersion":"batch/v1","kind":"CronJob","metadata":{"name":"bad"},"spec":{"schedule":"bad","jobTemplate":{"spec":{"template":{"spec":{"restartPolicy":"Never","containers":[{"name":"x","image":"i"}]}}}}}}`, "create", "-f", "-"); err == nil ||
+				!strings.Contains(out, `The CronJob "bad" is invalid: spec.schedule: Invalid value: "bad": expected exactly 5 fields, found 1: [bad]`) {
+				t.Errorf("a bad schedule: %v\n%s", err, out)
+			}
+			// Deleting the CronJob takes the Job made from it (garbage collection).
+			k.run("delete", "cronjob", cj)
+			waitUntil(t, 20*time.Second, "the CronJob's Job collected", func() bool {
+				_, err := k.try("get", "job", cj+"-now")
+				return err != nil
+			})
+			k.run("delete", "job", j)
+		})
+	}
 }

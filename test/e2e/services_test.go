@@ -108,8 +108,8 @@ func TestServices(t *testing.T) {
 			k.run("create", "service", "clusterip", svc, "--tcp=80:8080")
 			k.run("create", "service", "nodeport", svc+"-np", "--tcp=443:8443")
 			out := k.run("get", "all")
-			// One kind only: kubectl prints the names without "service/".
-			for _, want := range []string{"\nkubernetes ", "\n" + svc + " ", "ClusterIP", "NodePort", "443:300"} {
+			// With one kind only, kubectl prints the names without "service/".
+			for _, want := range []string{"kubernetes ", svc + " ", "ClusterIP", "NodePort", "443:300"} {
 				if !strings.Contains(out, want) {
 					t.Errorf("get all lacks %q:\n%s", want, out)
 				}

@@ -29,11 +29,40 @@ const (
 //     128 characters long, message at most 1024;
 //   - the event's namespace must be a DNS subdomain.
 func Validate(e *corev1.Event) field.ErrorList {
+	return legacy(e, "reportingComponent")
+}
+
+// ValidateEventsV1 returns the errors of an event written through
+// events.k8s.io/v1: the legacy validation (naming reportingController as
+// that API does), then kube's strict one: eventTime required, type Normal
+// or Warning, and none of the deprecated fields set. Field paths are
+// core/v1's, as kube reports them.
+func ValidateEventsV1(e *corev1.Event) field.ErrorList {
+	errs := legacy(e, "reportingController")
+	if e.EventTime.IsZero() {
+		errs = append(errs, field.Required(field.NewPath("eventTime"), ""))
+	}
+	if e.Type != corev1.EventTypeNormal && e.Type != corev1.EventTypeWarning {
+		errs = append(errs, field.Invalid(field.NewPath("type"), "", fmt.Sprintf("has invalid value: %v", e.Type)))
+	}
+	for _, unset := range []struct {
+		name string
+		set  bool
+	}{{"firstTimestamp", !e.FirstTimestamp.IsZero()}, {"lastTimestamp", !e.LastTimestamp.IsZero()}, {"count", e.Count != 0},
+		{"source", e.Source.Component != "" || e.Source.Host != ""}} {
+		if unset.set {
+			errs = append(errs, field.Invalid(field.NewPath(unset.name), "", "needs to be unset"))
+		}
+	}
+	return errs
+}
+
+func legacy(e *corev1.Event, componentField string) field.ErrorList {
 	var errs field.ErrorList
 	if e.EventTime.IsZero() {
 		errs = append(errs, oldStyle(e)...)
 	} else {
-		errs = append(errs, newStyle(e)...)
+		errs = append(errs, newStyle(e, componentField)...)
 	}
 	for _, msg := range validation.IsDNS1123Subdomain(e.Namespace) {
 		errs = append(errs, field.Invalid(field.NewPath("namespace"), e.Namespace, msg))
@@ -59,13 +88,13 @@ func oldStyle(e *corev1.Event) field.ErrorList {
 	return nil
 }
 
-func newStyle(e *corev1.Event) field.ErrorList {
+func newStyle(e *corev1.Event, componentField string) field.ErrorList {
 	var errs field.ErrorList
 	if e.InvolvedObject.Namespace == "" && e.Namespace != metav1.NamespaceDefault && e.Namespace != metav1.NamespaceSystem {
 		errs = append(errs, namespaceMismatch(e))
 	}
 	// core/v1 calls reportingController reportingComponent.
-	component := field.NewPath("reportingComponent")
+	component := field.NewPath(componentField)
 	if e.ReportingController == "" {
 		errs = append(errs, field.Required(component, ""))
 	}

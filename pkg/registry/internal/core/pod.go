@@ -131,7 +131,8 @@ func defaultVolume(v *corev1.Volume) {
 // PodTemplate validates a workload's Pod template at fld, as kube's
 // ValidatePodTemplateSpec does for what this server checks: labels, the
 // containers (names, images, ports, environment, resources, policies),
-// volumes' names, and a restart policy among restartPolicies.
+// volumes' names, and a restart policy among restartPolicies (nil: the
+// caller checks it, as Jobs do with a message of their own).
 func PodTemplate(t *corev1.PodTemplateSpec, fld *field.Path, restartPolicies []corev1.RestartPolicy) field.ErrorList {
 	errs := metav1validation.ValidateLabels(t.Labels, fld.Child("metadata", "labels"))
 	spec := fld.Child("spec")
@@ -172,7 +173,7 @@ func PodTemplate(t *corev1.PodTemplateSpec, fld *field.Path, restartPolicies []c
 		}
 		names.Insert(c.Name)
 	}
-	if !supported(t.Spec.RestartPolicy, restartPolicies) {
+	if restartPolicies != nil && !supported(t.Spec.RestartPolicy, restartPolicies) {
 		errs = append(errs, field.NotSupported(spec.Child("restartPolicy"), t.Spec.RestartPolicy, restartPolicies))
 	}
 	dns := []corev1.DNSPolicy{corev1.DNSClusterFirstWithHostNet, corev1.DNSClusterFirst, corev1.DNSDefault, corev1.DNSNone}

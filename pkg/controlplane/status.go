@@ -9,9 +9,9 @@ import (
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
 
-// workloadResource declares a workload resource of type t with /status
+// statusResource declares a resource of type t with /status
 // (of statusType) and, when replicas is set, /scale.
-func workloadResource(backend *etcd3.Backend, admit admission.Interface, t, statusType rest.Type, replicas *generic.Replicas) (rest.Resource, error) {
+func statusResource(backend *etcd3.Backend, admit admission.Interface, t, statusType rest.Type, replicas *generic.Replicas) (rest.Resource, error) {
 	store, err := generic.NewStore(backend, t, admit, "")
 	if err != nil {
 		return rest.Resource{}, err

@@ -1,6 +1,6 @@
-// Package workload holds what the apps/v1 workloads share: the check of
-// a selector against its Pod template, non-negative counts, and the
-// CONTAINERS and IMAGES cells.
+// Package workload holds what the workload resources (apps/v1, batch/v1)
+// share: the check of a selector against its Pod template, non-negative
+// counts, and the CONTAINERS and IMAGES cells.
 package workload
 
 import (
