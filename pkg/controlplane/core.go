@@ -30,6 +30,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/service"
 	"github.com/apiserver/apiserver/pkg/registry/core/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/registry/discovery/endpointslice"
+	eventsv1 "github.com/apiserver/apiserver/pkg/registry/events/event"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/networking/ingress"
 	"github.com/apiserver/apiserver/pkg/registry/networking/ingressclass"
@@ -89,7 +90,7 @@ func BuiltinTypes() []rest.Type {
 	for _, newType := range storageOnly {
 		types = append(types, newType())
 	}
-	return types
+	return append(types, eventsv1.Type())
 }
 
 // CoreAPI is the installed built-in API.
@@ -197,6 +198,13 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 			return nil, err
 		}
 		gvs = addResource(gvs, store.Declaration())
+		if t.Info.GroupResource() == event.Type().Info.GroupResource() {
+			// events.k8s.io/v1 serves the same events, through the same
+			// watch cache, validated as that API validates.
+			newStyle := *store
+			newStyle.Type = eventsv1.CoreType()
+			gvs = addResource(gvs, eventsv1.Storage{Core: &newStyle}.Declaration())
+		}
 	}
 	for _, r := range review.Resources(c.Authorization, c.Authentication.Tokens, c.ServiceAccounts.Audiences) {
 		gvs = addResource(gvs, r)
