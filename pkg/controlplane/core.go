@@ -26,6 +26,8 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/endpoints"
 	"github.com/apiserver/apiserver/pkg/registry/core/event"
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
+	"github.com/apiserver/apiserver/pkg/registry/core/podtemplate"
+	"github.com/apiserver/apiserver/pkg/registry/core/resourcequota"
 	"github.com/apiserver/apiserver/pkg/registry/core/secret"
 	"github.com/apiserver/apiserver/pkg/registry/core/service"
 	"github.com/apiserver/apiserver/pkg/registry/core/serviceaccount"
@@ -65,6 +67,7 @@ var storageOnly = []func() rest.Type{
 	networkpolicy.Type,
 	endpoints.Type,
 	endpointslice.Type,
+	podtemplate.Type,
 }
 
 // withStatus are the built-in resources with /status (and /scale),
@@ -78,6 +81,7 @@ var withStatus = []struct {
 	{job.Type, job.StatusType, nil},
 	{cronjob.Type, cronjob.StatusType, nil},
 	{ingress.Type, ingress.StatusType, nil},
+	{resourcequota.Type, resourcequota.StatusType, nil},
 }
 
 // BuiltinTypes returns every built-in type the core API serves, for tools

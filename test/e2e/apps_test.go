@@ -197,3 +197,34 @@ func TestJobsAndCronJobs(t *testing.T) {
 		})
 	}
 }
+
+// TestQuotasAndPodTemplates: every kubectl 1.27–1.33 creates, lists and
+// describes ResourceQuotas (status written by a client, as the quota
+// controller would) and PodTemplates, with kube-apiserver 1.31's columns.
+func TestQuotasAndPodTemplates(t *testing.T) {
+	p := startBinary(t, "", nil)
+	for name, bin := range kubectls(t) {
+		t.Run(name, func(t *testing.T) {
+			k := kubectl{t: t, bin: bin, kubeconfig: p.DataDir + "/admin.kubeconfig", home: t.TempDir()}
+			q := "q-" + strings.ReplaceAll(name, ".", "-")
+			k.run("create", "quota", q, "--hard=cpu=1,memory=1G,pods=2,limits.memory=2Gi")
+			k.run("patch", "quota", q, "--subresource=status", "--type=merge", "-p", `{"status":{"hard":{"cpu":"1","limits.memory":"2Gi"},"used":{"cpu":"500m","limits.memory":"1Gi"}}}`)
+			if out := strings.Join(strings.Fields(k.run("get", "quota", q)), " "); !strings.Contains(out, "cpu: 500m/1 limits.memory: 1Gi/2Gi") {
+				t.Errorf("get quota: %s", out)
+			}
+			if out := strings.Join(strings.Fields(k.run("describe", "quota", q)), " "); !strings.Contains(out, "cpu 500m 1") {
+				t.Errorf("describe quota: %s", out)
+			}
+			if out, err := k.try("create", "quota", "bad", "--hard=foo=1"); err == nil || !strings.Contains(out, "spec.hard[foo]: Invalid value: foo: must be a standard resource for quota") {
+				t.Errorf("a bad quota: %v\n%s", err, out)
+			}
+			pt := "pt-" + strings.ReplaceAll(name, ".", "-")
+			k.stdin(`{"apiVersion":"v1","kind":"PodTemplate","metadata":{"name":"`+pt+`"},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"x","image":"i"}]}}}`, "create", "-f", "-")
+			if out := strings.Join(strings.Fields(k.run("get", "podtemplates", pt)), " "); !strings.Contains(out, pt+" x i a=b") {
+				t.Errorf("get podtemplates: %s", out)
+			}
+			k.run("delete", "quota", q)
+			k.run("delete", "podtemplate", pt)
+		})
+	}
+}
