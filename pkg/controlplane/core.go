@@ -17,8 +17,11 @@ import (
 	"github.com/apiserver/apiserver/pkg/admission/rbacescalation"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
+	"github.com/apiserver/apiserver/pkg/registry/apps/controllerrevision"
+	"github.com/apiserver/apiserver/pkg/registry/apps/daemonset"
 	"github.com/apiserver/apiserver/pkg/registry/apps/deployment"
 	"github.com/apiserver/apiserver/pkg/registry/apps/replicaset"
+	"github.com/apiserver/apiserver/pkg/registry/apps/statefulset"
 	"github.com/apiserver/apiserver/pkg/registry/batch/cronjob"
 	"github.com/apiserver/apiserver/pkg/registry/batch/job"
 	"github.com/apiserver/apiserver/pkg/registry/coordination/lease"
@@ -68,6 +71,7 @@ var storageOnly = []func() rest.Type{
 	endpoints.Type,
 	endpointslice.Type,
 	podtemplate.Type,
+	controllerrevision.Type,
 }
 
 // withStatus are the built-in resources with /status (and /scale),
@@ -78,6 +82,8 @@ var withStatus = []struct {
 }{
 	{deployment.Type, deployment.StatusType, &deployment.Replicas},
 	{replicaset.Type, replicaset.StatusType, &replicaset.Replicas},
+	{statefulset.Type, statefulset.StatusType, &statefulset.Replicas},
+	{daemonset.Type, daemonset.StatusType, nil},
 	{job.Type, job.StatusType, nil},
 	{cronjob.Type, cronjob.StatusType, nil},
 	{ingress.Type, ingress.StatusType, nil},

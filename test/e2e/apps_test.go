@@ -63,6 +63,26 @@ func TestDeployments(t *testing.T) {
 				t.Errorf("invalid deployment: %v\n%s", err, out)
 			}
 			k.run("delete", "deployment", d)
+
+			sts, ds := "sts-"+strings.ReplaceAll(name, ".", "-"), "ds-"+strings.ReplaceAll(name, ".", "-")
+			workload := `{"selector":{"matchLabels":{"app":"x"}},"template":{"metadata":{"labels":{"app":"x"}},"spec":{"containers":[{"name":"x","image":"i"}]}}}`
+			k.stdin(`{"apiVersion":"apps/v1","kind":"StatefulSet","metadata":{"name":"`+sts+`"},"spec":`+workload+`}`, "create", "-f", "-")
+			k.stdin(`{"apiVersion":"apps/v1","kind":"DaemonSet","metadata":{"name":"`+ds+`"},"spec":`+workload+`}`, "create", "-f", "-")
+			k.run("scale", "statefulset", sts, "--replicas=3")
+			if out := strings.Join(strings.Fields(k.run("get", "sts", sts)), " "); !strings.Contains(out, sts+" 0/3") {
+				t.Errorf("get sts: %s", out)
+			}
+			if out, err := k.try("rollout", "history", "statefulset", sts); err != nil {
+				t.Errorf("rollout history of a StatefulSet: %v\n%s", err, out)
+			}
+			if out := strings.Join(strings.Fields(k.run("get", "ds", ds)), " "); !strings.Contains(out, ds+" 0 0 0 0 0 <none>") {
+				t.Errorf("get ds: %s", out)
+			}
+			if out := k.run("get", "all"); !strings.Contains(out, "statefulset.apps/"+sts) || !strings.Contains(out, "daemonset.apps/"+ds) {
+				t.Errorf("get all:\n%s", out)
+			}
+			k.run("delete", "sts", sts)
+			k.run("delete", "ds", ds)
 		})
 	}
 }
