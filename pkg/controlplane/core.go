@@ -41,10 +41,13 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/networking/ingressclass"
 	"github.com/apiserver/apiserver/pkg/registry/networking/networkpolicy"
 	"github.com/apiserver/apiserver/pkg/registry/node/runtimeclass"
+	"github.com/apiserver/apiserver/pkg/registry/policy/poddisruptionbudget"
 	"github.com/apiserver/apiserver/pkg/registry/rbac"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/registry/review"
 	"github.com/apiserver/apiserver/pkg/registry/scheduling/priorityclass"
+	"github.com/apiserver/apiserver/pkg/registry/storage/csidriver"
+	"github.com/apiserver/apiserver/pkg/registry/storage/storageclass"
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
@@ -72,6 +75,8 @@ var storageOnly = []func() rest.Type{
 	endpointslice.Type,
 	podtemplate.Type,
 	controllerrevision.Type,
+	storageclass.Type,
+	csidriver.Type,
 }
 
 // withStatus are the built-in resources with /status (and /scale),
@@ -88,6 +93,7 @@ var withStatus = []struct {
 	{cronjob.Type, cronjob.StatusType, nil},
 	{ingress.Type, ingress.StatusType, nil},
 	{resourcequota.Type, resourcequota.StatusType, nil},
+	{poddisruptionbudget.Type, poddisruptionbudget.StatusType, nil},
 }
 
 // BuiltinTypes returns every built-in type the core API serves, for tools

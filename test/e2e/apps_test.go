@@ -220,7 +220,8 @@ func TestJobsAndCronJobs(t *testing.T) {
 
 // TestQuotasAndPodTemplates: every kubectl 1.27–1.33 creates, lists and
 // describes ResourceQuotas (status written by a client, as the quota
-// controller would) and PodTemplates, with kube-apiserver 1.31's columns.
+// controller would), PodTemplates, PodDisruptionBudgets and
+// StorageClasses, with kube-apiserver 1.31's columns and messages.
 func TestQuotasAndPodTemplates(t *testing.T) {
 	p := startBinary(t, "", nil)
 	for name, bin := range kubectls(t) {
@@ -243,8 +244,24 @@ func TestQuotasAndPodTemplates(t *testing.T) {
 			if out := strings.Join(strings.Fields(k.run("get", "podtemplates", pt)), " "); !strings.Contains(out, pt+" x i a=b") {
 				t.Errorf("get podtemplates: %s", out)
 			}
+			pdb := "pdb-" + strings.ReplaceAll(name, ".", "-")
+			k.run("create", "pdb", pdb, "--selector=app=a", "--min-available=1")
+			if out := strings.Join(strings.Fields(k.run("get", "pdb", pdb)), " "); !strings.Contains(out, pdb+" 1 N/A 0") {
+				t.Errorf("get pdb: %s", out)
+			}
+			sc := "sc-" + strings.ReplaceAll(name, ".", "-")
+			k.stdin(`{"apiVersion":"storage.k8s.io/v1","kind":"StorageClass","metadata":{"name":"`+sc+`"},"provisioner":"example.com/x"}`, "create", "-f", "-")
+			if out := strings.Join(strings.Fields(k.run("get", "sc", sc)), " "); !strings.Contains(out, sc+" example.com/x Delete Immediate false") {
+				t.Errorf("get sc: %s", out)
+			}
+			if out, err := k.try("patch", "sc", sc, "--type=merge", "-p", `{"provisioner":"example.com/y"}`); err == nil ||
+				!strings.Contains(out, "provisioner: Forbidden: updates to provisioner are forbidden.") {
+				t.Errorf("changing the provisioner: %v\n%s", err, out)
+			}
 			k.run("delete", "quota", q)
 			k.run("delete", "podtemplate", pt)
+			k.run("delete", "pdb", pdb)
+			k.run("delete", "sc", sc)
 		})
 	}
 }
