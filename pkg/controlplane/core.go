@@ -24,6 +24,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/apps/statefulset"
 	"github.com/apiserver/apiserver/pkg/registry/batch/cronjob"
 	"github.com/apiserver/apiserver/pkg/registry/batch/job"
+	"github.com/apiserver/apiserver/pkg/registry/certificates/csr"
 	"github.com/apiserver/apiserver/pkg/registry/coordination/lease"
 	"github.com/apiserver/apiserver/pkg/registry/core/configmap"
 	"github.com/apiserver/apiserver/pkg/registry/core/endpoints"
@@ -84,16 +85,18 @@ var storageOnly = []func() rest.Type{
 var withStatus = []struct {
 	typ, statusType func() rest.Type
 	replicas        *generic.Replicas
+	more            []subresourceType
 }{
-	{deployment.Type, deployment.StatusType, &deployment.Replicas},
-	{replicaset.Type, replicaset.StatusType, &replicaset.Replicas},
-	{statefulset.Type, statefulset.StatusType, &statefulset.Replicas},
-	{daemonset.Type, daemonset.StatusType, nil},
-	{job.Type, job.StatusType, nil},
-	{cronjob.Type, cronjob.StatusType, nil},
-	{ingress.Type, ingress.StatusType, nil},
-	{resourcequota.Type, resourcequota.StatusType, nil},
-	{poddisruptionbudget.Type, poddisruptionbudget.StatusType, nil},
+	{typ: deployment.Type, statusType: deployment.StatusType, replicas: &deployment.Replicas},
+	{typ: replicaset.Type, statusType: replicaset.StatusType, replicas: &replicaset.Replicas},
+	{typ: statefulset.Type, statusType: statefulset.StatusType, replicas: &statefulset.Replicas},
+	{typ: daemonset.Type, statusType: daemonset.StatusType},
+	{typ: job.Type, statusType: job.StatusType},
+	{typ: cronjob.Type, statusType: cronjob.StatusType},
+	{typ: ingress.Type, statusType: ingress.StatusType},
+	{typ: resourcequota.Type, statusType: resourcequota.StatusType},
+	{typ: poddisruptionbudget.Type, statusType: poddisruptionbudget.StatusType},
+	{typ: csr.Type, statusType: csr.StatusType, more: []subresourceType{{"approval", csr.ApprovalType}}},
 }
 
 // BuiltinTypes returns every built-in type the core API serves, for tools
@@ -201,7 +204,7 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	}
 	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces, accounts, services}}}
 	for _, w := range withStatus {
-		r, err := statusResource(backend, admit, w.typ(), w.statusType(), w.replicas)
+		r, err := statusResource(backend, admit, w.typ(), w.statusType(), w.replicas, w.more...)
 		if err != nil {
 			return nil, err
 		}

@@ -11,7 +11,7 @@ import (
 
 // statusResource declares a resource of type t with /status
 // (of statusType) and, when replicas is set, /scale.
-func statusResource(backend *etcd3.Backend, admit admission.Interface, t, statusType rest.Type, replicas *generic.Replicas) (rest.Resource, error) {
+func statusResource(backend *etcd3.Backend, admit admission.Interface, t, statusType rest.Type, replicas *generic.Replicas, more ...subresourceType) (rest.Resource, error) {
 	store, err := generic.NewStore(backend, t, admit, "")
 	if err != nil {
 		return rest.Resource{}, err
@@ -32,5 +32,19 @@ func statusResource(backend *etcd3.Backend, admit admission.Interface, t, status
 			Kind: autoscalingv1.SchemeGroupVersion.WithKind("Scale"), Verbs: []string{"get", "patch", "update"},
 		})
 	}
+	for _, m := range more {
+		store, err := generic.NewStore(backend, m.typ(), admit, m.name)
+		if err != nil {
+			return rest.Resource{}, err
+		}
+		decl.Subresources = append(decl.Subresources, rest.Subresource{Name: m.name, Storage: store, Verbs: []string{"get", "patch", "update"}})
+	}
 	return decl, nil
+}
+
+// subresourceType is a subresource that writes its object with a
+// strategy of its own (a CertificateSigningRequest's /approval).
+type subresourceType struct {
+	name string
+	typ  func() rest.Type
 }

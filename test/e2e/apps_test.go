@@ -2,6 +2,13 @@ package e2e
 
 import (
 	"context"
+	"crypto/ecdsa"
+	"crypto/elliptic"
+	"crypto/rand"
+	"crypto/x509"
+	"crypto/x509/pkix"
+	"encoding/base64"
+	"encoding/pem"
 	"path/filepath"
 	"strings"
 	"testing"
@@ -218,10 +225,25 @@ func TestJobsAndCronJobs(t *testing.T) {
 	}
 }
 
+// certificateRequest is a PEM certificate request of a new key.
+func certificateRequest(t *testing.T) []byte {
+	t.Helper()
+	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	if err != nil {
+		t.Fatal(err)
+	}
+	der, err := x509.CreateCertificateRequest(rand.Reader, &x509.CertificateRequest{Subject: pkix.Name{CommonName: "alice"}}, key)
+	if err != nil {
+		t.Fatal(err)
+	}
+	return pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE REQUEST", Bytes: der})
+}
+
 // TestQuotasAndPodTemplates: every kubectl 1.27–1.33 creates, lists and
 // describes ResourceQuotas (status written by a client, as the quota
 // controller would), PodTemplates, PodDisruptionBudgets and
-// StorageClasses, with kube-apiserver 1.31's columns and messages.
+// StorageClasses, and approves CertificateSigningRequests, with
+// kube-apiserver 1.31's columns and messages.
 func TestQuotasAndPodTemplates(t *testing.T) {
 	p := startBinary(t, "", nil)
 	for name, bin := range kubectls(t) {
@@ -258,6 +280,17 @@ func TestQuotasAndPodTemplates(t *testing.T) {
 				!strings.Contains(out, "provisioner: Forbidden: updates to provisioner are forbidden.") {
 				t.Errorf("changing the provisioner: %v\n%s", err, out)
 			}
+			csr := "csr-" + strings.ReplaceAll(name, ".", "-")
+			k.stdin(`{"apiVersion":"certificates.k8s.io/v1","kind":"CertificateSigningRequest","metadata":{"name":"`+csr+`"},"spec":{"request":"`+
+				base64.StdEncoding.EncodeToString(certificateRequest(t))+`","signerName":"example.com/signer","usages":["client auth"]}}`, "create", "-f", "-")
+			k.run("certificate", "approve", csr)
+			if out := strings.Join(strings.Fields(k.run("get", "csr", csr)), " "); !strings.Contains(out, "example.com/signer admin <none> Approved") {
+				t.Errorf("get csr: %s", out)
+			}
+			if out, err := k.try("certificate", "deny", csr); err == nil || !strings.Contains(out, "already Approved") {
+				t.Errorf("denying an approved request: %v\n%s", err, out)
+			}
+			k.run("delete", "csr", csr)
 			k.run("delete", "quota", q)
 			k.run("delete", "podtemplate", pt)
 			k.run("delete", "pdb", pdb)
