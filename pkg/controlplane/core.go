@@ -30,6 +30,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/endpoints"
 	"github.com/apiserver/apiserver/pkg/registry/core/event"
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
+	"github.com/apiserver/apiserver/pkg/registry/core/node"
 	"github.com/apiserver/apiserver/pkg/registry/core/podtemplate"
 	"github.com/apiserver/apiserver/pkg/registry/core/resourcequota"
 	"github.com/apiserver/apiserver/pkg/registry/core/secret"
@@ -96,6 +97,7 @@ var withStatus = []struct {
 	{typ: ingress.Type, statusType: ingress.StatusType},
 	{typ: resourcequota.Type, statusType: resourcequota.StatusType},
 	{typ: poddisruptionbudget.Type, statusType: poddisruptionbudget.StatusType},
+	{typ: node.Type, statusType: node.StatusType},
 	{typ: csr.Type, statusType: csr.StatusType, more: []subresourceType{{"approval", csr.ApprovalType}}},
 }
 

@@ -25,9 +25,10 @@ type Resource struct {
 	// Verbs are the Kubernetes verbs served: get, list, watch, create,
 	// update, patch, delete and deletecollection. Empty means all of them.
 	Verbs []string
-	// Subresources served: "status" (get, update and patch of the kind),
-	// "scale" (the same for autoscaling/v1 Scale), "finalize" (update) and
-	// "token" (create of an authentication/v1 TokenRequest).
+	// Subresources served: "status" and "approval" (get, update and patch
+	// of the kind), "scale" (the same for autoscaling/v1 Scale),
+	// "finalize" (update) and "token" (create of an authentication/v1
+	// TokenRequest).
 	Subresources []string
 	// Definition names the schema of Kind, e.g. "io.k8s.api.core.v1.ConfigMap".
 	// For a built-in type it must name a built-in definition, and its list
@@ -88,7 +89,7 @@ func (r Resource) normalize(gv schema.GroupVersion) (Resource, error) {
 		}
 	}
 	for _, sub := range r.Subresources {
-		if !slices.Contains([]string{"status", "scale", "finalize", "token"}, sub) {
+		if !slices.Contains([]string{"status", "approval", "scale", "finalize", "token"}, sub) {
 			return r, invalid("unsupported subresource %q", sub)
 		}
 	}

@@ -242,8 +242,8 @@ func certificateRequest(t *testing.T) []byte {
 // TestQuotasAndPodTemplates: every kubectl 1.27–1.33 creates, lists and
 // describes ResourceQuotas (status written by a client, as the quota
 // controller would), PodTemplates, PodDisruptionBudgets and
-// StorageClasses, and approves CertificateSigningRequests, with
-// kube-apiserver 1.31's columns and messages.
+// StorageClasses, approves CertificateSigningRequests and cordons Nodes,
+// with kube-apiserver 1.31's columns and messages.
 func TestQuotasAndPodTemplates(t *testing.T) {
 	p := startBinary(t, "", nil)
 	for name, bin := range kubectls(t) {
@@ -291,6 +291,13 @@ func TestQuotasAndPodTemplates(t *testing.T) {
 				t.Errorf("denying an approved request: %v\n%s", err, out)
 			}
 			k.run("delete", "csr", csr)
+			node := "node-" + strings.ReplaceAll(name, ".", "-")
+			k.stdin(`{"apiVersion":"v1","kind":"Node","metadata":{"name":"`+node+`"},"status":{"conditions":[{"type":"Ready","status":"True"}],"nodeInfo":{"kubeletVersion":"v1.31.0"}}}`, "create", "-f", "-")
+			k.run("cordon", node)
+			if out := strings.Join(strings.Fields(k.run("get", "node", node)), " "); !strings.Contains(out, node+" Ready,SchedulingDisabled <none>") {
+				t.Errorf("get node: %s", out)
+			}
+			k.run("delete", "node", node)
 			k.run("delete", "quota", q)
 			k.run("delete", "podtemplate", pt)
 			k.run("delete", "pdb", pdb)
