@@ -26,12 +26,14 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/batch/job"
 	"github.com/apiserver/apiserver/pkg/registry/certificates/csr"
 	"github.com/apiserver/apiserver/pkg/registry/coordination/lease"
+	"github.com/apiserver/apiserver/pkg/registry/core/componentstatus"
 	"github.com/apiserver/apiserver/pkg/registry/core/configmap"
 	"github.com/apiserver/apiserver/pkg/registry/core/endpoints"
 	"github.com/apiserver/apiserver/pkg/registry/core/event"
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/core/node"
 	"github.com/apiserver/apiserver/pkg/registry/core/podtemplate"
+	"github.com/apiserver/apiserver/pkg/registry/core/replicationcontroller"
 	"github.com/apiserver/apiserver/pkg/registry/core/resourcequota"
 	"github.com/apiserver/apiserver/pkg/registry/core/secret"
 	"github.com/apiserver/apiserver/pkg/registry/core/service"
@@ -98,6 +100,7 @@ var withStatus = []struct {
 	{typ: resourcequota.Type, statusType: resourcequota.StatusType},
 	{typ: poddisruptionbudget.Type, statusType: poddisruptionbudget.StatusType},
 	{typ: node.Type, statusType: node.StatusType},
+	{typ: replicationcontroller.Type, statusType: replicationcontroller.StatusType, replicas: &replicationcontroller.Replicas},
 	{typ: csr.Type, statusType: csr.StatusType, more: []subresourceType{{"approval", csr.ApprovalType}}},
 }
 
@@ -111,7 +114,7 @@ func BuiltinTypes() []rest.Type {
 	for _, newType := range storageOnly {
 		types = append(types, newType())
 	}
-	return append(types, eventsv1.Type())
+	return append(types, eventsv1.Type(), componentstatus.Type())
 }
 
 // CoreAPI is the installed built-in API.
@@ -227,6 +230,7 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 			gvs = addResource(gvs, eventsv1.Storage{Core: &newStyle}.Declaration())
 		}
 	}
+	gvs = addResource(gvs, componentStatuses(backend).Declaration())
 	for _, r := range review.Resources(c.Authorization, c.Authentication.Tokens, c.ServiceAccounts.Audiences) {
 		gvs = addResource(gvs, r)
 	}
@@ -259,6 +263,19 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	}
 	s.AddBackgroundTask("kubernetes-service", kubernetes.run)
 	return api, nil
+}
+
+// componentStatuses reports the health of each etcd endpoint.
+func componentStatuses(backend *etcd3.Backend) componentstatus.Storage {
+	var s componentstatus.Storage
+	client := backend.Client()
+	for _, ep := range client.Endpoints() {
+		s.Members = append(s.Members, func(ctx context.Context) error {
+			_, err := client.Status(ctx, ep)
+			return err
+		})
+	}
+	return s
 }
 
 // addResource appends r to the declaration of its group version, adding

@@ -298,6 +298,16 @@ func TestQuotasAndPodTemplates(t *testing.T) {
 				t.Errorf("get node: %s", out)
 			}
 			k.run("delete", "node", node)
+			rc := "rc-" + strings.ReplaceAll(name, ".", "-")
+			k.stdin(`{"apiVersion":"v1","kind":"ReplicationController","metadata":{"name":"`+rc+`"},"spec":{"template":{"metadata":{"labels":{"rc":"`+rc+`"}},"spec":{"containers":[{"name":"x","image":"i"}]}}}}`, "create", "-f", "-")
+			k.run("scale", "rc", rc, "--replicas=2")
+			if out := strings.Join(strings.Fields(k.run("get", "rc", rc)), " "); !strings.Contains(out, rc+" 2 0 0") {
+				t.Errorf("get rc: %s", out)
+			}
+			k.run("delete", "rc", rc)
+			if out := strings.Join(strings.Fields(k.run("get", "componentstatuses")), " "); !strings.Contains(out, "etcd-0 Healthy ok") || !strings.Contains(out, "deprecated") {
+				t.Errorf("get componentstatuses: %s", out)
+			}
 			k.run("delete", "quota", q)
 			k.run("delete", "podtemplate", pt)
 			k.run("delete", "pdb", pdb)

@@ -207,6 +207,9 @@ func (h *Resource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 		h.writeError(w, r, t, info.Verb, methodNotAllowed())
 		return
 	}
+	if h.Decl.Warning != "" {
+		addWarnings(w, []string{h.Decl.Warning})
+	}
 	var err error
 	switch info.Verb {
 	case "get":

@@ -44,6 +44,9 @@ type Resource struct {
 	// Defaults, when set, is registered in the scheme as the defaulting of
 	// a built-in type (see Type.Defaults).
 	Defaults func(obj runtime.Object)
+	// Warning, when set, is sent to every client of the resource as a
+	// Warning header, as kube-apiserver warns of deprecated APIs.
+	Warning string
 	// OnRead, when set, adjusts every object on its way to a client: custom
 	// resources get the defaults of their schema, as kube-apiserver applies
 	// them on read too.
