@@ -30,6 +30,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/configmap"
 	"github.com/apiserver/apiserver/pkg/registry/core/endpoints"
 	"github.com/apiserver/apiserver/pkg/registry/core/event"
+	"github.com/apiserver/apiserver/pkg/registry/core/limitrange"
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/core/node"
 	"github.com/apiserver/apiserver/pkg/registry/core/podtemplate"
@@ -78,6 +79,7 @@ var storageOnly = []func() rest.Type{
 	endpoints.Type,
 	endpointslice.Type,
 	podtemplate.Type,
+	limitrange.Type,
 	controllerrevision.Type,
 	storageclass.Type,
 	csidriver.Type,
