@@ -6,6 +6,7 @@ import (
 	"strings"
 	"testing"
 
+	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
@@ -215,5 +216,36 @@ func TestCatalogResourceOf(t *testing.T) {
 	case <-changed:
 	default:
 		t.Fatal("Remove did not close the Changed channel")
+	}
+}
+
+// TestSpecStatusStrategy: status cleared and generation 1 on create, the
+// stored status kept on update, the spec kept through /status, and only
+// a spec change bumps the generation.
+func TestSpecStatusStrategy(t *testing.T) {
+	replicas := func(n int32) *int32 { return &n }
+	d := &appsv1.Deployment{Spec: appsv1.DeploymentSpec{Replicas: replicas(1)}, Status: appsv1.DeploymentStatus{Replicas: 3}}
+	SpecStatusStrategy{}.PrepareForCreate(context.Background(), d)
+	if d.Status.Replicas != 0 || d.Generation != 1 {
+		t.Errorf("after create: status %+v, generation %d", d.Status, d.Generation)
+	}
+	old := d.DeepCopy()
+	old.Status.Replicas = 2
+	next := d.DeepCopy()
+	next.Status.Replicas = 9
+	next.Labels = map[string]string{"a": "b"}
+	SpecStatusStrategy{}.PrepareForUpdate(context.Background(), next, old)
+	if next.Status.Replicas != 2 || (SpecStatusStrategy{}).SpecChanged(next, old) {
+		t.Errorf("after update: status %+v, spec changed %v", next.Status, (SpecStatusStrategy{}).SpecChanged(next, old))
+	}
+	next.Spec.Replicas = replicas(5)
+	if !(SpecStatusStrategy{}).SpecChanged(next, old) {
+		t.Error("a new spec does not bump the generation")
+	}
+	status := old.DeepCopy()
+	status.Spec.Replicas, status.Status.Replicas = replicas(7), 4
+	StatusStrategy{}.PrepareForUpdate(context.Background(), status, old)
+	if *status.Spec.Replicas != 1 || status.Status.Replicas != 4 {
+		t.Errorf("through /status: spec %d, status %d", *status.Spec.Replicas, status.Status.Replicas)
 	}
 }

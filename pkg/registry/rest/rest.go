@@ -2,7 +2,9 @@ package rest
 
 import (
 	"context"
+	"reflect"
 
+	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/labels"
@@ -177,4 +179,45 @@ type Reserving interface {
 	// Release frees what old held and obj (nil once old is deleted) does
 	// not, after the write.
 	Release(ctx context.Context, obj, old runtime.Object)
+}
+
+// SpecStatusStrategy is the Strategy of a type whose object is a Spec and
+// a Status (struct fields of those names), written through its own
+// endpoint as kube writes workloads: a new object starts with an empty
+// status at generation 1, an update keeps the stored status, and a new
+// spec bumps the generation. A type embeds it and adds validation.
+type SpecStatusStrategy struct{ PlainStrategy }
+
+// PrepareForCreate clears the status and starts the generation at 1.
+func (SpecStatusStrategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
+	st := structField(obj, "Status")
+	st.Set(reflect.Zero(st.Type()))
+	if m, err := meta.Accessor(obj); err == nil {
+		m.SetGeneration(1)
+	}
+}
+
+// PrepareForUpdate keeps the stored status.
+func (SpecStatusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
+	structField(obj, "Status").Set(structField(old, "Status"))
+}
+
+// SpecChanged reports whether the spec changed.
+func (SpecStatusStrategy) SpecChanged(obj, old runtime.Object) bool {
+	return !reflect.DeepEqual(structField(obj, "Spec").Interface(), structField(old, "Spec").Interface())
+}
+
+// StatusStrategy is the Strategy of the status subresource of such a
+// type: an update keeps the stored spec. A type embeds it and adds the
+// validation of its status.
+type StatusStrategy struct{ PlainStrategy }
+
+// PrepareForUpdate keeps the stored spec.
+func (StatusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
+	structField(obj, "Spec").Set(structField(old, "Spec"))
+}
+
+// structField is the named field of the struct obj points to.
+func structField(obj runtime.Object, name string) reflect.Value {
+	return reflect.ValueOf(obj).Elem().FieldByName(name)
 }

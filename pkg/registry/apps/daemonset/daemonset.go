@@ -81,24 +81,7 @@ func Default(d *appsv1.DaemonSet) {
 }
 
 // Strategy is the DaemonSet rest.Strategy.
-type Strategy struct{ rest.PlainStrategy }
-
-// PrepareForCreate clears the status and starts the generation at 1.
-func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	d := obj.(*appsv1.DaemonSet)
-	d.Status = appsv1.DaemonSetStatus{}
-	d.Generation = 1
-}
-
-// PrepareForUpdate keeps the status.
-func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*appsv1.DaemonSet).Status = old.(*appsv1.DaemonSet).Status
-}
-
-// SpecChanged: a new spec bumps the generation.
-func (Strategy) SpecChanged(obj, old runtime.Object) bool {
-	return !reflect.DeepEqual(obj.(*appsv1.DaemonSet).Spec, old.(*appsv1.DaemonSet).Spec)
-}
+type Strategy struct{ rest.SpecStatusStrategy }
 
 // Validate checks a new DaemonSet.
 func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
@@ -156,12 +139,7 @@ func Validate(d *appsv1.DaemonSet) field.ErrorList {
 }
 
 // statusStrategy is the strategy of daemonsets/status.
-type statusStrategy struct{ rest.PlainStrategy }
-
-// PrepareForUpdate keeps the old spec.
-func (statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*appsv1.DaemonSet).Spec = old.(*appsv1.DaemonSet).Spec
-}
+type statusStrategy struct{ rest.StatusStrategy }
 
 // ValidateUpdate checks the counts of the status.
 func (statusStrategy) ValidateUpdate(_ context.Context, obj, _ runtime.Object) field.ErrorList {

@@ -119,24 +119,7 @@ func Default(d *appsv1.Deployment) {
 }
 
 // Strategy is the Deployment rest.Strategy.
-type Strategy struct{ rest.PlainStrategy }
-
-// PrepareForCreate clears the status and starts the generation at 1.
-func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	d := obj.(*appsv1.Deployment)
-	d.Status = appsv1.DeploymentStatus{}
-	d.Generation = 1
-}
-
-// PrepareForUpdate keeps the status.
-func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*appsv1.Deployment).Status = old.(*appsv1.Deployment).Status
-}
-
-// SpecChanged: a new spec bumps the generation.
-func (Strategy) SpecChanged(obj, old runtime.Object) bool {
-	return !reflect.DeepEqual(obj.(*appsv1.Deployment).Spec, old.(*appsv1.Deployment).Spec)
-}
+type Strategy struct{ rest.SpecStatusStrategy }
 
 // Validate checks a new Deployment.
 func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
@@ -155,12 +138,7 @@ func (Strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field
 }
 
 // statusStrategy is the strategy of deployments/status.
-type statusStrategy struct{ rest.PlainStrategy }
-
-// PrepareForUpdate keeps the old spec.
-func (statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*appsv1.Deployment).Spec = old.(*appsv1.Deployment).Spec
-}
+type statusStrategy struct{ rest.StatusStrategy }
 
 // ValidateUpdate checks the counts of the status.
 func (statusStrategy) ValidateUpdate(_ context.Context, obj, _ runtime.Object) field.ErrorList {

@@ -83,24 +83,7 @@ func Default(rs *appsv1.ReplicaSet) {
 }
 
 // Strategy is the ReplicaSet rest.Strategy.
-type Strategy struct{ rest.PlainStrategy }
-
-// PrepareForCreate clears the status and starts the generation at 1.
-func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	rs := obj.(*appsv1.ReplicaSet)
-	rs.Status = appsv1.ReplicaSetStatus{}
-	rs.Generation = 1
-}
-
-// PrepareForUpdate keeps the status.
-func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*appsv1.ReplicaSet).Status = old.(*appsv1.ReplicaSet).Status
-}
-
-// SpecChanged: a new spec bumps the generation.
-func (Strategy) SpecChanged(obj, old runtime.Object) bool {
-	return !reflect.DeepEqual(obj.(*appsv1.ReplicaSet).Spec, old.(*appsv1.ReplicaSet).Spec)
-}
+type Strategy struct{ rest.SpecStatusStrategy }
 
 // Validate checks a new ReplicaSet.
 func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
@@ -130,12 +113,7 @@ func Validate(rs *appsv1.ReplicaSet) field.ErrorList {
 }
 
 // statusStrategy is the strategy of replicasets/status.
-type statusStrategy struct{ rest.PlainStrategy }
-
-// PrepareForUpdate keeps the old spec.
-func (statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*appsv1.ReplicaSet).Spec = old.(*appsv1.ReplicaSet).Spec
-}
+type statusStrategy struct{ rest.StatusStrategy }
 
 // ValidateUpdate checks the counts, none above status.replicas.
 func (statusStrategy) ValidateUpdate(_ context.Context, obj, _ runtime.Object) field.ErrorList {

@@ -113,24 +113,7 @@ func Default(s *appsv1.StatefulSet) {
 }
 
 // Strategy is the StatefulSet rest.Strategy.
-type Strategy struct{ rest.PlainStrategy }
-
-// PrepareForCreate clears the status and starts the generation at 1.
-func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	s := obj.(*appsv1.StatefulSet)
-	s.Status = appsv1.StatefulSetStatus{}
-	s.Generation = 1
-}
-
-// PrepareForUpdate keeps the status.
-func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*appsv1.StatefulSet).Status = old.(*appsv1.StatefulSet).Status
-}
-
-// SpecChanged: a new spec bumps the generation.
-func (Strategy) SpecChanged(obj, old runtime.Object) bool {
-	return !reflect.DeepEqual(obj.(*appsv1.StatefulSet).Spec, old.(*appsv1.StatefulSet).Spec)
-}
+type Strategy struct{ rest.SpecStatusStrategy }
 
 // Validate checks a new StatefulSet.
 func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
@@ -223,12 +206,7 @@ func Validate(s *appsv1.StatefulSet) field.ErrorList {
 }
 
 // statusStrategy is the strategy of statefulsets/status.
-type statusStrategy struct{ rest.PlainStrategy }
-
-// PrepareForUpdate keeps the old spec.
-func (statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*appsv1.StatefulSet).Spec = old.(*appsv1.StatefulSet).Spec
-}
+type statusStrategy struct{ rest.StatusStrategy }
 
 // ValidateUpdate checks the counts of the status.
 func (statusStrategy) ValidateUpdate(_ context.Context, obj, _ runtime.Object) field.ErrorList {

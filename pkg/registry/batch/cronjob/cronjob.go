@@ -10,7 +10,6 @@ package cronjob
 import (
 	"context"
 	"fmt"
-	"reflect"
 	"strings"
 	"time"
 
@@ -86,24 +85,7 @@ func Default(c *batchv1.CronJob) {
 }
 
 // Strategy is the CronJob rest.Strategy.
-type Strategy struct{ rest.PlainStrategy }
-
-// PrepareForCreate clears the status and starts the generation at 1.
-func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	c := obj.(*batchv1.CronJob)
-	c.Status = batchv1.CronJobStatus{}
-	c.Generation = 1
-}
-
-// PrepareForUpdate keeps the status.
-func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*batchv1.CronJob).Status = old.(*batchv1.CronJob).Status
-}
-
-// SpecChanged: a new spec bumps the generation.
-func (Strategy) SpecChanged(obj, old runtime.Object) bool {
-	return !reflect.DeepEqual(obj.(*batchv1.CronJob).Spec, old.(*batchv1.CronJob).Spec)
-}
+type Strategy struct{ rest.SpecStatusStrategy }
 
 // Validate checks a new CronJob.
 func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
@@ -178,12 +160,7 @@ func supported[T comparable](v T, values []T) bool {
 }
 
 // statusStrategy is the strategy of cronjobs/status.
-type statusStrategy struct{ rest.PlainStrategy }
-
-// PrepareForUpdate keeps the old spec.
-func (statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*batchv1.CronJob).Spec = old.(*batchv1.CronJob).Spec
-}
+type statusStrategy struct{ rest.StatusStrategy }
 
 // Table prints CronJobs as kube-apiserver does: NAME, SCHEDULE, TIMEZONE,
 // SUSPEND, ACTIVE, LAST SCHEDULE, AGE, and CONTAINERS, IMAGES, SELECTOR

@@ -114,15 +114,14 @@ func DefaultSpec(spec *batchv1.JobSpec) {
 }
 
 // Strategy is the Job rest.Strategy.
-type Strategy struct{ rest.PlainStrategy }
+type Strategy struct{ rest.SpecStatusStrategy }
 
 // PrepareForCreate clears the status, starts the generation at 1 and,
 // unless the client chose its own selector, selects the Job's Pods by its
 // UID, as kube.
-func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
+func (s Strategy) PrepareForCreate(ctx context.Context, obj runtime.Object) {
+	s.SpecStatusStrategy.PrepareForCreate(ctx, obj)
 	j := obj.(*batchv1.Job)
-	j.Status = batchv1.JobStatus{}
-	j.Generation = 1
 	if j.Spec.ManualSelector != nil && *j.Spec.ManualSelector {
 		return
 	}
@@ -143,16 +142,6 @@ func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
 	if len(j.Labels) == 0 {
 		j.Labels = maps.Clone(j.Spec.Template.Labels)
 	}
-}
-
-// PrepareForUpdate keeps the status.
-func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*batchv1.Job).Status = old.(*batchv1.Job).Status
-}
-
-// SpecChanged: a new spec bumps the generation.
-func (Strategy) SpecChanged(obj, old runtime.Object) bool {
-	return !reflect.DeepEqual(obj.(*batchv1.Job).Spec, old.(*batchv1.Job).Spec)
 }
 
 // Validate checks a new Job.
@@ -226,12 +215,7 @@ func ValidateSpec(spec *batchv1.JobSpec, fld *field.Path) field.ErrorList {
 }
 
 // statusStrategy is the strategy of jobs/status.
-type statusStrategy struct{ rest.PlainStrategy }
-
-// PrepareForUpdate keeps the old spec.
-func (statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*batchv1.Job).Spec = old.(*batchv1.Job).Spec
-}
+type statusStrategy struct{ rest.StatusStrategy }
 
 // ValidateUpdate checks the counts of the status.
 func (statusStrategy) ValidateUpdate(_ context.Context, obj, _ runtime.Object) field.ErrorList {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"maps"
-	"reflect"
 
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -89,24 +88,7 @@ func Default(rc *corev1.ReplicationController) {
 }
 
 // Strategy is the ReplicationController rest.Strategy.
-type Strategy struct{ rest.PlainStrategy }
-
-// PrepareForCreate clears the status and starts the generation at 1.
-func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	rc := obj.(*corev1.ReplicationController)
-	rc.Status = corev1.ReplicationControllerStatus{}
-	rc.Generation = 1
-}
-
-// PrepareForUpdate keeps the status.
-func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*corev1.ReplicationController).Status = old.(*corev1.ReplicationController).Status
-}
-
-// SpecChanged: a new spec bumps the generation.
-func (Strategy) SpecChanged(obj, old runtime.Object) bool {
-	return !reflect.DeepEqual(obj.(*corev1.ReplicationController).Spec, old.(*corev1.ReplicationController).Spec)
-}
+type Strategy struct{ rest.SpecStatusStrategy }
 
 // Validate checks a new controller.
 func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
@@ -144,12 +126,7 @@ func Validate(rc *corev1.ReplicationController) field.ErrorList {
 }
 
 // statusStrategy is the strategy of replicationcontrollers/status.
-type statusStrategy struct{ rest.PlainStrategy }
-
-// PrepareForUpdate keeps the old spec.
-func (statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*corev1.ReplicationController).Spec = old.(*corev1.ReplicationController).Spec
-}
+type statusStrategy struct{ rest.StatusStrategy }
 
 // ValidateUpdate checks the counts of the status.
 func (statusStrategy) ValidateUpdate(_ context.Context, obj, _ runtime.Object) field.ErrorList {

@@ -9,7 +9,6 @@ import (
 	"context"
 	"fmt"
 	"net"
-	"reflect"
 	"strings"
 
 	networkingv1 "k8s.io/api/networking/v1"
@@ -50,24 +49,7 @@ func StatusType() rest.Type {
 }
 
 // Strategy is the Ingress rest.Strategy.
-type Strategy struct{ rest.PlainStrategy }
-
-// PrepareForCreate clears the status and starts the generation at 1.
-func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	ing := obj.(*networkingv1.Ingress)
-	ing.Status = networkingv1.IngressStatus{}
-	ing.Generation = 1
-}
-
-// PrepareForUpdate keeps the status.
-func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*networkingv1.Ingress).Status = old.(*networkingv1.Ingress).Status
-}
-
-// SpecChanged: a new spec bumps the generation.
-func (Strategy) SpecChanged(obj, old runtime.Object) bool {
-	return !reflect.DeepEqual(obj.(*networkingv1.Ingress).Spec, old.(*networkingv1.Ingress).Spec)
-}
+type Strategy struct{ rest.SpecStatusStrategy }
 
 // Validate checks a new Ingress.
 func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
@@ -220,12 +202,7 @@ func validateBackend(b *networkingv1.IngressBackend, fld *field.Path) field.Erro
 }
 
 // statusStrategy is the strategy of ingresses/status.
-type statusStrategy struct{ rest.PlainStrategy }
-
-// PrepareForUpdate keeps the old spec.
-func (statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*networkingv1.Ingress).Spec = old.(*networkingv1.Ingress).Spec
-}
+type statusStrategy struct{ rest.StatusStrategy }
 
 // ValidateUpdate checks the load balancer's addresses.
 func (statusStrategy) ValidateUpdate(_ context.Context, obj, _ runtime.Object) field.ErrorList {

@@ -8,7 +8,6 @@ package poddisruptionbudget
 import (
 	"context"
 	"fmt"
-	"reflect"
 
 	policyv1 "k8s.io/api/policy/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -50,24 +49,7 @@ func StatusType() rest.Type {
 }
 
 // Strategy is the PodDisruptionBudget rest.Strategy.
-type Strategy struct{ rest.PlainStrategy }
-
-// PrepareForCreate clears the status and starts the generation at 1.
-func (Strategy) PrepareForCreate(_ context.Context, obj runtime.Object) {
-	p := obj.(*policyv1.PodDisruptionBudget)
-	p.Status = policyv1.PodDisruptionBudgetStatus{}
-	p.Generation = 1
-}
-
-// PrepareForUpdate keeps the status.
-func (Strategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*policyv1.PodDisruptionBudget).Status = old.(*policyv1.PodDisruptionBudget).Status
-}
-
-// SpecChanged: a new spec bumps the generation.
-func (Strategy) SpecChanged(obj, old runtime.Object) bool {
-	return !reflect.DeepEqual(obj.(*policyv1.PodDisruptionBudget).Spec, old.(*policyv1.PodDisruptionBudget).Spec)
-}
+type Strategy struct{ rest.SpecStatusStrategy }
 
 // Validate checks a new budget.
 func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
@@ -124,12 +106,7 @@ func intOrPercent(v intstr.IntOrString, fld *field.Path) field.ErrorList {
 }
 
 // statusStrategy is the strategy of poddisruptionbudgets/status.
-type statusStrategy struct{ rest.PlainStrategy }
-
-// PrepareForUpdate keeps the old spec.
-func (statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
-	obj.(*policyv1.PodDisruptionBudget).Spec = old.(*policyv1.PodDisruptionBudget).Spec
-}
+type statusStrategy struct{ rest.StatusStrategy }
 
 // ValidateUpdate checks the counts of the status.
 func (statusStrategy) ValidateUpdate(_ context.Context, obj, _ runtime.Object) field.ErrorList {
