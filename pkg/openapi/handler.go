@@ -84,7 +84,12 @@ func (s *Service) serveV3Index(w http.ResponseWriter, r *http.Request) {
 	if !allowGet(w, r) {
 		return
 	}
-	doc := s.state.Load().index
+	doc, err := s.state.Load().index.get()
+	if err != nil {
+		klog.ErrorS(err, "Rendering the OpenAPI v3 index failed")
+		writeStatus(w, http.StatusInternalServerError, metav1.StatusReasonInternalError, "the OpenAPI v3 index could not be rendered")
+		return
+	}
 	w.Header().Set("Content-Type", ctJSON)
 	serveBody(w, r, doc, false)
 }
@@ -94,9 +99,15 @@ func (s *Service) serveV3(w http.ResponseWriter, r *http.Request) {
 		return
 	}
 	key := strings.TrimPrefix(r.URL.Path, v3Root+"/")
-	doc := s.state.Load().v3[key]
-	if doc == nil {
+	lazy := s.state.Load().v3[key]
+	if lazy == nil {
 		writeStatus(w, http.StatusNotFound, metav1.StatusReasonNotFound, "the server could not find the requested resource")
+		return
+	}
+	doc, err := lazy.get()
+	if err != nil {
+		klog.ErrorS(err, "Rendering an OpenAPI v3 document failed", "document", key)
+		writeStatus(w, http.StatusInternalServerError, metav1.StatusReasonInternalError, "the OpenAPI v3 document could not be rendered")
 		return
 	}
 	if hash := r.URL.Query().Get("hash"); hash != "" {

@@ -25,22 +25,25 @@ type Service struct {
 // snapshot is the immutable state the handlers serve.
 type snapshot struct {
 	gvs   map[string]*groupVersion // by v3 key, "api/v1"
-	v3    map[string]*document     // every v3 document, by v3 key
-	index *document                // /openapi/v3
+	v3    map[string]*lazyDocument // every v3 document, by v3 key
+	index *lazyDocument            // /openapi/v3
 	v2    *lazyDocument            // /openapi/v2, rendered on first request
 }
 
-// groupVersion is one registered group-version and its rendered v3 document.
+// groupVersion is one registered group-version and its v3 document,
+// rendered on first use: rendering every built-in group at start took
+// longer than the rest of the start together.
 type groupVersion struct {
 	gv        schema.GroupVersion
 	resources []Resource // normalized
 	content   content
-	v3        *document
+	v3        *lazyDocument
 }
 
 // lazyDocument is a document rendered on first use: a burst of changes,
 // such as many CustomResourceDefinitions becoming established at start,
-// renders the all-in-one v2 document once.
+// renders the all-in-one v2 document once, and a server that no client
+// asks for a document renders none.
 type lazyDocument struct {
 	once  sync.Once
 	build func() (*document, error)
@@ -80,16 +83,10 @@ func NewService(opts ...Option) *Service {
 		keyGroups:  {routes: []route{groupsDiscoveryRoute()}},
 		keyVersion: {routes: []route{versionRoute()}},
 	}
-	next := &snapshot{gvs: map[string]*groupVersion{}, v3: map[string]*document{}}
+	next := &snapshot{gvs: map[string]*groupVersion{}, v3: map[string]*lazyDocument{}}
 	for key, c := range statics {
 		c.merge(coreKinds())
-		doc, err := s.renderV3(c)
-		if err != nil {
-			// The built-in definitions are generated with this package:
-			// a failure here is a bug that every test catches.
-			panic(fmt.Sprintf("openapi: rendering the %s document: %v", key, err))
-		}
-		next.v3[key] = doc
+		next.v3[key] = s.lazyV3(c)
 	}
 	s.publish(next)
 	return s
@@ -116,9 +113,7 @@ func (s *Service) setLocked(gv schema.GroupVersion, resources []Resource) error 
 	if groupKey := keyGroups + "/" + gv.Group; gv.Group != "" && next.v3[groupKey] == nil {
 		c := content{routes: []route{groupDiscoveryRoute(gv.Group)}}
 		c.merge(coreKinds())
-		if next.v3[groupKey], err = s.renderV3(c); err != nil {
-			return fmt.Errorf("rendering the OpenAPI v3 document of group %q: %w", gv.Group, err)
-		}
+		next.v3[groupKey] = s.lazyV3(c)
 	}
 	s.publish(next)
 	return nil
@@ -183,17 +178,21 @@ func (s *Service) newGroupVersion(gv schema.GroupVersion, resources []Resource) 
 		normalized = append(normalized, r)
 	}
 	c := groupVersionContent(gv, normalized, local)
-	doc, err := s.renderV3(c)
-	if err != nil {
-		return nil, fmt.Errorf("rendering the OpenAPI v3 document of %s: %w", gv.String(), err)
+	// What a resource names must exist now; what those definitions
+	// reference is generated with them, and checked by rendering.
+	for _, root := range c.roots() {
+		if _, err := c.lookup(root); err != nil {
+			return nil, err
+		}
 	}
-	return &groupVersion{gv: gv, resources: normalized, content: c, v3: doc}, nil
+	return &groupVersion{gv: gv, resources: normalized, content: c, v3: s.lazyV3(c)}, nil
 }
 
 // publish completes next with the v3 index and a v2 document to render on
 // demand, and makes it the served state.
 func (s *Service) publish(next *snapshot) {
-	next.index = renderIndex(next.v3)
+	docs := next.v3
+	next.index = &lazyDocument{build: func() (*document, error) { return renderIndex(docs) }}
 	gvs := next.v2Entries()
 	next.v2 = &lazyDocument{build: func() (*document, error) { return s.renderV2(gvs) }}
 	s.state.Store(next)
@@ -204,6 +203,11 @@ func (sn *snapshot) v2Entries() []*groupVersion {
 	gvs := slices.Collect(maps.Values(sn.gvs))
 	slices.SortFunc(gvs, func(a, b *groupVersion) int { return strings.Compare(gvKey(a.gv), gvKey(b.gv)) })
 	return gvs
+}
+
+// lazyV3 is the v3 document of c, rendered on first use.
+func (s *Service) lazyV3(c content) *lazyDocument {
+	return &lazyDocument{build: func() (*document, error) { return s.renderV3(c) }}
 }
 
 func (s *Service) renderV3(c content) (*document, error) {
@@ -250,13 +254,19 @@ type v3IndexEntry struct {
 	ServerRelativeURL string `json:"serverRelativeURL"`
 }
 
-func renderIndex(docs map[string]*document) *document {
+// renderIndex renders the v3 index, which names each document by its
+// hash, and so renders them all.
+func renderIndex(docs map[string]*lazyDocument) (*document, error) {
 	idx := v3Index{Paths: make(map[string]v3IndexEntry, len(docs))}
-	for key, doc := range docs {
+	for key, lazy := range docs {
+		doc, err := lazy.get()
+		if err != nil {
+			return nil, fmt.Errorf("rendering the OpenAPI v3 document of %s: %w", key, err)
+		}
 		idx.Paths[key] = v3IndexEntry{ServerRelativeURL: v3URL(key, doc.etag)}
 	}
 	data, _ := json.Marshal(idx) // maps of strings always encode
-	return newDocument(data, nil)
+	return newDocument(data, nil), nil
 }
 
 // v3URL returns the server-relative URL of a v3 document with its hash.
