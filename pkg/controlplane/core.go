@@ -52,7 +52,10 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/review"
 	"github.com/apiserver/apiserver/pkg/registry/scheduling/priorityclass"
 	"github.com/apiserver/apiserver/pkg/registry/storage/csidriver"
+	"github.com/apiserver/apiserver/pkg/registry/storage/csinode"
+	"github.com/apiserver/apiserver/pkg/registry/storage/csistoragecapacity"
 	"github.com/apiserver/apiserver/pkg/registry/storage/storageclass"
+	"github.com/apiserver/apiserver/pkg/registry/storage/volumeattachment"
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
@@ -83,6 +86,8 @@ var storageOnly = []func() rest.Type{
 	controllerrevision.Type,
 	storageclass.Type,
 	csidriver.Type,
+	csinode.Type,
+	csistoragecapacity.Type,
 }
 
 // withStatus are the built-in resources with /status (and /scale),
@@ -102,6 +107,7 @@ var withStatus = []struct {
 	{typ: resourcequota.Type, statusType: resourcequota.StatusType},
 	{typ: poddisruptionbudget.Type, statusType: poddisruptionbudget.StatusType},
 	{typ: node.Type, statusType: node.StatusType},
+	{typ: volumeattachment.Type, statusType: volumeattachment.StatusType},
 	{typ: replicationcontroller.Type, statusType: replicationcontroller.StatusType, replicas: &replicationcontroller.Replicas},
 	{typ: csr.Type, statusType: csr.StatusType, more: []subresourceType{{"approval", csr.ApprovalType}}},
 }
