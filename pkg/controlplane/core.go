@@ -33,6 +33,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/limitrange"
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/core/node"
+	"github.com/apiserver/apiserver/pkg/registry/core/persistentvolume"
 	"github.com/apiserver/apiserver/pkg/registry/core/podtemplate"
 	"github.com/apiserver/apiserver/pkg/registry/core/replicationcontroller"
 	"github.com/apiserver/apiserver/pkg/registry/core/resourcequota"
@@ -108,6 +109,8 @@ var withStatus = []struct {
 	{typ: poddisruptionbudget.Type, statusType: poddisruptionbudget.StatusType},
 	{typ: node.Type, statusType: node.StatusType},
 	{typ: volumeattachment.Type, statusType: volumeattachment.StatusType},
+	{typ: persistentvolume.Type, statusType: persistentvolume.StatusType},
+	{typ: persistentvolume.ClaimType, statusType: persistentvolume.ClaimStatusType},
 	{typ: replicationcontroller.Type, statusType: replicationcontroller.StatusType, replicas: &replicationcontroller.Replicas},
 	{typ: csr.Type, statusType: csr.StatusType, more: []subresourceType{{"approval", csr.ApprovalType}}},
 }

@@ -305,6 +305,12 @@ func TestQuotasAndPodTemplates(t *testing.T) {
 				t.Errorf("get rc: %s", out)
 			}
 			k.run("delete", "rc", rc)
+			pvc := "pvc-" + strings.ReplaceAll(name, ".", "-")
+			k.stdin(`{"apiVersion":"v1","kind":"PersistentVolumeClaim","metadata":{"name":"`+pvc+`"},"spec":{"accessModes":["ReadWriteOnce"],"resources":{"requests":{"storage":"1Gi"}}}}`, "create", "-f", "-")
+			if out := strings.Join(strings.Fields(k.run("get", "pvc", pvc)), " "); !strings.Contains(out, pvc+" Pending") {
+				t.Errorf("get pvc: %s", out)
+			}
+			k.run("delete", "pvc", pvc)
 			if out := strings.Join(strings.Fields(k.run("get", "componentstatuses")), " "); !strings.Contains(out, "etcd-0 Healthy ok") || !strings.Contains(out, "deprecated") {
 				t.Errorf("get componentstatuses: %s", out)
 			}
