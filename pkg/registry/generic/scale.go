@@ -3,6 +3,7 @@ package generic
 import (
 	"context"
 	"fmt"
+	"reflect"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -133,4 +134,39 @@ func (s ScaleStorage) Update(ctx context.Context, ns, name string, update rest.U
 	}
 	sc, err := s.scaleOf(updated)
 	return sc, false, err
+}
+
+// WorkloadReplicas are the Replicas of a workload type whose object has
+// spec.replicas (*int32), status.replicas (int32) and spec.selector (a
+// *metav1.LabelSelector), as Deployments, ReplicaSets and StatefulSets
+// have; fields are found by name.
+var WorkloadReplicas = Replicas{
+	SpecPath: []string{"spec", "replicas"},
+	Get: func(obj runtime.Object) (int32, int32, string) {
+		spec, status := specAndStatus(obj)
+		var desired int32
+		if p, ok := spec.FieldByName("Replicas").Interface().(*int32); ok && p != nil {
+			desired = *p
+		}
+		selector := ""
+		if s, ok := spec.FieldByName("Selector").Interface().(*metav1.LabelSelector); ok && s != nil {
+			selector = metav1.FormatLabelSelector(s)
+		}
+		observed, _ := status.FieldByName("Replicas").Interface().(int32)
+		return desired, observed, selector
+	},
+	Set: func(obj runtime.Object, replicas int32) error {
+		spec, _ := specAndStatus(obj)
+		f := spec.FieldByName("Replicas")
+		if !f.IsValid() || f.Type() != reflect.TypeOf((*int32)(nil)) {
+			return fmt.Errorf("%T has no spec.replicas", obj)
+		}
+		f.Set(reflect.ValueOf(&replicas))
+		return nil
+	},
+}
+
+func specAndStatus(obj runtime.Object) (spec, status reflect.Value) {
+	v := reflect.ValueOf(obj).Elem()
+	return v.FieldByName("Spec"), v.FieldByName("Status")
 }

@@ -64,25 +64,7 @@ func StatusType() rest.Type {
 }
 
 // Replicas are what deployments/scale shows and changes.
-var Replicas = generic.Replicas{
-	SpecPath: []string{"spec", "replicas"},
-	Get: func(obj runtime.Object) (int32, int32, string) {
-		d := obj.(*appsv1.Deployment)
-		var spec int32
-		if d.Spec.Replicas != nil {
-			spec = *d.Spec.Replicas
-		}
-		selector := ""
-		if d.Spec.Selector != nil {
-			selector = metav1.FormatLabelSelector(d.Spec.Selector)
-		}
-		return spec, d.Status.Replicas, selector
-	},
-	Set: func(obj runtime.Object, replicas int32) error {
-		obj.(*appsv1.Deployment).Spec.Replicas = &replicas
-		return nil
-	},
-}
+var Replicas = generic.WorkloadReplicas
 
 // Default sets what kube's defaulting of a Deployment sets on decode.
 func Default(d *appsv1.Deployment) {

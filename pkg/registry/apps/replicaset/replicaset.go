@@ -52,25 +52,7 @@ func StatusType() rest.Type {
 }
 
 // Replicas are what replicasets/scale shows and changes.
-var Replicas = generic.Replicas{
-	SpecPath: []string{"spec", "replicas"},
-	Get: func(obj runtime.Object) (int32, int32, string) {
-		rs := obj.(*appsv1.ReplicaSet)
-		var spec int32
-		if rs.Spec.Replicas != nil {
-			spec = *rs.Spec.Replicas
-		}
-		selector := ""
-		if rs.Spec.Selector != nil {
-			selector = metav1.FormatLabelSelector(rs.Spec.Selector)
-		}
-		return spec, rs.Status.Replicas, selector
-	},
-	Set: func(obj runtime.Object, replicas int32) error {
-		obj.(*appsv1.ReplicaSet).Spec.Replicas = &replicas
-		return nil
-	},
-}
+var Replicas = generic.WorkloadReplicas
 
 // Default sets one replica when none is asked for, and the Pod template's
 // defaults, as kube.

@@ -55,25 +55,7 @@ func StatusType() rest.Type {
 }
 
 // Replicas are what statefulsets/scale shows and changes.
-var Replicas = generic.Replicas{
-	SpecPath: []string{"spec", "replicas"},
-	Get: func(obj runtime.Object) (int32, int32, string) {
-		s := obj.(*appsv1.StatefulSet)
-		var spec int32
-		if s.Spec.Replicas != nil {
-			spec = *s.Spec.Replicas
-		}
-		selector := ""
-		if s.Spec.Selector != nil {
-			selector = metav1.FormatLabelSelector(s.Spec.Selector)
-		}
-		return spec, s.Status.Replicas, selector
-	},
-	Set: func(obj runtime.Object, replicas int32) error {
-		obj.(*appsv1.StatefulSet).Spec.Replicas = &replicas
-		return nil
-	},
-}
+var Replicas = generic.WorkloadReplicas
 
 // Default sets what kube's defaulting of a StatefulSet sets on decode.
 func Default(s *appsv1.StatefulSet) {
