@@ -22,6 +22,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/apps/deployment"
 	"github.com/apiserver/apiserver/pkg/registry/apps/replicaset"
 	"github.com/apiserver/apiserver/pkg/registry/apps/statefulset"
+	"github.com/apiserver/apiserver/pkg/registry/autoscaling/horizontalpodautoscaler"
 	"github.com/apiserver/apiserver/pkg/registry/batch/cronjob"
 	"github.com/apiserver/apiserver/pkg/registry/batch/job"
 	"github.com/apiserver/apiserver/pkg/registry/certificates/csr"
@@ -104,6 +105,7 @@ var withStatus = []struct {
 	{typ: daemonset.Type, statusType: daemonset.StatusType},
 	{typ: job.Type, statusType: job.StatusType},
 	{typ: cronjob.Type, statusType: cronjob.StatusType},
+	{typ: horizontalpodautoscaler.Type, statusType: horizontalpodautoscaler.StatusType},
 	{typ: ingress.Type, statusType: ingress.StatusType},
 	{typ: resourcequota.Type, statusType: resourcequota.StatusType},
 	{typ: poddisruptionbudget.Type, statusType: poddisruptionbudget.StatusType},

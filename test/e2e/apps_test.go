@@ -69,6 +69,12 @@ func TestDeployments(t *testing.T) {
 				!strings.Contains(out, "The Deployment \"bad\" is invalid: spec.template.metadata.labels: Invalid value: map[string]string{\"a\":\"c\"}: `selector` does not match template `labels`") {
 				t.Errorf("invalid deployment: %v\n%s", err, out)
 			}
+			hpa := "hpa-" + strings.ReplaceAll(name, ".", "-")
+			k.stdin(`{"apiVersion":"autoscaling/v2","kind":"HorizontalPodAutoscaler","metadata":{"name":"`+hpa+`"},"spec":{"maxReplicas":3,"scaleTargetRef":{"apiVersion":"apps/v1","kind":"Deployment","name":"`+d+`"}}}`, "create", "-f", "-")
+			if out := strings.Join(strings.Fields(k.run("get", "hpa", hpa)), " "); !strings.Contains(out, hpa+" Deployment/"+d+" cpu: <unknown>/80% 1 3 0") {
+				t.Errorf("get hpa: %s", out)
+			}
+			k.run("delete", "hpa", hpa)
 			k.run("delete", "deployment", d)
 
 			sts, ds := "sts-"+strings.ReplaceAll(name, ".", "-"), "ds-"+strings.ReplaceAll(name, ".", "-")
