@@ -221,3 +221,11 @@ func (StatusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Objec
 func structField(obj runtime.Object, name string) reflect.Value {
 	return reflect.ValueOf(obj).Elem().FieldByName(name)
 }
+
+// WithStrategy returns t writing with s instead: the type of a
+// subresource (status, approval) that writes the same objects by other
+// rules.
+func (t Type) WithStrategy(s Strategy) Type {
+	t.Strategy = s
+	return t
+}

@@ -47,11 +47,7 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of daemonsets/status.
-func StatusType() rest.Type {
-	t := Type()
-	t.Strategy = statusStrategy{}
-	return t
-}
+func StatusType() rest.Type { return Type().WithStrategy(statusStrategy{}) }
 
 // Default sets what kube's defaulting of a DaemonSet sets on decode: a
 // rolling update of one Pod at a time, ten revisions kept.

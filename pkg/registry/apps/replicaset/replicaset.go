@@ -45,11 +45,7 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of replicasets/status.
-func StatusType() rest.Type {
-	t := Type()
-	t.Strategy = statusStrategy{}
-	return t
-}
+func StatusType() rest.Type { return Type().WithStrategy(statusStrategy{}) }
 
 // Replicas are what replicasets/scale shows and changes.
 var Replicas = generic.WorkloadReplicas

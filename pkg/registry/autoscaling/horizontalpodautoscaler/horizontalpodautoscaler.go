@@ -49,11 +49,7 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of horizontalpodautoscalers/status.
-func StatusType() rest.Type {
-	t := Type()
-	t.Strategy = rest.StatusStrategy{}
-	return t
-}
+func StatusType() rest.Type { return Type().WithStrategy(rest.StatusStrategy{}) }
 
 // Default sets one replica at least and, without metrics, 80% CPU.
 func Default(h *autoscalingv2.HorizontalPodAutoscaler) {

@@ -55,11 +55,7 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of cronjobs/status.
-func StatusType() rest.Type {
-	t := Type()
-	t.Strategy = statusStrategy{}
-	return t
-}
+func StatusType() rest.Type { return Type().WithStrategy(statusStrategy{}) }
 
 // Default sets what kube's defaulting of a CronJob sets: Allow, not
 // suspended, three successful and one failed Job kept, and the defaults

@@ -58,11 +58,7 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of jobs/status.
-func StatusType() rest.Type {
-	t := Type()
-	t.Strategy = statusStrategy{}
-	return t
-}
+func StatusType() rest.Type { return Type().WithStrategy(statusStrategy{}) }
 
 // Default sets what kube's defaulting of a Job sets on decode.
 func Default(j *batchv1.Job) {

@@ -50,14 +50,8 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of /status; ApprovalType of /approval.
-func StatusType() rest.Type   { return withStrategy(statusStrategy{}) }
-func ApprovalType() rest.Type { return withStrategy(approvalStrategy{}) }
-
-func withStrategy(s rest.Strategy) rest.Type {
-	t := Type()
-	t.Strategy = s
-	return t
-}
+func StatusType() rest.Type   { return Type().WithStrategy(statusStrategy{}) }
+func ApprovalType() rest.Type { return Type().WithStrategy(approvalStrategy{}) }
 
 // Strategy is the CertificateSigningRequest rest.Strategy.
 type Strategy struct{ rest.PlainStrategy }

@@ -50,11 +50,7 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of nodes/status.
-func StatusType() rest.Type {
-	t := Type()
-	t.Strategy = statusStrategy{}
-	return t
-}
+func StatusType() rest.Type { return Type().WithStrategy(statusStrategy{}) }
 
 // Attrs returns the labels of a Node and its selectable fields:
 // metadata.name and spec.unschedulable.

@@ -37,11 +37,7 @@ func ClaimType() rest.Type {
 }
 
 // ClaimStatusType is the type of persistentvolumeclaims/status.
-func ClaimStatusType() rest.Type {
-	t := ClaimType()
-	t.Strategy = rest.StatusStrategy{}
-	return t
-}
+func ClaimStatusType() rest.Type { return ClaimType().WithStrategy(rest.StatusStrategy{}) }
 
 // DefaultClaim sets Filesystem when no volume mode is given, as kube.
 func DefaultClaim(c *corev1.PersistentVolumeClaim) {

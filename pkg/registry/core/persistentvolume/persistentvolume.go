@@ -49,11 +49,7 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of persistentvolumes/status.
-func StatusType() rest.Type {
-	t := Type()
-	t.Strategy = rest.StatusStrategy{}
-	return t
-}
+func StatusType() rest.Type { return Type().WithStrategy(rest.StatusStrategy{}) }
 
 // Default sets Retain, Filesystem and an unset host path type, as kube.
 func Default(pv *corev1.PersistentVolume) {

@@ -46,11 +46,7 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of replicationcontrollers/status.
-func StatusType() rest.Type {
-	t := Type()
-	t.Strategy = statusStrategy{}
-	return t
-}
+func StatusType() rest.Type { return Type().WithStrategy(statusStrategy{}) }
 
 // Replicas are what replicationcontrollers/scale shows and changes.
 var Replicas = generic.Replicas{

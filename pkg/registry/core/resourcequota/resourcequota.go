@@ -44,11 +44,7 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of resourcequotas/status.
-func StatusType() rest.Type {
-	t := Type()
-	t.Strategy = statusStrategy{}
-	return t
-}
+func StatusType() rest.Type { return Type().WithStrategy(statusStrategy{}) }
 
 // Strategy is the ResourceQuota rest.Strategy.
 type Strategy struct{ rest.PlainStrategy }

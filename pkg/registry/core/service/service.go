@@ -52,11 +52,7 @@ func Type(a *Allocators) rest.Type {
 
 // StatusType is the type of services/status, whose writes change the
 // status only.
-func StatusType(a *Allocators) rest.Type {
-	t := Type(a)
-	t.Strategy = statusStrategy{}
-	return t
-}
+func StatusType(a *Allocators) rest.Type { return Type(a).WithStrategy(statusStrategy{}) }
 
 // Attrs returns the labels of a Service and its selectable fields:
 // metadata.name, metadata.namespace, spec.clusterIP and spec.type.

@@ -42,11 +42,7 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of poddisruptionbudgets/status.
-func StatusType() rest.Type {
-	t := Type()
-	t.Strategy = statusStrategy{}
-	return t
-}
+func StatusType() rest.Type { return Type().WithStrategy(statusStrategy{}) }
 
 // Strategy is the PodDisruptionBudget rest.Strategy.
 type Strategy struct{ rest.SpecStatusStrategy }

@@ -38,11 +38,7 @@ func Type() rest.Type {
 }
 
 // StatusType is the type of volumeattachments/status.
-func StatusType() rest.Type {
-	t := Type()
-	t.Strategy = rest.StatusStrategy{}
-	return t
-}
+func StatusType() rest.Type { return Type().WithStrategy(rest.StatusStrategy{}) }
 
 // Strategy is the VolumeAttachment rest.Strategy.
 type Strategy struct{ rest.SpecStatusStrategy }
