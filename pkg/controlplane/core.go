@@ -235,14 +235,15 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 			return nil, err
 		}
 		gvs = addResource(gvs, store.Declaration())
-		if t.Info.GroupResource() == event.Type().Info.GroupResource() {
-			// events.k8s.io/v1 serves the same events, through the same
-			// watch cache, validated as that API validates.
-			newStyle := *store
-			newStyle.Type = eventsv1.CoreType()
-			gvs = addResource(gvs, eventsv1.Storage{Core: &newStyle}.Declaration())
-		}
 	}
+	// events.k8s.io/v1 serves the core events (the backend gives a store of
+	// the same resource the same watch cache), validated as that API
+	// validates them.
+	newStyleEvents, err := generic.NewStore(backend, eventsv1.CoreType(), admit, "")
+	if err != nil {
+		return nil, err
+	}
+	gvs = addResource(gvs, eventsv1.Storage{Core: newStyleEvents}.Declaration())
 	gvs = addResource(gvs, componentStatuses(backend).Declaration())
 	for _, r := range review.Resources(c.Authorization, c.Authentication.Tokens, c.ServiceAccounts.Audiences) {
 		gvs = addResource(gvs, r)

@@ -8,7 +8,6 @@ package daemonset
 import (
 	"context"
 	"fmt"
-	"reflect"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -87,11 +86,7 @@ func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList 
 // ValidateUpdate checks the new DaemonSet and that its selector stays.
 func (Strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
 	d, o := obj.(*appsv1.DaemonSet), old.(*appsv1.DaemonSet)
-	errs := Validate(d)
-	if !reflect.DeepEqual(d.Spec.Selector, o.Spec.Selector) {
-		errs = append(errs, field.Invalid(field.NewPath("spec", "selector"), core.Printed(workload.PrintSelector(d.Spec.Selector)), "field is immutable"))
-	}
-	return errs
+	return append(Validate(d), workload.ImmutableSelector(d.Spec.Selector, o.Spec.Selector)...)
 }
 
 // Validate returns the errors of d, as kube's ValidateDaemonSet.

@@ -12,7 +12,6 @@ package deployment
 import (
 	"context"
 	"fmt"
-	"reflect"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -108,11 +107,7 @@ func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList 
 // change.
 func (Strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
 	d, o := obj.(*appsv1.Deployment), old.(*appsv1.Deployment)
-	errs := Validate(d)
-	if !reflect.DeepEqual(d.Spec.Selector, o.Spec.Selector) {
-		errs = append(errs, field.Invalid(field.NewPath("spec", "selector"), core.Printed(workload.PrintSelector(d.Spec.Selector)), "field is immutable"))
-	}
-	return errs
+	return append(Validate(d), workload.ImmutableSelector(d.Spec.Selector, o.Spec.Selector)...)
 }
 
 // statusStrategy is the strategy of deployments/status.
@@ -155,15 +150,6 @@ func Validate(d *appsv1.Deployment) field.ErrorList {
 		}
 	}
 	return errs
-}
-
-type labelSet map[string]string
-
-func (l labelSet) Has(k string) bool   { _, ok := l[k]; return ok }
-func (l labelSet) Get(k string) string { return l[k] }
-func (l labelSet) Lookup(k string) (string, bool) {
-	v, ok := l[k]
-	return v, ok
 }
 
 func validateStrategy(s *appsv1.DeploymentStrategy, fld *field.Path) field.ErrorList {

@@ -8,7 +8,6 @@ package replicaset
 import (
 	"context"
 	"fmt"
-	"reflect"
 
 	appsv1 "k8s.io/api/apps/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -71,11 +70,7 @@ func (Strategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList 
 // ValidateUpdate checks the new ReplicaSet and that its selector stays.
 func (Strategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
 	rs, o := obj.(*appsv1.ReplicaSet), old.(*appsv1.ReplicaSet)
-	errs := Validate(rs)
-	if !reflect.DeepEqual(rs.Spec.Selector, o.Spec.Selector) {
-		errs = append(errs, field.Invalid(field.NewPath("spec", "selector"), core.Printed(workload.PrintSelector(rs.Spec.Selector)), "field is immutable"))
-	}
-	return errs
+	return append(Validate(rs), workload.ImmutableSelector(rs.Spec.Selector, o.Spec.Selector)...)
 }
 
 // Validate returns the errors of rs, as kube's ValidateReplicaSet.

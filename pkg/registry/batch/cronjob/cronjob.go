@@ -10,6 +10,7 @@ package cronjob
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -120,7 +121,7 @@ func Validate(c *batchv1.CronJob) field.ErrorList {
 	switch {
 	case spec.ConcurrencyPolicy == "":
 		errs = append(errs, field.Required(fld.Child("concurrencyPolicy"), ""))
-	case !supported(spec.ConcurrencyPolicy, concurrencyPolicies):
+	case !slices.Contains(concurrencyPolicies, spec.ConcurrencyPolicy):
 		errs = append(errs, field.NotSupported(fld.Child("concurrencyPolicy"), spec.ConcurrencyPolicy, concurrencyPolicies))
 	}
 	for _, l := range []struct {
@@ -144,15 +145,6 @@ func validateSchedule(schedule string, fld *field.Path) field.ErrorList {
 		return field.ErrorList{field.Invalid(fld, schedule, err.Error())}
 	}
 	return nil
-}
-
-func supported[T comparable](v T, values []T) bool {
-	for _, s := range values {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // statusStrategy is the strategy of cronjobs/status.

@@ -2,6 +2,7 @@ package service
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -55,7 +56,7 @@ func Validate(s *corev1.Service) field.ErrorList {
 			errs = append(errs, field.Invalid(specPath.Child("externalIPs").Index(i), ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"))
 		}
 	}
-	if !supported(spec.Type, supportedTypes) {
+	if !slices.Contains(supportedTypes, spec.Type) {
 		errs = append(errs, field.NotSupported(specPath.Child("type"), spec.Type, supportedTypes))
 	}
 	if spec.Type == corev1.ServiceTypeClusterIP {
@@ -122,7 +123,7 @@ func validatePort(p corev1.ServicePort, requireName bool, names sets.Set[string]
 	}
 	if p.Protocol == "" {
 		errs = append(errs, field.Required(fld.Child("protocol"), ""))
-	} else if !supported(p.Protocol, supportedProtos) {
+	} else if !slices.Contains(supportedProtos, p.Protocol) {
 		errs = append(errs, field.NotSupported(fld.Child("protocol"), p.Protocol, supportedProtos))
 	}
 	errs = append(errs, validateTargetPort(p.TargetPort, fld.Child("targetPort"))...)
@@ -183,7 +184,7 @@ func validateTrafficPolicies(s *corev1.Service) field.ErrorList {
 		}
 	} else if spec.ExternalTrafficPolicy == "" {
 		errs = append(errs, field.Required(etp, ""))
-	} else if !supported(spec.ExternalTrafficPolicy, []corev1.ServiceExternalTrafficPolicy{corev1.ServiceExternalTrafficPolicyCluster, corev1.ServiceExternalTrafficPolicyLocal}) {
+	} else if !slices.Contains([]corev1.ServiceExternalTrafficPolicy{corev1.ServiceExternalTrafficPolicyCluster, corev1.ServiceExternalTrafficPolicyLocal}, spec.ExternalTrafficPolicy) {
 		errs = append(errs, field.NotSupported(etp, spec.ExternalTrafficPolicy, []corev1.ServiceExternalTrafficPolicy{corev1.ServiceExternalTrafficPolicyCluster, corev1.ServiceExternalTrafficPolicyLocal}))
 	}
 	hc := specPath.Child("healthCheckNodePort")
@@ -195,7 +196,7 @@ func validateTrafficPolicies(s *corev1.Service) field.ErrorList {
 	case spec.Type == corev1.ServiceTypeExternalName:
 	case spec.InternalTrafficPolicy == nil:
 		errs = append(errs, field.Required(itp, ""))
-	case !supported(*spec.InternalTrafficPolicy, []corev1.ServiceInternalTrafficPolicy{corev1.ServiceInternalTrafficPolicyCluster, corev1.ServiceInternalTrafficPolicyLocal}):
+	case !slices.Contains([]corev1.ServiceInternalTrafficPolicy{corev1.ServiceInternalTrafficPolicyCluster, corev1.ServiceInternalTrafficPolicyLocal}, *spec.InternalTrafficPolicy):
 		errs = append(errs, field.NotSupported(itp, *spec.InternalTrafficPolicy, []corev1.ServiceInternalTrafficPolicy{corev1.ServiceInternalTrafficPolicyCluster, corev1.ServiceInternalTrafficPolicyLocal}))
 	}
 	return errs
@@ -237,13 +238,13 @@ func validateClusterIPs(s *corev1.Service) field.ErrorList {
 			errs = append(errs, field.Invalid(clusterIPsPath.Index(i), ip, "must be a valid IP address, (e.g. 10.9.8.7 or 2001:db8::ffff)"))
 		}
 	}
-	if p := spec.IPFamilyPolicy; p != nil && !supported(*p, policies) {
+	if p := spec.IPFamilyPolicy; p != nil && !slices.Contains(policies, *p) {
 		errs = append(errs, field.NotSupported(familyPolicy, *p, policies))
 	}
 	seen := map[corev1.IPFamily]bool{}
 	for i, f := range spec.IPFamilies {
 		switch {
-		case !supported(f, []corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}):
+		case !slices.Contains([]corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}, f):
 			errs = append(errs, field.NotSupported(ipFamiliesPath.Index(i), f, []corev1.IPFamily{corev1.IPv4Protocol, corev1.IPv6Protocol}))
 		case seen[f]:
 			errs = append(errs, field.Duplicate(ipFamiliesPath.Index(i), f))
@@ -290,15 +291,6 @@ func validateStatus(s *corev1.Service) field.ErrorList {
 		}
 	}
 	return errs
-}
-
-func supported[T comparable](v T, values []T) bool {
-	for _, s := range values {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // goStrings prints a string slice as kube's messages print it, as Go

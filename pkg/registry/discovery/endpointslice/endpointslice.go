@@ -10,6 +10,7 @@ import (
 	"fmt"
 	"net"
 	"reflect"
+	"slices"
 	"strconv"
 	"strings"
 
@@ -105,7 +106,7 @@ func Validate(es *discoveryv1.EndpointSlice) field.ErrorList {
 	switch {
 	case es.AddressType == "":
 		errs = append(errs, field.Required(at, ""))
-	case !supported(es.AddressType, addressTypes):
+	case !slices.Contains(addressTypes, es.AddressType):
 		errs = append(errs, field.NotSupported(at, es.AddressType, addressTypes))
 	}
 	errs = append(errs, validateEndpoints(es.Endpoints, es.AddressType)...)
@@ -190,7 +191,7 @@ func validatePorts(ports []discoveryv1.EndpointPort) field.ErrorList {
 		switch {
 		case p.Protocol == nil:
 			errs = append(errs, field.Required(idx.Child("protocol"), ""))
-		case !supported(*p.Protocol, core.Protocols):
+		case !slices.Contains(core.Protocols, *p.Protocol):
 			errs = append(errs, field.NotSupported(idx.Child("protocol"), *p.Protocol, core.Protocols))
 		}
 		if p.AppProtocol != nil {
@@ -198,15 +199,6 @@ func validatePorts(ports []discoveryv1.EndpointPort) field.ErrorList {
 		}
 	}
 	return errs
-}
-
-func supported[T comparable](v T, values []T) bool {
-	for _, s := range values {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }
 
 // Table prints EndpointSlices as kube-apiserver does: NAME, ADDRESSTYPE,

@@ -2,6 +2,7 @@ package core
 
 import (
 	"fmt"
+	"slices"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -173,11 +174,11 @@ func PodTemplate(t *corev1.PodTemplateSpec, fld *field.Path, restartPolicies []c
 		}
 		names.Insert(c.Name)
 	}
-	if restartPolicies != nil && !supported(t.Spec.RestartPolicy, restartPolicies) {
+	if restartPolicies != nil && !slices.Contains(restartPolicies, t.Spec.RestartPolicy) {
 		errs = append(errs, field.NotSupported(spec.Child("restartPolicy"), t.Spec.RestartPolicy, restartPolicies))
 	}
 	dns := []corev1.DNSPolicy{corev1.DNSClusterFirstWithHostNet, corev1.DNSClusterFirst, corev1.DNSDefault, corev1.DNSNone}
-	if !supported(t.Spec.DNSPolicy, dns) {
+	if !slices.Contains(dns, t.Spec.DNSPolicy) {
 		errs = append(errs, field.NotSupported(spec.Child("dnsPolicy"), t.Spec.DNSPolicy, dns))
 	}
 	if g := t.Spec.TerminationGracePeriodSeconds; g != nil && *g < 0 {
@@ -223,7 +224,7 @@ func container(c *corev1.Container, fld *field.Path) field.ErrorList {
 		}
 		if p.Protocol == "" {
 			errs = append(errs, field.Required(at.Child("protocol"), ""))
-		} else if !supported(p.Protocol, Protocols) {
+		} else if !slices.Contains(Protocols, p.Protocol) {
 			errs = append(errs, field.NotSupported(at.Child("protocol"), p.Protocol, Protocols))
 		}
 	}
@@ -244,21 +245,12 @@ func container(c *corev1.Container, fld *field.Path) field.ErrorList {
 		}
 	}
 	pulls := []corev1.PullPolicy{corev1.PullAlways, corev1.PullIfNotPresent, corev1.PullNever}
-	if !supported(c.ImagePullPolicy, pulls) {
+	if !slices.Contains(pulls, c.ImagePullPolicy) {
 		errs = append(errs, field.NotSupported(fld.Child("imagePullPolicy"), c.ImagePullPolicy, pulls))
 	}
 	msgs := []corev1.TerminationMessagePolicy{corev1.TerminationMessageFallbackToLogsOnError, corev1.TerminationMessageReadFile}
-	if !supported(c.TerminationMessagePolicy, msgs) {
+	if !slices.Contains(msgs, c.TerminationMessagePolicy) {
 		errs = append(errs, field.NotSupported(fld.Child("terminationMessagePolicy"), c.TerminationMessagePolicy, msgs))
 	}
 	return errs
-}
-
-func supported[T comparable](v T, values []T) bool {
-	for _, s := range values {
-		if s == v {
-			return true
-		}
-	}
-	return false
 }

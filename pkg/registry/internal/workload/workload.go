@@ -5,6 +5,7 @@ package workload
 
 import (
 	"fmt"
+	"reflect"
 	"strings"
 
 	corev1 "k8s.io/api/core/v1"
@@ -58,4 +59,13 @@ func NonNegative(v int32, fld *field.Path) field.ErrorList {
 		return field.ErrorList{field.Invalid(fld, v, "must be greater than or equal to 0")}
 	}
 	return nil
+}
+
+// ImmutableSelector refuses a selector that differs from the stored one,
+// with kube's message, at spec.selector.
+func ImmutableSelector(sel, old *metav1.LabelSelector) field.ErrorList {
+	if reflect.DeepEqual(sel, old) {
+		return nil
+	}
+	return field.ErrorList{field.Invalid(field.NewPath("spec", "selector"), core.Printed(PrintSelector(sel)), "field is immutable")}
 }
