@@ -69,7 +69,7 @@ func newBackend(t *testing.T) *etcd3.Backend {
 // or terminating namespace is refused, with NamespaceLifecycle's errors.
 func TestNewAdmission(t *testing.T) {
 	backend := newBackend(t)
-	chain, err := NewAdmission(backend, authz.AlwaysAllow{})
+	chain, err := NewAdmission(backend, authz.AlwaysAllow{}, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

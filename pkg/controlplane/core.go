@@ -4,6 +4,7 @@ import (
 	"context"
 	"fmt"
 	"net"
+	"slices"
 
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
@@ -12,9 +13,11 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/admission/defaulttolerationseconds"
 	"github.com/apiserver/apiserver/pkg/admission/namespacelifecycle"
 	"github.com/apiserver/apiserver/pkg/admission/priority"
 	"github.com/apiserver/apiserver/pkg/admission/rbacescalation"
+	saadmission "github.com/apiserver/apiserver/pkg/admission/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/registry/apps/controllerrevision"
@@ -35,6 +38,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/core/node"
 	"github.com/apiserver/apiserver/pkg/registry/core/persistentvolume"
+	"github.com/apiserver/apiserver/pkg/registry/core/pod"
 	"github.com/apiserver/apiserver/pkg/registry/core/podtemplate"
 	"github.com/apiserver/apiserver/pkg/registry/core/replicationcontroller"
 	"github.com/apiserver/apiserver/pkg/registry/core/resourcequota"
@@ -120,7 +124,7 @@ var withStatus = []struct {
 // BuiltinTypes returns every built-in type the core API serves, for tools
 // that derive from them (hack/update-openapi.sh lists their Go packages).
 func BuiltinTypes() []rest.Type {
-	types := []rest.Type{namespace.Type(), serviceaccount.Type(), service.Type(nil)}
+	types := []rest.Type{namespace.Type(), serviceaccount.Type(), service.Type(nil), pod.Type()}
 	for _, w := range withStatus {
 		types = append(types, w.typ())
 	}
@@ -142,11 +146,13 @@ type CoreAPI struct {
 }
 
 // NewAdmission returns the admission chain of the built-in plugins, in
-// kube-apiserver's order: NamespaceLifecycle first, then Priority (one
+// kube-apiserver's order, less the disabled ones (by kube's names):
+// NamespaceLifecycle first, then ServiceAccount (a Pod's account and
+// token), DefaultTolerationSeconds, Priority (a Pod's priority; one
 // default PriorityClass, system classes kept), then the refusal of RBAC
-// escalation, which asks a about the writer. The plugins read
-// namespaces and roles with quorum reads of their own.
-func NewAdmission(backend *etcd3.Backend, a authz.Authorizer) (admission.Chain, error) {
+// escalation, which asks a about the writer. The plugins read with
+// quorum reads of their own.
+func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string) (admission.Chain, error) {
 	namespaces, err := generic.NewStore(backend, namespace.Type(), nil, "")
 	if err != nil {
 		return nil, err
@@ -191,11 +197,34 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer) (admission.Chain, 
 		}
 		return list.(*schedulingv1.PriorityClassList).Items, nil
 	}
-	return admission.Chain{
-		namespacelifecycle.Plugin{Namespaces: get},
-		priority.Plugin{PriorityClasses: listPriorityClasses},
-		rbacescalation.Plugin{Authorizer: a, Rules: rules},
-	}, nil
+	accounts, err := generic.NewStore(backend, serviceaccount.Type(), nil, "")
+	if err != nil {
+		return nil, err
+	}
+	getAccount := func(ctx context.Context, ns, name string) (*corev1.ServiceAccount, error) {
+		obj, err := accounts.Get(ctx, ns, name, &metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*corev1.ServiceAccount), nil
+	}
+	plugins := []struct {
+		name   string
+		plugin any
+	}{
+		{namespacelifecycle.Name, namespacelifecycle.Plugin{Namespaces: get}},
+		{saadmission.Name, saadmission.Plugin{ServiceAccounts: getAccount}},
+		{defaulttolerationseconds.Name, defaulttolerationseconds.Plugin{}},
+		{priority.Name, priority.Plugin{PriorityClasses: listPriorityClasses}},
+		{"", rbacescalation.Plugin{Authorizer: a, Rules: rules}},
+	}
+	var chain admission.Chain
+	for _, p := range plugins {
+		if !slices.Contains(disabled, p.name) || p.name == "" {
+			chain = append(chain, p.plugin)
+		}
+	}
+	return chain, nil
 }
 
 // InstallCore serves the built-in API on s, published as ic says, with
@@ -220,7 +249,11 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	if err != nil {
 		return nil, err
 	}
-	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces, accounts, services}}}
+	pods, err := podResource(backend, admit)
+	if err != nil {
+		return nil, err
+	}
+	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces, accounts, services, pods}}}
 	for _, w := range withStatus {
 		r, err := statusResource(backend, admit, w.typ(), w.statusType(), w.replicas, w.more...)
 		if err != nil {

@@ -124,8 +124,10 @@ func groupVersionContent(gv schema.GroupVersion, resources []Resource, local map
 		if slices.Contains(r.Subresources, "scale") {
 			mark(defScale, gvkScale)
 		}
-		if slices.Contains(r.Subresources, "token") {
-			mark(defTokenRequest, gvkTokenRequest)
+		for _, sub := range r.Subresources {
+			if c, ok := createSubresources[sub]; ok {
+				mark(c.def, c.gvk)
+			}
 		}
 	}
 	c.routes = append(c.routes, groupVersionDiscoveryRoute(gv))

@@ -25,10 +25,11 @@ type Resource struct {
 	// Verbs are the Kubernetes verbs served: get, list, watch, create,
 	// update, patch, delete and deletecollection. Empty means all of them.
 	Verbs []string
-	// Subresources served: "status" and "approval" (get, update and patch
-	// of the kind), "scale" (the same for autoscaling/v1 Scale),
-	// "finalize" (update) and "token" (create of an authentication/v1
-	// TokenRequest).
+	// Subresources served: "status", "approval" and "ephemeralcontainers"
+	// (get, update and patch of the kind), "scale" (the same for
+	// autoscaling/v1 Scale), "finalize" (update), and "token", "binding"
+	// and "eviction" (create of an authentication/v1 TokenRequest, a v1
+	// Binding, a policy/v1 Eviction).
 	Subresources []string
 	// Definition names the schema of Kind, e.g. "io.k8s.api.core.v1.ConfigMap".
 	// For a built-in type it must name a built-in definition, and its list
@@ -49,6 +50,17 @@ var (
 	gvkScale        = gvkExtension{Group: "autoscaling", Version: "v1", Kind: "Scale"}
 	gvkTokenRequest = gvkExtension{Group: "authentication.k8s.io", Version: "v1", Kind: "TokenRequest"}
 )
+
+// createSubresources are the subresources served by create only, of a kind
+// of their own: their definitions and kinds.
+var createSubresources = map[string]struct {
+	def string
+	gvk gvkExtension
+}{
+	"token":    {defTokenRequest, gvkTokenRequest},
+	"binding":  {"io.k8s.api.core.v1.Binding", gvkExtension{Version: "v1", Kind: "Binding"}},
+	"eviction": {"io.k8s.api.policy.v1.Eviction", gvkExtension{Group: "policy", Version: "v1", Kind: "Eviction"}},
+}
 
 // Verbs in the order kube-apiserver lists them.
 var allVerbs = []string{"create", "delete", "deletecollection", "get", "list", "patch", "update", "watch"}
@@ -89,7 +101,7 @@ func (r Resource) normalize(gv schema.GroupVersion) (Resource, error) {
 		}
 	}
 	for _, sub := range r.Subresources {
-		if !slices.Contains([]string{"status", "approval", "scale", "finalize", "token"}, sub) {
+		if !describesSubresource(sub) {
 			return r, invalid("unsupported subresource %q", sub)
 		}
 	}
@@ -105,6 +117,16 @@ func (r Resource) normalize(gv schema.GroupVersion) (Resource, error) {
 	r.Verbs = slices.Clone(r.Verbs)
 	r.Subresources = slices.Clone(r.Subresources)
 	return r, nil
+}
+
+// describedSubresources are the subresources the documents describe.
+var describedSubresources = []string{"status", "approval", "ephemeralcontainers", "scale", "finalize"}
+
+// describesSubresource reports whether the documents can describe a
+// subresource of this name.
+func describesSubresource(name string) bool {
+	_, create := createSubresources[name]
+	return create || slices.Contains(describedSubresources, name)
 }
 
 // listDefinition is the name of the definition of ListKind.

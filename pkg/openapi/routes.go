@@ -223,8 +223,10 @@ func (b routeBuilder) subresource(sub string) []route {
 	switch sub {
 	case "scale":
 		def, gvk = defScale, gvkScale
-	case "token":
-		def, gvk = defTokenRequest, gvkTokenRequest
+	}
+	create, isCreate := createSubresources[sub]
+	if isCreate {
+		def, gvk = create.def, create.gvk
 	}
 	title := strings.ToUpper(sub[:1]) + sub[1:]
 	of := sub + " of the specified " + b.r.Kind
@@ -233,8 +235,8 @@ func (b routeBuilder) subresource(sub string) []route {
 		rt.gvk = &gvk
 		return rt
 	}
-	if sub == "token" {
-		post := mk("post", "create", "post", "create token of "+article(b.r.Kind)+" "+b.r.Kind)
+	if isCreate {
+		post := mk("post", "create", "post", "create "+sub+" of "+article(b.r.Kind)+" "+b.r.Kind)
 		post.params, post.body = writeParams(defCreateOptions), def
 		post.responses = []response{{codeOK, descOK, def}, {codeCreated, descCreated, def}, {codeAccepted, descAccepted, def}, unauthorized()}
 		return []route{post}

@@ -6,6 +6,7 @@ import (
 	"os"
 	"path/filepath"
 	"reflect"
+	"slices"
 	"strings"
 	"testing"
 	"time"
@@ -374,5 +375,37 @@ func TestServicesApplyTo(t *testing.T) {
 	}
 	if ip := c.Services.AdvertiseAddress; ip != nil && (ip.IsLoopback() || ip.IsUnspecified()) {
 		t.Errorf("the host's address is %s", ip)
+	}
+}
+
+// TestAdmissionPluginFlags: kube's plugin names are accepted, unknown
+// ones refused as kube refuses them, and the served plugins disabled as
+// the flags say.
+func TestAdmissionPluginFlags(t *testing.T) {
+	tests := []struct {
+		name                     string
+		enable, disable, admCtrl []string
+		wantErrs, wantDisabled   []string
+	}{
+		{"none", nil, nil, nil, nil, nil},
+		{"envtest", nil, []string{"ServiceAccount"}, nil, nil, []string{"ServiceAccount"}},
+		{"kubeadm", []string{"NodeRestriction"}, nil, nil, nil, nil},
+		{"unknown", []string{"Bogus"}, []string{"Nope"}, nil,
+			[]string{`enable-admission-plugins plugin "Bogus" is unknown`, `disable-admission-plugins plugin "Nope" is unknown`}, nil},
+		{"overlap", []string{"Priority"}, []string{"Priority"}, nil, []string{"Priority in enable-admission-plugins and disable-admission-plugins overlapped"}, []string{"Priority"}},
+		{"the old exact list", nil, nil, []string{"NamespaceLifecycle", "Priority"}, nil, []string{"ServiceAccount", "DefaultTolerationSeconds"}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := &CompatibilityOptions{EnableAdmissionPlugins: tc.enable, DisableAdmissionPlugins: tc.disable, AdmissionControl: tc.admCtrl}
+			expectErrors(t, o.Validate(), tc.wantErrs)
+			var c server.Config
+			if err := o.ApplyTo(&c); err != nil {
+				t.Fatal(err)
+			}
+			if !slices.Equal(c.DisabledAdmissionPlugins, tc.wantDisabled) {
+				t.Errorf("disabled %v, want %v", c.DisabledAdmissionPlugins, tc.wantDisabled)
+			}
+		})
 	}
 }

@@ -53,6 +53,9 @@ type Config struct {
 	// Services says what Services allocate from and where the kubernetes
 	// Service points.
 	Services ServicesConfig
+	// DisabledAdmissionPlugins are the built-in admission plugins, by
+	// kube-apiserver's names, that do not run.
+	DisabledAdmissionPlugins []string
 	// Lifecycle times the shutdown sequence.
 	Lifecycle LifecycleConfig
 	// Health tunes the health endpoints.

@@ -121,7 +121,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	if err != nil {
 		return nil, err
 	}
-	admit, err := controlplane.NewAdmission(backend, c.Authorization)
+	admit, err := controlplane.NewAdmission(backend, c.Authorization, c.DisabledAdmissionPlugins)
 	if err != nil {
 		return nil, err
 	}

@@ -31,6 +31,9 @@ type Plugin struct {
 
 var _ admission.MutationInterface = Plugin{}
 
+// Name is the plugin's name on kube-apiserver's command line.
+const Name = "NamespaceLifecycle"
+
 var namespacesResource = corev1.SchemeGroupVersion.WithResource("namespaces")
 
 // Admit refuses what NamespaceLifecycle refuses. It runs with the mutating

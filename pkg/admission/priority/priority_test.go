@@ -5,8 +5,10 @@ import (
 	"strings"
 	"testing"
 
+	corev1 "k8s.io/api/core/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/utils/ptr"
 
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/auth/user"
@@ -44,5 +46,54 @@ func TestValidate(t *testing.T) {
 				t.Errorf("= %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+func TestAdmitPods(t *testing.T) {
+	never := corev1.PreemptNever
+	classes := []schedulingv1.PriorityClass{
+		{ObjectMeta: metav1.ObjectMeta{Name: "high"}, Value: 1000, PreemptionPolicy: &never},
+		{ObjectMeta: metav1.ObjectMeta{Name: "def"}, Value: 7, GlobalDefault: true},
+	}
+	for _, tc := range []struct {
+		name       string
+		classes    []schedulingv1.PriorityClass
+		spec       corev1.PodSpec
+		wantClass  string
+		wantValue  int32
+		wantPolicy corev1.PreemptionPolicy
+		wantErr    string
+	}{
+		{"no classes", nil, corev1.PodSpec{}, "", 0, corev1.PreemptLowerPriority, ""},
+		{"the default class", classes, corev1.PodSpec{}, "def", 7, corev1.PreemptLowerPriority, ""},
+		{"a named class", classes, corev1.PodSpec{PriorityClassName: "high"}, "high", 1000, never, ""},
+		{"a missing class", classes, corev1.PodSpec{PriorityClassName: "nope"}, "", 0, "", `pods "p" is forbidden: no PriorityClass with name nope was found`},
+		{"a conflicting value", classes, corev1.PodSpec{PriorityClassName: "high", Priority: ptr.To[int32](5)}, "", 0, "",
+			`pods "p" is forbidden: the integer value of priority (5) must not be provided in pod spec; priority admission controller computed 1000 from the given PriorityClass name`},
+		{"the computed value given", classes, corev1.PodSpec{PriorityClassName: "high", Priority: ptr.To[int32](1000)}, "high", 1000, never, ""},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			p := Plugin{PriorityClasses: func(context.Context) ([]schedulingv1.PriorityClass, error) { return tc.classes, nil }}
+			pod := &corev1.Pod{Spec: tc.spec}
+			err := p.Admit(context.Background(), &admission.Attributes{Operation: admission.Create, Resource: pods, Name: "p", Object: pod})
+			if tc.wantErr != "" {
+				if err == nil || err.Error() != tc.wantErr {
+					t.Fatalf("error %v, want %q", err, tc.wantErr)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			if pod.Spec.PriorityClassName != tc.wantClass || *pod.Spec.Priority != tc.wantValue || *pod.Spec.PreemptionPolicy != tc.wantPolicy {
+				t.Errorf("class %q priority %d policy %s", pod.Spec.PriorityClassName, *pod.Spec.Priority, *pod.Spec.PreemptionPolicy)
+			}
+		})
+	}
+	// An update keeps what creation set.
+	old := &corev1.Pod{Spec: corev1.PodSpec{Priority: ptr.To[int32](7), PreemptionPolicy: ptr.To(corev1.PreemptLowerPriority)}}
+	pod := &corev1.Pod{}
+	if err := (Plugin{}).Admit(context.Background(), &admission.Attributes{Operation: admission.Update, Resource: pods, Object: pod, OldObject: old}); err != nil || *pod.Spec.Priority != 7 {
+		t.Errorf("update: %v %v", err, pod.Spec.Priority)
 	}
 }

@@ -210,6 +210,10 @@ func (h *Resource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if h.Decl.Warning != "" {
 		addWarnings(w, []string{h.Decl.Warning})
 	}
+	if c, ok := t.storage.(rest.Connecter); ok {
+		h.connect(w, r, t, c, info)
+		return
+	}
 	var err error
 	switch info.Verb {
 	case "get":
@@ -234,6 +238,29 @@ func (h *Resource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if err != nil {
 		h.writeError(w, r, t, info.Verb, err)
 	}
+}
+
+// connect hands the request to the exchange a Connecter makes of it,
+// bounded by the server's stop (a log stream or exec session lasts as long
+// as the client keeps it).
+func (h *Resource) connect(w http.ResponseWriter, r *http.Request, t *target, c rest.Connecter, info *request.RequestInfo) {
+	ctx, cancel := context.WithCancel(r.Context())
+	defer cancel()
+	if h.Stopping != nil {
+		go func() {
+			select {
+			case <-h.Stopping:
+				cancel()
+			case <-ctx.Done():
+			}
+		}()
+	}
+	handler, err := c.Connect(ctx, info.Namespace, info.Name, r.WithContext(ctx))
+	if err != nil {
+		h.writeError(w, r, t, info.Verb, err)
+		return
+	}
+	handler.ServeHTTP(w, r.WithContext(ctx))
 }
 
 func methodNotAllowed() error {

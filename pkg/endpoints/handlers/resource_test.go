@@ -5,6 +5,7 @@ import (
 	"context"
 	"encoding/binary"
 	"encoding/json"
+	"fmt"
 	"io"
 	"net/http"
 	"net/http/httptest"
@@ -13,6 +14,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
@@ -75,6 +77,8 @@ func newFixtureCached(t *testing.T, cached bool) *fixture {
 		Decl: rest.Resource{Info: ty.Info, Storage: store, Subresources: []rest.Subresource{
 			// A subresource that only takes updates, as namespaces/finalize.
 			{Name: "finalize", Storage: store, Verbs: []string{"update"}},
+			// An exchange of its own, as pods/exec.
+			{Name: "echo", Storage: echo{}, Verbs: []string{"create", "get"}},
 		}},
 		Table: ty.Table, Timeout: 10 * time.Second, Builtin: true,
 		Protobuf: protobuf.NewSerializer(scheme, scheme), ProtobufStream: protobuf.NewRawSerializer(scheme, scheme),
@@ -148,6 +152,42 @@ func TestVerbsFollowInterfaces(t *testing.T) {
 	}
 	if resp, data := f.do(t, "GET", cms+"/c/status", "", "", ""); resp.StatusCode != 404 {
 		t.Errorf("an undeclared subresource = %d %s", resp.StatusCode, data)
+	}
+}
+
+// echo is a rest.Connecter: it answers with the request's method and
+// path, and refuses the object "missing".
+type echo struct{}
+
+func (echo) New() runtime.Object { return &corev1.ConfigMap{} }
+
+func (echo) Connect(_ context.Context, _, name string, _ *http.Request) (http.Handler, error) {
+	if name == "missing" {
+		return nil, apierrors.NewNotFound(corev1.Resource("configmaps"), name)
+	}
+	return http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		fmt.Fprintf(w, "%s %s", r.Method, r.URL.Path)
+	}), nil
+}
+
+// A Connecter gets the requests of its declared verbs; its errors are
+// Status answers.
+func TestConnecter(t *testing.T) {
+	f := newFixture(t)
+	for _, tc := range []struct {
+		method, path string
+		code         int
+		body         string
+	}{
+		{"GET", cms + "/c/echo/deeper", 200, "GET /api/v1/namespaces/ns/configmaps/c/echo/deeper"},
+		{"POST", cms + "/c/echo", 200, "POST /api/v1/namespaces/ns/configmaps/c/echo"},
+		{"DELETE", cms + "/c/echo", 405, ""},
+		{"GET", cms + "/missing/echo", 404, ""},
+	} {
+		resp, data := f.do(t, tc.method, tc.path, "", "", "")
+		if resp.StatusCode != tc.code || (tc.body != "" && string(data) != tc.body) || (tc.body == "" && statusOf(t, data).Code != int32(tc.code)) {
+			t.Errorf("%s %s = %d %s", tc.method, tc.path, resp.StatusCode, data)
+		}
 	}
 }
 

@@ -203,7 +203,7 @@ func discoveryResources(gv rest.GroupVersion) []metav1.APIResource {
 		for j := range d.Subresources {
 			sub := &d.Subresources[j]
 			r := metav1.APIResource{Name: info.Resource + "/" + sub.Name, Namespaced: info.Namespaced, Kind: d.KindOf(sub).Kind, Verbs: sub.ServedVerbs()}
-			if sub.Kind.Kind != "" {
+			if sub.Kind.Kind != "" && sub.Kind.GroupVersion() != gv.GroupVersion {
 				r.Group, r.Version = sub.Kind.Group, sub.Kind.Version
 			}
 			list = append(list, r)
@@ -228,7 +228,11 @@ func openAPIResources(gv rest.GroupVersion) []openapi.Resource {
 			r.Definition = def
 		}
 		for j := range d.Subresources {
-			r.Subresources = append(r.Subresources, d.Subresources[j].Name)
+			// An exchange (a log stream, an exec session) has no object
+			// to describe.
+			if _, exchange := d.Subresources[j].Storage.(rest.Connecter); !exchange {
+				r.Subresources = append(r.Subresources, d.Subresources[j].Name)
+			}
 		}
 		out = append(out, r)
 	}

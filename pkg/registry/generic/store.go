@@ -356,7 +356,10 @@ func (s *Store) Update(ctx context.Context, ns, name string, update rest.UpdateF
 		if err != nil {
 			return nil, err
 		}
-		toDelete = m.GetDeletionTimestamp() != nil && !s.pending(obj, m)
+		// A graceful object whose period has not been cut to zero waits
+		// for a delete that does.
+		graceLeft := m.GetDeletionGracePeriodSeconds() != nil && *m.GetDeletionGracePeriodSeconds() > 0
+		toDelete = m.GetDeletionTimestamp() != nil && !s.pending(obj, m) && !graceLeft
 		if dryRun {
 			return nil, errDryRun{obj}
 		}
@@ -616,12 +619,18 @@ func (s *Store) deleteOnce(ctx context.Context, key storage.Key, ns, name string
 	if err := setGCFinalizers(marked, opts); err != nil {
 		return nil, false, err
 	}
-	if mm, _ := accessor(marked); s.pending(marked, mm) {
+	grace := s.gracePeriod(current, opts)
+	if m, err := accessor(current); err == nil && m.GetDeletionTimestamp() != nil && grace > 0 {
+		if cur := m.GetDeletionGracePeriodSeconds(); cur != nil && *cur <= grace {
+			return current, false, nil // a delete may only shorten the period
+		}
+	}
+	if mm, _ := accessor(marked); s.pending(marked, mm) || grace > 0 {
 		if dryRun {
-			s.markDeleting(marked)
+			s.markDeleting(marked, grace)
 			return marked, false, nil
 		}
-		return s.markDeleted(ctx, key, name, pre, opts)
+		return s.markDeleted(ctx, key, name, pre, opts, grace)
 	}
 	if dryRun {
 		return s.deletedResult(current), true, nil
@@ -629,18 +638,28 @@ func (s *Store) deleteOnce(ctx context.Context, key storage.Key, ns, name string
 	return s.deleteNow(ctx, key, name, current, pre)
 }
 
-// markDeleting sets deletionTimestamp (and a zero grace period) on an object
-// that is not already being deleted, and lets the type record it.
-func (s *Store) markDeleting(obj runtime.Object) {
+// gracePeriod is how long a delete of obj with opts waits (rest.Graceful);
+// 0 for types without one.
+func (s *Store) gracePeriod(obj runtime.Object, opts *metav1.DeleteOptions) int64 {
+	if g, ok := s.Type.Strategy.(rest.Graceful); ok {
+		return g.GracePeriod(obj, opts)
+	}
+	return 0
+}
+
+// markDeleting sets deletionTimestamp, grace seconds from now, and the
+// grace period on an object that is not already being deleted or is
+// given a shorter period, and lets the type record it.
+func (s *Store) markDeleting(obj runtime.Object, grace int64) {
 	m, err := accessor(obj)
 	if err != nil {
 		return
 	}
-	if m.GetDeletionTimestamp() == nil {
-		now := metav1.NewTime(time.Now())
-		zero := int64(0)
-		m.SetDeletionTimestamp(&now)
-		m.SetDeletionGracePeriodSeconds(&zero)
+	cur := m.GetDeletionGracePeriodSeconds()
+	if m.GetDeletionTimestamp() == nil || (cur != nil && grace < *cur) {
+		at := metav1.NewTime(time.Now().Add(time.Duration(grace) * time.Second))
+		m.SetDeletionTimestamp(&at)
+		m.SetDeletionGracePeriodSeconds(&grace)
 	}
 	if f, ok := s.Type.Strategy.(rest.Finalizing); ok {
 		f.MarkDeleting(obj)
@@ -650,7 +669,7 @@ func (s *Store) markDeleting(obj runtime.Object) {
 // markDeleted sets deletionTimestamp, which starts finalization, and the
 // garbage collector's finalizers opts asks for. errRaced means the fresh
 // object has no finalizer left: it is to be deleted now instead.
-func (s *Store) markDeleted(ctx context.Context, key storage.Key, name string, pre *storage.Preconditions, opts *metav1.DeleteOptions) (runtime.Object, bool, error) {
+func (s *Store) markDeleted(ctx context.Context, key storage.Key, name string, pre *storage.Preconditions, opts *metav1.DeleteOptions, grace int64) (runtime.Object, bool, error) {
 	out := s.Type.New()
 	err := s.Storage.GuaranteedUpdate(ctx, key, out, storage.UpdateOptions{Preconditions: pre}, func(input runtime.Object) (runtime.Object, error) {
 		obj := input.DeepCopyObject()
@@ -662,10 +681,10 @@ func (s *Store) markDeleted(ctx context.Context, key storage.Key, name string, p
 		if err != nil {
 			return nil, err
 		}
-		if !s.pending(obj, m) {
+		if !s.pending(obj, m) && grace == 0 {
 			return nil, errRaced
 		}
-		s.markDeleting(obj)
+		s.markDeleting(obj, grace)
 		return obj, nil
 	})
 	if errors.Is(err, errRaced) {

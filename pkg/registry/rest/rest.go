@@ -229,3 +229,15 @@ func (t Type) WithStrategy(s Strategy) Type {
 	t.Strategy = s
 	return t
 }
+
+// Graceful is implemented by a Strategy whose objects are deleted after a
+// grace period in which something else (a kubelet, for a Pod) stops what
+// the object stands for: a delete then sets deletionTimestamp to the end
+// of the period and deletionGracePeriodSeconds, and the object stays
+// until a delete with a zero period. A later delete may only shorten the
+// period.
+type Graceful interface {
+	// GracePeriod returns the period a delete of obj with opts waits; 0
+	// deletes at once.
+	GracePeriod(obj runtime.Object, opts *metav1.DeleteOptions) int64
+}

@@ -2,6 +2,7 @@ package rest
 
 import (
 	"context"
+	"net/http"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -90,6 +91,10 @@ type CollectionDeleter interface {
 // VerbsOf returns the verbs storage implements, in the order discovery
 // lists them. patch needs both a getter and an updater.
 func VerbsOf(s Storage) []string {
+	if _, ok := s.(Connecter); ok {
+		// Any method may be handed over; the declaration narrows them.
+		return []string{"create", "delete", "get", "patch", "update"}
+	}
 	var verbs []string
 	add := func(ok bool, verb string) {
 		if ok {
@@ -113,4 +118,13 @@ func VerbsOf(s Storage) []string {
 	add(updater, "update")
 	add(watcher, "watch")
 	return verbs
+}
+
+// Connecter serves a subresource that answers with an exchange of its own
+// rather than an object: a Pod's log stream, exec session or proxy. The
+// handler authorizes and routes the request as any other, then hands it to
+// the http.Handler Connect returns; an error is answered as a Status.
+// Its verbs are those its declaration names.
+type Connecter interface {
+	Connect(ctx context.Context, namespace, name string, r *http.Request) (http.Handler, error)
 }

@@ -197,8 +197,6 @@ func container(c *corev1.Container, fld *field.Path) field.ErrorList {
 	}
 	if c.Image == "" {
 		errs = append(errs, field.Required(fld.Child("image"), ""))
-	} else if strings.TrimSpace(c.Image) != c.Image {
-		errs = append(errs, field.Invalid(fld.Child("image"), c.Image, "must not have leading or trailing whitespace"))
 	}
 	ports := sets.New[string]()
 	for i, p := range c.Ports {
