@@ -79,4 +79,10 @@ func TestEnvtest(t *testing.T) {
 	if err := c.Get(ctx, client.ObjectKey{Namespace: "default", Name: "w1"}, got); err != nil || got.GetUID() == "" {
 		t.Errorf("reading the custom object back: %v", err)
 	}
+	// envtest turns the ServiceAccount plugin off, as no controller makes
+	// accounts there: a Pod needs none.
+	pod := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: "p", Namespace: "default"}, Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Image: "nginx"}}}}
+	if err := c.Create(ctx, pod); err != nil || pod.Status.Phase != corev1.PodPending || len(pod.Spec.Volumes) != 0 {
+		t.Errorf("creating a Pod under envtest: %v, phase %q, volumes %v", err, pod.Status.Phase, pod.Spec.Volumes)
+	}
 }
