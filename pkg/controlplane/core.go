@@ -6,11 +6,13 @@ import (
 	"net"
 	"slices"
 
+	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/admission/defaulttolerationseconds"
@@ -276,7 +278,12 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	if err != nil {
 		return nil, err
 	}
-	gvs = addResource(gvs, eventsv1.Storage{Core: newStyleEvents}.Declaration())
+	gvs = addResource(gvs, eventsv1.Declaration(newStyleEvents))
+	hpaV1, err := autoscalingV1(backend, admit)
+	if err != nil {
+		return nil, err
+	}
+	gvs = addResource(gvs, hpaV1)
 	gvs = addResource(gvs, componentStatuses(backend).Declaration())
 	for _, r := range review.Resources(c.Authorization, c.Authentication.Tokens, c.ServiceAccounts.Audiences) {
 		gvs = addResource(gvs, r)
@@ -310,6 +317,27 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	}
 	s.AddBackgroundTask("kubernetes-service", kubernetes.run)
 	return api, nil
+}
+
+// autoscalingV1 serves autoscaling/v1 HorizontalPodAutoscalers (and their
+// status) over the stored v2 objects, converted as kube converts them.
+func autoscalingV1(backend *etcd3.Backend, admit admission.Interface) (rest.Resource, error) {
+	store, err := generic.NewStore(backend, horizontalpodautoscaler.Type(), admit, "")
+	if err != nil {
+		return rest.Resource{}, err
+	}
+	status, err := generic.NewStore(backend, horizontalpodautoscaler.StatusType(), admit, "status")
+	if err != nil {
+		return rest.Resource{}, err
+	}
+	v1 := horizontalpodautoscaler.V1Storage(store)
+	return rest.Resource{
+		Info: horizontalpodautoscaler.V1Info(), Storage: v1, Table: v1.Table(),
+		Defaults: func(obj runtime.Object) {
+			horizontalpodautoscaler.DefaultV1(obj.(*autoscalingv1.HorizontalPodAutoscaler))
+		},
+		Subresources: []rest.Subresource{{Name: "status", Storage: horizontalpodautoscaler.V1Storage(status), Verbs: []string{"get", "patch", "update"}}},
+	}, nil
 }
 
 // componentStatuses reports the health of each etcd endpoint.

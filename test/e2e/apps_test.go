@@ -75,6 +75,15 @@ func TestDeployments(t *testing.T) {
 				t.Errorf("get hpa: %s", out)
 			}
 			k.run("delete", "hpa", hpa)
+			// kubectl autoscale writes autoscaling/v1 (v2 from kubectl 1.34).
+			k.run("autoscale", "deployment", d, "--max=5", "--cpu-percent=60", "--name="+hpa)
+			if out := strings.Join(strings.Fields(k.run("get", "hpa", hpa)), " "); !strings.Contains(out, hpa+" Deployment/"+d+" cpu: <unknown>/60% 1 5 0") {
+				t.Errorf("get hpa after autoscale: %s", out)
+			}
+			if out := k.run("get", "hpa.v2.autoscaling", hpa, "-o", "jsonpath={.spec.metrics[0].resource.target.averageUtilization}"); out != "60" {
+				t.Errorf("the autoscaler through autoscaling/v2: %q", out)
+			}
+			k.run("delete", "hpa", hpa)
 			k.run("delete", "deployment", d)
 
 			sts, ds := "sts-"+strings.ReplaceAll(name, ".", "-"), "ds-"+strings.ReplaceAll(name, ".", "-")

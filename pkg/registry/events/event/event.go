@@ -7,7 +7,6 @@ package event
 
 import (
 	"context"
-	"fmt"
 
 	corev1 "k8s.io/api/core/v1"
 	eventsv1 "k8s.io/api/events/v1"
@@ -15,7 +14,6 @@ import (
 	"k8s.io/apimachinery/pkg/fields"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/apimachinery/pkg/watch"
 
 	coreevent "github.com/apiserver/apiserver/pkg/registry/core/event"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
@@ -66,117 +64,24 @@ func (strategy) ValidateUpdate(_ context.Context, obj, _ runtime.Object) field.E
 // SpecChanged is false: events have no generation.
 func (strategy) SpecChanged(runtime.Object, runtime.Object) bool { return false }
 
-// Storage serves events.k8s.io/v1 Events over a store of core/v1 events
-// (of CoreType), converting each object on its way in and out.
-type Storage struct{ Core *generic.Store }
-
-// Declaration declares the resource, printed as core events print.
-func (s Storage) Declaration() rest.Resource {
-	return rest.Resource{Info: Info, Storage: s, Table: table{s.Core.Type.Table}}
-}
-
-// New returns an empty events.k8s.io/v1 Event.
-func (Storage) New() runtime.Object { return &eventsv1.Event{} }
-
-// NewList returns an empty list.
-func (Storage) NewList() runtime.Object { return &eventsv1.EventList{} }
-
-// Get reads one event.
-func (s Storage) Get(ctx context.Context, ns, name string, opts *metav1.GetOptions) (runtime.Object, error) {
-	obj, err := s.Core.Get(ctx, ns, name, opts)
-	if err != nil {
-		return nil, err
+// Declaration serves events.k8s.io/v1 Events over a store of core/v1
+// events (of CoreType), converting each object on its way in and out.
+func Declaration(core *generic.Store) rest.Resource {
+	c := generic.Converting{
+		Stored:        core,
+		NewServed:     func() runtime.Object { return &eventsv1.Event{} },
+		NewServedList: func() runtime.Object { return &eventsv1.EventList{} },
+		ToStored: func(obj runtime.Object) (runtime.Object, error) {
+			e, ok := obj.(*eventsv1.Event)
+			if !ok {
+				return nil, generic.KindError("an events.k8s.io/v1 Event", obj)
+			}
+			return ToCore(e), nil
+		},
+		FromStored: func(obj runtime.Object) runtime.Object { return FromCore(obj.(*corev1.Event)) },
+		Selector:   coreSelector,
 	}
-	return FromCore(obj.(*corev1.Event)), nil
-}
-
-// List lists events; field selectors may use this API's names.
-func (s Storage) List(ctx context.Context, ns string, opts *metav1.ListOptions) (runtime.Object, error) {
-	opts, err := coreSelector(opts)
-	if err != nil {
-		return nil, err
-	}
-	obj, err := s.Core.List(ctx, ns, opts)
-	if err != nil {
-		return nil, err
-	}
-	return listFromCore(obj.(*corev1.EventList)), nil
-}
-
-// Watch watches events, converted.
-func (s Storage) Watch(ctx context.Context, ns string, opts *metav1.ListOptions) (watch.Interface, error) {
-	opts, err := coreSelector(opts)
-	if err != nil {
-		return nil, err
-	}
-	w, err := s.Core.Watch(ctx, ns, opts)
-	if err != nil {
-		return nil, err
-	}
-	return watch.Filter(w, func(e watch.Event) (watch.Event, bool) {
-		if ev, ok := e.Object.(*corev1.Event); ok {
-			e.Object = FromCore(ev)
-		}
-		return e, true
-	}), nil
-}
-
-// Create writes a new event.
-func (s Storage) Create(ctx context.Context, ns string, obj runtime.Object, dryRun bool) (runtime.Object, error) {
-	e, ok := obj.(*eventsv1.Event)
-	if !ok {
-		return nil, fmt.Errorf("not an events.k8s.io/v1 Event: %T", obj)
-	}
-	out, err := s.Core.Create(ctx, ns, ToCore(e), dryRun)
-	if err != nil {
-		return nil, err
-	}
-	return FromCore(out.(*corev1.Event)), nil
-}
-
-// Update writes what update makes of the current event.
-func (s Storage) Update(ctx context.Context, ns, name string, update rest.UpdateFunc, dryRun, forceAllowCreate bool) (runtime.Object, bool, error) {
-	out, created, err := s.Core.Update(ctx, ns, name, func(ctx context.Context, current runtime.Object) (runtime.Object, error) {
-		var cur runtime.Object
-		if current != nil {
-			cur = FromCore(current.(*corev1.Event))
-		}
-		next, err := update(ctx, cur)
-		if err != nil {
-			return nil, err
-		}
-		e, ok := next.(*eventsv1.Event)
-		if !ok {
-			return nil, fmt.Errorf("not an events.k8s.io/v1 Event: %T", next)
-		}
-		return ToCore(e), nil
-	}, dryRun, forceAllowCreate)
-	if err != nil {
-		return nil, false, err
-	}
-	return FromCore(out.(*corev1.Event)), created, nil
-}
-
-// Delete deletes one event.
-func (s Storage) Delete(ctx context.Context, ns, name string, opts *metav1.DeleteOptions, dryRun bool) (runtime.Object, bool, error) {
-	out, deleted, err := s.Core.Delete(ctx, ns, name, opts, dryRun)
-	if e, ok := out.(*corev1.Event); ok {
-		return FromCore(e), deleted, err
-	}
-	return out, deleted, err
-}
-
-// DeleteCollection deletes the events listOpts select.
-func (s Storage) DeleteCollection(ctx context.Context, ns string, listOpts *metav1.ListOptions, opts *metav1.DeleteOptions, dryRun bool) (runtime.Object, error) {
-	listOpts, err := coreSelector(listOpts)
-	if err != nil {
-		return nil, err
-	}
-	out, err := s.Core.DeleteCollection(ctx, ns, listOpts, opts, dryRun)
-	if err != nil {
-		return nil, err
-	}
-	return listFromCore(out.(*corev1.EventList)), nil
+	return rest.Resource{Info: Info, Storage: c, Table: c.Table()}
 }
 
 // selectorNames maps this API's field selector names to core/v1's, as
@@ -214,14 +119,6 @@ func coreSelector(opts *metav1.ListOptions) (*metav1.ListOptions, error) {
 	out := *opts
 	out.FieldSelector = sel.String()
 	return &out, nil
-}
-
-func listFromCore(l *corev1.EventList) *eventsv1.EventList {
-	out := &eventsv1.EventList{ListMeta: l.ListMeta, Items: make([]eventsv1.Event, 0, len(l.Items))}
-	for i := range l.Items {
-		out.Items = append(out.Items, *FromCore(&l.Items[i]))
-	}
-	return out
 }
 
 // ToCore is e as a core/v1 Event.
@@ -272,21 +169,4 @@ func FromCore(e *corev1.Event) *eventsv1.Event {
 		out.Series = &eventsv1.EventSeries{Count: e.Series.Count, LastObservedTime: e.Series.LastObservedTime}
 	}
 	return out
-}
-
-// table prints events.k8s.io Events as core events print, as kube does.
-type table struct{ core rest.TableConvertor }
-
-func (t table) ConvertToTable(ctx context.Context, obj runtime.Object, opts *metav1.TableOptions) (*metav1.Table, error) {
-	switch o := obj.(type) {
-	case *eventsv1.Event:
-		obj = ToCore(o)
-	case *eventsv1.EventList:
-		l := &corev1.EventList{ListMeta: o.ListMeta}
-		for i := range o.Items {
-			l.Items = append(l.Items, *ToCore(&o.Items[i]))
-		}
-		obj = l
-	}
-	return t.core.ConvertToTable(ctx, obj, opts)
 }

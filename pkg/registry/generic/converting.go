@@ -1,0 +1,230 @@
+package generic
+
+import (
+	"context"
+	"fmt"
+
+	"k8s.io/apimachinery/pkg/api/meta"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/watch"
+
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+)
+
+// Converting serves a resource whose objects are stored as those of
+// another version or group, as kube-apiserver serves events.k8s.io/v1
+// Events from the core ones and autoscaling/v1 HorizontalPodAutoscalers
+// from v2: every object is converted on its way in and out of Stored,
+// which validates and admits the stored form.
+type Converting struct {
+	Stored *Store
+	// NewServed and NewServedList return the served version's empty
+	// object and list.
+	NewServed, NewServedList func() runtime.Object
+	// ToStored converts a served object; an error is the client's (a
+	// wrong kind). FromStored converts a stored one.
+	ToStored   func(runtime.Object) (runtime.Object, error)
+	FromStored func(runtime.Object) runtime.Object
+	// Selector, when set, rewrites a field selector of the served
+	// version into the stored one's field names.
+	Selector func(*metav1.ListOptions) (*metav1.ListOptions, error)
+}
+
+var (
+	_ rest.Getter            = Converting{}
+	_ rest.Lister            = Converting{}
+	_ rest.Watcher           = Converting{}
+	_ rest.Creater           = Converting{}
+	_ rest.Updater           = Converting{}
+	_ rest.GracefulDeleter   = Converting{}
+	_ rest.CollectionDeleter = Converting{}
+)
+
+// New returns an empty served object.
+func (c Converting) New() runtime.Object { return c.NewServed() }
+
+// NewList returns an empty served list.
+func (c Converting) NewList() runtime.Object { return c.NewServedList() }
+
+func (c Converting) selector(opts *metav1.ListOptions) (*metav1.ListOptions, error) {
+	if c.Selector == nil || opts == nil {
+		return opts, nil
+	}
+	return c.Selector(opts)
+}
+
+// Get reads a stored object and converts it.
+func (c Converting) Get(ctx context.Context, ns, name string, opts *metav1.GetOptions) (runtime.Object, error) {
+	obj, err := c.Stored.Get(ctx, ns, name, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.FromStored(obj), nil
+}
+
+// List lists the stored objects and converts each.
+func (c Converting) List(ctx context.Context, ns string, opts *metav1.ListOptions) (runtime.Object, error) {
+	opts, err := c.selector(opts)
+	if err != nil {
+		return nil, err
+	}
+	list, err := c.Stored.List(ctx, ns, opts)
+	if err != nil {
+		return nil, err
+	}
+	return c.convertList(list)
+}
+
+func (c Converting) convertList(list runtime.Object) (runtime.Object, error) {
+	items, err := meta.ExtractList(list)
+	if err != nil {
+		return nil, err
+	}
+	out := c.NewServedList()
+	for i := range items {
+		items[i] = c.FromStored(items[i])
+	}
+	if err := meta.SetList(out, items); err != nil {
+		return nil, err
+	}
+	from, err := meta.ListAccessor(list)
+	if err != nil {
+		return nil, err
+	}
+	to, err := meta.ListAccessor(out)
+	if err != nil {
+		return nil, err
+	}
+	to.SetResourceVersion(from.GetResourceVersion())
+	to.SetContinue(from.GetContinue())
+	to.SetRemainingItemCount(from.GetRemainingItemCount())
+	return out, nil
+}
+
+// Watch watches the stored objects and converts each event's.
+func (c Converting) Watch(ctx context.Context, ns string, opts *metav1.ListOptions) (watch.Interface, error) {
+	opts, err := c.selector(opts)
+	if err != nil {
+		return nil, err
+	}
+	w, err := c.Stored.Watch(ctx, ns, opts)
+	if err != nil {
+		return nil, err
+	}
+	return watch.Filter(w, func(e watch.Event) (watch.Event, bool) {
+		if e.Type != watch.Error && e.Type != watch.Bookmark && e.Object != nil {
+			e.Object = c.FromStored(e.Object)
+		}
+		return e, true
+	}), nil
+}
+
+// Create converts obj and stores it.
+func (c Converting) Create(ctx context.Context, ns string, obj runtime.Object, dryRun bool) (runtime.Object, error) {
+	stored, err := c.ToStored(obj)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.Stored.Create(ctx, ns, stored, dryRun)
+	if err != nil {
+		return nil, err
+	}
+	return c.FromStored(out), nil
+}
+
+// Update hands update the served form of the current object and stores
+// the converted result.
+func (c Converting) Update(ctx context.Context, ns, name string, update rest.UpdateFunc, dryRun, forceAllowCreate bool) (runtime.Object, bool, error) {
+	out, created, err := c.Stored.Update(ctx, ns, name, func(ctx context.Context, current runtime.Object) (runtime.Object, error) {
+		var cur runtime.Object
+		if current != nil {
+			cur = c.FromStored(current)
+		}
+		next, err := update(ctx, cur)
+		if err != nil {
+			return nil, err
+		}
+		return c.ToStored(next)
+	}, dryRun, forceAllowCreate)
+	if err != nil {
+		return nil, false, err
+	}
+	return c.FromStored(out), created, nil
+}
+
+// Delete deletes the stored object; an object in the answer is converted.
+func (c Converting) Delete(ctx context.Context, ns, name string, opts *metav1.DeleteOptions, dryRun bool) (runtime.Object, bool, error) {
+	out, deleted, err := c.Stored.Delete(ctx, ns, name, opts, dryRun)
+	if err != nil {
+		return nil, false, err
+	}
+	if _, isStatus := out.(*metav1.Status); !isStatus {
+		out = c.FromStored(out)
+	}
+	return out, deleted, nil
+}
+
+// DeleteCollection deletes what the served selectors select.
+func (c Converting) DeleteCollection(ctx context.Context, ns string, listOpts *metav1.ListOptions, opts *metav1.DeleteOptions, dryRun bool) (runtime.Object, error) {
+	listOpts, err := c.selector(listOpts)
+	if err != nil {
+		return nil, err
+	}
+	out, err := c.Stored.DeleteCollection(ctx, ns, listOpts, opts, dryRun)
+	if err != nil {
+		return nil, err
+	}
+	return c.convertList(out)
+}
+
+// KindError is what a ToStored function answers for an object of another
+// type than the served one.
+func KindError(want string, got runtime.Object) error {
+	return fmt.Errorf("not %s: %T", want, got)
+}
+
+// Table prints served objects with the stored type's table, as kube
+// prints every version of a resource alike.
+func (c Converting) Table() rest.TableConvertor { return convertingTable{c} }
+
+type convertingTable struct{ c Converting }
+
+func (t convertingTable) ConvertToTable(ctx context.Context, obj runtime.Object, opts *metav1.TableOptions) (*metav1.Table, error) {
+	stored, err := t.toStored(obj)
+	if err != nil {
+		return nil, err
+	}
+	table := t.c.Stored.Type.Table
+	if table == nil {
+		return nil, fmt.Errorf("%s has no table", t.c.Stored.Type.Info.Resource)
+	}
+	return table.ConvertToTable(ctx, stored, opts)
+}
+
+func (t convertingTable) toStored(obj runtime.Object) (runtime.Object, error) {
+	if !meta.IsListType(obj) {
+		return t.c.ToStored(obj)
+	}
+	items, err := meta.ExtractList(obj)
+	if err != nil {
+		return nil, err
+	}
+	for i := range items {
+		if items[i], err = t.c.ToStored(items[i]); err != nil {
+			return nil, err
+		}
+	}
+	out := t.c.Stored.Type.NewList()
+	if err := meta.SetList(out, items); err != nil {
+		return nil, err
+	}
+	if from, err := meta.ListAccessor(obj); err == nil {
+		if to, err := meta.ListAccessor(out); err == nil {
+			to.SetResourceVersion(from.GetResourceVersion())
+			to.SetContinue(from.GetContinue())
+			to.SetRemainingItemCount(from.GetRemainingItemCount())
+		}
+	}
+	return out, nil
+}
