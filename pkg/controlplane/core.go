@@ -49,6 +49,8 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/core/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/registry/discovery/endpointslice"
 	eventsv1 "github.com/apiserver/apiserver/pkg/registry/events/event"
+	"github.com/apiserver/apiserver/pkg/registry/flowcontrol/flowschema"
+	"github.com/apiserver/apiserver/pkg/registry/flowcontrol/prioritylevelconfiguration"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/networking/ingress"
 	"github.com/apiserver/apiserver/pkg/registry/networking/ingressclass"
@@ -121,6 +123,8 @@ var withStatus = []struct {
 	{typ: persistentvolume.ClaimType, statusType: persistentvolume.ClaimStatusType},
 	{typ: replicationcontroller.Type, statusType: replicationcontroller.StatusType, replicas: &replicationcontroller.Replicas},
 	{typ: csr.Type, statusType: csr.StatusType, more: []subresourceType{{"approval", csr.ApprovalType}}},
+	{typ: flowschema.Type, statusType: flowschema.StatusType},
+	{typ: prioritylevelconfiguration.Type, statusType: prioritylevelconfiguration.StatusType},
 }
 
 // BuiltinTypes returns every built-in type the core API serves, for tools

@@ -240,3 +240,41 @@ func watchPods(t *testing.T, cs *kubernetes.Clientset, ns string) {
 		t.Error("no watch event for a Pod on the node")
 	}
 }
+
+// TestFlowControl: kube's bootstrap configuration is there, listed and
+// described by every kubectl as kube-apiserver lists it, and a FlowSchema
+// naming a missing level is marked Dangling until the level exists.
+func TestFlowControl(t *testing.T) {
+	p := startBinary(t, "", nil)
+	eachKubectl(t, p, func(t *testing.T, k kubectl, name string) {
+		var out string
+		waitUntil(t, 10*time.Second, "the bootstrap FlowSchemas", func() bool {
+			out, _ = k.try("get", "flowschemas")
+			return strings.Contains(out, "catch-all")
+		})
+		rows := strings.Split(strings.TrimSpace(out), "\n")
+		if len(rows) != 14 || !strings.HasPrefix(strings.Join(strings.Fields(rows[1]), " "), "exempt exempt 1 <none>") ||
+			!strings.HasPrefix(strings.Join(strings.Fields(rows[13]), " "), "catch-all catch-all 10000 ByUser") {
+			t.Errorf("get flowschemas:\n%s", out)
+		}
+		out = strings.Join(strings.Fields(k.run("get", "prioritylevelconfigurations", "workload-low")), " ")
+		expectContains(t, "get prioritylevelconfigurations", out, "NAME TYPE NOMINALCONCURRENCYSHARES QUEUES HANDSIZE QUEUELENGTHLIMIT AGE", "workload-low Limited 100 128 6 50")
+		expectContains(t, "describe flowschema", k.run("describe", "flowschema", "global-default"), "Matching Precedence:  9900")
+		fs := "fs-" + name
+		k.stdin(`{"apiVersion":"flowcontrol.apiserver.k8s.io/v1","kind":"FlowSchema","metadata":{"name":"`+fs+`"},"spec":{"priorityLevelConfiguration":{"name":"`+fs+`"},"matchingPrecedence":500}}`, "create", "-f", "-")
+		missing := func(want string) func() bool {
+			return func() bool {
+				return k.run("get", "flowschema", fs, "-o", "jsonpath={.status.conditions[?(@.type==\"Dangling\")].status}") == want
+			}
+		}
+		waitUntil(t, 10*time.Second, "a dangling FlowSchema", missing("True"))
+		k.stdin(`{"apiVersion":"flowcontrol.apiserver.k8s.io/v1","kind":"PriorityLevelConfiguration","metadata":{"name":"`+fs+`"},"spec":{"type":"Limited","limited":{"limitResponse":{"type":"Reject"}}}}`, "create", "-f", "-")
+		waitUntil(t, 10*time.Second, "the FlowSchema's level found", missing("False"))
+		if out, err := k.stdinTry(`{"apiVersion":"flowcontrol.apiserver.k8s.io/v1","kind":"PriorityLevelConfiguration","metadata":{"name":"bad"},"spec":{"type":"Limited"}}`, "create", "-f", "-"); err == nil ||
+			!strings.Contains(out, `The PriorityLevelConfiguration "bad" is invalid: spec.limited: Required value: must not be empty when type is Limited`) {
+			t.Errorf("an invalid level: %v\n%s", err, out)
+		}
+		k.run("delete", "flowschema", fs)
+		k.run("delete", "prioritylevelconfiguration", fs)
+	})
+}

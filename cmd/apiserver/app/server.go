@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/apf"
 	"github.com/apiserver/apiserver/pkg/auth/rbac"
 	"github.com/apiserver/apiserver/pkg/controlplane"
 	"github.com/apiserver/apiserver/pkg/crd"
@@ -171,6 +172,12 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 			return nil, err
 		}
 	}
+	// The priority-and-fairness configuration does not hold /readyz up:
+	// nothing here waits on it, and envtest's start stays short.
+	top.AddBackgroundTask("apf-bootstrap", func(ctx context.Context) {
+		retryEverySecond(ctx, "Creating the flow control bootstrap configuration failed; retrying", func() error { return apf.Ensure(ctx, ic.Catalog) })
+	})
+	top.AddBackgroundTask("flowschema-status", func(ctx context.Context) { apf.Run(ctx, ic.Catalog) })
 	top.AddBackgroundTask("namespace-defaults", func(ctx context.Context) { namespacedefaults.Run(ctx, ic.Catalog, c.ServiceAccounts.RootCA) })
 	top.AddBackgroundTask("garbage-collector", garbagecollector.New(ic.Catalog).Run)
 	top.AddBackgroundTask("storage-object-counter", countObjects(ic.Catalog))

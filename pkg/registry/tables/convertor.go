@@ -3,6 +3,7 @@ package tables
 import (
 	"context"
 	"fmt"
+	"slices"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -20,6 +21,9 @@ type CellsFunc func(obj runtime.Object) ([]interface{}, error)
 type Convertor struct {
 	Columns []metav1.TableColumnDefinition
 	Cells   CellsFunc
+	// Less, when set, orders a list's rows, as kube's printer of a type
+	// may (FlowSchemas by matching precedence); nil keeps the list's order.
+	Less func(a, b runtime.Object) bool
 }
 
 var _ rest.TableConvertor = Convertor{}
@@ -31,6 +35,17 @@ func (c Convertor) ConvertToTable(_ context.Context, obj runtime.Object, opts *m
 	rows, err := Rows(obj, c.Cells)
 	if err != nil {
 		return nil, err
+	}
+	if c.Less != nil {
+		slices.SortStableFunc(rows, func(a, b metav1.TableRow) int {
+			switch {
+			case c.Less(a.Object.Object, b.Object.Object):
+				return -1
+			case c.Less(b.Object.Object, a.Object.Object):
+				return 1
+			}
+			return 0
+		})
 	}
 	table := &metav1.Table{Rows: rows}
 	CopyListMeta(table, obj)
