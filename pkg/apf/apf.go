@@ -96,35 +96,38 @@ func Ensure(ctx context.Context, catalog *rest.Catalog) error {
 	if err != nil {
 		return err
 	}
+	type wanted struct {
+		storage rest.Storage
+		obj     runtime.Object
+	}
+	var wants []wanted
 	for i := range b.PriorityLevelConfigurations {
-		want := &b.PriorityLevelConfigurations[i]
-		if err := ensure(ctx, s.levels, want, func(cur runtime.Object) (runtime.Object, bool) {
-			c := cur.(*flowcontrolv1.PriorityLevelConfiguration)
-			if c.Annotations[autoUpdate] != "true" || reflect.DeepEqual(c.Spec, want.Spec) {
-				return nil, false
-			}
-			c = c.DeepCopy()
-			c.Spec = want.Spec
-			return c, true
-		}); err != nil {
-			return fmt.Errorf("priority level %s: %w", want.Name, err)
-		}
+		wants = append(wants, wanted{s.levels, &b.PriorityLevelConfigurations[i]})
 	}
 	for i := range b.FlowSchemas {
-		want := &b.FlowSchemas[i]
-		if err := ensure(ctx, s.schemas, want, func(cur runtime.Object) (runtime.Object, bool) {
-			c := cur.(*flowcontrolv1.FlowSchema)
-			if c.Annotations[autoUpdate] != "true" || reflect.DeepEqual(c.Spec, want.Spec) {
-				return nil, false
-			}
-			c = c.DeepCopy()
-			c.Spec = want.Spec
-			return c, true
-		}); err != nil {
-			return fmt.Errorf("flow schema %s: %w", want.Name, err)
+		wants = append(wants, wanted{s.schemas, &b.FlowSchemas[i]})
+	}
+	for _, w := range wants {
+		if err := ensure(ctx, w.storage, w.obj, func(cur runtime.Object) (runtime.Object, bool) { return specOf(cur, w.obj) }); err != nil {
+			return fmt.Errorf("%s %s: %w", w.obj.GetObjectKind().GroupVersionKind().Kind, w.obj.(metav1.Object).GetName(), err)
 		}
 	}
 	return nil
+}
+
+// specOf returns cur with want's spec when cur is marked for the server
+// to keep and its spec differs; both are objects of one type with a Spec.
+func specOf(cur, want runtime.Object) (runtime.Object, bool) {
+	if cur.(metav1.Object).GetAnnotations()[autoUpdate] != "true" {
+		return nil, false
+	}
+	wantSpec := reflect.ValueOf(want).Elem().FieldByName("Spec")
+	if reflect.DeepEqual(reflect.ValueOf(cur).Elem().FieldByName("Spec").Interface(), wantSpec.Interface()) {
+		return nil, false
+	}
+	next := cur.DeepCopyObject()
+	reflect.ValueOf(next).Elem().FieldByName("Spec").Set(wantSpec)
+	return next, true
 }
 
 // ensure creates want unless it exists; otherwise fix says whether and
