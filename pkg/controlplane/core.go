@@ -8,6 +8,7 @@ import (
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
+	nodev1 "k8s.io/api/node/v1"
 	rbacv1 "k8s.io/api/rbac/v1"
 	schedulingv1 "k8s.io/api/scheduling/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -16,9 +17,11 @@ import (
 
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/admission/defaulttolerationseconds"
+	"github.com/apiserver/apiserver/pkg/admission/limitranger"
 	"github.com/apiserver/apiserver/pkg/admission/namespacelifecycle"
 	"github.com/apiserver/apiserver/pkg/admission/priority"
 	"github.com/apiserver/apiserver/pkg/admission/rbacescalation"
+	rcadmission "github.com/apiserver/apiserver/pkg/admission/runtimeclass"
 	saadmission "github.com/apiserver/apiserver/pkg/admission/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
@@ -153,10 +156,12 @@ type CoreAPI struct {
 
 // NewAdmission returns the admission chain of the built-in plugins, in
 // kube-apiserver's order, less the disabled ones (by kube's names):
-// NamespaceLifecycle first, then ServiceAccount (a Pod's account and
-// token), DefaultTolerationSeconds, Priority (a Pod's priority; one
-// default PriorityClass, system classes kept), then the refusal of RBAC
-// escalation, which asks a about the writer. The plugins read with
+// NamespaceLifecycle first, then LimitRanger (a Pod's default resources
+// and bounds), ServiceAccount (a Pod's account and token), Priority (a
+// Pod's priority; one default PriorityClass, system classes kept),
+// DefaultTolerationSeconds, RuntimeClass (a Pod's overhead and
+// scheduling), then the refusal of RBAC escalation, which asks a about
+// the writer. The plugins read with
 // quorum reads of their own.
 func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string) (admission.Chain, error) {
 	namespaces, err := generic.NewStore(backend, namespace.Type(), nil, "")
@@ -214,14 +219,39 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string)
 		}
 		return obj.(*corev1.ServiceAccount), nil
 	}
+	limitRanges, err := generic.NewStore(backend, limitrange.Type(), nil, "")
+	if err != nil {
+		return nil, err
+	}
+	listLimitRanges := func(ctx context.Context, ns string) ([]corev1.LimitRange, error) {
+		list, err := limitRanges.List(ctx, ns, &metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return list.(*corev1.LimitRangeList).Items, nil
+	}
+	runtimeClasses, err := generic.NewStore(backend, runtimeclass.Type(), nil, "")
+	if err != nil {
+		return nil, err
+	}
+	getRuntimeClass := func(ctx context.Context, name string) (*nodev1.RuntimeClass, error) {
+		obj, err := runtimeClasses.Get(ctx, "", name, &metav1.GetOptions{})
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*nodev1.RuntimeClass), nil
+	}
+	// In kube-apiserver's order.
 	plugins := []struct {
 		name   string
 		plugin any
 	}{
 		{namespacelifecycle.Name, namespacelifecycle.Plugin{Namespaces: get}},
+		{limitranger.Name, limitranger.Plugin{LimitRanges: listLimitRanges}},
 		{saadmission.Name, saadmission.Plugin{ServiceAccounts: getAccount}},
-		{defaulttolerationseconds.Name, defaulttolerationseconds.Plugin{}},
 		{priority.Name, priority.Plugin{PriorityClasses: listPriorityClasses}},
+		{defaulttolerationseconds.Name, defaulttolerationseconds.Plugin{}},
+		{rcadmission.Name, rcadmission.Plugin{RuntimeClasses: getRuntimeClass}},
 		{"", rbacescalation.Plugin{Authorizer: a, Rules: rules}},
 	}
 	var chain admission.Chain

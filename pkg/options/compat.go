@@ -64,7 +64,7 @@ func (o *CompatibilityOptions) AddFlags(fs *pflag.FlagSet) {
 
 // servedPlugins are kube-apiserver's admission plugins this server runs,
 // in its order; they are on by default.
-var servedPlugins = []string{"NamespaceLifecycle", "ServiceAccount", "DefaultTolerationSeconds", "Priority"}
+var servedPlugins = []string{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "Priority", "DefaultTolerationSeconds", "RuntimeClass"}
 
 // knownPlugins are kube-apiserver 1.31's other admission plugins: named in
 // a list, they are accepted (kubeadm enables NodeRestriction) and do
@@ -73,10 +73,10 @@ var knownPlugins = []string{
 	"AlwaysAdmit", "AlwaysDeny", "AlwaysPullImages", "CertificateApproval", "CertificateSigning",
 	"CertificateSubjectRestriction", "ClusterTrustBundleAttest", "DefaultIngressClass", "DefaultStorageClass",
 	"DenyServiceExternalIPs", "EventRateLimit", "ExtendedResourceToleration", "ImagePolicyWebhook",
-	"LimitPodHardAntiAffinityTopology", "LimitRanger", "MutatingAdmissionWebhook", "NamespaceAutoProvision",
+	"LimitPodHardAntiAffinityTopology", "MutatingAdmissionWebhook", "NamespaceAutoProvision",
 	"NamespaceExists", "NodeRestriction", "OwnerReferencesPermissionEnforcement", "PersistentVolumeClaimResize",
 	"PersistentVolumeLabel", "PodNodeSelector", "PodSecurity", "PodTolerationRestriction", "ResourceQuota",
-	"RuntimeClass", "StorageObjectInUseProtection", "TaintNodesByCondition", "ValidatingAdmissionPolicy",
+	"StorageObjectInUseProtection", "TaintNodesByCondition", "ValidatingAdmissionPolicy",
 	"ValidatingAdmissionWebhook",
 }
 

@@ -2,8 +2,8 @@
 // namespaced, short name limits) as kube-apiserver 1.31 serves it: a
 // Container item's defaults (limit from max, request from limit or min),
 // and kube's validation with its messages, quantities printed as kube
-// prints them. Applying the defaults to Pods is kube's LimitRanger
-// admission plugin's; no Pods are served here.
+// prints them. Applying the defaults to Pods is the LimitRanger admission
+// plugin's (pkg/admission/limitranger).
 package limitrange
 
 import (
