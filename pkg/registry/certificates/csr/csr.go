@@ -20,6 +20,8 @@ import (
 	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/fields"
+	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/util/duration"
 	"k8s.io/apimachinery/pkg/util/validation"
@@ -42,11 +44,23 @@ func Type() rest.Type {
 			ShortNames:           []string{"csr"},
 			Verbs:                rest.DefaultVerbs,
 		},
-		New:      func() runtime.Object { return &certificatesv1.CertificateSigningRequest{} },
-		NewList:  func() runtime.Object { return &certificatesv1.CertificateSigningRequestList{} },
-		Strategy: Strategy{},
-		Table:    Table(),
+		New:              func() runtime.Object { return &certificatesv1.CertificateSigningRequest{} },
+		NewList:          func() runtime.Object { return &certificatesv1.CertificateSigningRequestList{} },
+		Strategy:         Strategy{},
+		Attrs:            Attrs,
+		SelectableFields: []string{"spec.signerName"},
+		Table:            Table(),
 	}
+}
+
+// Attrs returns a request's labels and the fields kube selects requests
+// by: metadata.name and spec.signerName.
+func Attrs(obj runtime.Object) (labels.Set, fields.Set, error) {
+	r, ok := obj.(*certificatesv1.CertificateSigningRequest)
+	if !ok {
+		return nil, nil, fmt.Errorf("not a CertificateSigningRequest: %T", obj)
+	}
+	return r.Labels, fields.Set{"metadata.name": r.Name, "spec.signerName": r.Spec.SignerName}, nil
 }
 
 // StatusType is the type of /status; ApprovalType of /approval.

@@ -13,6 +13,7 @@ import (
 
 	certificatesv1 "k8s.io/api/certificates/v1"
 	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/apiserver/apiserver/pkg/auth/user"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
@@ -97,5 +98,12 @@ func TestApproval(t *testing.T) {
 	(statusStrategy{}).PrepareForUpdate(nil, viaStatus, old)
 	if len(viaStatus.Status.Conditions) != 0 {
 		t.Errorf("/status approved: %+v", viaStatus.Status.Conditions)
+	}
+}
+
+func TestAttrs(t *testing.T) {
+	_, f, err := Attrs(&certificatesv1.CertificateSigningRequest{ObjectMeta: metav1.ObjectMeta{Name: "r"}, Spec: certificatesv1.CertificateSigningRequestSpec{SignerName: "example.com/s"}})
+	if err != nil || f["spec.signerName"] != "example.com/s" || f["metadata.name"] != "r" {
+		t.Errorf("fields %v, %v", f, err)
 	}
 }
