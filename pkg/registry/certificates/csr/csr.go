@@ -173,31 +173,45 @@ func validateSigner(name string, fld *field.Path) field.ErrorList {
 // than Approved and Denied, which only /approval sets.
 type statusStrategy struct{ rest.PlainStrategy }
 
-// PrepareForUpdate keeps the spec and the approval conditions, and stamps
-// new or changed conditions.
+// PrepareForUpdate keeps the spec and, where they stand in the new
+// conditions, the stored Approved and Denied ones, as kube does; then
+// stamps new or changed conditions.
 func (statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Object) {
 	c, o := obj.(*certificatesv1.CertificateSigningRequest), old.(*certificatesv1.CertificateSigningRequest)
 	c.Spec = o.Spec
-	var kept []certificatesv1.CertificateSigningRequestCondition
-	for _, cond := range c.Status.Conditions {
-		if cond.Type != certificatesv1.CertificateApproved && cond.Type != certificatesv1.CertificateDenied {
-			kept = append(kept, cond)
+	for _, t := range []certificatesv1.RequestConditionType{certificatesv1.CertificateApproved, certificatesv1.CertificateDenied} {
+		was, is := conditionIndices(o, t), conditionIndices(c, t)
+		if len(was) != len(is) {
+			continue // added or removed: validation refuses it
+		}
+		for i, at := range is {
+			c.Status.Conditions[at] = o.Status.Conditions[was[i]]
 		}
 	}
-	for _, cond := range o.Status.Conditions {
-		if cond.Type == certificatesv1.CertificateApproved || cond.Type == certificatesv1.CertificateDenied {
-			kept = append(kept, cond)
-		}
-	}
-	c.Status.Conditions = kept
 	stampConditions(c, o)
 }
 
-// ValidateUpdate checks the conditions and that an issued certificate is
-// PEM and never changes.
+func conditionIndices(r *certificatesv1.CertificateSigningRequest, t certificatesv1.RequestConditionType) []int {
+	var out []int
+	for i, c := range r.Status.Conditions {
+		if c.Type == t {
+			out = append(out, i)
+		}
+	}
+	return out
+}
+
+// ValidateUpdate checks the conditions, that no Approved or Denied one is
+// added here (that is /approval's), and that an issued certificate is PEM
+// and never changes.
 func (statusStrategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
 	c, o := obj.(*certificatesv1.CertificateSigningRequest), old.(*certificatesv1.CertificateSigningRequest)
 	errs := validateConditions(c, o)
+	for _, t := range []certificatesv1.RequestConditionType{certificatesv1.CertificateApproved, certificatesv1.CertificateDenied} {
+		if len(conditionIndices(c, t)) > len(conditionIndices(o, t)) {
+			errs = append(errs, field.Forbidden(field.NewPath("status", "conditions"), fmt.Sprintf("updates may not add a condition of type %q", t)))
+		}
+	}
 	cert := field.NewPath("status", "certificate")
 	if len(o.Status.Certificate) > 0 && string(c.Status.Certificate) != string(o.Status.Certificate) {
 		errs = append(errs, field.Invalid(cert, "", "updates may not modify existing certificate content"))

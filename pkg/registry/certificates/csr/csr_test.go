@@ -96,8 +96,20 @@ func TestApproval(t *testing.T) {
 	viaStatus := old.DeepCopy()
 	viaStatus.Status.Conditions = approved.Status.Conditions
 	(statusStrategy{}).PrepareForUpdate(nil, viaStatus, old)
-	if len(viaStatus.Status.Conditions) != 0 {
-		t.Errorf("/status approved: %+v", viaStatus.Status.Conditions)
+	// kube-apiserver 1.31's answer to approving through /status.
+	if errs := (statusStrategy{}).ValidateUpdate(nil, viaStatus, old); len(errs) != 1 || errs[0].Error() != `status.conditions: Forbidden: updates may not add a condition of type "Approved"` {
+		t.Errorf("/status approved: %v", errs)
+	}
+	// Other conditions added through /status keep their place; the stored
+	// approval stays where the client put it.
+	later := approved.DeepCopy()
+	later.Status.Conditions = []certificatesv1.CertificateSigningRequestCondition{
+		{Type: certificatesv1.CertificateApproved, Status: corev1.ConditionTrue, Reason: "changed"},
+		{Type: "StatusUpdate", Status: corev1.ConditionTrue},
+	}
+	(statusStrategy{}).PrepareForUpdate(nil, later, approved)
+	if c := later.Status.Conditions; len(c) != 2 || c[0].Reason != approved.Status.Conditions[0].Reason || c[1].Type != "StatusUpdate" {
+		t.Errorf("/status update after approval: %+v", c)
 	}
 }
 
