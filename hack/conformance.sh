@@ -87,7 +87,7 @@ for case in root.iter("testcase"):
     if case.get("status") == "skipped" or case.find("skipped") is not None:
         continue
     name = case.get("name")
-    if name.startswith("[SynchronizedBeforeSuite]") or name.startswith("[SynchronizedAfterSuite]") or name.startswith("[ReportAfterSuite]"):
+    if name.startswith(("[SynchronizedBeforeSuite]", "[SynchronizedAfterSuite]", "[ReportAfterSuite]", "[ReportBeforeSuite]")):
         if case.find("failure") is not None:
             print("SUITE FAILED", name)
         continue
