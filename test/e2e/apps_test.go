@@ -255,8 +255,7 @@ func certificateRequest(t *testing.T) []byte {
 }
 
 // TestQuotasAndPodTemplates: every kubectl 1.27–1.33 creates, lists and
-// describes ResourceQuotas (status written by a client, as the quota
-// controller would), PodTemplates, PodDisruptionBudgets and
+// describes ResourceQuotas (their status counted in-process), PodTemplates, PodDisruptionBudgets and
 // StorageClasses, approves CertificateSigningRequests and cordons Nodes,
 // with kube-apiserver 1.31's columns and messages.
 func TestQuotasAndPodTemplates(t *testing.T) {
@@ -265,12 +264,24 @@ func TestQuotasAndPodTemplates(t *testing.T) {
 		t.Run(name, func(t *testing.T) {
 			k := kubectl{t: t, bin: bin, kubeconfig: p.DataDir + "/admin.kubeconfig", home: t.TempDir()}
 			q := "q-" + strings.ReplaceAll(name, ".", "-")
-			k.run("create", "quota", q, "--hard=cpu=1,memory=1G,pods=2,limits.memory=2Gi")
-			k.run("patch", "quota", q, "--subresource=status", "--type=merge", "-p", `{"status":{"hard":{"cpu":"1","limits.memory":"2Gi"},"used":{"cpu":"500m","limits.memory":"1Gi"}}}`)
-			if out := strings.Join(strings.Fields(k.run("get", "quota", q)), " "); !strings.Contains(out, "cpu: 500m/1 limits.memory: 1Gi/2Gi") {
-				t.Errorf("get quota: %s", out)
-			}
-			if out := strings.Join(strings.Fields(k.run("describe", "quota", q)), " "); !strings.Contains(out, "cpu 500m 1") {
+			// The quota's status is counted in-process, as
+			// kube-controller-manager counts it: a Pod's requests and
+			// limits show up.
+			qns := "quota-" + strings.ReplaceAll(name, ".", "-")
+			k.run("create", "namespace", qns)
+			k.run("-n", qns, "create", "quota", q, "--hard=cpu=1,memory=2G,pods=2,limits.memory=2Gi")
+			waitUntil(t, 10*time.Second, "the default ServiceAccount", func() bool {
+				_, err := k.try("-n", qns, "get", "serviceaccount", "default")
+				return err == nil
+			})
+			k.run("-n", qns, "run", "consumer", "--image=nginx",
+				`--overrides={"spec":{"containers":[{"name":"consumer","image":"nginx","resources":{"requests":{"cpu":"500m"},"limits":{"memory":"1Gi"}}}]}}`)
+			var out string
+			waitUntil(t, 20*time.Second, "the quota counting the Pod", func() bool {
+				out = strings.Join(strings.Fields(k.run("-n", qns, "get", "quota", q)), " ")
+				return strings.Contains(out, "cpu: 500m/1, memory: 1Gi/2G, pods: 1/2 limits.memory: 1Gi/2Gi")
+			})
+			if out := strings.Join(strings.Fields(k.run("-n", qns, "describe", "quota", q)), " "); !strings.Contains(out, "cpu 500m 1") || !strings.Contains(out, "pods 1 2") {
 				t.Errorf("describe quota: %s", out)
 			}
 			if out, err := k.try("create", "quota", "bad", "--hard=foo=1"); err == nil || !strings.Contains(out, "spec.hard[foo]: Invalid value: foo: must be a standard resource for quota") {
@@ -329,7 +340,7 @@ func TestQuotasAndPodTemplates(t *testing.T) {
 			if out := strings.Join(strings.Fields(k.run("get", "componentstatuses")), " "); !strings.Contains(out, "etcd-0 Healthy ok") || !strings.Contains(out, "deprecated") {
 				t.Errorf("get componentstatuses: %s", out)
 			}
-			k.run("delete", "quota", q)
+			k.run("-n", qns, "delete", "quota", q)
 			k.run("delete", "podtemplate", pt)
 			k.run("delete", "pdb", pdb)
 			k.run("delete", "sc", sc)

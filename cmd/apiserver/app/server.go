@@ -27,6 +27,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/options"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/resourcequota"
 	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/version"
 )
@@ -178,6 +179,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 		retryEverySecond(ctx, "Creating the flow control bootstrap configuration failed; retrying", func() error { return apf.Ensure(ctx, ic.Catalog) })
 	})
 	top.AddBackgroundTask("flowschema-status", func(ctx context.Context) { apf.Run(ctx, ic.Catalog) })
+	top.AddBackgroundTask("resourcequota", func(ctx context.Context) { resourcequota.Run(ctx, ic.Catalog) })
 	top.AddBackgroundTask("namespace-defaults", func(ctx context.Context) { namespacedefaults.Run(ctx, ic.Catalog, c.ServiceAccounts.RootCA) })
 	top.AddBackgroundTask("garbage-collector", garbagecollector.New(ic.Catalog).Run)
 	top.AddBackgroundTask("storage-object-counter", countObjects(ic.Catalog))

@@ -1,0 +1,350 @@
+// Package resourcequota keeps every ResourceQuota's status as
+// kube-controller-manager's resource quota controller does: status.hard is
+// the spec's, and status.used counts, from fresh lists of the namespace,
+// the objects and the Pods' requests and limits that each hard limit
+// names (pods, services, configmaps, secrets, replicationcontrollers,
+// resourcequotas, persistentvolumeclaims, count/<resource>.<group>,
+// requests.* and limits.* of Pods, requests.storage, services.nodeports,
+// services.loadbalancers; the Terminating, NotTerminating, BestEffort and
+// NotBestEffort scopes). Quotas are recounted when they change and every
+// few seconds; replicas compute the same status and write only a
+// difference. Refusing writes over quota (kube's ResourceQuota admission)
+// is not done here.
+package resourcequota
+
+import (
+	"context"
+	"fmt"
+	"strings"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/api/meta"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/client-go/tools/cache"
+	"k8s.io/klog/v2"
+
+	"github.com/apiserver/apiserver/pkg/controller"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+)
+
+// Resync is how often every quota is recounted, so that objects created
+// or deleted since show up without a watch of every resource.
+const Resync = 5 * time.Second
+
+var quotas = schema.GroupResource{Resource: "resourcequotas"}
+
+// Run keeps the quotas' status until ctx ends.
+func Run(ctx context.Context, catalog *rest.Catalog) {
+	log := klog.FromContext(ctx).WithName("resourcequota")
+	res, ok := catalog.Resource(quotas)
+	if !ok {
+		log.Error(nil, "ResourceQuotas are not served; not keeping their status")
+		return
+	}
+	status, ok := res.Subresource("status")
+	if !ok {
+		log.Error(nil, "resourcequotas/status is not served; not keeping quota status")
+		return
+	}
+	lw, ok := rest.ListWatch(res.Storage)
+	if !ok {
+		log.Error(nil, "ResourceQuotas cannot be followed; not keeping their status")
+		return
+	}
+	queue := controller.NewQueue[string]("resourcequota", 50*time.Millisecond, 30*time.Second)
+	defer queue.ShutDown()
+	inf := cache.NewSharedIndexInformer(lw, res.Storage.New(), 0, cache.Indexers{})
+	enqueue := func(obj any) {
+		if key, err := cache.MetaNamespaceKeyFunc(obj); err == nil {
+			queue.Add(key)
+		}
+	}
+	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) }}); err != nil {
+		log.Error(err, "Following ResourceQuotas failed; not keeping their status")
+		return
+	}
+	go inf.RunWithContext(ctx)
+	go func() {
+		t := time.NewTicker(Resync)
+		defer t.Stop()
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-t.C:
+				for _, key := range inf.GetStore().ListKeys() {
+					queue.Add(key)
+				}
+			}
+		}
+	}()
+	c := Counter{Catalog: catalog}
+	controller.Run(ctx, queue, func(ctx context.Context, key string) error {
+		ns, name, err := cache.SplitMetaNamespaceKey(key)
+		if err != nil {
+			return nil
+		}
+		return c.sync(ctx, res.Storage, status.Storage, ns, name)
+	}, func(key string, err error) {
+		log.V(2).Info("Recounting a ResourceQuota failed; retrying", "quota", key, "err", err)
+	})
+}
+
+// sync writes ns/name's status from a fresh read and fresh counts, if it
+// differs.
+func (c Counter) sync(ctx context.Context, store, status rest.Storage, ns, name string) error {
+	obj, err := store.(rest.Getter).Get(ctx, ns, name, &metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		return nil
+	}
+	if err != nil {
+		return err
+	}
+	q := obj.(*corev1.ResourceQuota)
+	used, err := c.Used(ctx, q)
+	if err != nil {
+		return err
+	}
+	want := corev1.ResourceQuotaStatus{Hard: q.Spec.Hard.DeepCopy(), Used: used}
+	if equalStatus(q.Status, want) {
+		return nil
+	}
+	read := q.ResourceVersion
+	_, _, err = status.(rest.Updater).Update(ctx, ns, name, func(_ context.Context, latest runtime.Object) (runtime.Object, error) {
+		if latest == nil || latest.(metav1.Object).GetResourceVersion() != read {
+			return nil, apierrors.NewConflict(quotas, name, fmt.Errorf("changed since it was counted"))
+		}
+		next := latest.(*corev1.ResourceQuota).DeepCopy()
+		next.Status = want
+		return next, nil
+	}, false, false)
+	return err
+}
+
+func equalStatus(a, b corev1.ResourceQuotaStatus) bool {
+	same := func(x, y corev1.ResourceList) bool {
+		if len(x) != len(y) {
+			return false
+		}
+		for k, v := range x {
+			if w, ok := y[k]; !ok || v.Cmp(w) != 0 {
+				return false
+			}
+		}
+		return true
+	}
+	return same(a.Hard, b.Hard) && same(a.Used, b.Used)
+}
+
+// Counter counts what quotas limit, through the served resources.
+type Counter struct {
+	Catalog *rest.Catalog
+}
+
+// objectCounts are the plain names of object counts, and what they count.
+var objectCounts = map[corev1.ResourceName]schema.GroupResource{
+	corev1.ResourcePods:                   {Resource: "pods"},
+	corev1.ResourceServices:               {Resource: "services"},
+	corev1.ResourceConfigMaps:             {Resource: "configmaps"},
+	corev1.ResourceSecrets:                {Resource: "secrets"},
+	corev1.ResourceReplicationControllers: {Resource: "replicationcontrollers"},
+	corev1.ResourceQuotas:                 {Resource: "resourcequotas"},
+	corev1.ResourcePersistentVolumeClaims: {Resource: "persistentvolumeclaims"},
+}
+
+// Used counts what each of q's hard limits names in q's namespace.
+func (c Counter) Used(ctx context.Context, q *corev1.ResourceQuota) (corev1.ResourceList, error) {
+	lists := map[schema.GroupResource][]runtime.Object{}
+	list := func(gr schema.GroupResource) ([]runtime.Object, error) {
+		if items, ok := lists[gr]; ok {
+			return items, nil
+		}
+		res, ok := c.Catalog.Resource(gr)
+		if !ok {
+			return nil, nil // not served: nothing to count
+		}
+		l, ok := res.Storage.(rest.Lister)
+		if !ok {
+			return nil, nil
+		}
+		obj, err := l.List(ctx, q.Namespace, &metav1.ListOptions{})
+		if err != nil {
+			return nil, err
+		}
+		items, err := meta.ExtractList(obj)
+		if err != nil {
+			return nil, err
+		}
+		if gr.Resource == "pods" && gr.Group == "" {
+			items = podsInScope(items, q.Spec.Scopes)
+		}
+		lists[gr] = items
+		return items, nil
+	}
+	used := corev1.ResourceList{}
+	for name := range q.Spec.Hard {
+		gr, counted := countedResource(name)
+		switch {
+		case counted:
+			items, err := list(gr)
+			if err != nil {
+				return nil, err
+			}
+			used[name] = *resource.NewQuantity(int64(len(items)), resource.DecimalSI)
+		case isPodCompute(name):
+			items, err := list(schema.GroupResource{Resource: "pods"})
+			if err != nil {
+				return nil, err
+			}
+			used[name] = podCompute(items, name)
+		case name == corev1.ResourceRequestsStorage:
+			items, err := list(schema.GroupResource{Resource: "persistentvolumeclaims"})
+			if err != nil {
+				return nil, err
+			}
+			sum := resource.Quantity{Format: resource.BinarySI}
+			for _, o := range items {
+				if q, ok := o.(*corev1.PersistentVolumeClaim).Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+					sum.Add(q)
+				}
+			}
+			used[name] = sum
+		case name == corev1.ResourceServicesNodePorts || name == corev1.ResourceServicesLoadBalancers:
+			items, err := list(schema.GroupResource{Resource: "services"})
+			if err != nil {
+				return nil, err
+			}
+			used[name] = serviceCount(items, name)
+		}
+	}
+	return used, nil
+}
+
+// countedResource tells whether name counts objects, and of what.
+func countedResource(name corev1.ResourceName) (schema.GroupResource, bool) {
+	if gr, ok := objectCounts[name]; ok {
+		return gr, true
+	}
+	rest, ok := strings.CutPrefix(string(name), "count/")
+	if !ok {
+		return schema.GroupResource{}, false
+	}
+	return schema.ParseGroupResource(rest), true
+}
+
+// podCompute maps a quota name of Pod compute to the container field and
+// resource it sums: cpu and memory are requests.
+func podCompute(pods []runtime.Object, name corev1.ResourceName) resource.Quantity {
+	limits, res := false, string(name)
+	switch {
+	case strings.HasPrefix(res, "requests."):
+		res = strings.TrimPrefix(res, "requests.")
+	case strings.HasPrefix(res, "limits."):
+		res, limits = strings.TrimPrefix(res, "limits."), true
+	}
+	sum := resource.Quantity{}
+	for _, o := range pods {
+		p := o.(*corev1.Pod)
+		total := resource.Quantity{}
+		for _, c := range p.Spec.Containers {
+			if q, ok := pick(c, limits)[corev1.ResourceName(res)]; ok {
+				total.Add(q)
+			}
+		}
+		for _, c := range p.Spec.InitContainers {
+			if q, ok := pick(c, limits)[corev1.ResourceName(res)]; ok && q.Cmp(total) > 0 {
+				total = q.DeepCopy()
+			}
+		}
+		sum.Add(total)
+	}
+	if sum.Format == "" {
+		sum.Format = resource.DecimalSI
+	}
+	return sum
+}
+
+func pick(c corev1.Container, limits bool) corev1.ResourceList {
+	if limits {
+		return c.Resources.Limits
+	}
+	return c.Resources.Requests
+}
+
+func isPodCompute(name corev1.ResourceName) bool {
+	switch name {
+	case corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage,
+		corev1.ResourceRequestsCPU, corev1.ResourceRequestsMemory, corev1.ResourceRequestsEphemeralStorage,
+		corev1.ResourceLimitsCPU, corev1.ResourceLimitsMemory, corev1.ResourceLimitsEphemeralStorage:
+		return true
+	}
+	return false
+}
+
+// serviceCount counts node ports (of NodePort and LoadBalancer Services)
+// or load balancers.
+func serviceCount(items []runtime.Object, name corev1.ResourceName) resource.Quantity {
+	n := int64(0)
+	for _, o := range items {
+		s := o.(*corev1.Service)
+		switch {
+		case name == corev1.ResourceServicesLoadBalancers && s.Spec.Type == corev1.ServiceTypeLoadBalancer:
+			n++
+		case name == corev1.ResourceServicesNodePorts && (s.Spec.Type == corev1.ServiceTypeNodePort || s.Spec.Type == corev1.ServiceTypeLoadBalancer):
+			n += int64(len(s.Spec.Ports))
+		}
+	}
+	return *resource.NewQuantity(n, resource.DecimalSI)
+}
+
+// podsInScope keeps the Pods a quota counts: not ended, and within its
+// scopes.
+func podsInScope(items []runtime.Object, scopes []corev1.ResourceQuotaScope) []runtime.Object {
+	var out []runtime.Object
+	for _, o := range items {
+		p, ok := o.(*corev1.Pod)
+		if !ok || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
+			continue
+		}
+		if matchesScopes(p, scopes) {
+			out = append(out, o)
+		}
+	}
+	return out
+}
+
+func matchesScopes(p *corev1.Pod, scopes []corev1.ResourceQuotaScope) bool {
+	bestEffort := true
+	for _, c := range append(append([]corev1.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...) {
+		if len(c.Resources.Requests) > 0 || len(c.Resources.Limits) > 0 {
+			bestEffort = false
+		}
+	}
+	terminating := p.Spec.ActiveDeadlineSeconds != nil && *p.Spec.ActiveDeadlineSeconds >= 0
+	for _, s := range scopes {
+		switch s {
+		case corev1.ResourceQuotaScopeBestEffort:
+			if !bestEffort {
+				return false
+			}
+		case corev1.ResourceQuotaScopeNotBestEffort:
+			if bestEffort {
+				return false
+			}
+		case corev1.ResourceQuotaScopeTerminating:
+			if !terminating {
+				return false
+			}
+		case corev1.ResourceQuotaScopeNotTerminating:
+			if terminating {
+				return false
+			}
+		}
+	}
+	return true
+}

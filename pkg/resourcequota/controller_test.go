@@ -1,0 +1,145 @@
+package resourcequota
+
+import (
+	"context"
+	"testing"
+	"time"
+
+	corev1 "k8s.io/api/core/v1"
+	"k8s.io/apimachinery/pkg/api/resource"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/utils/ptr"
+
+	"github.com/apiserver/apiserver/pkg/registry/core/configmap"
+	"github.com/apiserver/apiserver/pkg/registry/core/pod"
+	"github.com/apiserver/apiserver/pkg/registry/core/resourcequota"
+	"github.com/apiserver/apiserver/pkg/registry/core/service"
+	"github.com/apiserver/apiserver/pkg/registry/generic"
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/storage/etcd3"
+	"github.com/apiserver/apiserver/pkg/storage/etcdtest"
+)
+
+type fixture struct {
+	catalog                            *rest.Catalog
+	pods, quotas, configMaps, services *generic.Store
+}
+
+func newFixture(t *testing.T) *fixture {
+	t.Helper()
+	backend, err := etcd3.OpenBackend(t.Context(), etcdtest.StartEmbedded(t), nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(func() { backend.Close() })
+	store := func(ty rest.Type, sub string) *generic.Store {
+		s, err := generic.NewStore(backend, ty, nil, sub)
+		if err != nil {
+			t.Fatal(err)
+		}
+		return s
+	}
+	f := &fixture{catalog: rest.NewCatalog(), pods: store(pod.Type(), ""), quotas: store(resourcequota.Type(), ""),
+		configMaps: store(configmap.Type(), ""), services: store(service.Type(nil), "")}
+	quotas := f.quotas.Declaration()
+	quotas.Subresources = []rest.Subresource{{Name: "status", Storage: store(resourcequota.StatusType(), "status"), Verbs: []string{"get", "patch", "update"}}}
+	f.catalog.Set(rest.GroupVersion{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{
+		f.pods.Declaration(), quotas, f.configMaps.Declaration(), f.services.Declaration(),
+	}}, true)
+	return f
+}
+
+func (f *fixture) pod(t *testing.T, name string, cpu string, deadline *int64) {
+	t.Helper()
+	p := &corev1.Pod{ObjectMeta: metav1.ObjectMeta{Name: name, Namespace: "ns"}, Spec: corev1.PodSpec{ActiveDeadlineSeconds: deadline,
+		Containers: []corev1.Container{{Name: "c", Image: "i"}}}}
+	if cpu != "" {
+		p.Spec.Containers[0].Resources.Requests = corev1.ResourceList{corev1.ResourceCPU: resource.MustParse(cpu)}
+		p.Spec.Containers[0].Resources.Limits = corev1.ResourceList{corev1.ResourceMemory: resource.MustParse("1Gi")}
+	}
+	pod.Default(p)
+	if _, err := f.pods.Create(t.Context(), "ns", p, false); err != nil {
+		t.Fatal(err)
+	}
+}
+
+func TestUsed(t *testing.T) {
+	f := newFixture(t)
+	f.pod(t, "a", "250m", nil)
+	f.pod(t, "b", "500m", ptr.To[int64](60))
+	f.pod(t, "c", "", nil)
+	if _, err := f.configMaps.Create(t.Context(), "ns", &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: "cm", Namespace: "ns"}}, false); err != nil {
+		t.Fatal(err)
+	}
+	c := Counter{Catalog: f.catalog}
+	tests := []struct {
+		scopes []corev1.ResourceQuotaScope
+		want   map[corev1.ResourceName]string
+	}{
+		{nil, map[corev1.ResourceName]string{"pods": "3", "requests.cpu": "750m", "cpu": "750m", "limits.memory": "2Gi", "count/configmaps": "1", "secrets": "0", "count/widgets.example.com": "0"}},
+		{[]corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeBestEffort}, map[corev1.ResourceName]string{"pods": "1"}},
+		{[]corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeNotBestEffort, corev1.ResourceQuotaScopeTerminating}, map[corev1.ResourceName]string{"pods": "1", "requests.cpu": "500m"}},
+		{[]corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeNotTerminating}, map[corev1.ResourceName]string{"pods": "2"}},
+	}
+	for _, tt := range tests {
+		q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "q", Namespace: "ns"}, Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{}, Scopes: tt.scopes}}
+		for name := range tt.want {
+			q.Spec.Hard[name] = resource.MustParse("100")
+		}
+		used, err := c.Used(t.Context(), q)
+		if err != nil {
+			t.Fatal(err)
+		}
+		for name, want := range tt.want {
+			if got := used[name]; got.String() != want {
+				t.Errorf("scopes %v: %s used %s, want %s", tt.scopes, name, got.String(), want)
+			}
+		}
+	}
+}
+
+// TestRun: the status follows the namespace, and a client's write to it
+// is put right.
+func TestRun(t *testing.T) {
+	f := newFixture(t)
+	ctx, cancel := context.WithCancel(t.Context())
+	done := make(chan struct{})
+	go func() { defer close(done); Run(ctx, f.catalog) }()
+	defer func() { cancel(); <-done }()
+	q := &corev1.ResourceQuota{ObjectMeta: metav1.ObjectMeta{Name: "q", Namespace: "ns"}, Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"pods": resource.MustParse("5")}}}
+	if _, err := f.quotas.Create(t.Context(), "ns", q, false); err != nil {
+		t.Fatal(err)
+	}
+	usedPods := func(want string) {
+		t.Helper()
+		deadline := time.Now().Add(3 * Resync)
+		for {
+			obj, err := f.quotas.Get(t.Context(), "ns", "q", &metav1.GetOptions{})
+			if err != nil {
+				t.Fatal(err)
+			}
+			st := obj.(*corev1.ResourceQuota).Status
+			if u, ok := st.Used["pods"]; ok && u.String() == want && st.Hard.Pods().String() == "5" {
+				return
+			}
+			if time.Now().After(deadline) {
+				t.Fatalf("status %+v, want %s pods used", st, want)
+			}
+			time.Sleep(50 * time.Millisecond)
+		}
+	}
+	usedPods("0")
+	f.pod(t, "a", "", nil)
+	usedPods("1")
+	status, _ := f.catalog.Resource(quotas)
+	sub, _ := status.Subresource("status")
+	if _, _, err := sub.Storage.(rest.Updater).Update(t.Context(), "ns", "q", func(_ context.Context, cur runtime.Object) (runtime.Object, error) {
+		next := cur.(*corev1.ResourceQuota).DeepCopy()
+		next.Status.Used = corev1.ResourceList{"pods": resource.MustParse("4")}
+		return next, nil
+	}, false, false); err != nil {
+		t.Fatal(err)
+	}
+	usedPods("1")
+}
