@@ -38,25 +38,25 @@ var _ admission.Interface = Plugin{}
 
 var pods = corev1.SchemeGroupVersion.WithResource("pods")
 
-// newPod returns the Pod a request creates; nil for anything else. Pods'
-// containers cannot change after creation, so updates are left alone, as
-// kube leaves them.
-func newPod(a *admission.Attributes) *corev1.Pod {
+// newPod returns the Pod a request creates and its namespace's
+// LimitRanges; a nil Pod for anything else. Pods' containers cannot change
+// after creation, so updates are left alone, as kube leaves them.
+func (p Plugin) newPod(ctx context.Context, a *admission.Attributes) (*corev1.Pod, []corev1.LimitRange, error) {
 	if a.Resource != pods || a.Subresource != "" || a.Operation != admission.Create {
-		return nil
+		return nil, nil, nil
 	}
-	pod, _ := a.Object.(*corev1.Pod)
-	return pod
+	pod, ok := a.Object.(*corev1.Pod)
+	if !ok {
+		return nil, nil, nil
+	}
+	ranges, err := p.LimitRanges(ctx, a.Namespace)
+	return pod, ranges, err
 }
 
 // Admit sets the containers' default requests and limits.
 func (p Plugin) Admit(ctx context.Context, a *admission.Attributes) error {
-	pod := newPod(a)
-	if pod == nil {
-		return nil
-	}
-	ranges, err := p.LimitRanges(ctx, a.Namespace)
-	if err != nil {
+	pod, ranges, err := p.newPod(ctx, a)
+	if err != nil || pod == nil {
 		return err
 	}
 	for i := range ranges {
@@ -121,12 +121,8 @@ func mergeDefaults(c *corev1.Container, what string, requests, limits corev1.Res
 
 // Validate refuses a Pod outside its namespace's LimitRanges.
 func (p Plugin) Validate(ctx context.Context, a *admission.Attributes) error {
-	pod := newPod(a)
-	if pod == nil {
-		return nil
-	}
-	ranges, err := p.LimitRanges(ctx, a.Namespace)
-	if err != nil {
+	pod, ranges, err := p.newPod(ctx, a)
+	if err != nil || pod == nil {
 		return err
 	}
 	var errs []error
