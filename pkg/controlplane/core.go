@@ -285,7 +285,7 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	if err != nil {
 		return nil, err
 	}
-	pods, err := podResource(backend, admit)
+	pods, err := podResource(backend, admit, c.Kubelet)
 	if err != nil {
 		return nil, err
 	}

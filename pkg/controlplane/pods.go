@@ -13,16 +13,28 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/policy/poddisruptionbudget"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/server"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
 
-// kubeletTransport reaches kubelets as kube-apiserver does without
-// --kubelet-certificate-authority: over TLS, not verifying the kubelet's
-// serving certificate, and over HTTP/1.1, which the upgraded connections
-// of exec, attach and portforward need.
-func kubeletTransport() http.RoundTripper {
+func addressTypes(names []string) []corev1.NodeAddressType {
+	var out []corev1.NodeAddressType
+	for _, n := range names {
+		out = append(out, corev1.NodeAddressType(n))
+	}
+	return out
+}
+
+// kubeletTransport reaches kubelets over TLS as c says (by default, as
+// kube-apiserver without --kubelet-certificate-authority, not verifying
+// the kubelet's serving certificate), and over HTTP/1.1, which the
+// upgraded connections of exec, attach and portforward need.
+func kubeletTransport(c server.KubeletConfig) http.RoundTripper {
 	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12} //nolint:gosec // kube's default towards kubelets
+	t.TLSClientConfig = c.TLS
+	if t.TLSClientConfig == nil {
+		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12} //nolint:gosec // kube's default towards kubelets
+	}
 	t.ForceAttemptHTTP2 = false
 	return t
 }
@@ -31,7 +43,7 @@ func kubeletTransport() http.RoundTripper {
 // ephemeralcontainers and binding write the Pod by rules of their own,
 // eviction weighs PodDisruptionBudgets, and log, exec, attach and
 // portforward reach the Pod's kubelet, proxy the Pod.
-func podResource(backend *etcd3.Backend, admit admission.Interface) (rest.Resource, error) {
+func podResource(backend *etcd3.Backend, admit admission.Interface, kubelet server.KubeletConfig) (rest.Resource, error) {
 	stores := map[string]rest.Type{
 		"": pod.Type(), "status": pod.StatusType(), "ephemeralcontainers": pod.EphemeralContainersType(), "binding": pod.AssignType(),
 	}
@@ -55,7 +67,7 @@ func podResource(backend *etcd3.Backend, admit admission.Interface) (rest.Resour
 	if err != nil {
 		return rest.Resource{}, err
 	}
-	kubelets := &pod.Kubelets{Pods: s[""], Nodes: nodes, Transport: kubeletTransport()}
+	kubelets := &pod.Kubelets{Pods: s[""], Nodes: nodes, Transport: kubeletTransport(kubelet), AddressTypes: addressTypes(kubelet.PreferredAddressTypes)}
 	podTransport := http.DefaultTransport.(*http.Transport).Clone()
 	podTransport.TLSClientConfig = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12} //nolint:gosec // as kube proxies to Pods
 	v1 := corev1.SchemeGroupVersion

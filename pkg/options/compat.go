@@ -30,7 +30,6 @@ type CompatibilityOptions struct {
 // ignoredFlags are accepted with any value and have no effect.
 var ignoredFlags = []string{
 	"enable-bootstrap-token-auth",
-	"kubelet-client-certificate", "kubelet-client-key", "kubelet-preferred-address-types", "kubelet-certificate-authority",
 	"proxy-client-cert-file", "proxy-client-key-file",
 	"requestheader-allowed-names", "requestheader-client-ca-file", "requestheader-extra-headers-prefix",
 	"requestheader-group-headers", "requestheader-username-headers",

@@ -17,6 +17,7 @@ type Options struct {
 	ServiceAccounts *ServiceAccountOptions
 	Audit           *AuditOptions
 	Services        *ServicesOptions
+	Kubelet         *KubeletClientOptions
 	Compatibility   *CompatibilityOptions
 	Generic         *ServerRunOptions
 	Logging         *LoggingOptions
@@ -32,6 +33,7 @@ func NewOptions() *Options {
 		ServiceAccounts: NewServiceAccountOptions(),
 		Audit:           &AuditOptions{},
 		Services:        NewServicesOptions(),
+		Kubelet:         NewKubeletClientOptions(),
 		Compatibility:   &CompatibilityOptions{},
 		Generic:         NewServerRunOptions(),
 		Logging:         &LoggingOptions{},
@@ -59,6 +61,7 @@ func (o *Options) Sections() []FlagSection {
 		section("Service accounts", o.ServiceAccounts.AddFlags),
 		section("Audit", o.Audit.AddFlags),
 		section("Services", o.Services.AddFlags),
+		section("Kubelet client", o.Kubelet.AddFlags),
 		section("Generic", o.Generic.AddFlags),
 		section("Logging", o.Logging.AddFlags),
 		section("Accepted from kube-apiserver's command line", o.Compatibility.AddFlags),
@@ -86,6 +89,7 @@ func (o *Options) Validate() []error {
 	errs = append(errs, o.ServiceAccounts.Validate()...)
 	errs = append(errs, o.Audit.Validate()...)
 	errs = append(errs, o.Services.Validate()...)
+	errs = append(errs, o.Kubelet.Validate()...)
 	errs = append(errs, o.Compatibility.Validate()...)
 	errs = append(errs, o.Generic.Validate()...)
 	errs = append(errs, o.Logging.Validate()...)
@@ -97,7 +101,7 @@ func (o *Options) Validate() []error {
 // the admin kubeconfig names the listener's address and the serving CA;
 // service accounts after it, adding their tokens to its authenticators.
 func (o *Options) ApplyTo(c *server.Config) error {
-	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo, o.ServiceAccounts.ApplyTo, o.Authorization.ApplyTo, o.Audit.ApplyTo, o.Services.ApplyTo, o.Compatibility.ApplyTo} {
+	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo, o.ServiceAccounts.ApplyTo, o.Authorization.ApplyTo, o.Audit.ApplyTo, o.Services.ApplyTo, o.Kubelet.ApplyTo, o.Compatibility.ApplyTo} {
 		if err := apply(c); err != nil {
 			return err
 		}

@@ -409,3 +409,29 @@ func TestAdmissionPluginFlags(t *testing.T) {
 		})
 	}
 }
+
+// TestKubeletClient: the certificate and key go together, address types
+// are kube's, and without a CA kubelets' certificates are not verified,
+// as kube-apiserver does.
+func TestKubeletClient(t *testing.T) {
+	for _, tc := range []struct {
+		name string
+		o    KubeletClientOptions
+		want []string
+	}{
+		{"defaults", *NewKubeletClientOptions(), nil},
+		{"certificate alone", KubeletClientOptions{ClientCertificate: "c.crt"}, []string{"--kubelet-client-certificate and --kubelet-client-key must be given together"}},
+		{"unknown address type", KubeletClientOptions{PreferredAddressTypes: []string{"InternalIP", "Nearby"}}, []string{`--kubelet-preferred-address-types: "Nearby" is not a node address type`}},
+	} {
+		t.Run(tc.name, func(t *testing.T) { expectErrors(t, tc.o.Validate(), tc.want) })
+	}
+	var c server.Config
+	if err := NewKubeletClientOptions().ApplyTo(&c); err != nil || !c.Kubelet.TLS.InsecureSkipVerify || len(c.Kubelet.PreferredAddressTypes) != 5 {
+		t.Errorf("defaults: %v %+v", err, c.Kubelet)
+	}
+	o := NewKubeletClientOptions()
+	o.CertificateAuthority = filepath.Join(t.TempDir(), "missing.crt")
+	if err := o.ApplyTo(&c); err == nil || !strings.Contains(err.Error(), "reading --kubelet-certificate-authority") {
+		t.Errorf("a missing CA: %v", err)
+	}
+}

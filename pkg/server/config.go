@@ -2,6 +2,7 @@ package server
 
 import (
 	"context"
+	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -53,6 +54,9 @@ type Config struct {
 	// Services says what Services allocate from and where the kubernetes
 	// Service points.
 	Services ServicesConfig
+	// Kubelet is how a Pod's log, exec, attach and portforward reach its
+	// node's kubelet.
+	Kubelet KubeletConfig
 	// DisabledAdmissionPlugins are the built-in admission plugins, by
 	// kube-apiserver's names, that do not run.
 	DisabledAdmissionPlugins []string
@@ -106,6 +110,16 @@ type ServicesConfig struct {
 	// AdvertiseAddress is the kubernetes Service's endpoint; nil, loopback
 	// or unspecified publishes none.
 	AdvertiseAddress net.IP
+}
+
+// KubeletConfig is how the server connects to kubelets.
+type KubeletConfig struct {
+	// TLS is the client side of connections to kubelets; nil verifies
+	// nothing and presents no certificate, as kube-apiserver by default.
+	TLS *tls.Config
+	// PreferredAddressTypes orders a Node's address types; empty is
+	// kube-apiserver's default.
+	PreferredAddressTypes []string
 }
 
 // ServiceAccountConfig is what the token subresource and the token

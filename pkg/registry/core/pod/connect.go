@@ -43,6 +43,9 @@ type Kubelets struct {
 	Nodes rest.Getter
 	// Transport reaches kubelets over TLS.
 	Transport http.RoundTripper
+	// AddressTypes orders a Node's addresses (--kubelet-preferred-address-types);
+	// empty is kube-apiserver's default order.
+	AddressTypes []corev1.NodeAddressType
 }
 
 // pod reads ns/name and resolves the container the request names: the
@@ -101,7 +104,11 @@ func (k *Kubelets) kubelet(ctx context.Context, node string) (*url.URL, error) {
 		return nil, err
 	}
 	n := obj.(*corev1.Node)
-	host, err := preferredAddress(n)
+	types := k.AddressTypes
+	if len(types) == 0 {
+		types = preferredAddressTypes
+	}
+	host, err := preferredAddress(n, types)
 	if err != nil {
 		return nil, err
 	}
@@ -112,8 +119,8 @@ func (k *Kubelets) kubelet(ctx context.Context, node string) (*url.URL, error) {
 	return &url.URL{Scheme: "https", Host: net.JoinHostPort(host, strconv.Itoa(port))}, nil
 }
 
-func preferredAddress(n *corev1.Node) (string, error) {
-	for _, t := range preferredAddressTypes {
+func preferredAddress(n *corev1.Node, types []corev1.NodeAddressType) (string, error) {
+	for _, t := range types {
 		for _, a := range n.Status.Addresses {
 			if a.Type == t {
 				return a.Address, nil
