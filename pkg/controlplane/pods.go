@@ -1,13 +1,15 @@
 package controlplane
 
 import (
-	"crypto/tls"
+	"fmt"
 	"net/http"
 
 	corev1 "k8s.io/api/core/v1"
 	policyv1 "k8s.io/api/policy/v1"
+	clienttransport "k8s.io/client-go/transport"
 
 	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/client/transport"
 	"github.com/apiserver/apiserver/pkg/registry/core/node"
 	"github.com/apiserver/apiserver/pkg/registry/core/pod"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
@@ -27,16 +29,18 @@ func addressTypes(names []string) []corev1.NodeAddressType {
 
 // kubeletTransport reaches kubelets over TLS as c says (by default, as
 // kube-apiserver without --kubelet-certificate-authority, not verifying
-// the kubelet's serving certificate), and over HTTP/1.1, which the
-// upgraded connections of exec, attach and portforward need.
-func kubeletTransport(c server.KubeletConfig) http.RoundTripper {
-	t := http.DefaultTransport.(*http.Transport).Clone()
-	t.TLSClientConfig = c.TLS
-	if t.TLSClientConfig == nil {
-		t.TLSClientConfig = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12} //nolint:gosec // kube's default towards kubelets
-	}
-	t.ForceAttemptHTTP2 = false
-	return t
+// the kubelet's serving certificate), over HTTP/1.1, which the upgraded
+// connections of exec, attach and portforward need.
+func kubeletTransport(c server.KubeletConfig) (http.RoundTripper, error) {
+	return transport.New(&transport.Config{Config: clienttransport.Config{TLS: clienttransport.TLSConfig{
+		CAFile: c.CAFile, CertFile: c.CertFile, KeyFile: c.KeyFile, Insecure: c.CAFile == "", NextProtos: []string{"http/1.1"},
+	}}})
+}
+
+// podTransport reaches Pods: plain HTTP, or HTTPS verifying nothing, as
+// kube-apiserver proxies to them.
+func podTransport() (http.RoundTripper, error) {
+	return transport.New(&transport.Config{Config: clienttransport.Config{TLS: clienttransport.TLSConfig{Insecure: true}}})
 }
 
 // podResource declares pods with their subresources: status,
@@ -67,9 +71,15 @@ func podResource(backend *etcd3.Backend, admit admission.Interface, kubelet serv
 	if err != nil {
 		return rest.Resource{}, err
 	}
-	kubelets := &pod.Kubelets{Pods: s[""], Nodes: nodes, Transport: kubeletTransport(kubelet), AddressTypes: addressTypes(kubelet.PreferredAddressTypes)}
-	podTransport := http.DefaultTransport.(*http.Transport).Clone()
-	podTransport.TLSClientConfig = &tls.Config{InsecureSkipVerify: true, MinVersion: tls.VersionTLS12} //nolint:gosec // as kube proxies to Pods
+	toKubelets, err := kubeletTransport(kubelet)
+	if err != nil {
+		return rest.Resource{}, fmt.Errorf("the kubelet transport: %w", err)
+	}
+	toPods, err := podTransport()
+	if err != nil {
+		return rest.Resource{}, fmt.Errorf("the Pod transport: %w", err)
+	}
+	kubelets := &pod.Kubelets{Pods: s[""], Nodes: nodes, Transport: toKubelets, AddressTypes: addressTypes(kubelet.PreferredAddressTypes)}
 	v1 := corev1.SchemeGroupVersion
 	connect := []string{"create", "get"}
 	decl := s[""].Declaration()
@@ -83,7 +93,7 @@ func podResource(backend *etcd3.Backend, admit admission.Interface, kubelet serv
 		rest.Subresource{Name: "exec", Storage: pod.StreamStorage{Kubelets: kubelets, Kind: "PodExecOptions"}, Kind: v1.WithKind("PodExecOptions"), Verbs: connect},
 		rest.Subresource{Name: "log", Storage: pod.LogStorage{Kubelets: kubelets}, Verbs: []string{"get"}},
 		rest.Subresource{Name: "portforward", Storage: pod.StreamStorage{Kubelets: kubelets, Kind: "PodPortForwardOptions"}, Kind: v1.WithKind("PodPortForwardOptions"), Verbs: connect},
-		rest.Subresource{Name: "proxy", Storage: pod.ProxyStorage{Pods: s[""], Transport: podTransport}, Kind: v1.WithKind("PodProxyOptions"),
+		rest.Subresource{Name: "proxy", Storage: pod.ProxyStorage{Pods: s[""], Transport: toPods}, Kind: v1.WithKind("PodProxyOptions"),
 			Verbs: []string{"create", "delete", "get", "patch", "update"}},
 		rest.Subresource{Name: "status", Storage: s["status"], Verbs: []string{"get", "patch", "update"}},
 	)

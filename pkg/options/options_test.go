@@ -426,7 +426,7 @@ func TestKubeletClient(t *testing.T) {
 		t.Run(tc.name, func(t *testing.T) { expectErrors(t, tc.o.Validate(), tc.want) })
 	}
 	var c server.Config
-	if err := NewKubeletClientOptions().ApplyTo(&c); err != nil || !c.Kubelet.TLS.InsecureSkipVerify || len(c.Kubelet.PreferredAddressTypes) != 5 {
+	if err := NewKubeletClientOptions().ApplyTo(&c); err != nil || c.Kubelet.CAFile != "" || len(c.Kubelet.PreferredAddressTypes) != 5 {
 		t.Errorf("defaults: %v %+v", err, c.Kubelet)
 	}
 	o := NewKubeletClientOptions()

@@ -2,7 +2,6 @@ package server
 
 import (
 	"context"
-	"crypto/tls"
 	"crypto/x509"
 	"errors"
 	"fmt"
@@ -114,9 +113,12 @@ type ServicesConfig struct {
 
 // KubeletConfig is how the server connects to kubelets.
 type KubeletConfig struct {
-	// TLS is the client side of connections to kubelets; nil verifies
-	// nothing and presents no certificate, as kube-apiserver by default.
-	TLS *tls.Config
+	// CertFile and KeyFile are the client certificate presented to
+	// kubelets; none when empty.
+	CertFile, KeyFile string
+	// CAFile verifies kubelets' serving certificates; empty verifies
+	// nothing, as kube-apiserver by default.
+	CAFile string
 	// PreferredAddressTypes orders a Node's address types; empty is
 	// kube-apiserver's default.
 	PreferredAddressTypes []string
