@@ -3,6 +3,7 @@ package generic
 import (
 	"context"
 	"fmt"
+	"sync"
 
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
@@ -112,13 +113,53 @@ func (c Converting) Watch(ctx context.Context, ns string, opts *metav1.ListOptio
 	if err != nil {
 		return nil, err
 	}
-	return watch.Filter(w, func(e watch.Event) (watch.Event, bool) {
-		if e.Type != watch.Error && e.Type != watch.Bookmark && e.Object != nil {
-			e.Object = c.FromStored(e.Object)
-		}
-		return e, true
-	}), nil
+	cw := &convertedWatch{in: w, out: make(chan watch.Event), stop: make(chan struct{})}
+	go cw.loop(c.FromStored)
+	return cw, nil
 }
+
+// convertedWatch converts each event of in. Unlike apimachinery's
+// watch.Filter, Stop also ends a send no one reads any more, so a client
+// that goes away leaves no goroutine behind.
+type convertedWatch struct {
+	in   watch.Interface
+	out  chan watch.Event
+	stop chan struct{}
+	once sync.Once
+}
+
+func (w *convertedWatch) loop(convert func(runtime.Object) runtime.Object) {
+	defer close(w.out)
+	for {
+		select {
+		case <-w.stop:
+			return
+		case e, ok := <-w.in.ResultChan():
+			if !ok {
+				return
+			}
+			if e.Type != watch.Error && e.Type != watch.Bookmark && e.Object != nil {
+				e.Object = convert(e.Object)
+			}
+			select {
+			case w.out <- e:
+			case <-w.stop:
+				return
+			}
+		}
+	}
+}
+
+// Stop ends the watch and its conversion.
+func (w *convertedWatch) Stop() {
+	w.once.Do(func() {
+		close(w.stop)
+		w.in.Stop()
+	})
+}
+
+// ResultChan returns the converted events.
+func (w *convertedWatch) ResultChan() <-chan watch.Event { return w.out }
 
 // Create converts obj and stores it.
 func (c Converting) Create(ctx context.Context, ns string, obj runtime.Object, dryRun bool) (runtime.Object, error) {
