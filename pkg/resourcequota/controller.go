@@ -19,6 +19,7 @@ import (
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	"k8s.io/apimachinery/pkg/api/resource"
@@ -111,7 +112,7 @@ func (c Counter) sync(ctx context.Context, store, status rest.Storage, ns, name 
 		return err
 	}
 	want := corev1.ResourceQuotaStatus{Hard: q.Spec.Hard.DeepCopy(), Used: used}
-	if equalStatus(q.Status, want) {
+	if apiequality.Semantic.DeepEqual(q.Status, want) {
 		return nil
 	}
 	read := q.ResourceVersion
@@ -124,21 +125,6 @@ func (c Counter) sync(ctx context.Context, store, status rest.Storage, ns, name 
 		return next, nil
 	}, false, false)
 	return err
-}
-
-func equalStatus(a, b corev1.ResourceQuotaStatus) bool {
-	same := func(x, y corev1.ResourceList) bool {
-		if len(x) != len(y) {
-			return false
-		}
-		for k, v := range x {
-			if w, ok := y[k]; !ok || v.Cmp(w) != 0 {
-				return false
-			}
-		}
-		return true
-	}
-	return same(a.Hard, b.Hard) && same(a.Used, b.Used)
 }
 
 // Counter counts what quotas limit, through the served resources.

@@ -12,6 +12,7 @@ import (
 
 	corev1 "k8s.io/api/core/v1"
 	nodev1 "k8s.io/api/node/v1"
+	apiequality "k8s.io/apimachinery/pkg/api/equality"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 
 	"github.com/apiserver/apiserver/pkg/admission"
@@ -102,20 +103,8 @@ func (p Plugin) Validate(ctx context.Context, a *admission.Attributes) error {
 	switch {
 	case rc.Overhead == nil && pod.Spec.Overhead != nil:
 		return forbidden(a, fmt.Errorf("pod rejected: Pod Overhead set without corresponding RuntimeClass defined Overhead"))
-	case rc.Overhead != nil && !equalQuantities(rc.Overhead.PodFixed, pod.Spec.Overhead):
+	case rc.Overhead != nil && !apiequality.Semantic.DeepEqual(rc.Overhead.PodFixed, pod.Spec.Overhead):
 		return forbidden(a, fmt.Errorf("pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead"))
 	}
 	return nil
-}
-
-func equalQuantities(a, b corev1.ResourceList) bool {
-	if len(a) != len(b) {
-		return false
-	}
-	for k, v := range a {
-		if w, ok := b[k]; !ok || v.Cmp(w) != 0 {
-			return false
-		}
-	}
-	return true
 }

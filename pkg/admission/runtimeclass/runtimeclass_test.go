@@ -49,6 +49,7 @@ func TestAdmitAndValidate(t *testing.T) {
 		}},
 		{"conflicting selector", corev1.PodSpec{RuntimeClassName: ptr.To("heavy"), NodeSelector: map[string]string{"sandbox": "no"}},
 			`pods "p" is forbidden: conflict: runtimeClass.scheduling.nodeSelector[sandbox] = yes; pod.spec.nodeSelector[sandbox] = no`, nil},
+		{"the same overhead, written otherwise", corev1.PodSpec{RuntimeClassName: ptr.To("heavy"), Overhead: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("0.25")}}, "", nil},
 		{"other overhead", corev1.PodSpec{RuntimeClassName: ptr.To("heavy"), Overhead: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}},
 			`pods "p" is forbidden: pod rejected: Pod's Overhead doesn't match RuntimeClass's defined Overhead`, nil},
 		{"overhead without one", corev1.PodSpec{RuntimeClassName: ptr.To("plain"), Overhead: corev1.ResourceList{corev1.ResourceCPU: resource.MustParse("1")}},
