@@ -1,10 +1,11 @@
 package controlplane
 
 import (
-	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"net/http"
 	"strings"
 	"testing"
+
+	"github.com/apiserver/apiserver/pkg/auth/authz"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"

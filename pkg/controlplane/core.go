@@ -120,7 +120,6 @@ var withStatus = []struct {
 	{typ: ingress.Type, statusType: ingress.StatusType},
 	{typ: resourcequota.Type, statusType: resourcequota.StatusType},
 	{typ: poddisruptionbudget.Type, statusType: poddisruptionbudget.StatusType},
-	{typ: node.Type, statusType: node.StatusType},
 	{typ: volumeattachment.Type, statusType: volumeattachment.StatusType},
 	{typ: persistentvolume.Type, statusType: persistentvolume.StatusType},
 	{typ: persistentvolume.ClaimType, statusType: persistentvolume.ClaimStatusType},
@@ -133,7 +132,7 @@ var withStatus = []struct {
 // BuiltinTypes returns every built-in type the core API serves, for tools
 // that derive from them (hack/update-openapi.sh lists their Go packages).
 func BuiltinTypes() []rest.Type {
-	types := []rest.Type{namespace.Type(), serviceaccount.Type(), service.Type(nil), pod.Type()}
+	types := []rest.Type{namespace.Type(), serviceaccount.Type(), service.Type(nil), pod.Type(), node.Type()}
 	for _, w := range withStatus {
 		types = append(types, w.typ())
 	}
@@ -280,16 +279,24 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	if err != nil {
 		return nil, err
 	}
+	via, err := newProxyTransports(c.Kubelet)
+	if err != nil {
+		return nil, err
+	}
 	alloc := newAllocators(backend, c.Services)
-	services, repair, err := serviceResource(backend, admit, alloc)
+	services, repair, err := serviceResource(backend, admit, alloc, via.backends)
 	if err != nil {
 		return nil, err
 	}
-	pods, err := podResource(backend, admit, c.Kubelet)
+	pods, err := podResource(backend, admit, c.Kubelet, via.kubelets, via.backends)
 	if err != nil {
 		return nil, err
 	}
-	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces, accounts, services, pods}}}
+	nodes, err := nodeResource(backend, admit, c.Kubelet, via)
+	if err != nil {
+		return nil, err
+	}
+	gvs := []rest.GroupVersion{{GroupVersion: corev1.SchemeGroupVersion, Resources: []rest.Resource{namespaces, accounts, services, pods, nodes}}}
 	for _, w := range withStatus {
 		r, err := statusResource(backend, admit, w.typ(), w.statusType(), w.replicas, w.more...)
 		if err != nil {

@@ -11,6 +11,7 @@ import (
 	discoveryv1 "k8s.io/api/discovery/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
+	"github.com/apiserver/apiserver/pkg/proxy"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/server"
@@ -27,7 +28,7 @@ func TestKubernetesService(t *testing.T) {
 	cfg.ClusterIPRanges = append(cfg.ClusterIPRanges, netip.MustParsePrefix("10.0.0.0/24"))
 	catalog := rest.NewCatalog()
 	alloc := newAllocators(backend, cfg)
-	services, _, err := serviceResource(backend, nil, alloc)
+	services, _, err := serviceResource(backend, nil, alloc, proxy.Transports{})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -1,7 +1,6 @@
 package controlplane
 
 import (
-	"fmt"
 	"net/http"
 
 	corev1 "k8s.io/api/core/v1"
@@ -10,6 +9,7 @@ import (
 
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/client/transport"
+	"github.com/apiserver/apiserver/pkg/proxy"
 	"github.com/apiserver/apiserver/pkg/registry/core/node"
 	"github.com/apiserver/apiserver/pkg/registry/core/pod"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
@@ -37,17 +37,11 @@ func kubeletTransport(c server.KubeletConfig) (http.RoundTripper, error) {
 	}}})
 }
 
-// podTransport reaches Pods: plain HTTP, or HTTPS verifying nothing, as
-// kube-apiserver proxies to them.
-func podTransport() (http.RoundTripper, error) {
-	return transport.New(&transport.Config{Config: clienttransport.Config{TLS: clienttransport.TLSConfig{Insecure: true}}})
-}
-
 // podResource declares pods with their subresources: status,
 // ephemeralcontainers and binding write the Pod by rules of their own,
 // eviction weighs PodDisruptionBudgets, and log, exec, attach and
 // portforward reach the Pod's kubelet, proxy the Pod.
-func podResource(backend *etcd3.Backend, admit admission.Interface, kubelet server.KubeletConfig) (rest.Resource, error) {
+func podResource(backend *etcd3.Backend, admit admission.Interface, kubelet server.KubeletConfig, toKubelets http.RoundTripper, toPods proxy.Transports) (rest.Resource, error) {
 	stores := map[string]rest.Type{
 		"": pod.Type(), "status": pod.StatusType(), "ephemeralcontainers": pod.EphemeralContainersType(), "binding": pod.AssignType(),
 	}
@@ -71,14 +65,6 @@ func podResource(backend *etcd3.Backend, admit admission.Interface, kubelet serv
 	if err != nil {
 		return rest.Resource{}, err
 	}
-	toKubelets, err := kubeletTransport(kubelet)
-	if err != nil {
-		return rest.Resource{}, fmt.Errorf("the kubelet transport: %w", err)
-	}
-	toPods, err := podTransport()
-	if err != nil {
-		return rest.Resource{}, fmt.Errorf("the Pod transport: %w", err)
-	}
 	kubelets := &pod.Kubelets{Pods: s[""], Nodes: nodes, Transport: toKubelets, AddressTypes: addressTypes(kubelet.PreferredAddressTypes)}
 	v1 := corev1.SchemeGroupVersion
 	connect := []string{"create", "get"}
@@ -93,8 +79,7 @@ func podResource(backend *etcd3.Backend, admit admission.Interface, kubelet serv
 		rest.Subresource{Name: "exec", Storage: pod.StreamStorage{Kubelets: kubelets, Kind: "PodExecOptions"}, Kind: v1.WithKind("PodExecOptions"), Verbs: connect},
 		rest.Subresource{Name: "log", Storage: pod.LogStorage{Kubelets: kubelets}, Verbs: []string{"get"}},
 		rest.Subresource{Name: "portforward", Storage: pod.StreamStorage{Kubelets: kubelets, Kind: "PodPortForwardOptions"}, Kind: v1.WithKind("PodPortForwardOptions"), Verbs: connect},
-		rest.Subresource{Name: "proxy", Storage: pod.ProxyStorage{Pods: s[""], Transport: toPods}, Kind: v1.WithKind("PodProxyOptions"),
-			Verbs: []string{"create", "delete", "get", "patch", "update"}},
+		rest.Subresource{Name: "proxy", Storage: pod.ProxyStorage{Pods: s[""], Via: toPods}, Kind: v1.WithKind("PodProxyOptions"), Verbs: proxyVerbs},
 		rest.Subresource{Name: "status", Storage: s["status"], Verbs: []string{"get", "patch", "update"}},
 	)
 	return decl, nil

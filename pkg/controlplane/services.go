@@ -8,6 +8,9 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 
 	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/proxy"
+	"github.com/apiserver/apiserver/pkg/registry/core/endpoints"
+	"github.com/apiserver/apiserver/pkg/registry/core/pod"
 	"github.com/apiserver/apiserver/pkg/registry/core/service"
 	"github.com/apiserver/apiserver/pkg/registry/core/service/allocator"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
@@ -27,9 +30,9 @@ func newAllocators(backend *etcd3.Backend, c server.ServicesConfig) *service.All
 	return a
 }
 
-// serviceResource declares services, with /status, allocating from a;
-// the returned repair keeps the allocations equal to the Services.
-func serviceResource(backend *etcd3.Backend, admit admission.Interface, a *service.Allocators) (rest.Resource, *service.Repair, error) {
+// serviceResource declares services, with /proxy and /status, allocating
+// from a; the returned repair keeps the allocations equal to the Services.
+func serviceResource(backend *etcd3.Backend, admit admission.Interface, a *service.Allocators, via proxy.Transports) (rest.Resource, *service.Repair, error) {
 	services, err := generic.NewStore(backend, service.Type(a), admit, "")
 	if err != nil {
 		return rest.Resource{}, nil, err
@@ -38,8 +41,19 @@ func serviceResource(backend *etcd3.Backend, admit admission.Interface, a *servi
 	if err != nil {
 		return rest.Resource{}, nil, err
 	}
+	getters := map[string]rest.Getter{}
+	for name, t := range map[string]rest.Type{"endpoints": endpoints.Type(), "pods": pod.Type()} {
+		store, err := generic.NewStore(backend, t, nil, "")
+		if err != nil {
+			return rest.Resource{}, nil, err
+		}
+		getters[name] = store
+	}
 	decl := services.Declaration()
-	decl.Subresources = append(decl.Subresources, rest.Subresource{Name: "status", Storage: status, Verbs: []string{"get", "patch", "update"}})
+	decl.Subresources = append(decl.Subresources,
+		rest.Subresource{Name: "proxy", Storage: service.ProxyStorage{Services: services, Endpoints: getters["endpoints"], Pods: getters["pods"], Via: via},
+			Kind: corev1.SchemeGroupVersion.WithKind("ServiceProxyOptions"), Verbs: proxyVerbs},
+		rest.Subresource{Name: "status", Storage: status, Verbs: []string{"get", "patch", "update"}})
 	repair := &service.Repair{Allocators: a, List: func(ctx context.Context) ([]corev1.Service, error) {
 		list, err := services.List(ctx, "", &metav1.ListOptions{})
 		if err != nil {

@@ -2,8 +2,10 @@ package rest
 
 import (
 	"context"
+	"net/http"
 	"reflect"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/fields"
@@ -240,4 +242,10 @@ type Graceful interface {
 	// GracePeriod returns the period a delete of obj with opts waits; 0
 	// deletes at once.
 	GracePeriod(obj runtime.Object, opts *metav1.DeleteOptions) int64
+}
+
+// InternalError is a 500 without a reason, as kube-apiserver answers some
+// failures of its own (finding where a node is, binding a Pod).
+func InternalError(msg string) error {
+	return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusInternalServerError, Message: msg}}
 }

@@ -64,7 +64,7 @@ func (b BindingStorage) CreateNamed(ctx context.Context, ns, name string, obj ru
 	}
 	if len(errs) > 0 {
 		// kube answers these as a 500 without a reason.
-		return nil, internalError(errs.ToAggregate().Error())
+		return nil, rest.InternalError(errs.ToAggregate().Error())
 	}
 	_, _, err := b.Pods.Update(ctx, ns, name, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
 		if current == nil {

@@ -6,7 +6,6 @@ import (
 	"io"
 	"net"
 	"net/http"
-	"net/http/httputil"
 	"net/netip"
 	"net/url"
 	"strconv"
@@ -17,22 +16,13 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	utilnet "k8s.io/apimachinery/pkg/util/net"
 	"k8s.io/apimachinery/pkg/util/validation/field"
-	"k8s.io/klog/v2"
 
-	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
+	"github.com/apiserver/apiserver/pkg/proxy"
+	"github.com/apiserver/apiserver/pkg/registry/core/node"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
-
-// defaultKubeletPort is where kube-apiserver reaches a kubelet whose Node
-// does not say.
-const defaultKubeletPort = 10250
-
-// preferredAddressTypes is kube-apiserver's default
-// --kubelet-preferred-address-types.
-var preferredAddressTypes = []corev1.NodeAddressType{
-	corev1.NodeHostName, corev1.NodeInternalDNS, corev1.NodeInternalIP, corev1.NodeExternalDNS, corev1.NodeExternalIP,
-}
 
 var podsResource = schema.GroupResource{Resource: "pods"}
 
@@ -94,49 +84,16 @@ func container(p *corev1.Pod, name string) (string, error) {
 }
 
 // kubelet returns the base URL of the kubelet of node.
-func (k *Kubelets) kubelet(ctx context.Context, node string) (*url.URL, error) {
-	obj, err := k.Nodes.Get(ctx, "", node, &metav1.GetOptions{})
+func (k *Kubelets) kubelet(ctx context.Context, name string) (*url.URL, error) {
+	obj, err := k.Nodes.Get(ctx, "", name, &metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
 		// kube-apiserver names the resource of the Pod it started from.
-		return nil, apierrors.NewNotFound(podsResource, node)
+		return nil, apierrors.NewNotFound(podsResource, name)
 	}
 	if err != nil {
 		return nil, err
 	}
-	n := obj.(*corev1.Node)
-	types := k.AddressTypes
-	if len(types) == 0 {
-		types = preferredAddressTypes
-	}
-	host, err := preferredAddress(n, types)
-	if err != nil {
-		return nil, err
-	}
-	port := int(n.Status.DaemonEndpoints.KubeletEndpoint.Port)
-	if port == 0 {
-		port = defaultKubeletPort
-	}
-	return &url.URL{Scheme: "https", Host: net.JoinHostPort(host, strconv.Itoa(port))}, nil
-}
-
-func preferredAddress(n *corev1.Node, types []corev1.NodeAddressType) (string, error) {
-	for _, t := range types {
-		for _, a := range n.Status.Addresses {
-			if a.Type == t {
-				return a.Address, nil
-			}
-		}
-		if h, ok := n.Labels[corev1.LabelHostname]; t == corev1.NodeHostName && ok {
-			return h, nil
-		}
-	}
-	return "", internalError(fmt.Sprintf("no preferred addresses found; known addresses: %v", n.Status.Addresses))
-}
-
-// internalError is a 500 without a reason, as kube-apiserver answers
-// failures of a Pod's connections.
-func internalError(msg string) error {
-	return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusInternalServerError, Message: msg}}
+	return node.KubeletURL(obj.(*corev1.Node), k.AddressTypes)
 }
 
 // LogStorage serves pods/log: the container's log from its kubelet,
@@ -186,7 +143,7 @@ func (l LogStorage) Connect(ctx context.Context, ns, name string, r *http.Reques
 	}
 	resp, err := (&http.Client{Transport: l.Transport}).Do(req)
 	if err != nil {
-		return nil, internalError(err.Error())
+		return nil, rest.InternalError(err.Error())
 	}
 	return http.HandlerFunc(func(w http.ResponseWriter, _ *http.Request) {
 		defer resp.Body.Close()
@@ -291,50 +248,19 @@ func (s StreamStorage) Connect(ctx context.Context, ns, name string, r *http.Req
 	if err != nil {
 		return nil, err
 	}
-	if !upgrade(r) {
+	if !proxy.IsUpgrade(r) {
 		return nil, apierrors.NewBadRequest("Upgrade request required")
 	}
 	u.Path, u.RawQuery = path, r.URL.RawQuery
-	return proxyTo(u, s.Transport), nil
-}
-
-func upgrade(r *http.Request) bool {
-	for _, v := range r.Header.Values("Connection") {
-		for _, tok := range strings.Split(v, ",") {
-			if strings.EqualFold(strings.TrimSpace(tok), "upgrade") {
-				return true
-			}
-		}
-	}
-	return false
-}
-
-// proxyTo forwards the request, upgrades included, to exactly u.
-func proxyTo(u *url.URL, transport http.RoundTripper) http.Handler {
-	return &httputil.ReverseProxy{
-		Rewrite: func(pr *httputil.ProxyRequest) {
-			pr.Out.URL = u
-			pr.Out.Host = u.Host
-			// The client's credentials are for this server, not the
-			// backend's.
-			pr.Out.Header.Del("Authorization")
-			pr.Out.Header.Del("Cookie")
-		},
-		Transport:     transport,
-		FlushInterval: -1,
-		ErrorHandler: func(w http.ResponseWriter, r *http.Request, err error) {
-			klog.V(2).InfoS("Proxying to a Pod failed", "url", u.Redacted(), "err", err)
-			responsewriters.WriteError(w, r, apierrors.NewServiceUnavailable(fmt.Sprintf("error trying to reach service: %v", err)))
-		},
-	}
+	return &proxy.Handler{Location: u, Transport: s.Transport}, nil
 }
 
 // ProxyStorage serves pods/proxy: HTTP to the Pod's address, named as
 // [scheme:]name[:port].
 type ProxyStorage struct {
 	Pods rest.Getter
-	// Transport reaches Pods.
-	Transport http.RoundTripper
+	// Via reaches Pods.
+	Via proxy.Transports
 }
 
 var _ rest.Connecter = ProxyStorage{}
@@ -344,15 +270,21 @@ func (ProxyStorage) New() runtime.Object { return &corev1.PodProxyOptions{} }
 
 // Connect proxies the request to the Pod's IP.
 func (s ProxyStorage) Connect(ctx context.Context, ns, id string, r *http.Request) (http.Handler, error) {
-	scheme, name, port := splitProxyName(id)
+	scheme, name, port, ok := utilnet.SplitSchemeNamePort(id)
+	if !ok {
+		return nil, apierrors.NewBadRequest(fmt.Sprintf("invalid pod request %q", id))
+	}
 	obj, err := s.Pods.Get(ctx, ns, name, &metav1.GetOptions{})
 	if err != nil {
 		return nil, err
 	}
 	p := obj.(*corev1.Pod)
 	ip, err := netip.ParseAddr(p.Status.PodIP)
-	if err != nil || ip.IsLoopback() || ip.IsLinkLocalUnicast() || ip.IsLinkLocalMulticast() || ip.IsInterfaceLocalMulticast() || ip.IsUnspecified() {
+	if err != nil {
 		return nil, apierrors.NewBadRequest("address not allowed")
+	}
+	if err := proxy.CheckAddress(ip); err != nil {
+		return nil, err
 	}
 	host := ip.String()
 	if port != "" {
@@ -361,22 +293,5 @@ func (s ProxyStorage) Connect(ctx context.Context, ns, id string, r *http.Reques
 	if scheme == "" {
 		scheme = "http"
 	}
-	u := &url.URL{Scheme: scheme, Host: host, Path: "/", RawQuery: r.URL.RawQuery}
-	// Whatever follows .../pods/{name}/proxy is the path at the Pod.
-	if _, rest, ok := strings.Cut(r.URL.Path, "/pods/"+id+"/proxy"); ok && rest != "" {
-		u.Path = rest
-	}
-	return proxyTo(u, s.Transport), nil
-}
-
-// splitProxyName splits scheme:name:port, name:port or name.
-func splitProxyName(id string) (scheme, name, port string) {
-	parts := strings.Split(id, ":")
-	switch len(parts) {
-	case 2:
-		return "", parts[0], parts[1]
-	case 3:
-		return parts[0], parts[1], parts[2]
-	}
-	return "", id, ""
+	return proxy.Subpath(r, &url.URL{Scheme: scheme, Host: host}, "/pods/"+id+"/proxy", s.Via), nil
 }
