@@ -25,6 +25,7 @@ import (
 	saadmission "github.com/apiserver/apiserver/pkg/admission/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
+	"github.com/apiserver/apiserver/pkg/registry/apiregistration/apiservice"
 	"github.com/apiserver/apiserver/pkg/registry/apps/controllerrevision"
 	"github.com/apiserver/apiserver/pkg/registry/apps/daemonset"
 	"github.com/apiserver/apiserver/pkg/registry/apps/deployment"
@@ -110,6 +111,8 @@ var withStatus = []struct {
 	replicas        *generic.Replicas
 	more            []subresourceType
 }{
+	// apiregistration.k8s.io first: kube-apiserver lists it first in /apis.
+	{typ: apiservice.Type, statusType: apiservice.StatusType},
 	{typ: deployment.Type, statusType: deployment.StatusType, replicas: &deployment.Replicas},
 	{typ: replicaset.Type, statusType: replicaset.StatusType, replicas: &replicaset.Replicas},
 	{typ: statefulset.Type, statusType: statefulset.StatusType, replicas: &statefulset.Replicas},

@@ -29,7 +29,7 @@ func BenchmarkRenderV2(b *testing.B) {
 		b.Fatal(err)
 	}
 	for b.Loop() {
-		doc, err := svc.renderV2(svc.state.Load().v2Entries())
+		doc, err := svc.renderV2(svc.state.Load().v2Entries(), nil)
 		if err != nil {
 			b.Fatal(err)
 		}

@@ -60,10 +60,12 @@ func loadBuiltins() map[string]*definition {
 }
 
 // Go packages whose definitions carry the name of the package kube-apiserver
-// serves the same wire format from: the CustomResourceDefinition types are
-// this server's own copy of apiextensions-apiserver's.
+// serves the same wire format from: the CustomResourceDefinition and
+// APIService types are this server's own copies of apiextensions-apiserver's
+// and kube-aggregator's.
 var packageAliases = map[string]string{
-	"github.com/apiserver/apiserver/pkg/apiextensions/v1": "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1",
+	"github.com/apiserver/apiserver/pkg/apiextensions/v1":   "k8s.io/apiextensions-apiserver/pkg/apis/apiextensions/v1",
+	"github.com/apiserver/apiserver/pkg/apiregistration/v1": "k8s.io/kube-aggregator/pkg/apis/apiregistration/v1",
 }
 
 // friendlyName is the REST-friendly definition name of a Go type name

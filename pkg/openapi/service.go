@@ -28,6 +28,8 @@ type snapshot struct {
 	v3    map[string]*lazyDocument // every v3 document, by v3 key
 	index *lazyDocument            // /openapi/v3
 	v2    *lazyDocument            // /openapi/v2, rendered on first request
+	// remotes are the group versions other servers serve, by v3 key.
+	remotes map[string]*remote
 }
 
 // groupVersion is one registered group-version and its v3 document,
@@ -107,7 +109,7 @@ func (s *Service) setLocked(gv schema.GroupVersion, resources []Resource) error 
 		return err
 	}
 	cur := s.state.Load()
-	next := &snapshot{gvs: maps.Clone(cur.gvs), v3: maps.Clone(cur.v3)}
+	next := &snapshot{gvs: maps.Clone(cur.gvs), v3: maps.Clone(cur.v3), remotes: cur.remotes}
 	key := gvKey(gv)
 	next.gvs[key], next.v3[key] = entry, entry.v3
 	if groupKey := keyGroups + "/" + gv.Group; gv.Group != "" && next.v3[groupKey] == nil {
@@ -132,7 +134,7 @@ func (s *Service) removeLocked(gv schema.GroupVersion) bool {
 	if cur.gvs[key] == nil {
 		return false
 	}
-	next := &snapshot{gvs: maps.Clone(cur.gvs), v3: maps.Clone(cur.v3)}
+	next := &snapshot{gvs: maps.Clone(cur.gvs), v3: maps.Clone(cur.v3), remotes: cur.remotes}
 	delete(next.gvs, key)
 	delete(next.v3, key)
 	if gv.Group != "" && !slices.ContainsFunc(slices.Collect(maps.Values(next.gvs)), func(e *groupVersion) bool {
@@ -194,7 +196,8 @@ func (s *Service) publish(next *snapshot) {
 	docs := next.v3
 	next.index = &lazyDocument{build: func() (*document, error) { return renderIndex(docs) }}
 	gvs := next.v2Entries()
-	next.v2 = &lazyDocument{build: func() (*document, error) { return s.renderV2(gvs) }}
+	remotes := slices.SortedFunc(maps.Values(next.remotes), func(a, b *remote) int { return strings.Compare(gvKey(a.gv), gvKey(b.gv)) })
+	next.v2 = &lazyDocument{build: func() (*document, error) { return s.renderV2(gvs, remotes) }}
 	s.state.Store(next)
 }
 
@@ -223,7 +226,7 @@ func (s *Service) renderV3(c content) (*document, error) {
 }
 
 // renderV2 renders the Swagger 2.0 document of every group-version.
-func (s *Service) renderV2(gvs []*groupVersion) (*document, error) {
+func (s *Service) renderV2(gvs []*groupVersion, remotes []*remote) (*document, error) {
 	all := content{routes: []route{coreDiscoveryRoute(), groupsDiscoveryRoute(), versionRoute()}}
 	all.merge(coreKinds())
 	groups := map[string]bool{}
@@ -237,6 +240,9 @@ func (s *Service) renderV2(gvs []*groupVersion) (*document, error) {
 	doc, err := buildV2(s.info, all)
 	if err != nil {
 		return nil, fmt.Errorf("building the OpenAPI v2 document: %w", err)
+	}
+	for _, r := range remotes {
+		mergeRemote(doc, r)
 	}
 	data, err := json.Marshal(doc)
 	if err != nil {

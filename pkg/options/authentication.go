@@ -69,11 +69,13 @@ func (o *AuthenticationOptions) ApplyTo(c *server.Config) error {
 	var union authn.Union
 	var tokens authn.TokenUnion
 	var pool *x509.CertPool
+	var caPEM []byte
 	if o.ClientCAFile != "" {
 		pem, err := os.ReadFile(o.ClientCAFile)
 		if err != nil {
 			return fmt.Errorf("--client-ca-file: %w", err)
 		}
+		caPEM = pem
 		if pool, err = certs.PoolFromPEM(pem); err != nil {
 			return fmt.Errorf("--client-ca-file %s: %w", o.ClientCAFile, err)
 		}
@@ -87,7 +89,7 @@ func (o *AuthenticationOptions) ApplyTo(c *server.Config) error {
 	}
 	if o.ClientCAFile == "" && o.TokenAuthFile == "" {
 		var err error
-		if pool, err = o.writeAdminKubeconfig(c); err != nil {
+		if pool, caPEM, err = o.writeAdminKubeconfig(c); err != nil {
 			return err
 		}
 	}
@@ -98,18 +100,18 @@ func (o *AuthenticationOptions) ApplyTo(c *server.Config) error {
 	if o.Anonymous {
 		anonymous = filters.AnonymousAuthorized
 	}
-	c.Authentication = server.AuthenticationInfo{Authenticator: union, Tokens: tokens, Anonymous: anonymous, ClientCA: pool}
+	c.Authentication = server.AuthenticationInfo{Authenticator: union, Tokens: tokens, Anonymous: anonymous, ClientCA: pool, ClientCAPEM: caPEM}
 	c.Serving.ClientCA = pool
 	return nil
 }
 
 // writeAdminKubeconfig issues (or reuses) an administrator certificate from
 // the server's CA and writes <data-dir>/admin.kubeconfig. It returns the pool
-// of that CA, to verify client certificates with.
-func (o *AuthenticationOptions) writeAdminKubeconfig(c *server.Config) (*x509.CertPool, error) {
+// of that CA, to verify client certificates with, and its PEM.
+func (o *AuthenticationOptions) writeAdminKubeconfig(c *server.Config) (*x509.CertPool, []byte, error) {
 	ca, err := certs.LoadOrCreateCA(certs.PairIn(o.CertDirectory, "ca"), "apiserver-ca")
 	if err != nil {
-		return nil, fmt.Errorf("client CA: %w", err)
+		return nil, nil, fmt.Errorf("client CA: %w", err)
 	}
 	pair := certs.PairIn(o.CertDirectory, "admin")
 	if _, err := ca.EnsureLeaf(pair, certs.Leaf{
@@ -117,15 +119,15 @@ func (o *AuthenticationOptions) writeAdminKubeconfig(c *server.Config) (*x509.Ce
 		Organization: []string{user.SystemPrivilegedGroup},
 		Usages:       []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth},
 	}); err != nil {
-		return nil, fmt.Errorf("admin client certificate: %w", err)
+		return nil, nil, fmt.Errorf("admin client certificate: %w", err)
 	}
 	certPEM, err := os.ReadFile(pair.CertFile)
 	if err != nil {
-		return nil, fmt.Errorf("admin client certificate: %w", err)
+		return nil, nil, fmt.Errorf("admin client certificate: %w", err)
 	}
 	keyPEM, err := os.ReadFile(pair.KeyFile)
 	if err != nil {
-		return nil, fmt.Errorf("admin client key: %w", err)
+		return nil, nil, fmt.Errorf("admin client key: %w", err)
 	}
 	creds := kubeconfig.Credentials{Server: serverURL(c), User: "admin", CertPEM: certPEM, KeyPEM: keyPEM}
 	// The CA verifies the server only when it also signed the serving
@@ -136,12 +138,12 @@ func (o *AuthenticationOptions) writeAdminKubeconfig(c *server.Config) (*x509.Ce
 	}
 	path := filepath.Join(c.DataDir, AdminKubeconfig)
 	if err := kubeconfig.Write(path, creds); err != nil {
-		return nil, err
+		return nil, nil, err
 	}
 	klog.InfoS("Wrote the administrator's kubeconfig", "path", path)
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.Cert)
-	return pool, nil
+	return pool, ca.CertPEM, nil
 }
 
 // serverURL is where local clients reach the server: loopback when it

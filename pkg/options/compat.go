@@ -20,8 +20,8 @@ type CompatibilityOptions struct {
 	EnableAdmissionPlugins  []string
 	DisableAdmissionPlugins []string
 	AdmissionControl        []string
-	// ignored holds the flags of features this server has not (kubelets,
-	// the aggregation layer's front proxy, bootstrap tokens).
+	// ignored holds the flags of features this server has not (bootstrap
+	// tokens, runtime configuration, feature gates).
 	ignored map[string]*string
 
 	fs *pflag.FlagSet
@@ -30,10 +30,7 @@ type CompatibilityOptions struct {
 // ignoredFlags are accepted with any value and have no effect.
 var ignoredFlags = []string{
 	"enable-bootstrap-token-auth",
-	"proxy-client-cert-file", "proxy-client-key-file",
-	"requestheader-allowed-names", "requestheader-client-ca-file", "requestheader-extra-headers-prefix",
-	"requestheader-group-headers", "requestheader-username-headers",
-	"endpoint-reconciler-type", "enable-aggregator-routing", "runtime-config", "feature-gates", "event-ttl",
+	"endpoint-reconciler-type", "runtime-config", "feature-gates", "event-ttl",
 }
 
 // AddFlags registers the flags with kube-apiserver's names.
@@ -56,7 +53,7 @@ func (o *CompatibilityOptions) AddFlags(fs *pflag.FlagSet) {
 		fs.StringVar(v, name, "", "Accepted for drop-in use with kube-apiserver's command line; no effect here.")
 	}
 	// kube's boolean ones may be given without a value.
-	for _, name := range []string{"enable-bootstrap-token-auth", "enable-aggregator-routing"} {
+	for _, name := range []string{"enable-bootstrap-token-auth"} {
 		fs.Lookup(name).NoOptDefVal = "true"
 	}
 }

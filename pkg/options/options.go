@@ -18,6 +18,7 @@ type Options struct {
 	Audit           *AuditOptions
 	Services        *ServicesOptions
 	Kubelet         *KubeletClientOptions
+	Aggregation     *AggregationOptions
 	Compatibility   *CompatibilityOptions
 	Generic         *ServerRunOptions
 	Logging         *LoggingOptions
@@ -34,6 +35,7 @@ func NewOptions() *Options {
 		Audit:           &AuditOptions{},
 		Services:        NewServicesOptions(),
 		Kubelet:         NewKubeletClientOptions(),
+		Aggregation:     NewAggregationOptions(),
 		Compatibility:   &CompatibilityOptions{},
 		Generic:         NewServerRunOptions(),
 		Logging:         &LoggingOptions{},
@@ -62,6 +64,7 @@ func (o *Options) Sections() []FlagSection {
 		section("Audit", o.Audit.AddFlags),
 		section("Services", o.Services.AddFlags),
 		section("Kubelet client", o.Kubelet.AddFlags),
+		section("Aggregation", o.Aggregation.AddFlags),
 		section("Generic", o.Generic.AddFlags),
 		section("Logging", o.Logging.AddFlags),
 		section("Accepted from kube-apiserver's command line", o.Compatibility.AddFlags),
@@ -90,6 +93,7 @@ func (o *Options) Validate() []error {
 	errs = append(errs, o.Audit.Validate()...)
 	errs = append(errs, o.Services.Validate()...)
 	errs = append(errs, o.Kubelet.Validate()...)
+	errs = append(errs, o.Aggregation.Validate()...)
 	errs = append(errs, o.Compatibility.Validate()...)
 	errs = append(errs, o.Generic.Validate()...)
 	errs = append(errs, o.Logging.Validate()...)
@@ -101,7 +105,7 @@ func (o *Options) Validate() []error {
 // the admin kubeconfig names the listener's address and the serving CA;
 // service accounts after it, adding their tokens to its authenticators.
 func (o *Options) ApplyTo(c *server.Config) error {
-	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo, o.ServiceAccounts.ApplyTo, o.Authorization.ApplyTo, o.Audit.ApplyTo, o.Services.ApplyTo, o.Kubelet.ApplyTo, o.Compatibility.ApplyTo} {
+	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo, o.Aggregation.ApplyTo, o.ServiceAccounts.ApplyTo, o.Authorization.ApplyTo, o.Audit.ApplyTo, o.Services.ApplyTo, o.Kubelet.ApplyTo, o.Compatibility.ApplyTo} {
 		if err := apply(c); err != nil {
 			return err
 		}

@@ -56,6 +56,8 @@ type Config struct {
 	// Kubelet is how a Pod's log, exec, attach and portforward reach its
 	// node's kubelet.
 	Kubelet KubeletConfig
+	// Aggregation is how APIServices' backends are reached.
+	Aggregation AggregationConfig
 	// DisabledAdmissionPlugins are the built-in admission plugins, by
 	// kube-apiserver's names, that do not run.
 	DisabledAdmissionPlugins []string
@@ -89,6 +91,25 @@ type AuthenticationInfo struct {
 	// ClientCA, when set, makes the TLS handshake ask for client
 	// certificates; the authenticator verifies them.
 	ClientCA *x509.CertPool
+	// ClientCAPEM is the client CA bundle (--client-ca-file or the
+	// generated CA), published for aggregated API servers.
+	ClientCAPEM []byte
+	// RequestHeader, when set, recognizes front proxies.
+	RequestHeader *RequestHeaderInfo
+}
+
+// RequestHeaderInfo is the front proxy configuration and its CA bundle,
+// published for aggregated API servers.
+type RequestHeaderInfo struct {
+	Config authn.RequestHeaderConfig
+	CAPEM  []byte
+}
+
+// AggregationConfig is how the server reaches aggregated API servers.
+type AggregationConfig struct {
+	// ProxyClientCertFile and ProxyClientKeyFile are the client
+	// certificate presented to them; none when empty.
+	ProxyClientCertFile, ProxyClientKeyFile string
 }
 
 // AuditConfig is the audit policy and where its events go.

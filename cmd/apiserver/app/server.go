@@ -16,8 +16,10 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/aggregator"
 	"github.com/apiserver/apiserver/pkg/apf"
 	"github.com/apiserver/apiserver/pkg/auth/rbac"
+	"github.com/apiserver/apiserver/pkg/client/transport"
 	"github.com/apiserver/apiserver/pkg/controlplane"
 	"github.com/apiserver/apiserver/pkg/crd"
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
@@ -113,7 +115,7 @@ func Run(ctx context.Context, opts *options.Options) error {
 }
 
 // CreateServerChain opens storage and builds the chain of servers, front to
-// back: the core API server, then the API extensions server, then the end
+// back: the aggregator, the core API server, then the API extensions server, then the end
 // of the chain, which lists the served paths for any path no one serves.
 // Both API servers publish their groups in one discovery registry, OpenAPI
 // service, catalog and scheme, so /apis and /openapi list them all and a
@@ -183,7 +185,41 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	top.AddBackgroundTask("namespace-defaults", func(ctx context.Context) { namespacedefaults.Run(ctx, ic.Catalog, c.ServiceAccounts.RootCA) })
 	top.AddBackgroundTask("garbage-collector", garbagecollector.New(ic.Catalog).Run)
 	top.AddBackgroundTask("storage-object-counter", countObjects(ic.Catalog))
-	return top, nil
+	return installAggregator(c, ic, top)
+}
+
+// installAggregator puts the aggregation layer in front of the chain: it
+// proxies the group versions of APIServices with a Service, keeps their
+// availability and the local APIServices, and publishes how aggregated
+// API servers authenticate this server's requests.
+func installAggregator(c server.CompletedConfig, ic installer.Config, top *server.GenericAPIServer) (*server.GenericAPIServer, error) {
+	ac := aggregator.Config{
+		Catalog: ic.Catalog, Discovery: ic.Discovery, OpenAPI: ic.OpenAPI,
+		ProxyClientCertFile: c.Aggregation.ProxyClientCertFile, ProxyClientKeyFile: c.Aggregation.ProxyClientKeyFile,
+	}
+	info := aggregator.AuthenticationInfo{ClientCA: c.Authentication.ClientCAPEM}
+	if rh := c.Authentication.RequestHeader; rh != nil {
+		first := func(v []string) string {
+			if len(v) == 0 {
+				return ""
+			}
+			return v[0]
+		}
+		ac.Headers = transport.RequestHeader{
+			UsernameHeader: first(rh.Config.UsernameHeaders), GroupHeader: first(rh.Config.GroupHeaders), ExtraHeaderPrefix: first(rh.Config.ExtraHeaderPrefixes),
+		}
+		info.RequestHeader, info.RequestHeaderCA = &rh.Config, rh.CAPEM
+	}
+	agg := aggregator.New(ac)
+	front, err := c.New("kube-aggregator", top)
+	if err != nil {
+		return nil, err
+	}
+	front.HandlePrefix("/apis/", agg.Handler(top.UnprotectedHandler()))
+	front.AddBackgroundTask("apiservice-availability", agg.Run)
+	front.AddBackgroundTask("autoregister", agg.RunLocal)
+	front.AddBackgroundTask("cluster-authentication-info", func(ctx context.Context) { aggregator.PublishAuthentication(ctx, ic.Catalog, info) })
+	return front, nil
 }
 
 // retryEverySecond calls fn until it succeeds or ctx ends, logging each

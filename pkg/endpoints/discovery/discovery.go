@@ -180,3 +180,15 @@ func NotFound() error {
 	err.ErrStatus.Details = &metav1.StatusDetails{}
 	return err
 }
+
+// GroupVersions returns every served group version and whether it is one
+// of Go types (built-in).
+func (d *Registry) GroupVersions() map[schema.GroupVersion]bool {
+	d.mu.RLock()
+	defer d.mu.RUnlock()
+	out := make(map[schema.GroupVersion]bool, len(d.resources))
+	for gv := range d.resources {
+		out[gv] = d.builtin[gv]
+	}
+	return out
+}
