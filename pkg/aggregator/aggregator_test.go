@@ -1,0 +1,141 @@
+package aggregator
+
+import (
+	"encoding/json"
+	"fmt"
+	"net/http"
+	"net/http/httptest"
+	"net/url"
+	"strings"
+	"testing"
+
+	corev1 "k8s.io/api/core/v1"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	apiregistrationv1 "github.com/apiserver/apiserver/pkg/apiregistration/v1"
+	"github.com/apiserver/apiserver/pkg/auth/authn"
+	"github.com/apiserver/apiserver/pkg/auth/user"
+	"github.com/apiserver/apiserver/pkg/endpoints/request"
+)
+
+func TestGroupVersionOf(t *testing.T) {
+	for path, want := range map[string]string{
+		"/apis/wardle.example.com/v1alpha1":                           "wardle.example.com/v1alpha1",
+		"/apis/wardle.example.com/v1alpha1/namespaces/ns/flunders/f1": "wardle.example.com/v1alpha1",
+		"/apis/wardle.example.com":                                    "",
+		"/apis/wardle.example.com/":                                   "",
+		"/api/v1/pods":                                                "",
+		"/apis":                                                       "",
+	} {
+		gv, ok := groupVersionOf(path)
+		if got := gv.String(); ok != (want != "") || (ok && got != want) {
+			t.Errorf("%s: %q %v, want %q", path, got, ok, want)
+		}
+	}
+}
+
+func TestResolve(t *testing.T) {
+	port := func(p int32) *int32 { return &p }
+	svcRef := &apiregistrationv1.APIService{Spec: apiregistrationv1.APIServiceSpec{Service: &apiregistrationv1.ServiceReference{Namespace: "wardle", Name: "api", Port: port(443)}}}
+	clusterIP := &corev1.Service{Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Name: "https", Port: 443}}}}
+	for _, tc := range []struct {
+		name      string
+		svc       *corev1.Service
+		eps       *corev1.Endpoints
+		want      string
+		reason    string
+		inMessage string
+	}{
+		{"no Service", nil, nil, "", "ServiceNotFound", `service/api in "wardle" is not present`},
+		{"ExternalName", &corev1.Service{Spec: corev1.ServiceSpec{Type: corev1.ServiceTypeExternalName, ExternalName: "localhost"}}, nil, "https://localhost:443", "", ""},
+		{"endpoint of the port", clusterIP, &corev1.Endpoints{Subsets: []corev1.EndpointSubset{
+			{Addresses: []corev1.EndpointAddress{{IP: "10.1.0.1"}}, Ports: []corev1.EndpointPort{{Name: "other", Port: 80}}},
+			{Addresses: []corev1.EndpointAddress{{IP: "10.1.0.2"}}, Ports: []corev1.EndpointPort{{Name: "https", Port: 8443}}},
+		}}, "https://10.1.0.2:8443", "", ""},
+		{"no endpoints", clusterIP, &corev1.Endpoints{}, "", "MissingEndpoints", `endpoints for service/api in "wardle" have no addresses with port name "https"`},
+		{"not listening on the port", &corev1.Service{Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 80}}}}, nil, "", "ServicePortError", "is not listening on port 443"},
+	} {
+		t.Run(tc.name, func(t *testing.T) {
+			u, cond := resolve(svcRef, tc.svc, tc.eps)
+			if tc.want != "" {
+				if cond != nil || u.String() != tc.want {
+					t.Errorf("= %v %+v, want %s", u, cond, tc.want)
+				}
+				return
+			}
+			if cond == nil || cond.reason != tc.reason || !strings.Contains(cond.message, tc.inMessage) {
+				t.Errorf("= %v %+v, want %s %q", u, cond, tc.reason, tc.inMessage)
+			}
+		})
+	}
+}
+
+// The handler proxies a remote group version with the caller's identity
+// in headers and without the caller's credentials; other paths go on;
+// an unavailable one is a 503.
+func TestHandler(t *testing.T) {
+	seen := make(chan http.Header, 1)
+	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		seen <- r.Header.Clone()
+		fmt.Fprintf(w, "backend %s", r.URL.RequestURI())
+	}))
+	defer srv.Close()
+	a := New(Config{})
+	svc := &apiregistrationv1.APIService{Spec: apiregistrationv1.APIServiceSpec{Group: "wardle.example.com", Version: "v1alpha1", InsecureSkipTLSVerify: true,
+		Service: &apiregistrationv1.ServiceReference{Namespace: "wardle", Name: "api"}}}
+	via, err := a.transports(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	location, _ := url.Parse(srv.URL)
+	a.setRemote(schema.GroupVersion{Group: "wardle.example.com", Version: "v1alpha1"}, &backend{location: location, via: via})
+	a.setRemote(schema.GroupVersion{Group: "down.example.com", Version: "v1"}, nil)
+	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "local") })
+	alice := &user.Info{Name: "alice", Groups: []string{"dev", "system:authenticated"}, Extra: map[string][]string{"example.com/team": {"blue"}}}
+	h := a.Handler(next)
+	serve := func(path string) *httptest.ResponseRecorder {
+		r := httptest.NewRequest("GET", path, nil)
+		r.Header.Set("Authorization", "Bearer caller-secret")
+		r.Header.Set("X-Remote-User", "mallory") // spoofed: replaced
+		r = r.WithContext(request.WithUser(r.Context(), alice))
+		w := httptest.NewRecorder()
+		h.ServeHTTP(w, r)
+		return w
+	}
+	w := serve("/apis/wardle.example.com/v1alpha1/namespaces/default/flunders?limit=1")
+	if w.Code != 200 || w.Body.String() != "backend /apis/wardle.example.com/v1alpha1/namespaces/default/flunders?limit=1" {
+		t.Fatalf("proxied: %d %q", w.Code, w.Body.String())
+	}
+	got := <-seen
+	if got.Get("Authorization") != "" || got.Get("X-Remote-User") != "alice" || strings.Join(got.Values("X-Remote-Group"), ",") != "dev,system:authenticated" ||
+		got.Get("X-Remote-Extra-Example.com%2fteam") != "blue" {
+		t.Errorf("backend saw %v", got)
+	}
+	if w := serve("/apis/apps/v1/deployments"); w.Body.String() != "local" {
+		t.Errorf("a local group version: %q", w.Body.String())
+	}
+	w = serve("/apis/down.example.com/v1/things")
+	var st metav1.Status
+	if err := json.Unmarshal(w.Body.Bytes(), &st); err != nil || w.Code != http.StatusServiceUnavailable || st.Reason != metav1.StatusReasonServiceUnavailable {
+		t.Errorf("unavailable: %d %s", w.Code, w.Body.String())
+	}
+}
+
+func TestAuthenticationData(t *testing.T) {
+	info := AuthenticationInfo{ClientCA: []byte("client-ca"), RequestHeaderCA: []byte("proxy-ca"), RequestHeader: &authn.RequestHeaderConfig{
+		AllowedNames: []string{"front-proxy-client"}, UsernameHeaders: []string{"X-Remote-User"}, GroupHeaders: []string{"X-Remote-Group"},
+	}}
+	want := map[string]string{
+		"client-ca-file": "client-ca", "requestheader-client-ca-file": "proxy-ca",
+		"requestheader-allowed-names": `["front-proxy-client"]`, "requestheader-username-headers": `["X-Remote-User"]`,
+		"requestheader-group-headers": `["X-Remote-Group"]`, "requestheader-extra-headers-prefix": `[]`,
+	}
+	got := info.data()
+	if fmt.Sprint(got) != fmt.Sprint(want) {
+		t.Errorf("data = %v, want %v", got, want)
+	}
+	if got := (AuthenticationInfo{ClientCA: []byte("x")}).data(); len(got) != 1 {
+		t.Errorf("without a front proxy: %v", got)
+	}
+}
