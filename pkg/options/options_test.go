@@ -435,3 +435,41 @@ func TestKubeletClient(t *testing.T) {
 		t.Errorf("a missing CA: %v", err)
 	}
 }
+
+func TestAggregationValidate(t *testing.T) {
+	dir := t.TempDir()
+	missing := filepath.Join(dir, "missing.crt")
+	tests := []struct {
+		name string
+		set  func(o *AggregationOptions)
+		want []string
+	}{
+		{"default", func(*AggregationOptions) {}, nil},
+		{"missing files", func(o *AggregationOptions) {
+			o.RequestHeaderClientCAFile, o.ProxyClientCertFile, o.ProxyClientKeyFile = missing, missing, missing
+			o.RequestHeaderUsernameHeaders = []string{"X-Remote-User"}
+		}, []string{"--requestheader-client-ca-file: open " + missing, "--proxy-client-cert-file: open " + missing, "--proxy-client-key-file: open " + missing}},
+	}
+	for _, tc := range tests {
+		t.Run(tc.name, func(t *testing.T) {
+			o := NewAggregationOptions()
+			tc.set(o)
+			expectErrors(t, o.Validate(), tc.want)
+		})
+	}
+	var nilOpts *AggregationOptions
+	if errs := nilOpts.Validate(); len(errs) != 0 {
+		t.Errorf("nil options reported %v", errs)
+	}
+	// Each error names its flag, one line each.
+	ca := filepath.Join(dir, "ca.crt")
+	if err := os.WriteFile(ca, []byte("x"), 0o600); err != nil {
+		t.Fatal(err)
+	}
+	o := NewAggregationOptions()
+	o.RequestHeaderClientCAFile, o.ProxyClientCertFile = ca, ca
+	expectErrors(t, o.Validate(), []string{
+		"--proxy-client-cert-file and --proxy-client-key-file: give both or neither",
+		"--requestheader-username-headers: needed with --requestheader-client-ca-file (X-Remote-User is common)",
+	})
+}
