@@ -36,8 +36,10 @@ import (
 
 // Config is what the aggregator needs.
 type Config struct {
-	// Catalog has the apiservices, services, endpoints and configmaps
-	// resources the aggregator reads and writes, in process.
+	// Catalog says when the served resources change, for the local
+	// APIServices to follow; everything is read and written through the
+	// loopback client in the context of Run, RunLocal and
+	// PublishAuthentication.
 	Catalog *rest.Catalog
 	// Discovery and OpenAPI are where the group versions of backends are
 	// published.

@@ -9,12 +9,10 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/runtime"
-	"k8s.io/apimachinery/pkg/runtime/schema"
+	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/auth/authn"
-	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
 // AuthenticationConfigMap is where an aggregated API server reads how to
@@ -63,13 +61,19 @@ func (info AuthenticationInfo) data() map[string]string {
 // that an edit or a deletion is put right.
 const publishInterval = time.Minute
 
-// PublishAuthentication keeps the ConfigMap equal to info until ctx ends;
-// replicas with the same flags write the same content.
-func PublishAuthentication(ctx context.Context, catalog *rest.Catalog, info AuthenticationInfo) {
+// PublishAuthentication keeps the ConfigMap equal to info until ctx ends,
+// through the loopback client; replicas with the same flags write the
+// same content.
+func PublishAuthentication(ctx context.Context, info AuthenticationInfo) {
 	log := klog.FromContext(ctx).WithName("cluster-authentication-info")
+	s, err := newClients(ctx)
+	if err != nil {
+		log.Error(err, "Not publishing the authentication ConfigMap")
+		return
+	}
 	wait := 100 * time.Millisecond
 	for {
-		err := publish(ctx, catalog, info.data())
+		err := publish(ctx, s.kube.CoreV1().ConfigMaps(AuthenticationNamespace), info.data())
 		next := publishInterval
 		if err != nil {
 			// kube-system appears just after start; until then, retry soon.
@@ -84,22 +88,17 @@ func PublishAuthentication(ctx context.Context, catalog *rest.Catalog, info Auth
 	}
 }
 
-func publish(ctx context.Context, catalog *rest.Catalog, data map[string]string) error {
-	r, ok := catalog.Resource(schema.GroupResource{Resource: "configmaps"})
-	if !ok {
-		return apierrors.NewServiceUnavailable("configmaps are not served")
+func publish(ctx context.Context, configMaps typedcorev1.ConfigMapInterface, data map[string]string) error {
+	cm, err := configMaps.Get(ctx, AuthenticationConfigMap, metav1.GetOptions{})
+	if apierrors.IsNotFound(err) {
+		cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: AuthenticationConfigMap, Namespace: AuthenticationNamespace}, Data: data}
+		_, err = configMaps.Create(ctx, cm, metav1.CreateOptions{})
+		return err
 	}
-	_, _, err := r.Storage.(rest.Updater).Update(ctx, AuthenticationNamespace, AuthenticationConfigMap, func(_ context.Context, current runtime.Object) (runtime.Object, error) {
-		cm, ok := current.(*corev1.ConfigMap)
-		if !ok || cm == nil || cm.Name == "" {
-			return &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: AuthenticationConfigMap, Namespace: AuthenticationNamespace}, Data: data}, nil
-		}
-		if maps.Equal(cm.Data, data) {
-			return current, nil
-		}
-		next := cm.DeepCopy()
-		next.Data = data
-		return next, nil
-	}, false, true)
+	if err != nil || maps.Equal(cm.Data, data) {
+		return err
+	}
+	cm.Data = data
+	_, err = configMaps.Update(ctx, cm, metav1.UpdateOptions{})
 	return err
 }

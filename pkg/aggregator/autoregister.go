@@ -10,7 +10,6 @@ import (
 	"k8s.io/klog/v2"
 
 	apiregistrationv1 "github.com/apiserver/apiserver/pkg/apiregistration/v1"
-	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
 // priority is an APIService's group and version priorities.
@@ -57,10 +56,15 @@ const autoregisterInterval = time.Minute
 // it: what exists is left as it is.
 func (a *Aggregator) RunLocal(ctx context.Context) {
 	log := klog.FromContext(ctx).WithName("autoregister")
+	s, err := newClients(ctx)
+	if err != nil {
+		log.Error(err, "Not keeping the local APIServices")
+		return
+	}
 	catalog := a.config.Catalog
 	for {
 		changed := catalog.Changed()
-		if err := a.syncLocal(ctx); err != nil && ctx.Err() == nil {
+		if err := a.syncLocal(ctx, s); err != nil && ctx.Err() == nil {
 			log.V(2).Info("Keeping the local APIServices failed; retrying", "err", err)
 			select {
 			case <-ctx.Done():
@@ -78,11 +82,7 @@ func (a *Aggregator) RunLocal(ctx context.Context) {
 	}
 }
 
-func (a *Aggregator) syncLocal(ctx context.Context) error {
-	s, err := lookup(a.config.Catalog)
-	if err != nil {
-		return err
-	}
+func (a *Aggregator) syncLocal(ctx context.Context, s clients) error {
 	builtin := a.config.Discovery.GroupVersions()
 	served := map[schema.GroupVersion]bool{}
 	a.mu.RLock()
@@ -92,13 +92,16 @@ func (a *Aggregator) syncLocal(ctx context.Context) error {
 		served[gv] = !remote && gv.Group != apiregistrationv1.GroupName
 	}
 	a.mu.RUnlock()
-	list, err := s.apiservices.(rest.Lister).List(ctx, "", &metav1.ListOptions{})
+	list, err := s.apiservices.List(ctx, metav1.ListOptions{})
 	if err != nil {
 		return err
 	}
 	existing := map[string]*apiregistrationv1.APIService{}
-	for i := range list.(*apiregistrationv1.APIServiceList).Items {
-		svc := &list.(*apiregistrationv1.APIServiceList).Items[i]
+	for i := range list.Items {
+		svc, err := fromUnstructured(&list.Items[i])
+		if err != nil {
+			return err
+		}
 		existing[svc.Name] = svc
 	}
 	for gv, local := range served {
@@ -116,7 +119,11 @@ func (a *Aggregator) syncLocal(ctx context.Context) error {
 			ObjectMeta: metav1.ObjectMeta{Name: apiregistrationv1.Name(gv), Labels: map[string]string{apiregistrationv1.AutomanagedLabel: label}},
 			Spec:       apiregistrationv1.APIServiceSpec{Group: gv.Group, Version: gv.Version, GroupPriorityMinimum: p.group, VersionPriority: p.version},
 		}
-		if _, err := s.apiservices.(rest.Creater).Create(ctx, "", svc, false); err != nil && !apierrors.IsAlreadyExists(err) {
+		u, err := toUnstructured(svc)
+		if err != nil {
+			return err
+		}
+		if _, err := s.apiservices.Create(ctx, u, metav1.CreateOptions{}); err != nil && !apierrors.IsAlreadyExists(err) {
 			return err
 		}
 	}
@@ -126,7 +133,7 @@ func (a *Aggregator) syncLocal(ctx context.Context) error {
 			continue
 		}
 		uid := svc.UID
-		if _, _, err := s.apiservices.(rest.GracefulDeleter).Delete(ctx, "", name, &metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}}, false); err != nil &&
+		if err := s.apiservices.Delete(ctx, name, metav1.DeleteOptions{Preconditions: &metav1.Preconditions{UID: &uid}}); err != nil &&
 			!apierrors.IsNotFound(err) && !apierrors.IsConflict(err) {
 			return err
 		}

@@ -6,14 +6,17 @@ import (
 	"fmt"
 	"io"
 	"net/http"
-	"reflect"
 	"time"
 
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	"k8s.io/client-go/kubernetes"
 	"k8s.io/client-go/tools/cache"
 	"k8s.io/klog/v2"
 
@@ -21,7 +24,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/auth/user"
 	"github.com/apiserver/apiserver/pkg/controller"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
-	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/server"
 )
 
 var (
@@ -45,31 +48,57 @@ const probeTimeout = 5 * time.Second
 // aggregatorUser is who the probes are from, as kube's aggregator says.
 var aggregatorUser = &user.Info{Name: "system:kube-aggregator", Groups: []string{user.SystemPrivilegedGroup}}
 
-type stores struct {
-	apiservices, status, services, endpoints rest.Storage
+// clients are how the aggregator reads and writes: the server's loopback
+// client, through the API like any other controller.
+type clients struct {
+	kube        kubernetes.Interface
+	apiservices dynamic.NamespaceableResourceInterface
 }
 
-func lookup(catalog *rest.Catalog) (stores, error) {
-	var s stores
-	for _, x := range []struct {
-		gr  schema.GroupResource
-		sub string
-		out *rest.Storage
-	}{{apiservices, "", &s.apiservices}, {apiservices, "status", &s.status}, {services, "", &s.services}, {endpoints, "", &s.endpoints}} {
-		r, ok := catalog.Resource(x.gr)
-		if !ok {
-			return s, fmt.Errorf("%s are not served", x.gr)
-		}
-		*x.out = r.Storage
-		if x.sub != "" {
-			sub, ok := r.Subresource(x.sub)
-			if !ok {
-				return s, fmt.Errorf("%s/%s is not served", x.gr, x.sub)
-			}
-			*x.out = sub.Storage
-		}
+func newClients(ctx context.Context) (clients, error) {
+	config := server.LoopbackClientConfigFrom(ctx)
+	if config == nil {
+		return clients{}, fmt.Errorf("the server has no loopback client")
 	}
-	return s, nil
+	kube, err := kubernetes.NewForConfig(config)
+	if err != nil {
+		return clients{}, err
+	}
+	// APIServices are not client-go types: JSON, unstructured.
+	config.ContentType, config.AcceptContentTypes = "application/json", "application/json"
+	dyn, err := dynamic.NewForConfig(config)
+	if err != nil {
+		return clients{}, err
+	}
+	return clients{kube: kube, apiservices: dyn.Resource(apiregistrationv1.SchemeGroupVersion.WithResource("apiservices"))}, nil
+}
+
+// get reads the APIService name.
+func (c clients) get(ctx context.Context, name string) (*apiregistrationv1.APIService, error) {
+	u, err := c.apiservices.Get(ctx, name, metav1.GetOptions{})
+	if err != nil {
+		return nil, err
+	}
+	return fromUnstructured(u)
+}
+
+func fromUnstructured(u *unstructured.Unstructured) (*apiregistrationv1.APIService, error) {
+	svc := &apiregistrationv1.APIService{}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, svc); err != nil {
+		return nil, fmt.Errorf("decoding APIService %s: %w", u.GetName(), err)
+	}
+	return svc, nil
+}
+
+func toUnstructured(svc *apiregistrationv1.APIService) (*unstructured.Unstructured, error) {
+	obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(svc)
+	if err != nil {
+		return nil, err
+	}
+	u := &unstructured.Unstructured{Object: obj}
+	u.SetAPIVersion(apiregistrationv1.SchemeGroupVersion.String())
+	u.SetKind("APIService")
+	return u, nil
 }
 
 // Run keeps every APIService's Available condition and the routing,
@@ -78,19 +107,22 @@ func lookup(catalog *rest.Catalog) (stores, error) {
 // it changes.
 func (a *Aggregator) Run(ctx context.Context) {
 	log := klog.FromContext(ctx).WithName("apiservice-availability")
-	s, err := lookup(a.config.Catalog)
+	s, err := newClients(ctx)
 	if err != nil {
 		log.Error(err, "Not serving APIServices")
 		return
 	}
 	queue := controller.NewQueue[string]("apiservice-availability", 100*time.Millisecond, 10*time.Second)
 	defer queue.ShutDown()
-	lw, ok := rest.ListWatch(s.apiservices)
-	if !ok {
-		log.Error(nil, "APIServices cannot be followed; not serving them")
-		return
+	lw := &cache.ListWatch{
+		ListWithContextFunc: func(ctx context.Context, opts metav1.ListOptions) (runtime.Object, error) {
+			return s.apiservices.List(ctx, opts)
+		},
+		WatchFuncWithContext: func(ctx context.Context, opts metav1.ListOptions) (watch.Interface, error) {
+			return s.apiservices.Watch(ctx, opts)
+		},
 	}
-	inf := cache.NewSharedIndexInformer(lw, &apiregistrationv1.APIService{}, 0, cache.Indexers{})
+	inf := cache.NewSharedIndexInformer(lw, &unstructured.Unstructured{}, 0, cache.Indexers{})
 	enqueue := func(obj any) {
 		if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
 			obj = d.Obj
@@ -119,8 +151,8 @@ func (a *Aggregator) Run(ctx context.Context) {
 // sync brings the APIService name up to date from fresh reads; again says
 // to look again after probeInterval (a remote one is probed for as long
 // as it exists).
-func (a *Aggregator) sync(ctx context.Context, s stores, name string, fetched map[string]time.Time) (again bool, err error) {
-	obj, err := s.apiservices.(rest.Getter).Get(ctx, "", name, &metav1.GetOptions{})
+func (a *Aggregator) sync(ctx context.Context, s clients, name string, fetched map[string]time.Time) (again bool, err error) {
+	svc, err := s.get(ctx, name)
 	if apierrors.IsNotFound(err) {
 		a.forget(name)
 		delete(fetched, name)
@@ -129,7 +161,6 @@ func (a *Aggregator) sync(ctx context.Context, s stores, name string, fetched ma
 	if err != nil {
 		return false, err
 	}
-	svc := obj.(*apiregistrationv1.APIService)
 	gv := schema.GroupVersion{Group: svc.Spec.Group, Version: svc.Spec.Version}
 	if svc.IsLocal() {
 		a.remove(gv)
@@ -173,18 +204,18 @@ func (a *Aggregator) forget(name string) {
 
 // probe resolves the backend of svc and asks it for its discovery
 // document, as kube's availability controller does.
-func (a *Aggregator) probe(ctx context.Context, s stores, svc *apiregistrationv1.APIService) (*backend, *condition) {
+func (a *Aggregator) probe(ctx context.Context, s clients, svc *apiregistrationv1.APIService) (*backend, *condition) {
 	ref := svc.Spec.Service
 	var service *corev1.Service
-	if obj, err := s.services.(rest.Getter).Get(ctx, ref.Namespace, ref.Name, &metav1.GetOptions{}); err == nil {
-		service = obj.(*corev1.Service)
+	if got, err := s.kube.CoreV1().Services(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{}); err == nil {
+		service = got
 	} else if !apierrors.IsNotFound(err) {
 		return nil, &condition{"ServiceAccessError", fmt.Sprintf("service/%s in %q cannot be checked due to: %v", ref.Name, ref.Namespace, err)}
 	}
 	var eps *corev1.Endpoints
 	if service != nil && service.Spec.Type != corev1.ServiceTypeExternalName {
-		if obj, err := s.endpoints.(rest.Getter).Get(ctx, ref.Namespace, ref.Name, &metav1.GetOptions{}); err == nil {
-			eps = obj.(*corev1.Endpoints)
+		if got, err := s.kube.CoreV1().Endpoints(ref.Namespace).Get(ctx, ref.Name, metav1.GetOptions{}); err == nil {
+			eps = got
 		} else if !apierrors.IsNotFound(err) {
 			return nil, &condition{"EndpointsAccessError", fmt.Sprintf("service/%s in %q cannot be checked due to: %v", ref.Name, ref.Namespace, err)}
 		}
@@ -257,22 +288,31 @@ func (a *Aggregator) publishDocuments(ctx context.Context, gv schema.GroupVersio
 	return a.config.OpenAPI.SetRemoteGroupVersion(gv, v2, v3)
 }
 
-// setCondition writes the Available condition when it changed.
-func (a *Aggregator) setCondition(ctx context.Context, s stores, svc *apiregistrationv1.APIService, status apiregistrationv1.ConditionStatus, reason, message string) error {
-	if c, ok := svc.Available(); ok && c.Status == status && c.Reason == reason && c.Message == message {
-		return nil
-	}
-	_, _, err := s.status.(rest.Updater).Update(ctx, "", svc.Name, func(_ context.Context, latest runtime.Object) (runtime.Object, error) {
-		next := latest.(*apiregistrationv1.APIService).DeepCopy()
-		before := next.DeepCopy()
-		next.SetAvailable(apiregistrationv1.APIServiceCondition{Status: status, Reason: reason, Message: message})
-		if reflect.DeepEqual(before.Status, next.Status) {
-			return latest, nil
+// setCondition writes the Available condition when it changed, on a
+// fresh read when another writer got there first.
+func (a *Aggregator) setCondition(ctx context.Context, s clients, svc *apiregistrationv1.APIService, status apiregistrationv1.ConditionStatus, reason, message string) error {
+	for {
+		if c, ok := svc.Available(); ok && c.Status == status && c.Reason == reason && c.Message == message {
+			return nil
 		}
-		return next, nil
-	}, false, false)
-	if apierrors.IsNotFound(err) {
-		return nil
+		next := svc.DeepCopy()
+		next.SetAvailable(apiregistrationv1.APIServiceCondition{Status: status, Reason: reason, Message: message})
+		u, err := toUnstructured(next)
+		if err != nil {
+			return err
+		}
+		_, err = s.apiservices.UpdateStatus(ctx, u, metav1.UpdateOptions{})
+		if !apierrors.IsConflict(err) {
+			if apierrors.IsNotFound(err) {
+				return nil
+			}
+			return err
+		}
+		if svc, err = s.get(ctx, svc.Name); err != nil {
+			if apierrors.IsNotFound(err) {
+				return nil
+			}
+			return err
+		}
 	}
-	return err
 }

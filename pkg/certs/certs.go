@@ -137,6 +137,18 @@ func (ca *CA) EnsureLeaf(pair Pair, leaf Leaf) (bool, error) {
 
 // Issue signs a new certificate for leaf and returns it and its key as PEM.
 func (ca *CA) Issue(leaf Leaf) (certPEM, keyPEM []byte, err error) {
+	return issue(leaf, ca.Cert, ca.Key)
+}
+
+// SelfSigned returns a new certificate for leaf signed by its own key,
+// and the key, as PEM: for a certificate only this process needs to
+// trust, such as the one of the server's loopback connections.
+func SelfSigned(leaf Leaf) (certPEM, keyPEM []byte, err error) {
+	return issue(leaf, nil, nil)
+}
+
+// issue signs leaf with parent's key, or with its own when parent is nil.
+func issue(leaf Leaf, parent *x509.Certificate, parentKey crypto.Signer) (certPEM, keyPEM []byte, err error) {
 	key, err := newKey()
 	if err != nil {
 		return nil, nil, err
@@ -152,7 +164,10 @@ func (ca *CA) Issue(leaf Leaf) (certPEM, keyPEM []byte, err error) {
 		DNSNames:     leaf.DNSNames,
 		IPAddresses:  leaf.IPs,
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, ca.Cert, key.Public(), ca.Key)
+	if parent == nil {
+		parent, parentKey = tmpl, key
+	}
+	der, err := x509.CreateCertificate(rand.Reader, tmpl, parent, key.Public(), parentKey)
 	if err != nil {
 		return nil, nil, fmt.Errorf("signing certificate for %q: %w", leaf.CommonName, err)
 	}

@@ -103,12 +103,14 @@ func (o *Options) Validate() []error {
 // ApplyTo fills c. The generic options go first: the others place files
 // under the data directory they create. Authentication goes after serving:
 // the admin kubeconfig names the listener's address and the serving CA;
-// service accounts after it, adding their tokens to its authenticators.
+// service accounts after it, adding their tokens to its authenticators;
+// the loopback client last.
 func (o *Options) ApplyTo(c *server.Config) error {
 	for _, apply := range []func(*server.Config) error{o.Generic.ApplyTo, o.Etcd.ApplyTo, o.SecureServing.ApplyTo, o.Authentication.ApplyTo, o.Aggregation.ApplyTo, o.ServiceAccounts.ApplyTo, o.Authorization.ApplyTo, o.Audit.ApplyTo, o.Services.ApplyTo, o.Kubelet.ApplyTo, o.Compatibility.ApplyTo} {
 		if err := apply(c); err != nil {
 			return err
 		}
 	}
-	return nil
+	// Last: the loopback token goes before every other authenticator.
+	return c.SetupLoopback()
 }

@@ -10,6 +10,7 @@ import (
 	"time"
 
 	apimachineryversion "k8s.io/apimachinery/pkg/version"
+	"k8s.io/client-go/rest"
 
 	"github.com/apiserver/apiserver/pkg/audit"
 	"github.com/apiserver/apiserver/pkg/auth/authn"
@@ -56,6 +57,9 @@ type Config struct {
 	// Kubelet is how a Pod's log, exec, attach and portforward reach its
 	// node's kubelet.
 	Kubelet KubeletConfig
+	// LoopbackClientConfig is the server's own client (SetupLoopback),
+	// handed to post-start hooks and background tasks.
+	LoopbackClientConfig *rest.Config
 	// Aggregation is how APIServices' backends are reached.
 	Aggregation AggregationConfig
 	// DisabledAdmissionPlugins are the built-in admission plugins, by

@@ -225,6 +225,9 @@ func (s PreparedServer) NonBlockingRun(ctx context.Context) (done <-chan error, 
 	klog.InfoS("Serving securely", "server", s.name, "address", s.config.Serving.Listener.Addr().String())
 
 	bgCtx, stopBackground := context.WithCancel(context.Background())
+	if lc := s.config.LoopbackClientConfig; lc != nil {
+		bgCtx = context.WithValue(bgCtx, loopbackKey{}, lc)
+	}
 	var wg sync.WaitGroup
 	fatal := make(chan error, len(s.hooks)+1)
 	wg.Go(func() { s.logCheck.Run(bgCtx) })

@@ -52,6 +52,9 @@ type SecureServingInfo struct {
 	HTTP2MaxStreamsPerConnection int
 	// DisableHTTP2 serves HTTP/1.1 only.
 	DisableHTTP2 bool
+	// LoopbackCert, when set, is presented to clients that ask for
+	// LoopbackServerName: the server's own loopback client.
+	LoopbackCert *tls.Certificate
 }
 
 // Listen binds addr with TCP keep-alive. With reusePort several processes
@@ -81,6 +84,12 @@ func (s *SecureServingInfo) tlsConfig() *tls.Config {
 		MinVersion:   max(s.MinTLSVersion, tls.VersionTLS12),
 		CipherSuites: s.CipherSuites,
 		NextProtos:   []string{"h2", "http/1.1"},
+	}
+	if s.LoopbackCert != nil {
+		// crypto/tls picks the first certificate that names the server
+		// name the client asked for, else the first: only the loopback
+		// client asks for this one.
+		tc.Certificates = append(tc.Certificates, *s.LoopbackCert)
 	}
 	if s.ClientCA != nil {
 		// Verified by the authenticator, not the handshake: a bad client

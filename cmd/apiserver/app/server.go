@@ -218,7 +218,7 @@ func installAggregator(c server.CompletedConfig, ic installer.Config, top *serve
 	front.HandlePrefix("/apis/", agg.Handler(top.UnprotectedHandler()))
 	front.AddBackgroundTask("apiservice-availability", agg.Run)
 	front.AddBackgroundTask("autoregister", agg.RunLocal)
-	front.AddBackgroundTask("cluster-authentication-info", func(ctx context.Context) { aggregator.PublishAuthentication(ctx, ic.Catalog, info) })
+	front.AddBackgroundTask("cluster-authentication-info", func(ctx context.Context) { aggregator.PublishAuthentication(ctx, info) })
 	return front, nil
 }
 
