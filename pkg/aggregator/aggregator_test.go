@@ -9,6 +9,7 @@ import (
 	"strings"
 	"testing"
 
+	"github.com/gorilla/websocket"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -137,5 +138,56 @@ func TestAuthenticationData(t *testing.T) {
 	}
 	if got := (AuthenticationInfo{ClientCA: []byte("x")}).data(); len(got) != 1 {
 		t.Errorf("without a front proxy: %v", got)
+	}
+}
+
+// An upgrade through an APIService reaches the backend over HTTP/1.1
+// (the upgrade transport), with the caller's identity, and is spliced
+// both ways.
+func TestHandlerUpgrade(t *testing.T) {
+	upgrader := websocket.Upgrader{Subprotocols: []string{"v5.channel.k8s.io"}}
+	users := make(chan string, 1)
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		users <- r.Header.Get("X-Remote-User")
+		c, err := upgrader.Upgrade(w, r, nil)
+		if err != nil {
+			return
+		}
+		defer c.Close()
+		kind, msg, err := c.ReadMessage()
+		if err == nil {
+			c.WriteMessage(kind, append([]byte("echo:"), msg...)) //nolint:errcheck // the client reads it or not
+		}
+	}))
+	srv.EnableHTTP2 = true // the plain transport may speak HTTP/2; the upgrade must not
+	srv.StartTLS()
+	defer srv.Close()
+	a := New(Config{})
+	svc := &apiregistrationv1.APIService{Spec: apiregistrationv1.APIServiceSpec{Group: "wardle.example.com", Version: "v1alpha1", InsecureSkipTLSVerify: true,
+		Service: &apiregistrationv1.ServiceReference{Namespace: "wardle", Name: "api"}}}
+	via, err := a.transports(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	location, _ := url.Parse(srv.URL)
+	a.setRemote(schema.GroupVersion{Group: "wardle.example.com", Version: "v1alpha1"}, &backend{location: location, via: via})
+	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		a.Handler(http.NotFoundHandler()).ServeHTTP(w, r.WithContext(request.WithUser(r.Context(), &user.Info{Name: "alice"})))
+	}))
+	defer front.Close()
+	dialer := websocket.Dialer{Subprotocols: []string{"v5.channel.k8s.io"}}
+	c, resp, err := dialer.Dial("ws"+strings.TrimPrefix(front.URL, "http")+"/apis/wardle.example.com/v1alpha1/namespaces/ns/flunders/f/exec", nil)
+	if err != nil {
+		t.Fatalf("upgrade through the aggregator: %v", err)
+	}
+	defer c.Close()
+	if resp.Header.Get("Sec-WebSocket-Protocol") != "v5.channel.k8s.io" || <-users != "alice" {
+		t.Errorf("subprotocol %q", resp.Header.Get("Sec-WebSocket-Protocol"))
+	}
+	if err := c.WriteMessage(websocket.BinaryMessage, []byte("hi")); err != nil {
+		t.Fatal(err)
+	}
+	if _, msg, err := c.ReadMessage(); err != nil || string(msg) != "echo:hi" {
+		t.Errorf("echo: %q %v", msg, err)
 	}
 }
