@@ -72,6 +72,25 @@ func TestResolve(t *testing.T) {
 	}
 }
 
+// withWardle returns an aggregator that serves wardle.example.com/v1alpha1
+// from the backend at rawURL, not verifying its certificate.
+func withWardle(t *testing.T, rawURL string) *Aggregator {
+	t.Helper()
+	a := New(Config{})
+	svc := &apiregistrationv1.APIService{Spec: apiregistrationv1.APIServiceSpec{Group: "wardle.example.com", Version: "v1alpha1", InsecureSkipTLSVerify: true,
+		Service: &apiregistrationv1.ServiceReference{Namespace: "wardle", Name: "api"}}}
+	via, err := a.transports(svc)
+	if err != nil {
+		t.Fatal(err)
+	}
+	location, err := url.Parse(rawURL)
+	if err != nil {
+		t.Fatal(err)
+	}
+	a.setRemote(schema.GroupVersion{Group: "wardle.example.com", Version: "v1alpha1"}, &backend{location: location, via: via})
+	return a
+}
+
 // The handler proxies a remote group version with the caller's identity
 // in headers and without the caller's credentials; other paths go on;
 // an unavailable one is a 503.
@@ -82,15 +101,7 @@ func TestHandler(t *testing.T) {
 		fmt.Fprintf(w, "backend %s", r.URL.RequestURI())
 	}))
 	defer srv.Close()
-	a := New(Config{})
-	svc := &apiregistrationv1.APIService{Spec: apiregistrationv1.APIServiceSpec{Group: "wardle.example.com", Version: "v1alpha1", InsecureSkipTLSVerify: true,
-		Service: &apiregistrationv1.ServiceReference{Namespace: "wardle", Name: "api"}}}
-	via, err := a.transports(svc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	location, _ := url.Parse(srv.URL)
-	a.setRemote(schema.GroupVersion{Group: "wardle.example.com", Version: "v1alpha1"}, &backend{location: location, via: via})
+	a := withWardle(t, srv.URL)
 	a.setRemote(schema.GroupVersion{Group: "down.example.com", Version: "v1"}, nil)
 	next := http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) { fmt.Fprint(w, "local") })
 	alice := &user.Info{Name: "alice", Groups: []string{"dev", "system:authenticated"}, Extra: map[string][]string{"example.com/team": {"blue"}}}
@@ -162,15 +173,7 @@ func TestHandlerUpgrade(t *testing.T) {
 	srv.EnableHTTP2 = true // the plain transport may speak HTTP/2; the upgrade must not
 	srv.StartTLS()
 	defer srv.Close()
-	a := New(Config{})
-	svc := &apiregistrationv1.APIService{Spec: apiregistrationv1.APIServiceSpec{Group: "wardle.example.com", Version: "v1alpha1", InsecureSkipTLSVerify: true,
-		Service: &apiregistrationv1.ServiceReference{Namespace: "wardle", Name: "api"}}}
-	via, err := a.transports(svc)
-	if err != nil {
-		t.Fatal(err)
-	}
-	location, _ := url.Parse(srv.URL)
-	a.setRemote(schema.GroupVersion{Group: "wardle.example.com", Version: "v1alpha1"}, &backend{location: location, via: via})
+	a := withWardle(t, srv.URL)
 	front := httptest.NewServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		a.Handler(http.NotFoundHandler()).ServeHTTP(w, r.WithContext(request.WithUser(r.Context(), &user.Info{Name: "alice"})))
 	}))

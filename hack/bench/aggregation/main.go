@@ -2,40 +2,43 @@
 // the same requests sent to its backend directly (issue 14's figure: at
 // least 0.8 of the direct rate, one backend connection reused).
 //
-// The backend is an HTTP/2 TLS server in this process serving a small
-// list at /apis/bench.example.com/v1/things and counting the connections
-// it accepts. The apiserver runs with an embedded etcd and a token file;
-// an ExternalName Service "localhost" and an APIService register the
-// backend. h2load then alternates between the backend and the apiserver,
-// the same -c/-m/-n each time.
+// Two backends: "inprocess" (default) is an HTTP/2 TLS server in this
+// process serving a small list at /apis/bench.example.com/v1/things and
+// counting the connections it accepts, which shows the proxy's own cost;
+// "sample" is k8s.io/sample-apiserver (the e2e test builds it into the
+// user cache directory) on Debian's etcd, listing one flunder, an
+// aggregated API server as users run them, which authenticates the direct
+// client's token and authorizes it through this server (cached).
+// The apiserver runs with an embedded etcd, a token file and a front
+// proxy certificate; an ExternalName Service "localhost" and an
+// APIService register the backend. h2load then alternates between the
+// backend and the apiserver, the same -c/-m/-n and token each time.
 //
 //	go run ./hack/bench/aggregation -runs 3 -requests 100000
+//	go run ./hack/bench/aggregation -backend sample -runs 3 -requests 20000
 package main
 
 import (
 	"bytes"
 	"context"
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"encoding/json"
 	"flag"
 	"fmt"
 	"io"
-	"math/big"
 	"net"
 	"net/http"
 	"os"
 	"os/exec"
 	"path/filepath"
 	"slices"
+	"strconv"
 	"sync/atomic"
 	"time"
 
 	"github.com/apiserver/apiserver/hack/bench/internal/harness"
+	"github.com/apiserver/apiserver/pkg/certs"
 )
 
 const token = "bench-admin-token"
@@ -51,6 +54,8 @@ func run() error {
 	conns := flag.Int("c", 4, "h2load connections")
 	streams := flag.Int("m", 50, "h2load concurrent streams per connection")
 	keep := flag.Bool("keep", false, "keep the temporary directory")
+	backendKind := flag.String("backend", "inprocess", "inprocess or sample (k8s.io/sample-apiserver)")
+	samplePath := flag.String("sample-apiserver", defaultSample(), "the sample-apiserver executable, for -backend sample")
 	flag.Parse()
 	ctx := context.Background()
 	h2load, err := exec.LookPath("h2load")
@@ -70,53 +75,74 @@ func run() error {
 		}
 	}
 
-	backend, accepted, err := startBackend()
-	if err != nil {
-		return err
-	}
-	defer backend.Close()
-	backendPort := backend.Addr().(*net.TCPAddr).Port
-
 	tokens := filepath.Join(dir, "tokens.csv")
 	if err := os.WriteFile(tokens, []byte(token+",bench,bench,\"system:masters\"\n"), 0o600); err != nil {
 		return err
 	}
+	proxyCA, err := certs.LoadOrCreateCA(certs.PairIn(dir, "front-proxy-ca"), "front-proxy-ca")
+	if err != nil {
+		return err
+	}
+	proxyClient := certs.PairIn(dir, "front-proxy-client")
+	if _, err := proxyCA.EnsureLeaf(proxyClient, certs.Leaf{CommonName: "front-proxy-client", Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}}); err != nil {
+		return err
+	}
 	p, _, err := harness.StartAPIServer(ctx, harness.APIServer{
 		Bin: bin, DataDir: filepath.Join(dir, "data"), LogFile: filepath.Join(dir, "apiserver.log"),
-		Args: []string{"--token-auth-file", tokens}, Poll: 5 * time.Millisecond,
+		Args: []string{"--token-auth-file", tokens,
+			"--requestheader-client-ca-file", certs.PairIn(dir, "front-proxy-ca").CertFile, "--requestheader-allowed-names", "front-proxy-client",
+			"--requestheader-username-headers", "X-Remote-User", "--requestheader-group-headers", "X-Remote-Group",
+			"--requestheader-extra-headers-prefix", "X-Remote-Extra-",
+			"--proxy-client-cert-file", proxyClient.CertFile, "--proxy-client-key-file", proxyClient.KeyFile},
+		Poll: 5 * time.Millisecond,
 	})
 	if err != nil {
 		return err
 	}
 	defer p.Stop()
 	api := "https://" + p.Addr()
-	if err := register(ctx, api, backendPort); err != nil {
+
+	var b backendUnderTest
+	switch *backendKind {
+	case "inprocess":
+		b, err = startInProcess()
+	case "sample":
+		b, err = startSample(ctx, *samplePath, dir, api)
+	default:
+		err = fmt.Errorf("-backend %q: inprocess or sample", *backendKind)
+	}
+	if err != nil {
+		return err
+	}
+	defer b.stop()
+	if err := register(ctx, api, b); err != nil {
 		return err
 	}
 
-	harness.PrintMachine(os.Stdout, bin, "backend: Go net/http + HTTP/2 over TLS in the benchmark process")
-	fmt.Printf("h2load -c %d -m %d -n %d, %d runs each, alternating\n\n", *conns, *streams, *requests, *runs)
-	path := "/apis/bench.example.com/v1/things"
+	harness.PrintMachine(os.Stdout, bin, "backend: "+b.describe)
+	fmt.Printf("h2load -c %d -m %d -n %d, %d runs each, alternating, GET %s\n\n", *conns, *streams, *requests, *runs, b.path)
+	auth := []string{"-H", "Authorization: Bearer " + token}
 	targets := []struct {
 		name, url string
 		args      []string
 	}{
-		{"direct to the backend", fmt.Sprintf("https://127.0.0.1:%d%s", backendPort, path), nil},
-		{"through the APIService", api + path, []string{"-H", "Authorization: Bearer " + token}},
+		{"direct to the backend", fmt.Sprintf("https://127.0.0.1:%d%s", b.port, b.path), auth},
+		{"through the APIService", api + b.path, auth},
 	}
+	accepted := b.accepted
 	rates := make([][]float64, len(targets))
 	conns2 := make([][]int64, len(targets))
 	for r := range *runs {
 		for i, tg := range targets {
-			before := accepted.Load()
+			before := accepted()
 			res, err := harness.H2load{Bin: h2load, Conns: *conns, Streams: *streams, Requests: *requests,
 				LogFile: filepath.Join(dir, fmt.Sprintf("h2load-%d-%d.log", i, r)), Args: append(slices.Clone(tg.args), tg.url)}.Run(ctx)
 			if err != nil {
 				return fmt.Errorf("%s: %w", tg.name, err)
 			}
 			rates[i] = append(rates[i], res.Rate)
-			conns2[i] = append(conns2[i], accepted.Load()-before)
-			fmt.Printf("run %d %-24s %9.0f req/s  backend connections opened: %d\n", r+1, tg.name, res.Rate, accepted.Load()-before)
+			conns2[i] = append(conns2[i], accepted()-before)
+			fmt.Printf("run %d %-24s %9.0f req/s  backend connections opened: %d\n", r+1, tg.name, res.Rate, accepted()-before)
 		}
 	}
 	direct, through := median(rates[0]), median(rates[1])
@@ -132,16 +158,34 @@ func median(v []float64) float64 {
 	return s[len(s)/2]
 }
 
-// startBackend serves HTTP/2 over TLS on a loopback port with a
+// backendUnderTest is a running backend: its port, the group version it
+// serves, the path the load asks for, and a count of the connections it
+// accepted (-1 when it cannot count them).
+type backendUnderTest struct {
+	port           int
+	group, version string
+	path, describe string
+	accepted       func() int64
+	stop           func()
+	// seed, when set, is created through the apiserver once available.
+	seed any
+}
+
+// startInProcess serves HTTP/2 over TLS on a loopback port with a
 // self-signed certificate, counting accepted connections.
-func startBackend() (net.Listener, *atomic.Int64, error) {
-	cert, err := selfSigned()
+func startInProcess() (backendUnderTest, error) {
+	certPEM, keyPEM, err := certs.SelfSigned(certs.Leaf{CommonName: "bench-backend", DNSNames: []string{"localhost"}, IPs: []net.IP{net.IPv4(127, 0, 0, 1)},
+		Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
 	if err != nil {
-		return nil, nil, err
+		return backendUnderTest{}, err
+	}
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		return backendUnderTest{}, err
 	}
 	ln, err := net.Listen("tcp", "127.0.0.1:0")
 	if err != nil {
-		return nil, nil, err
+		return backendUnderTest{}, err
 	}
 	var accepted atomic.Int64
 	list := []byte(`{"kind":"ThingList","apiVersion":"bench.example.com/v1","metadata":{"resourceVersion":"1"},"items":[{"kind":"Thing","apiVersion":"bench.example.com/v1","metadata":{"name":"one","namespace":"default"}}]}`)
@@ -163,12 +207,16 @@ func startBackend() (net.Listener, *atomic.Int64, error) {
 			}
 		}}
 	go srv.ServeTLS(ln, "", "") //nolint:errcheck // ends with the listener
-	return ln, &accepted, nil
+	return backendUnderTest{
+		port: ln.Addr().(*net.TCPAddr).Port, group: "bench.example.com", version: "v1", path: "/apis/bench.example.com/v1/things",
+		describe: "Go net/http + HTTP/2 over TLS in the benchmark process", accepted: accepted.Load, stop: func() { srv.Close() },
+	}, nil
 }
 
 // register creates the ExternalName Service and the APIService, and waits
 // until the APIService is available.
-func register(ctx context.Context, api string, port int) error {
+func register(ctx context.Context, api string, b backendUnderTest) error {
+	port := b.port
 	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // a benchmark's own server
 	do := func(method, path string, body any) ([]byte, int, error) {
 		var r io.Reader
@@ -197,8 +245,8 @@ func register(ctx context.Context, api string, port int) error {
 		{"/api/v1/namespaces", map[string]any{"metadata": map[string]any{"name": "bench"}}},
 		{"/api/v1/namespaces/bench/services", map[string]any{"metadata": map[string]any{"name": "api"},
 			"spec": map[string]any{"type": "ExternalName", "externalName": "localhost", "ports": []any{map[string]any{"port": port}}}}},
-		{"/apis/apiregistration.k8s.io/v1/apiservices", map[string]any{"metadata": map[string]any{"name": "v1.bench.example.com"},
-			"spec": map[string]any{"group": "bench.example.com", "version": "v1", "insecureSkipTLSVerify": true, "groupPriorityMinimum": 1000, "versionPriority": 15,
+		{"/apis/apiregistration.k8s.io/v1/apiservices", map[string]any{"metadata": map[string]any{"name": b.version + "." + b.group},
+			"spec": map[string]any{"group": b.group, "version": b.version, "insecureSkipTLSVerify": true, "groupPriorityMinimum": 1000, "versionPriority": 15,
 				"service": map[string]any{"namespace": "bench", "name": "api", "port": port}}}},
 	} {
 		if out, code, err := do(http.MethodPost, obj.path, obj.body); err != nil || code != http.StatusCreated {
@@ -207,8 +255,13 @@ func register(ctx context.Context, api string, port int) error {
 	}
 	deadline := time.Now().Add(30 * time.Second)
 	for time.Now().Before(deadline) {
-		out, code, err := do(http.MethodGet, "/apis/bench.example.com/v1/things", nil)
-		if err == nil && code == http.StatusOK && bytes.Contains(out, []byte("ThingList")) {
+		if _, code, err := do(http.MethodGet, b.path, nil); err == nil && code == http.StatusOK {
+			if b.seed == nil {
+				return nil
+			}
+			if out, code, err := do(http.MethodPost, b.path, b.seed); err != nil || code != http.StatusCreated {
+				return fmt.Errorf("POST %s: %d %v %s", b.path, code, err, out)
+			}
 			return nil
 		}
 		time.Sleep(50 * time.Millisecond)
@@ -216,22 +269,76 @@ func register(ctx context.Context, api string, port int) error {
 	return fmt.Errorf("the APIService did not become available in 30s")
 }
 
-// selfSigned returns a throw-away ECDSA P-256 certificate for 127.0.0.1
-// and localhost; the APIService skips verifying it.
-func selfSigned() (tls.Certificate, error) {
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+// defaultSample is where the e2e test builds k8s.io/sample-apiserver.
+func defaultSample() string {
+	cache, err := os.UserCacheDir()
 	if err != nil {
-		return tls.Certificate{}, err
+		return ""
 	}
-	tmpl := &x509.Certificate{
-		SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "bench-backend"},
-		NotBefore: time.Now().Add(-time.Hour), NotAfter: time.Now().Add(24 * time.Hour),
-		DNSNames: []string{"localhost"}, IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)},
-		KeyUsage: x509.KeyUsageDigitalSignature, ExtKeyUsage: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth},
+	return filepath.Join(cache, "apiserver-e2e", "sample-apiserver-v0.34.2", "sample-apiserver")
+}
+
+// startSample runs sample-apiserver on Debian's etcd, trusting this
+// server as its front proxy and its token reviews, with one flunder.
+func startSample(ctx context.Context, bin, dir, api string) (backendUnderTest, error) {
+	if _, err := os.Stat(bin); err != nil {
+		return backendUnderTest{}, fmt.Errorf("-sample-apiserver: %w (go test ./test/e2e -run TestAggregation builds it)", err)
 	}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	etcdBin, err := exec.LookPath("etcd")
 	if err != nil {
-		return tls.Certificate{}, err
+		return backendUnderTest{}, fmt.Errorf("etcd not found: apt-get install etcd-server")
 	}
-	return tls.Certificate{Certificate: [][]byte{der}, PrivateKey: key}, nil
+	clientPort, err := harness.FreePort()
+	if err != nil {
+		return backendUnderTest{}, err
+	}
+	peerPort, err := harness.FreePort()
+	if err != nil {
+		return backendUnderTest{}, err
+	}
+	etcdURL := fmt.Sprintf("http://127.0.0.1:%d", clientPort)
+	etcd, err := harness.Start(ctx, harness.Command{Name: "etcd", LogFile: filepath.Join(dir, "etcd.log"), Bin: etcdBin, Args: []string{
+		"--data-dir", filepath.Join(dir, "etcd"), "--listen-client-urls", etcdURL, "--advertise-client-urls", etcdURL,
+		"--listen-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", peerPort), "--initial-advertise-peer-urls", fmt.Sprintf("http://127.0.0.1:%d", peerPort),
+		"--initial-cluster", fmt.Sprintf("default=http://127.0.0.1:%d", peerPort),
+	}})
+	if err != nil {
+		return backendUnderTest{}, err
+	}
+	kubeconfig := filepath.Join(dir, "bench.kubeconfig")
+	if err := os.WriteFile(kubeconfig, []byte(fmt.Sprintf(`apiVersion: v1
+kind: Config
+clusters: [{name: bench, cluster: {server: %s, insecure-skip-tls-verify: true}}]
+users: [{name: bench, user: {token: %s}}]
+contexts: [{name: bench, context: {cluster: bench, user: bench}}]
+current-context: bench
+`, api, token)), 0o600); err != nil {
+		etcd.Stop()
+		return backendUnderTest{}, err
+	}
+	port, err := harness.FreePort()
+	if err != nil {
+		etcd.Stop()
+		return backendUnderTest{}, err
+	}
+	addr := net.JoinHostPort("127.0.0.1", strconv.Itoa(port))
+	sample, err := harness.Start(ctx, harness.Command{Name: "sample-apiserver", Addr: addr, LogFile: filepath.Join(dir, "sample-apiserver.log"), Bin: bin, Args: []string{
+		"--secure-port", strconv.Itoa(port), "--bind-address", "127.0.0.1", "--cert-dir", filepath.Join(dir, "sample-certs"),
+		"--etcd-servers", etcdURL, "--kubeconfig", kubeconfig, "--authentication-kubeconfig", kubeconfig, "--authorization-kubeconfig", kubeconfig,
+		"--disable-admission-plugins", "NamespaceLifecycle,MutatingAdmissionWebhook,ValidatingAdmissionWebhook,ValidatingAdmissionPolicy,MutatingAdmissionPolicy",
+	}})
+	if err != nil {
+		etcd.Stop()
+		return backendUnderTest{}, err
+	}
+	b := backendUnderTest{port: port, group: "wardle.example.com", version: "v1alpha1", path: "/apis/wardle.example.com/v1alpha1/namespaces/default/flunders",
+		describe: "k8s.io/sample-apiserver " + filepath.Base(filepath.Dir(bin)) + " on Debian's etcd", accepted: func() int64 { return -1 },
+		stop: func() { sample.Stop(); etcd.Stop() },
+		seed: map[string]any{"apiVersion": "wardle.example.com/v1alpha1", "kind": "Flunder", "metadata": map[string]any{"name": "one"},
+			"spec": map[string]any{"reference": "x", "referenceType": "Flunder"}}}
+	if _, err := sample.WaitReady(ctx, "/readyz", 50*time.Millisecond); err != nil {
+		b.stop()
+		return backendUnderTest{}, fmt.Errorf("sample-apiserver: %w (log: %s)", err, filepath.Join(dir, "sample-apiserver.log"))
+	}
+	return b, nil
 }
