@@ -9,7 +9,9 @@ import (
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	typedcorev1 "k8s.io/client-go/kubernetes/typed/core/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/client-go/dynamic"
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/auth/authn"
@@ -73,7 +75,7 @@ func PublishAuthentication(ctx context.Context, info AuthenticationInfo) {
 	}
 	wait := 100 * time.Millisecond
 	for {
-		err := publish(ctx, s.kube.CoreV1().ConfigMaps(AuthenticationNamespace), info.data())
+		err := publish(ctx, s.configmaps.Namespace(AuthenticationNamespace), info.data())
 		next := publishInterval
 		if err != nil {
 			// kube-system appears just after start; until then, retry soon.
@@ -88,17 +90,31 @@ func PublishAuthentication(ctx context.Context, info AuthenticationInfo) {
 	}
 }
 
-func publish(ctx context.Context, configMaps typedcorev1.ConfigMapInterface, data map[string]string) error {
-	cm, err := configMaps.Get(ctx, AuthenticationConfigMap, metav1.GetOptions{})
+func publish(ctx context.Context, configMaps dynamic.ResourceInterface, data map[string]string) error {
+	cm := &corev1.ConfigMap{}
+	u, err := configMaps.Get(ctx, AuthenticationConfigMap, metav1.GetOptions{})
 	if apierrors.IsNotFound(err) {
-		cm = &corev1.ConfigMap{ObjectMeta: metav1.ObjectMeta{Name: AuthenticationConfigMap, Namespace: AuthenticationNamespace}, Data: data}
-		_, err = configMaps.Create(ctx, cm, metav1.CreateOptions{})
+		cm = &corev1.ConfigMap{TypeMeta: metav1.TypeMeta{APIVersion: "v1", Kind: "ConfigMap"},
+			ObjectMeta: metav1.ObjectMeta{Name: AuthenticationConfigMap, Namespace: AuthenticationNamespace}, Data: data}
+		obj, err := runtime.DefaultUnstructuredConverter.ToUnstructured(cm)
+		if err != nil {
+			return err
+		}
+		_, err = configMaps.Create(ctx, &unstructured.Unstructured{Object: obj}, metav1.CreateOptions{})
 		return err
 	}
-	if err != nil || maps.Equal(cm.Data, data) {
+	if err != nil {
 		return err
 	}
-	cm.Data = data
-	_, err = configMaps.Update(ctx, cm, metav1.UpdateOptions{})
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, cm); err != nil {
+		return err
+	}
+	if maps.Equal(cm.Data, data) {
+		return nil
+	}
+	if err := unstructured.SetNestedStringMap(u.Object, data, "data"); err != nil {
+		return err
+	}
+	_, err = configMaps.Update(ctx, u, metav1.UpdateOptions{})
 	return err
 }
