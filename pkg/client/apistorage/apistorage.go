@@ -1,0 +1,301 @@
+// Package apistorage serves the verb interfaces of pkg/registry/rest over
+// the API, through a client: a controller written against rest.Storage
+// (get, list, watch, create, update, delete) reads and writes through the
+// server's loopback client instead of reaching into the stores, so that
+// its writes pass authentication, authorization, admission and audit as
+// any client's do, as kube-apiserver's controllers' writes do.
+package apistorage
+
+import (
+	"context"
+	"fmt"
+	"sync"
+
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/apimachinery/pkg/watch"
+	"k8s.io/client-go/dynamic"
+	restclient "k8s.io/client-go/rest"
+
+	"github.com/apiserver/apiserver/pkg/registry/rest"
+)
+
+// Catalog returns a catalog of the resources c serves now, each with its
+// status subresource, whose storage is the API reached with config. Its
+// objects are the Go types of c's storage (unstructured for custom
+// resources); resources added to c later are not in it.
+func Catalog(config *restclient.Config, c *rest.Catalog) (*rest.Catalog, error) {
+	config = restclient.CopyConfig(config)
+	// The dynamic client speaks JSON.
+	config.ContentType, config.AcceptContentTypes = "application/json", "application/json"
+	dyn, err := dynamic.NewForConfig(config)
+	if err != nil {
+		return nil, fmt.Errorf("the API client: %w", err)
+	}
+	byGV := map[schema.GroupVersion][]rest.Resource{}
+	var order []schema.GroupVersion
+	for _, r := range c.Resources() {
+		gv := r.Info.GroupVersion()
+		if _, ok := byGV[gv]; !ok {
+			order = append(order, gv)
+		}
+		byGV[gv] = append(byGV[gv], Resource(dyn, r))
+	}
+	out := rest.NewCatalog()
+	for _, gv := range order {
+		out.Set(rest.GroupVersion{GroupVersion: gv, Resources: byGV[gv]}, c.BuiltinGroup(gv.Group))
+	}
+	return out, nil
+}
+
+// Resource returns r with its storage, and its status subresource's, over
+// the API; its other subresources are left out.
+func Resource(dyn dynamic.Interface, r rest.Resource) rest.Resource {
+	client := dyn.Resource(r.Info.GroupVersionResource)
+	out := r
+	out.Storage = &Storage{client: client, namespaced: r.Info.Namespaced, gvk: r.Info.GroupVersionKind(), proto: r.Storage}
+	out.Subresources = nil
+	if st, ok := r.Subresource("status"); ok {
+		sub := *st
+		sub.Storage = &Storage{client: client, namespaced: r.Info.Namespaced, gvk: r.Info.GroupVersionKind(), proto: st.Storage, subresource: "status"}
+		out.Subresources = []rest.Subresource{sub}
+	}
+	return out
+}
+
+// Storage is one resource (or its status) over the API.
+type Storage struct {
+	client      dynamic.NamespaceableResourceInterface
+	namespaced  bool
+	gvk         schema.GroupVersionKind
+	proto       rest.Storage // makes the empty objects
+	subresource string
+}
+
+var (
+	_ rest.Getter          = (*Storage)(nil)
+	_ rest.Lister          = (*Storage)(nil)
+	_ rest.Watcher         = (*Storage)(nil)
+	_ rest.Creater         = (*Storage)(nil)
+	_ rest.Updater         = (*Storage)(nil)
+	_ rest.GracefulDeleter = (*Storage)(nil)
+)
+
+// New returns an empty object of the resource's Go type.
+func (s *Storage) New() runtime.Object { return s.proto.New() }
+
+// NewList returns an empty list of the resource's Go type.
+func (s *Storage) NewList() runtime.Object {
+	if l, ok := s.proto.(interface{ NewList() runtime.Object }); ok {
+		return l.NewList()
+	}
+	return &unstructured.UnstructuredList{}
+}
+
+func (s *Storage) in(ns string) dynamic.ResourceInterface {
+	if !s.namespaced {
+		return s.client
+	}
+	return s.client.Namespace(ns)
+}
+
+func (s *Storage) subresources() []string {
+	if s.subresource == "" {
+		return nil
+	}
+	return []string{s.subresource}
+}
+
+// typed converts u into a new object of the resource's type.
+func (s *Storage) typed(u *unstructured.Unstructured) (runtime.Object, error) {
+	obj := s.New()
+	if _, ok := obj.(*unstructured.Unstructured); ok {
+		return u, nil
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, obj); err != nil {
+		return nil, fmt.Errorf("decoding %s %s: %w", s.gvk.Kind, u.GetName(), err)
+	}
+	return obj, nil
+}
+
+func (s *Storage) unstructured(obj runtime.Object) (*unstructured.Unstructured, error) {
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		return u, nil
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil, fmt.Errorf("encoding %s: %w", s.gvk.Kind, err)
+	}
+	u := &unstructured.Unstructured{Object: m}
+	u.SetAPIVersion(s.gvk.GroupVersion().String())
+	u.SetKind(s.gvk.Kind)
+	return u, nil
+}
+
+func dryRunOf(dryRun bool) []string {
+	if dryRun {
+		return []string{metav1.DryRunAll}
+	}
+	return nil
+}
+
+// Get implements rest.Getter.
+func (s *Storage) Get(ctx context.Context, ns, name string, opts *metav1.GetOptions) (runtime.Object, error) {
+	if opts == nil {
+		opts = &metav1.GetOptions{}
+	}
+	u, err := s.in(ns).Get(ctx, name, *opts, s.subresources()...)
+	if err != nil {
+		return nil, err
+	}
+	return s.typed(u)
+}
+
+// List implements rest.Lister.
+func (s *Storage) List(ctx context.Context, ns string, opts *metav1.ListOptions) (runtime.Object, error) {
+	if opts == nil {
+		opts = &metav1.ListOptions{}
+	}
+	ul, err := s.in(ns).List(ctx, *opts)
+	if err != nil {
+		return nil, err
+	}
+	list := s.NewList()
+	if _, ok := list.(*unstructured.UnstructuredList); ok {
+		return ul, nil
+	}
+	if err := runtime.DefaultUnstructuredConverter.FromUnstructured(ul.UnstructuredContent(), list); err != nil {
+		return nil, fmt.Errorf("decoding a %s list: %w", s.gvk.Kind, err)
+	}
+	return list, nil
+}
+
+// Watch implements rest.Watcher: the events carry the resource's Go type.
+func (s *Storage) Watch(ctx context.Context, ns string, opts *metav1.ListOptions) (watch.Interface, error) {
+	if opts == nil {
+		opts = &metav1.ListOptions{}
+	}
+	w, err := s.in(ns).Watch(ctx, *opts)
+	if err != nil {
+		return nil, err
+	}
+	return newTypedWatch(w, s.typed), nil
+}
+
+// Create implements rest.Creater.
+func (s *Storage) Create(ctx context.Context, ns string, obj runtime.Object, dryRun bool) (runtime.Object, error) {
+	u, err := s.unstructured(obj)
+	if err != nil {
+		return nil, err
+	}
+	created, err := s.in(ns).Create(ctx, u, metav1.CreateOptions{DryRun: dryRunOf(dryRun)}, s.subresources()...)
+	if err != nil {
+		return nil, err
+	}
+	return s.typed(created)
+}
+
+// Update implements rest.Updater: update gets the object read, and again
+// a fresh one when another writer got there first.
+func (s *Storage) Update(ctx context.Context, ns, name string, update rest.UpdateFunc, dryRun, forceAllowCreate bool) (runtime.Object, bool, error) {
+	for {
+		var current runtime.Object
+		got, err := s.Get(ctx, ns, name, &metav1.GetOptions{})
+		switch {
+		case err == nil:
+			current = got
+		case apierrors.IsNotFound(err) && forceAllowCreate && s.subresource == "":
+		default:
+			return nil, false, err
+		}
+		next, err := update(ctx, current)
+		if err != nil {
+			return nil, false, err
+		}
+		if current == nil {
+			created, err := s.Create(ctx, ns, next, dryRun)
+			if apierrors.IsAlreadyExists(err) {
+				continue
+			}
+			return created, err == nil, err
+		}
+		if next == current {
+			return current, false, nil // nothing to write
+		}
+		u, err := s.unstructured(next)
+		if err != nil {
+			return nil, false, err
+		}
+		var updated *unstructured.Unstructured
+		if s.subresource == "status" {
+			updated, err = s.in(ns).UpdateStatus(ctx, u, metav1.UpdateOptions{DryRun: dryRunOf(dryRun)})
+		} else {
+			updated, err = s.in(ns).Update(ctx, u, metav1.UpdateOptions{DryRun: dryRunOf(dryRun)})
+		}
+		if apierrors.IsConflict(err) && ctx.Err() == nil {
+			continue
+		}
+		if err != nil {
+			return nil, false, err
+		}
+		obj, err := s.typed(updated)
+		return obj, false, err
+	}
+}
+
+// Delete implements rest.GracefulDeleter. What the API answered is not
+// returned: deleted reports only that the request succeeded.
+func (s *Storage) Delete(ctx context.Context, ns, name string, opts *metav1.DeleteOptions, dryRun bool) (runtime.Object, bool, error) {
+	o := metav1.DeleteOptions{}
+	if opts != nil {
+		o = *opts
+	}
+	if dryRun {
+		o.DryRun = dryRunOf(true)
+	}
+	if err := s.in(ns).Delete(ctx, name, o, s.subresources()...); err != nil {
+		return nil, false, err
+	}
+	return nil, true, nil
+}
+
+// typedWatch converts each event's object to the resource's Go type.
+type typedWatch struct {
+	w      watch.Interface
+	result chan watch.Event
+	done   chan struct{}
+	stop   sync.Once
+}
+
+func newTypedWatch(w watch.Interface, typed func(*unstructured.Unstructured) (runtime.Object, error)) *typedWatch {
+	t := &typedWatch{w: w, result: make(chan watch.Event), done: make(chan struct{})}
+	go func() {
+		defer close(t.result)
+		for ev := range w.ResultChan() {
+			if u, ok := ev.Object.(*unstructured.Unstructured); ok && ev.Type != watch.Error {
+				obj, err := typed(u)
+				if err != nil {
+					ev = watch.Event{Type: watch.Error, Object: &apierrors.NewInternalError(err).ErrStatus}
+				} else {
+					ev.Object = obj
+				}
+			}
+			select {
+			case t.result <- ev:
+			case <-t.done:
+				return
+			}
+		}
+	}()
+	return t
+}
+
+func (t *typedWatch) ResultChan() <-chan watch.Event { return t.result }
+
+func (t *typedWatch) Stop() {
+	t.stop.Do(func() { close(t.done) })
+	t.w.Stop()
+}
