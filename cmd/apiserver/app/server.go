@@ -19,7 +19,6 @@ import (
 	"github.com/apiserver/apiserver/pkg/aggregator"
 	"github.com/apiserver/apiserver/pkg/apf"
 	"github.com/apiserver/apiserver/pkg/auth/rbac"
-	"github.com/apiserver/apiserver/pkg/client/apistorage"
 	"github.com/apiserver/apiserver/pkg/client/transport"
 	"github.com/apiserver/apiserver/pkg/controlplane"
 	"github.com/apiserver/apiserver/pkg/crd"
@@ -167,7 +166,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	}); err != nil {
 		return nil, err
 	}
-	top.AddBackgroundTask("clusterrole-aggregation", func(ctx context.Context) { rbac.Aggregate(ctx, throughAPI(ctx, ic.Catalog)) })
+	top.AddBackgroundTask("clusterrole-aggregation", func(ctx context.Context) { rbac.Aggregate(ctx, ic.Catalog) })
 	if c.RBAC != nil {
 		top.AddBackgroundTask("rbac-authorizer", func(ctx context.Context) { c.RBAC.Run(ctx, ic.Catalog) })
 		if err := top.AddPostStartHook("rbac/authorizer-synced", func(ctx context.Context) error {
@@ -179,14 +178,11 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	// The priority-and-fairness configuration does not hold /readyz up:
 	// nothing here waits on it, and envtest's start stays short.
 	top.AddBackgroundTask("apf-bootstrap", func(ctx context.Context) {
-		api := throughAPI(ctx, ic.Catalog)
-		retryEverySecond(ctx, "Creating the flow control bootstrap configuration failed; retrying", func() error { return apf.Ensure(ctx, api) })
+		retryEverySecond(ctx, "Creating the flow control bootstrap configuration failed; retrying", func() error { return apf.Ensure(ctx, ic.Catalog) })
 	})
-	top.AddBackgroundTask("flowschema-status", func(ctx context.Context) { apf.Run(ctx, throughAPI(ctx, ic.Catalog)) })
+	top.AddBackgroundTask("flowschema-status", func(ctx context.Context) { apf.Run(ctx, ic.Catalog) })
 	top.AddBackgroundTask("resourcequota", func(ctx context.Context) { resourcequota.Run(ctx, ic.Catalog) })
-	top.AddBackgroundTask("namespace-defaults", func(ctx context.Context) {
-		namespacedefaults.Run(ctx, throughAPI(ctx, ic.Catalog), c.ServiceAccounts.RootCA)
-	})
+	top.AddBackgroundTask("namespace-defaults", func(ctx context.Context) { namespacedefaults.Run(ctx, ic.Catalog, c.ServiceAccounts.RootCA) })
 	top.AddBackgroundTask("garbage-collector", garbagecollector.New(ic.Catalog).Run)
 	top.AddBackgroundTask("storage-object-counter", countObjects(ic.Catalog))
 	return installAggregator(c, ic, top)
@@ -224,24 +220,6 @@ func installAggregator(c server.CompletedConfig, ic installer.Config, top *serve
 	front.AddBackgroundTask("autoregister", agg.RunLocal)
 	front.AddBackgroundTask("cluster-authentication-info", func(ctx context.Context) { aggregator.PublishAuthentication(ctx, info) })
 	return front, nil
-}
-
-// throughAPI returns the resources of catalog over the API, through the
-// loopback client in ctx: the controllers given it read and write as any
-// client does. The garbage collector, namespace cleanup, quota counting
-// and the RBAC authorizer's cache still use the stores directly.
-func throughAPI(ctx context.Context, catalog *rest.Catalog) *rest.Catalog {
-	config := server.LoopbackClientConfigFrom(ctx)
-	if config == nil {
-		klog.FromContext(ctx).Info("No loopback client; a controller uses the stores directly")
-		return catalog
-	}
-	api, err := apistorage.Catalog(config, catalog)
-	if err != nil {
-		klog.FromContext(ctx).Error(err, "The loopback client failed; a controller uses the stores directly")
-		return catalog
-	}
-	return api
 }
 
 // retryEverySecond calls fn until it succeeds or ctx ends, logging each

@@ -4,11 +4,19 @@
 // server's loopback client instead of reaching into the stores, so that
 // its writes pass authentication, authorization, admission and audit as
 // any client's do, as kube-apiserver's controllers' writes do.
+//
+// The objects travel as JSON and are converted to and from unstructured
+// content: switching namespace defaults, ClusterRole aggregation and flow
+// control's bootstrap to it raised the RSS at ready of an envtest control
+// plane from 78 to 82 MiB (the garbage collector to 91 MiB), past the
+// 80 MB the project holds it to, so they still use the stores until a
+// protobuf variant costs less.
 package apistorage
 
 import (
 	"context"
 	"fmt"
+	"slices"
 	"sync"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -23,32 +31,44 @@ import (
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
 
-// Catalog returns a catalog of the resources c serves now, each with its
-// status subresource, whose storage is the API reached with config. Its
+// Catalog returns a catalog of the resources c serves now that keep objects
+// (every verb served), each with its status subresource, whose storage is
+// the API reached with config. Its
 // objects are the Go types of c's storage (unstructured for custom
 // resources); resources added to c later are not in it.
 func Catalog(config *restclient.Config, c *rest.Catalog) (*rest.Catalog, error) {
+	dyn, err := newDynamic(config)
+	if err != nil {
+		return nil, err
+	}
+	out := rest.NewCatalog()
+	mirror(dyn, c, out, nil)
+	return out, nil
+}
+
+// newDynamic is the dynamic client of config, which speaks JSON.
+func newDynamic(config *restclient.Config) (dynamic.Interface, error) {
 	config = restclient.CopyConfig(config)
-	// The dynamic client speaks JSON.
 	config.ContentType, config.AcceptContentTypes = "application/json", "application/json"
 	dyn, err := dynamic.NewForConfig(config)
 	if err != nil {
 		return nil, fmt.Errorf("the API client: %w", err)
 	}
-	byGV := map[schema.GroupVersion][]rest.Resource{}
-	var order []schema.GroupVersion
-	for _, r := range c.Resources() {
-		gv := r.Info.GroupVersion()
-		if _, ok := byGV[gv]; !ok {
-			order = append(order, gv)
+	return dyn, nil
+}
+
+// stored reports whether r keeps objects that a client can get, list and
+// watch: reviews (create only) and component statuses (read only, not
+// watched) are left out of the catalogs here, whose Storage serves every
+// verb.
+func stored(r rest.Resource) bool {
+	verbs := r.ServedVerbs()
+	for _, v := range []string{"get", "list", "watch", "create", "update", "delete"} {
+		if !slices.Contains(verbs, v) {
+			return false
 		}
-		byGV[gv] = append(byGV[gv], Resource(dyn, r))
 	}
-	out := rest.NewCatalog()
-	for _, gv := range order {
-		out.Set(rest.GroupVersion{GroupVersion: gv, Resources: byGV[gv]}, c.BuiltinGroup(gv.Group))
-	}
-	return out, nil
+	return true
 }
 
 // Resource returns r with its storage, and its status subresource's, over
@@ -298,4 +318,57 @@ func (t *typedWatch) ResultChan() <-chan watch.Event { return t.result }
 func (t *typedWatch) Stop() {
 	t.stop.Do(func() { close(t.done) })
 	t.w.Stop()
+}
+
+// Follow returns a catalog like Catalog's that stays equal to c, custom
+// resources included, until ctx ends: for a controller that follows
+// c.Changed() (the garbage collector).
+func Follow(ctx context.Context, config *restclient.Config, c *rest.Catalog) (*rest.Catalog, error) {
+	dyn, err := newDynamic(config)
+	if err != nil {
+		return nil, err
+	}
+	out := rest.NewCatalog()
+	changed := c.Changed()
+	served := mirror(dyn, c, out, nil)
+	go func() {
+		for {
+			select {
+			case <-ctx.Done():
+				return
+			case <-changed:
+			}
+			changed = c.Changed()
+			served = mirror(dyn, c, out, served)
+		}
+	}()
+	return out, nil
+}
+
+// mirror sets in out every group version c serves, over the API, and
+// removes those of before that c no longer serves; it returns what it set.
+func mirror(dyn dynamic.Interface, c, out *rest.Catalog, before map[schema.GroupVersion]bool) map[schema.GroupVersion]bool {
+	byGV := map[schema.GroupVersion][]rest.Resource{}
+	var order []schema.GroupVersion
+	for _, r := range c.Resources() {
+		if !stored(r) {
+			continue
+		}
+		gv := r.Info.GroupVersion()
+		if _, ok := byGV[gv]; !ok {
+			order = append(order, gv)
+		}
+		byGV[gv] = append(byGV[gv], Resource(dyn, r))
+	}
+	now := map[schema.GroupVersion]bool{}
+	for _, gv := range order {
+		out.Set(rest.GroupVersion{GroupVersion: gv, Resources: byGV[gv]}, c.BuiltinGroup(gv.Group))
+		now[gv] = true
+	}
+	for gv := range before {
+		if !now[gv] {
+			out.Remove(gv)
+		}
+	}
+	return now
 }
