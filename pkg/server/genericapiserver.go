@@ -4,6 +4,7 @@ import (
 	"context"
 	"errors"
 	"net/http"
+	"runtime/debug"
 	"slices"
 	"sync"
 	"time"
@@ -313,6 +314,10 @@ func (s PreparedServer) notifyWhenReady(ctx context.Context) {
 		if s.ready(req) {
 			klog.InfoS("Server is ready", "server", s.name)
 			s.config.Notify("READY=1")
+			// Start-up leaves garbage (documents, definitions, bootstrap
+			// objects) that the runtime would hand back to the system only
+			// minutes later: give it back now, once.
+			debug.FreeOSMemory()
 			return
 		}
 		select {
