@@ -259,3 +259,43 @@ spec:
 		return err != nil
 	})
 }
+
+// TestLocalAPIServices: every group version served here is a local
+// APIService with kube-apiserver 1.31's priorities (recorded from it), a
+// CustomResourceDefinition's version gets one labelled "true" while it is
+// served, and local APIServices are Available with kube's reason.
+func TestLocalAPIServices(t *testing.T) {
+	p := startBinary(t, "", nil)
+	k := kubectl{t: t, bin: requireTool(t, "kubectl", "kubectl"), kubeconfig: filepath.Join(p.DataDir, "admin.kubeconfig"), home: t.TempDir()}
+	const jsonpath = `{range .items[*]}{.metadata.name} {.spec.groupPriorityMinimum} {.spec.versionPriority} {.metadata.labels.kube-aggregator\.kubernetes\.io/automanaged} {.status.conditions[0].reason}{"\n"}{end}`
+	// kube-apiserver 1.31's, for the group versions both serve.
+	want := []string{
+		"v1. 18000 1 onstart Local", "v1.apps 17800 15 onstart Local", "v1.events.k8s.io 17750 15 onstart Local",
+		"v1.authentication.k8s.io 17700 15 onstart Local", "v1.authorization.k8s.io 17600 15 onstart Local",
+		"v1.autoscaling 17500 15 onstart Local", "v2.autoscaling 17500 30 onstart Local", "v1.batch 17400 15 onstart Local",
+		"v1.certificates.k8s.io 17300 15 onstart Local", "v1.networking.k8s.io 17200 15 onstart Local", "v1.policy 17100 15 onstart Local",
+		"v1.rbac.authorization.k8s.io 17000 15 onstart Local", "v1.storage.k8s.io 16800 15 onstart Local",
+		"v1.apiextensions.k8s.io 16700 15 onstart Local", "v1.scheduling.k8s.io 16600 15 onstart Local",
+		"v1.coordination.k8s.io 16500 15 onstart Local", "v1.node.k8s.io 16300 15 onstart Local",
+		"v1.discovery.k8s.io 16200 15 onstart Local", "v1.flowcontrol.apiserver.k8s.io 16100 21 onstart Local",
+	}
+	waitUntil(t, 20*time.Second, "the local APIServices", func() bool {
+		out, _ := k.try("get", "apiservices", "-o", "jsonpath="+jsonpath)
+		for _, w := range want {
+			if !strings.Contains(out, w+"\n") {
+				return false
+			}
+		}
+		return true
+	})
+	k.stdin(widgetCRD("local.example.com"), "apply", "-f", "-")
+	waitUntil(t, 20*time.Second, "the CRD's APIService", func() bool {
+		out, _ := k.try("get", "apiservice", "v1.local.example.com", "-o", "jsonpath="+strings.TrimPrefix(strings.TrimSuffix(jsonpath, `{"\n"}{end}`), `{range .items[*]}`))
+		return out == "v1.local.example.com 1000 100 true Local"
+	})
+	k.run("delete", "crd", "widgets.local.example.com")
+	waitUntil(t, 20*time.Second, "the CRD's APIService to go", func() bool {
+		_, err := k.try("get", "apiservice", "v1.local.example.com")
+		return err != nil
+	})
+}
