@@ -199,20 +199,21 @@ func resolve(s *apiregistrationv1.APIService, svc *corev1.Service, eps *corev1.E
 		return nil, &condition{"ServicePortError", fmt.Sprintf("service/%s in %q is not listening on port %d", ref.Name, ref.Namespace, port)}
 	}
 	portName := svc.Spec.Ports[i].Name
-	if eps != nil {
-		var hosts []string
-		for _, ss := range eps.Subsets {
-			j := slices.IndexFunc(ss.Ports, func(p corev1.EndpointPort) bool { return p.Name == portName })
-			if j < 0 {
-				continue
-			}
-			for _, addr := range ss.Addresses {
-				hosts = append(hosts, net.JoinHostPort(addr.IP, strconv.Itoa(int(ss.Ports[j].Port))))
-			}
+	if eps == nil {
+		return nil, &condition{"EndpointsNotFound", fmt.Sprintf("cannot find endpoints for service/%s in %q", ref.Name, ref.Namespace)}
+	}
+	var hosts []string
+	for _, ss := range eps.Subsets {
+		j := slices.IndexFunc(ss.Ports, func(p corev1.EndpointPort) bool { return p.Name == portName })
+		if j < 0 {
+			continue
 		}
-		if len(hosts) > 0 {
-			return &url.URL{Scheme: "https", Host: hosts[rand.IntN(len(hosts))]}, nil
+		for _, addr := range ss.Addresses {
+			hosts = append(hosts, net.JoinHostPort(addr.IP, strconv.Itoa(int(ss.Ports[j].Port))))
 		}
+	}
+	if len(hosts) > 0 {
+		return &url.URL{Scheme: "https", Host: hosts[rand.IntN(len(hosts))]}, nil
 	}
 	return nil, &condition{"MissingEndpoints", fmt.Sprintf("endpoints for service/%s in %q have no addresses with port name %q", ref.Name, ref.Namespace, portName)}
 }

@@ -55,6 +55,7 @@ func TestResolve(t *testing.T) {
 			{Addresses: []corev1.EndpointAddress{{IP: "10.1.0.2"}}, Ports: []corev1.EndpointPort{{Name: "https", Port: 8443}}},
 		}}, "https://10.1.0.2:8443", "", ""},
 		{"no endpoints", clusterIP, &corev1.Endpoints{}, "", "MissingEndpoints", `endpoints for service/api in "wardle" have no addresses with port name "https"`},
+		{"no Endpoints object", clusterIP, nil, "", "EndpointsNotFound", `cannot find endpoints for service/api in "wardle"`},
 		{"not listening on the port", &corev1.Service{Spec: corev1.ServiceSpec{Ports: []corev1.ServicePort{{Port: 80}}}}, nil, "", "ServicePortError", "is not listening on port 443"},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
