@@ -46,7 +46,7 @@ func Catalog(config *restclient.Config, scheme *runtime.Scheme, c *rest.Catalog)
 		return nil, err
 	}
 	out := rest.NewCatalog()
-	mirror(cl, c, out, nil)
+	mirror(cl, c, out)
 	return out, nil
 }
 
@@ -441,34 +441,8 @@ func (t *typedWatch) Stop() {
 	t.w.Stop()
 }
 
-// Follow returns a catalog like Catalog's that stays equal to c, custom
-// resources included, until ctx ends: for a controller that follows
-// c.Changed() (the garbage collector).
-func Follow(ctx context.Context, config *restclient.Config, scheme *runtime.Scheme, c *rest.Catalog) (*rest.Catalog, error) {
-	cl, err := newClients(config, scheme)
-	if err != nil {
-		return nil, err
-	}
-	out := rest.NewCatalog()
-	changed := c.Changed()
-	served := mirror(cl, c, out, nil)
-	go func() {
-		for {
-			select {
-			case <-ctx.Done():
-				return
-			case <-changed:
-			}
-			changed = c.Changed()
-			served = mirror(cl, c, out, served)
-		}
-	}()
-	return out, nil
-}
-
-// mirror sets in out every group version c serves, over the API, and
-// removes those of before that c no longer serves; it returns what it set.
-func mirror(cl *clients, c, out *rest.Catalog, before map[schema.GroupVersion]bool) map[schema.GroupVersion]bool {
+// mirror sets in out every group version c serves, over the API.
+func mirror(cl *clients, c, out *rest.Catalog) {
 	byGV := map[schema.GroupVersion][]rest.Resource{}
 	var order []schema.GroupVersion
 	for _, r := range c.Resources() {
@@ -485,15 +459,7 @@ func mirror(cl *clients, c, out *rest.Catalog, before map[schema.GroupVersion]bo
 		}
 		byGV[gv] = append(byGV[gv], wrapped)
 	}
-	now := map[schema.GroupVersion]bool{}
 	for _, gv := range order {
 		out.Set(rest.GroupVersion{GroupVersion: gv, Resources: byGV[gv]}, c.BuiltinGroup(gv.Group))
-		now[gv] = true
 	}
-	for gv := range before {
-		if !now[gv] {
-			out.Remove(gv)
-		}
-	}
-	return now
 }
