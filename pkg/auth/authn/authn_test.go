@@ -82,24 +82,31 @@ func TestBearerToken(t *testing.T) {
 	}
 }
 
+// chainOf issues leaf from ca and returns it as the chain a client sends.
+func chainOf(t *testing.T, ca *certs.CA, leaf certs.Leaf) []*x509.Certificate {
+	t.Helper()
+	certPEM, keyPEM, err := ca.Issue(leaf)
+	if err != nil {
+		t.Fatal(err)
+	}
+	pair, err := tls.X509KeyPair(certPEM, keyPEM)
+	if err != nil {
+		t.Fatal(err)
+	}
+	c, err := x509.ParseCertificate(pair.Certificate[0])
+	if err != nil {
+		t.Fatal(err)
+	}
+	return []*x509.Certificate{c}
+}
+
 func TestX509(t *testing.T) {
 	dir := t.TempDir()
 	ca, err := certs.LoadOrCreateCA(certs.PairIn(dir, "ca"), "test-ca")
 	if err != nil {
 		t.Fatal(err)
 	}
-	leaf := func(l certs.Leaf) []*x509.Certificate {
-		certPEM, keyPEM, err := ca.Issue(l)
-		if err != nil {
-			t.Fatal(err)
-		}
-		pair, err := tls.X509KeyPair(certPEM, keyPEM)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, _ := x509.ParseCertificate(pair.Certificate[0])
-		return []*x509.Certificate{c}
-	}
+	leaf := func(l certs.Leaf) []*x509.Certificate { return chainOf(t, ca, l) }
 	pool := x509.NewCertPool()
 	pool.AddCert(ca.Cert)
 	a := NewX509(pool)

@@ -13,21 +13,12 @@ import (
 
 func TestRequestHeader(t *testing.T) {
 	dir := t.TempDir()
-	chainOf := func(caName string, cn string) []*x509.Certificate {
+	client := func(caName string, cn string) []*x509.Certificate {
 		ca, err := certs.LoadOrCreateCA(certs.PairIn(dir, caName), caName)
 		if err != nil {
 			t.Fatal(err)
 		}
-		certPEM, keyPEM, err := ca.Issue(certs.Leaf{CommonName: cn, Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
-		if err != nil {
-			t.Fatal(err)
-		}
-		pair, err := tls.X509KeyPair(certPEM, keyPEM)
-		if err != nil {
-			t.Fatal(err)
-		}
-		c, _ := x509.ParseCertificate(pair.Certificate[0])
-		return []*x509.Certificate{c}
+		return chainOf(t, ca, certs.Leaf{CommonName: cn, Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageClientAuth}})
 	}
 	proxyCA, err := certs.LoadOrCreateCA(certs.PairIn(dir, "front-proxy-ca"), "front-proxy-ca")
 	if err != nil {
@@ -50,13 +41,13 @@ func TestRequestHeader(t *testing.T) {
 		want    *user.Info
 		err     bool
 	}{
-		{"front proxy", chainOf("front-proxy-ca", "front-proxy-client"), headers,
+		{"front proxy", client("front-proxy-ca", "front-proxy-client"), headers,
 			&user.Info{Name: "alice", Groups: []string{"dev", "ops"}, Extra: map[string][]string{"scopes": {"a", "b"}, "example.com/team": {"blue"}}}, false},
-		{"front proxy, no user header", chainOf("front-proxy-ca", "front-proxy-client"), nil, nil, false},
-		{"a name the proxy may not have", chainOf("front-proxy-ca", "someone-else"), headers, nil, true},
+		{"front proxy, no user header", client("front-proxy-ca", "front-proxy-client"), nil, nil, false},
+		{"a name the proxy may not have", client("front-proxy-ca", "someone-else"), headers, nil, true},
 		// A client of another CA that sets the headers is not a front
 		// proxy: the next authenticator decides.
-		{"client of another CA", chainOf("client-ca", "front-proxy-client"), headers, nil, false},
+		{"client of another CA", client("client-ca", "front-proxy-client"), headers, nil, false},
 		{"no certificate", nil, headers, nil, false},
 	} {
 		t.Run(tc.name, func(t *testing.T) {
