@@ -19,6 +19,8 @@ import (
 	"github.com/gorilla/websocket"
 	corev1 "k8s.io/api/core/v1"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/util/httpstream"
+	"k8s.io/apimachinery/pkg/util/httpstream/spdy"
 	"k8s.io/apimachinery/pkg/util/intstr"
 	"k8s.io/client-go/rest"
 	"k8s.io/client-go/tools/clientcmd"
@@ -62,6 +64,23 @@ func proxyBackend(t *testing.T, addr string, useTLS bool) (*httptest.Server, int
 	})
 	mux.HandleFunc("/moved", func(w http.ResponseWriter, r *http.Request) {
 		http.Redirect(w, r, "/echo/here", http.StatusFound)
+	})
+	mux.HandleFunc("/spdy", func(w http.ResponseWriter, r *http.Request) {
+		streams := make(chan httpstream.Stream, 1)
+		conn := spdy.NewResponseUpgrader().UpgradeResponse(w, r, func(s httpstream.Stream, _ <-chan struct{}) error {
+			streams <- s
+			return nil
+		})
+		if conn == nil {
+			return
+		}
+		defer conn.Close()
+		select {
+		case st := <-streams:
+			io.Copy(st, st) //nolint:errcheck // the echo ends with the stream
+			st.Close()
+		case <-conn.CloseChan():
+		}
 	})
 	mux.HandleFunc("/ws", func(w http.ResponseWriter, r *http.Request) {
 		c, err := upgrader.Upgrade(w, r, nil)
@@ -232,6 +251,33 @@ func TestProxySubresources(t *testing.T) {
 		t.Errorf("WebSocket echo: %q %v", msg, err)
 	}
 	c.Close()
+
+	// SPDY (what kubectl exec and port-forward speak), through the proxy.
+	spdyRT, err := spdy.NewRoundTripper(tlsConfig)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spdyReq, _ := http.NewRequest(http.MethodPost, p.URL+"/api/v1/namespaces/proxy/services/web:80/proxy/spdy", nil)
+	spdyResp, err := spdyRT.RoundTrip(spdyReq)
+	if err != nil {
+		t.Fatal(err)
+	}
+	spdyConn, err := spdyRT.NewConnection(spdyResp)
+	if err != nil {
+		t.Fatalf("SPDY through services/proxy: %v (status %d)", err, spdyResp.StatusCode)
+	}
+	stream, err := spdyConn.CreateStream(http.Header{"Streamtype": {"data"}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	if _, err := stream.Write([]byte("ping")); err != nil {
+		t.Fatal(err)
+	}
+	echo := make([]byte, 4)
+	if _, err := io.ReadFull(stream, echo); err != nil || string(echo) != "ping" {
+		t.Errorf("SPDY echo %q %v", echo, err)
+	}
+	spdyConn.Close()
 
 	// Refusals and failures, as kube-apiserver answers them.
 	if _, err := cs.CoreV1().Services(ns).Create(ctx, &corev1.Service{ObjectMeta: metav1.ObjectMeta{Name: "empty"},
