@@ -41,6 +41,10 @@ type Attributes struct {
 	// User made the request; nil for the server's own writes.
 	User   *user.Info
 	DryRun bool
+	// Default, when set, applies the type's defaults to an object, as
+	// decoding a request does: a webhook's patched object is defaulted
+	// again.
+	Default func(obj runtime.Object)
 }
 
 // MutationInterface is a plugin that may change the object.

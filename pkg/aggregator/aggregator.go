@@ -8,13 +8,8 @@
 package aggregator
 
 import (
-	"fmt"
-	"math/rand/v2"
-	"net"
 	"net/http"
 	"net/url"
-	"slices"
-	"strconv"
 	"strings"
 	"sync"
 
@@ -25,6 +20,7 @@ import (
 
 	apiregistrationv1 "github.com/apiserver/apiserver/pkg/apiregistration/v1"
 	"github.com/apiserver/apiserver/pkg/auth/user"
+	"github.com/apiserver/apiserver/pkg/client/resolver"
 	"github.com/apiserver/apiserver/pkg/client/transport"
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
@@ -179,43 +175,19 @@ func (a *Aggregator) transports(s *apiregistrationv1.APIService) (proxy.Transpor
 }
 
 // resolve finds where the Service of s is served, as kube's aggregator
-// with endpoint routing: an ExternalName Service's name, else a ready
-// endpoint address of the Service port s names. Its error is the reason
-// and message of the Available condition.
+// with endpoint routing; its error is the reason and message of the
+// Available condition.
 func resolve(s *apiregistrationv1.APIService, svc *corev1.Service, eps *corev1.Endpoints) (*url.URL, *condition) {
 	ref := s.Spec.Service
 	port := int32(443)
 	if ref.Port != nil {
 		port = *ref.Port
 	}
-	if svc == nil {
-		return nil, &condition{"ServiceNotFound", fmt.Sprintf("service/%s in %q is not present", ref.Name, ref.Namespace)}
+	u, f := resolver.Resolve(ref.Namespace, ref.Name, port, svc, eps)
+	if f != nil {
+		return nil, &condition{f.Reason, f.Message}
 	}
-	if svc.Spec.Type == corev1.ServiceTypeExternalName {
-		return &url.URL{Scheme: "https", Host: net.JoinHostPort(svc.Spec.ExternalName, strconv.Itoa(int(port)))}, nil
-	}
-	i := slices.IndexFunc(svc.Spec.Ports, func(p corev1.ServicePort) bool { return p.Port == port })
-	if i < 0 {
-		return nil, &condition{"ServicePortError", fmt.Sprintf("service/%s in %q is not listening on port %d", ref.Name, ref.Namespace, port)}
-	}
-	portName := svc.Spec.Ports[i].Name
-	if eps == nil {
-		return nil, &condition{"EndpointsNotFound", fmt.Sprintf("cannot find endpoints for service/%s in %q", ref.Name, ref.Namespace)}
-	}
-	var hosts []string
-	for _, ss := range eps.Subsets {
-		j := slices.IndexFunc(ss.Ports, func(p corev1.EndpointPort) bool { return p.Name == portName })
-		if j < 0 {
-			continue
-		}
-		for _, addr := range ss.Addresses {
-			hosts = append(hosts, net.JoinHostPort(addr.IP, strconv.Itoa(int(ss.Ports[j].Port))))
-		}
-	}
-	if len(hosts) > 0 {
-		return &url.URL{Scheme: "https", Host: hosts[rand.IntN(len(hosts))]}, nil
-	}
-	return nil, &condition{"MissingEndpoints", fmt.Sprintf("endpoints for service/%s in %q have no addresses with port name %q", ref.Name, ref.Namespace, portName)}
+	return u, nil
 }
 
 // condition is the reason and message of an unavailable APIService.

@@ -23,8 +23,10 @@ import (
 	"github.com/apiserver/apiserver/pkg/admission/rbacescalation"
 	rcadmission "github.com/apiserver/apiserver/pkg/admission/runtimeclass"
 	saadmission "github.com/apiserver/apiserver/pkg/admission/serviceaccount"
+	"github.com/apiserver/apiserver/pkg/admission/webhook"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
+	"github.com/apiserver/apiserver/pkg/registry/admissionregistration/webhookconfiguration"
 	"github.com/apiserver/apiserver/pkg/registry/apiregistration/apiservice"
 	"github.com/apiserver/apiserver/pkg/registry/apps/controllerrevision"
 	"github.com/apiserver/apiserver/pkg/registry/apps/daemonset"
@@ -85,6 +87,8 @@ var storageOnly = []func() rest.Type{
 	secret.Type,
 	event.Type,
 	lease.Type,
+	webhookconfiguration.MutatingType,
+	webhookconfiguration.ValidatingType,
 	rbac.RoleType,
 	rbac.ClusterRoleType,
 	rbac.RoleBindingType,
@@ -163,9 +167,9 @@ type CoreAPI struct {
 // Pod's priority; one default PriorityClass, system classes kept),
 // DefaultTolerationSeconds, RuntimeClass (a Pod's overhead and
 // scheduling), then the refusal of RBAC escalation, which asks a about
-// the writer. The plugins read with
-// quorum reads of their own.
-func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string) (admission.Chain, error) {
+// the writer, and last the admission webhooks of the configurations
+// webhooks follows. The plugins read with quorum reads of their own.
+func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string, catalog *rest.Catalog, webhooks *webhook.Source) (admission.Chain, error) {
 	namespaces, err := generic.NewStore(backend, namespace.Type(), nil, "")
 	if err != nil {
 		return nil, err
@@ -243,6 +247,11 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string)
 		}
 		return obj.(*nodev1.RuntimeClass), nil
 	}
+	resolve, err := serviceResolver(backend)
+	if err != nil {
+		return nil, err
+	}
+	hooks := webhook.Config{Source: webhooks, Namespaces: get, Resolve: resolve, Equivalents: equivalents(catalog)}
 	// In kube-apiserver's order.
 	plugins := []struct {
 		name   string
@@ -255,6 +264,8 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string)
 		{defaulttolerationseconds.Name, defaulttolerationseconds.Plugin{}},
 		{rcadmission.Name, rcadmission.Plugin{RuntimeClasses: getRuntimeClass}},
 		{"", rbacescalation.Plugin{Authorizer: a, Rules: rules}},
+		{webhook.MutatingName, webhook.Mutating{Config: hooks}},
+		{webhook.ValidatingName, webhook.Validating{Config: hooks}},
 	}
 	var chain admission.Chain
 	for _, p := range plugins {

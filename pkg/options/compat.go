@@ -60,7 +60,8 @@ func (o *CompatibilityOptions) AddFlags(fs *pflag.FlagSet) {
 
 // servedPlugins are kube-apiserver's admission plugins this server runs,
 // in its order; they are on by default.
-var servedPlugins = []string{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "Priority", "DefaultTolerationSeconds", "RuntimeClass"}
+var servedPlugins = []string{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "Priority", "DefaultTolerationSeconds", "RuntimeClass",
+	"MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"}
 
 // knownPlugins are kube-apiserver 1.31's other admission plugins: named in
 // a list, they are accepted (kubeadm enables NodeRestriction) and do
@@ -69,11 +70,10 @@ var knownPlugins = []string{
 	"AlwaysAdmit", "AlwaysDeny", "AlwaysPullImages", "CertificateApproval", "CertificateSigning",
 	"CertificateSubjectRestriction", "ClusterTrustBundleAttest", "DefaultIngressClass", "DefaultStorageClass",
 	"DenyServiceExternalIPs", "EventRateLimit", "ExtendedResourceToleration", "ImagePolicyWebhook",
-	"LimitPodHardAntiAffinityTopology", "MutatingAdmissionWebhook", "NamespaceAutoProvision",
+	"LimitPodHardAntiAffinityTopology", "NamespaceAutoProvision",
 	"NamespaceExists", "NodeRestriction", "OwnerReferencesPermissionEnforcement", "PersistentVolumeClaimResize",
 	"PersistentVolumeLabel", "PodNodeSelector", "PodSecurity", "PodTolerationRestriction", "ResourceQuota",
 	"StorageObjectInUseProtection", "TaintNodesByCondition", "ValidatingAdmissionPolicy",
-	"ValidatingAdmissionWebhook",
 }
 
 // Validate refuses a plugin name kube-apiserver does not know, and one

@@ -393,7 +393,9 @@ func TestAdmissionPluginFlags(t *testing.T) {
 		{"unknown", []string{"Bogus"}, []string{"Nope"}, nil,
 			[]string{`enable-admission-plugins plugin "Bogus" is unknown`, `disable-admission-plugins plugin "Nope" is unknown`}, nil},
 		{"overlap", []string{"Priority"}, []string{"Priority"}, nil, []string{"Priority in enable-admission-plugins and disable-admission-plugins overlapped"}, []string{"Priority"}},
-		{"the old exact list", nil, nil, []string{"NamespaceLifecycle", "Priority"}, nil, []string{"LimitRanger", "ServiceAccount", "DefaultTolerationSeconds", "RuntimeClass"}},
+		{"the old exact list", nil, nil, []string{"NamespaceLifecycle", "Priority"}, nil,
+			[]string{"LimitRanger", "ServiceAccount", "DefaultTolerationSeconds", "RuntimeClass", "MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"}},
+		{"webhooks off", nil, []string{"ValidatingAdmissionWebhook", "MutatingAdmissionWebhook"}, nil, nil, []string{"MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"}},
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {

@@ -274,7 +274,7 @@ func TestLocalAPIServices(t *testing.T) {
 		"v1.authentication.k8s.io 17700 15 onstart Local", "v1.authorization.k8s.io 17600 15 onstart Local",
 		"v1.autoscaling 17500 15 onstart Local", "v2.autoscaling 17500 30 onstart Local", "v1.batch 17400 15 onstart Local",
 		"v1.certificates.k8s.io 17300 15 onstart Local", "v1.networking.k8s.io 17200 15 onstart Local", "v1.policy 17100 15 onstart Local",
-		"v1.rbac.authorization.k8s.io 17000 15 onstart Local", "v1.storage.k8s.io 16800 15 onstart Local",
+		"v1.rbac.authorization.k8s.io 17000 15 onstart Local", "v1.storage.k8s.io 16800 15 onstart Local", "v1.admissionregistration.k8s.io 16700 15 onstart Local",
 		"v1.apiextensions.k8s.io 16700 15 onstart Local", "v1.scheduling.k8s.io 16600 15 onstart Local",
 		"v1.coordination.k8s.io 16500 15 onstart Local", "v1.node.k8s.io 16300 15 onstart Local",
 		"v1.discovery.k8s.io 16200 15 onstart Local", "v1.flowcontrol.apiserver.k8s.io 16100 21 onstart Local",

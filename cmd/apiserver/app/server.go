@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
 
+	"github.com/apiserver/apiserver/pkg/admission/webhook"
 	"github.com/apiserver/apiserver/pkg/aggregator"
 	"github.com/apiserver/apiserver/pkg/apf"
 	"github.com/apiserver/apiserver/pkg/auth/rbac"
@@ -125,14 +126,16 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	if err != nil {
 		return nil, err
 	}
-	admit, err := controlplane.NewAdmission(backend, c.Authorization, c.DisabledAdmissionPlugins)
+	catalog := rest.NewCatalog()
+	webhooks := webhook.NewSource()
+	admit, err := controlplane.NewAdmission(backend, c.Authorization, c.DisabledAdmissionPlugins, catalog, webhooks)
 	if err != nil {
 		return nil, err
 	}
 	ic := installer.Config{
 		Discovery: discovery.NewRegistry(),
 		OpenAPI:   openapi.NewService(openapi.WithInfo(openapi.Info{Title: "Kubernetes", Version: c.Version.GitVersion})),
-		Catalog:   rest.NewCatalog(),
+		Catalog:   catalog,
 		Scheme:    runtime.NewScheme(),
 		Stopping:  c.Stopping(),
 		Timeout:   c.Lifecycle.RequestTimeout,
@@ -166,6 +169,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	}); err != nil {
 		return nil, err
 	}
+	top.AddBackgroundTask("admission-webhook-configurations", func(ctx context.Context) { webhooks.Run(ctx, catalog) })
 	top.AddBackgroundTask("clusterrole-aggregation", func(ctx context.Context) { rbac.Aggregate(ctx, ic.Catalog) })
 	if c.RBAC != nil {
 		top.AddBackgroundTask("rbac-authorizer", func(ctx context.Context) { c.RBAC.Run(ctx, ic.Catalog) })

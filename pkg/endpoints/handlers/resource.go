@@ -161,6 +161,7 @@ type protoMarshaler interface {
 // writeError answers err as a Status, in protobuf when the client asked
 // for protobuf answers, as kube-apiserver does.
 func (h *Resource) writeError(w http.ResponseWriter, r *http.Request, t *target, verb string, err error) {
+	addWarnings(w, request.WarningsFrom(r.Context()).Take())
 	if t != nil && h.Protobuf != nil {
 		out, nerr := t.negotiate(r, verb)
 		// kube-apiserver's custom resource handler takes protobuf as a
@@ -213,6 +214,11 @@ func (h *Resource) ServeHTTP(w http.ResponseWriter, r *http.Request) {
 	if c, ok := t.storage.(rest.Connecter); ok {
 		h.connect(w, r, t, c, info)
 		return
+	}
+	switch info.Verb {
+	case "create", "update", "patch", "delete", "deletecollection":
+		// Admission may warn the client about a write.
+		r = r.WithContext(request.WithWarnings(r.Context(), &request.Warnings{}))
 	}
 	var err error
 	switch info.Verb {
@@ -565,6 +571,7 @@ func (h *Resource) deleteOptions(r *http.Request) (*metav1.DeleteOptions, error)
 // write encodes obj for the client: the object itself (with its apiVersion
 // and kind), or a Table.
 func (h *Resource) write(w http.ResponseWriter, r *http.Request, t *target, code int, obj runtime.Object, out output) error {
+	addWarnings(w, request.WarningsFrom(r.Context()).Take())
 	if status, isStatus := obj.(*metav1.Status); isStatus {
 		if out.protobuf() {
 			status.Kind, status.APIVersion = "Status", "v1"

@@ -534,6 +534,7 @@ func (s *Store) attributes(ctx context.Context, op admission.Operation, obj, old
 	a := &admission.Attributes{
 		Operation: op, Kind: s.Type.Info.GroupVersionKind(), Resource: s.Type.Info.GroupVersionResource,
 		Subresource: s.Subresource, Namespace: ns, Name: name, Object: obj, OldObject: old, DryRun: dryRun,
+		Default: s.Type.Defaults,
 	}
 	if !s.Type.Info.Namespaced {
 		a.Namespace = ""

@@ -250,6 +250,25 @@ func (c *Catalog) Resource(gr schema.GroupResource) (Resource, bool) {
 	return Resource{}, false
 }
 
+// Versions returns the declarations of gr in every served version, in
+// the order they were registered.
+func (c *Catalog) Versions(gr schema.GroupResource) []ResourceInfo {
+	c.mu.RLock()
+	defer c.mu.RUnlock()
+	var out []ResourceInfo
+	for _, gv := range c.order {
+		if gv.Group != gr.Group {
+			continue
+		}
+		for _, r := range c.gvs[gv].Resources {
+			if r.Info.Resource == gr.Resource {
+				out = append(out, r.Info)
+			}
+		}
+	}
+	return out
+}
+
 // ResourceOf returns the resource whose objects are of kind gvk, as an
 // ownerReference names them: the declaration of gvk's version, or else of
 // any version of its group that serves the kind (the objects are the same).

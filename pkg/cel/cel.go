@@ -1,0 +1,139 @@
+// Package cel compiles and evaluates the CEL expressions users write into
+// admission configuration (webhook matchConditions), on cel-go with the
+// standard extension libraries kube-apiserver enables (strings, sets,
+// optional types, encoders, math). Objects are seen as JSON-shaped values
+// (maps, lists, strings, int64, float64, bool), as the API serves them.
+package cel
+
+import (
+	"context"
+	"errors"
+	"fmt"
+	"strings"
+	"sync"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/ext"
+)
+
+// PerCallLimit is kube-apiserver's runtime cost limit for one
+// evaluation of one expression.
+const PerCallLimit = 1_000_000
+
+// Variables are the names an expression may use; each is dynamically
+// typed.
+type Variables []string
+
+// AdmissionVariables are those of a webhook's matchConditions.
+var AdmissionVariables = Variables{"object", "oldObject", "request"}
+
+// BoolType is the type of a condition.
+var BoolType = cel.BoolType
+
+// AdmissionEnv is the shared environment of AdmissionVariables.
+var AdmissionEnv = sync.OnceValues(func() (*Env, error) { return NewEnv(AdmissionVariables) })
+
+// Env is a compiled environment; it is safe for concurrent use.
+type Env struct{ env *cel.Env }
+
+// NewEnv returns an environment that declares vars.
+func NewEnv(vars Variables) (*Env, error) {
+	opts := []cel.EnvOption{
+		cel.HomogeneousAggregateLiterals(),
+		cel.EagerlyValidateDeclarations(true),
+		cel.DefaultUTCTimeZone(true),
+		ext.Strings(ext.StringsVersion(2)),
+		ext.Sets(),
+		ext.Encoders(),
+		ext.Math(),
+		cel.OptionalTypes(),
+		cel.CrossTypeNumericComparisons(true),
+	}
+	for _, v := range vars {
+		opts = append(opts, cel.Variable(v, cel.DynType))
+	}
+	env, err := cel.NewEnv(opts...)
+	if err != nil {
+		return nil, fmt.Errorf("building the CEL environment: %w", err)
+	}
+	return &Env{env: env}, nil
+}
+
+// Program is a compiled expression.
+type Program struct {
+	prg  cel.Program
+	want *cel.Type
+}
+
+// CompileError is a compile error, worded as kube-apiserver words it.
+type CompileError struct{ Detail string }
+
+func (e *CompileError) Error() string { return e.Detail }
+
+// Compile checks expr, which must evaluate to want (cel.BoolType, say;
+// nil accepts any type).
+func (e *Env) Compile(expr string, want *cel.Type) (*Program, error) {
+	ast, iss := e.env.Compile(expr)
+	if iss.Err() != nil {
+		return nil, &CompileError{Detail: "compilation failed: " + iss.Err().Error()}
+	}
+	// As kube, a dyn result is refused where a type is wanted: the
+	// expression must say it yields one.
+	if want != nil && !ast.OutputType().IsExactType(want) && !ast.OutputType().IsExactType(cel.AnyType) {
+		return nil, &CompileError{Detail: "must evaluate to " + typeName(want)}
+	}
+	prg, err := e.env.Program(ast,
+		cel.EvalOptions(cel.OptOptimize),
+		cel.CostLimit(PerCallLimit),
+		cel.InterruptCheckFrequency(100),
+	)
+	if err != nil {
+		return nil, &CompileError{Detail: "program instantiation failed: " + err.Error()}
+	}
+	return &Program{prg: prg, want: want}, nil
+}
+
+func typeName(t *cel.Type) string {
+	if t == nil {
+		return "dyn"
+	}
+	return strings.ToLower(t.String())
+}
+
+// ErrCostLimit is returned when an evaluation runs over PerCallLimit.
+var ErrCostLimit = errors.New("operation cancelled: actual cost limit exceeded")
+
+// Eval evaluates p over vars (name to JSON-shaped value); ctx cancels it.
+func (p *Program) Eval(ctx context.Context, vars map[string]any) (ref.Val, error) {
+	act := map[string]any{}
+	for k, v := range vars {
+		if v == nil {
+			act[k] = types.NullValue
+			continue
+		}
+		act[k] = v
+	}
+	out, _, err := p.prg.ContextEval(ctx, act)
+	if err != nil {
+		if strings.Contains(err.Error(), "cost limit exceeded") {
+			return nil, ErrCostLimit
+		}
+		return nil, err
+	}
+	return out, nil
+}
+
+// EvalBool evaluates a boolean expression.
+func (p *Program) EvalBool(ctx context.Context, vars map[string]any) (bool, error) {
+	out, err := p.Eval(ctx, vars)
+	if err != nil {
+		return false, err
+	}
+	b, ok := out.Value().(bool)
+	if !ok {
+		return false, fmt.Errorf("expression evaluated to %v, not a bool", out.Type())
+	}
+	return b, nil
+}

@@ -1,0 +1,74 @@
+package cel
+
+import (
+	"context"
+	"errors"
+	"strings"
+	"testing"
+)
+
+func TestCompileAndEval(t *testing.T) {
+	env, err := AdmissionEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	vars := map[string]any{
+		"object":    map[string]any{"metadata": map[string]any{"name": "web-1", "labels": map[string]any{"tier": "front"}}, "spec": map[string]any{"replicas": int64(3)}},
+		"oldObject": nil,
+		"request":   map[string]any{"userInfo": map[string]any{"username": "alice", "groups": []any{"dev"}}},
+	}
+	tests := []struct {
+		expr    string
+		want    bool
+		compile string
+	}{
+		{`object.metadata.name.startsWith("web-")`, true, ""},
+		{`object.spec.replicas > 2 && "dev" in request.userInfo.groups`, true, ""},
+		{`oldObject == null`, true, ""},
+		{`has(object.metadata.labels.tier) && object.metadata.labels.tier == "front"`, true, ""},
+		{`object.?metadata.?annotations.orValue({}).size() == 0`, true, ""},
+		{`sets.contains(["a", "b"], ["a"])`, true, ""},
+		{`"a,b".split(",").size() == 2`, true, ""},
+		{`object.metadata.name`, false, "must evaluate to bool"},
+		{`object.metadata.name ==`, false, "compilation failed: ERROR: <input>:1:24: Syntax error"},
+		{`nope == 1`, false, "undeclared reference to 'nope'"},
+	}
+	for _, tc := range tests {
+		t.Run(tc.expr, func(t *testing.T) {
+			p, err := env.Compile(tc.expr, BoolType)
+			if tc.compile != "" {
+				var ce *CompileError
+				if !errors.As(err, &ce) || !strings.Contains(err.Error(), tc.compile) {
+					t.Fatalf("compile error %v, want %q", err, tc.compile)
+				}
+				return
+			}
+			if err != nil {
+				t.Fatal(err)
+			}
+			got, err := p.EvalBool(context.Background(), vars)
+			if err != nil || got != tc.want {
+				t.Errorf("eval = %v, %v; want %v", got, err, tc.want)
+			}
+		})
+	}
+}
+
+// A runaway expression stops at the per-call cost limit.
+func TestCostLimit(t *testing.T) {
+	env, err := NewEnv(Variables{"object"})
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := env.Compile(`object.all(x, object.all(y, object.all(z, x + y + z >= 0)))`, BoolType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	list := make([]any, 200)
+	for i := range list {
+		list[i] = int64(i)
+	}
+	if _, err := p.EvalBool(context.Background(), map[string]any{"object": list}); !errors.Is(err, ErrCostLimit) {
+		t.Errorf("err = %v, want the cost limit", err)
+	}
+}
