@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 
+	"github.com/apiserver/apiserver/pkg/apiextensions/celrules"
 	"github.com/apiserver/apiserver/pkg/apiextensions/schema"
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -19,6 +20,8 @@ type version struct {
 	crd     *apiextensionsv1.CustomResourceDefinition
 	version *apiextensionsv1.CustomResourceDefinitionVersion
 	schema  *schema.Schema
+	// rules are the schema's x-kubernetes-validations, compiled.
+	rules *celrules.Validator
 	// openapi is the version's schema as the OpenAPI documents show it.
 	openapi *spec.Schema
 }
@@ -103,11 +106,12 @@ func (s customStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Obj
 	}
 }
 
-func (s customStrategy) Validate(_ context.Context, obj runtime.Object) field.ErrorList {
+func (s customStrategy) Validate(ctx context.Context, obj runtime.Object) field.ErrorList {
 	var errs field.ErrorList
 	if s.v.schema != nil {
 		errs = s.v.schema.Validate(content(obj))
 	}
+	errs = append(errs, s.v.rules.Validate(ctx, content(obj), nil)...)
 	if sc := s.v.scale(); sc != nil {
 		errs = append(errs, schema.ValidateScaleSpec(content(obj), sc)...)
 		errs = append(errs, schema.ValidateScaleStatus(content(obj), sc)...)
@@ -115,11 +119,12 @@ func (s customStrategy) Validate(_ context.Context, obj runtime.Object) field.Er
 	return errs
 }
 
-func (s customStrategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
+func (s customStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
 	var errs field.ErrorList
 	if s.v.schema != nil {
 		errs = s.v.schema.ValidateUpdate(content(obj), content(old))
 	}
+	errs = append(errs, s.v.rules.Validate(ctx, content(obj), content(old))...)
 	if sc := s.v.scale(); sc != nil {
 		errs = append(errs, schema.ValidateScaleSpec(content(obj), sc)...)
 	}
@@ -152,11 +157,13 @@ func (s statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Obj
 	u.Object = fresh.Object
 }
 
-func (s statusStrategy) ValidateUpdate(_ context.Context, obj, old runtime.Object) field.ErrorList {
+func (s statusStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
 	var errs field.ErrorList
 	if s.v.schema != nil {
 		errs = s.v.schema.ValidateStatusUpdate(content(obj), content(old))
 	}
+	// Only the status changed: the rules elsewhere see unchanged values.
+	errs = append(errs, s.v.rules.Validate(ctx, content(obj), content(old))...)
 	if sc := s.v.scale(); sc != nil {
 		errs = append(errs, schema.ValidateScaleStatus(content(obj), sc)...)
 	}

@@ -21,6 +21,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/apiextensions/celrules"
 	"github.com/apiserver/apiserver/pkg/apiextensions/printers"
 	crdschema "github.com/apiserver/apiserver/pkg/apiextensions/schema"
 	"github.com/apiserver/apiserver/pkg/apiextensions/status"
@@ -243,6 +244,9 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 			return rest.Resource{}, err
 		}
 		v.schema = compiled
+		// A rule that does not compile here fails each validation with
+		// its error, as in kube; the version is served.
+		v.rules, _ = celrules.Compile(nil, ver.Schema.OpenAPIV3Schema)
 		if s, err := crdschema.ToOpenAPI(ver.Schema.OpenAPIV3Schema, false); err == nil {
 			v.openapi = s
 		}

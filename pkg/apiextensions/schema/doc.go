@@ -23,5 +23,5 @@
 //	// on update:
 //	errs = s.ValidateUpdate(obj, old)
 //
-// x-kubernetes-validations (CEL) rules are not evaluated.
+// x-kubernetes-validations (CEL) rules are package celrules' job.
 package schema

@@ -17,6 +17,7 @@
 //	}
 //
 // Differences from kube-apiserver: conversion webhooks are refused
-// (strategy Webhook is not supported by this server), and
-// x-kubernetes-validations rules are checked for shape but not compiled.
+// (strategy Webhook is not supported by this server). The
+// x-kubernetes-validations rules are compiled by package celrules once the
+// schema is structural; their estimated cost is not checked.
 package validation

@@ -9,6 +9,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/apiserver/apiserver/pkg/apiextensions/celrules"
 	"github.com/apiserver/apiserver/pkg/apiextensions/internal/kubefield"
 	"github.com/apiserver/apiserver/pkg/apiextensions/schema"
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
@@ -53,6 +54,10 @@ func validateSchema(v *apiextensionsv1.CustomResourceValidation, statusEnabled b
 	errs = append(errs, validateOpenAPISchema(s, fldPath.Child("openAPIV3Schema"), ssv{allowDefaults: true}, true)...)
 	if len(errs) == 0 && len(structuralInitErrs) > 0 {
 		errs = append(errs, structuralInitErrs...)
+	}
+	if len(errs) == 0 {
+		_, celErrs := celrules.Compile(fldPath.Child("openAPIV3Schema"), s)
+		errs = append(errs, celErrs...)
 	}
 	if len(errs) == 0 {
 		if _, err := schema.New(s); err != nil {
@@ -319,8 +324,8 @@ func mapListKeysMapSet(s *apiextensionsv1.JSONSchemaProps, fldPath *field.Path) 
 	return errs
 }
 
-// celRuleShapes checks the x-kubernetes-validations rules as far as it can
-// without compiling them: CEL is not evaluated by this server.
+// celRuleShapes checks the x-kubernetes-validations rules' fields other
+// than the expressions, which package celrules compiles.
 func celRuleShapes(s *apiextensionsv1.JSONSchemaProps, fldPath *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	for i, rule := range s.XValidations {

@@ -1,0 +1,164 @@
+package celrules
+
+import (
+	"fmt"
+	"sort"
+	"strings"
+
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+
+	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
+)
+
+// provider declares the object types of a schema to CEL: every object
+// node with properties is a struct type named by its path, whose fields
+// have the types of its properties. Values stay JSON maps; the field
+// getters read them.
+type provider struct {
+	*types.Registry
+	structs map[string]map[string]*types.FieldType
+}
+
+func newProvider() (*provider, error) {
+	reg, err := types.NewRegistry()
+	if err != nil {
+		return nil, err
+	}
+	return &provider{Registry: reg, structs: map[string]map[string]*types.FieldType{}}, nil
+}
+
+func (p *provider) FindStructType(name string) (*types.Type, bool) {
+	if _, ok := p.structs[name]; ok {
+		return types.NewTypeTypeWithParam(types.NewObjectType(name)), true
+	}
+	return p.Registry.FindStructType(name)
+}
+
+func (p *provider) FindStructFieldNames(name string) ([]string, bool) {
+	if fields, ok := p.structs[name]; ok {
+		names := make([]string, 0, len(fields))
+		for n := range fields {
+			names = append(names, n)
+		}
+		sort.Strings(names)
+		return names, true
+	}
+	return p.Registry.FindStructFieldNames(name)
+}
+
+func (p *provider) FindStructFieldType(name, fieldName string) (*types.FieldType, bool) {
+	if fields, ok := p.structs[name]; ok {
+		f, ok := fields[fieldName]
+		return f, ok
+	}
+	return p.Registry.FindStructFieldType(name, fieldName)
+}
+
+func (p *provider) NewValue(name string, fields map[string]ref.Val) ref.Val {
+	if _, ok := p.structs[name]; ok {
+		return types.NewErr("object construction is not supported for %s", name)
+	}
+	return p.Registry.NewValue(name, fields)
+}
+
+// typeOf declares the CEL type of a schema node named name (a path),
+// registering its object types. root restricts metadata to name and
+// generateName, as kube does.
+func (p *provider) typeOf(s *apiextensionsv1.JSONSchemaProps, name string, root bool) *types.Type {
+	if s == nil || s.XIntOrString || (s.XPreserveUnknownFields != nil && *s.XPreserveUnknownFields && len(s.Properties) == 0) {
+		return types.DynType
+	}
+	switch s.Type {
+	case "string":
+		return types.StringType
+	case "integer":
+		return types.IntType
+	case "number":
+		return types.DoubleType
+	case "boolean":
+		return types.BoolType
+	case "array":
+		if s.Items == nil || s.Items.Schema == nil {
+			return types.NewListType(types.DynType)
+		}
+		return types.NewListType(p.typeOf(s.Items.Schema, name+".@idx", false))
+	case "object":
+		if len(s.Properties) == 0 && !s.XEmbeddedResource {
+			if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
+				return types.NewMapType(types.StringType, p.typeOf(s.AdditionalProperties.Schema, name+".@elem", false))
+			}
+			return types.NewMapType(types.StringType, types.DynType)
+		}
+		fields := map[string]*types.FieldType{}
+		for k := range s.Properties {
+			prop := s.Properties[k]
+			ft := p.typeOf(&prop, name+"."+k, false)
+			if root && k == "metadata" {
+				ft = p.metadataType(name + ".metadata")
+			}
+			fields[k] = jsonField(k, ft)
+		}
+		if s.XEmbeddedResource || root {
+			for _, k := range []string{"apiVersion", "kind"} {
+				if _, ok := fields[k]; !ok {
+					fields[k] = jsonField(k, types.StringType)
+				}
+			}
+			if _, ok := fields["metadata"]; !ok {
+				fields["metadata"] = jsonField("metadata", p.metadataType(name+".metadata"))
+			}
+		}
+		p.structs[name] = fields
+		return types.NewObjectType(name)
+	}
+	return types.DynType
+}
+
+func (p *provider) metadataType(name string) *types.Type {
+	p.structs[name] = map[string]*types.FieldType{
+		"name": jsonField("name", types.StringType), "generateName": jsonField("generateName", types.StringType),
+	}
+	return types.NewObjectType(name)
+}
+
+// jsonField reads key k of a JSON object.
+func jsonField(k string, t *types.Type) *types.FieldType {
+	return &types.FieldType{
+		Type: t,
+		IsSet: func(target any) bool {
+			m, ok := target.(map[string]any)
+			if !ok {
+				return false
+			}
+			_, ok = m[k]
+			return ok
+		},
+		GetFrom: func(target any) (any, error) {
+			m, ok := target.(map[string]any)
+			if !ok {
+				return nil, fmt.Errorf("no such key: %s", k)
+			}
+			v, ok := m[k]
+			if !ok {
+				return nil, fmt.Errorf("no such key: %s", k)
+			}
+			return v, nil
+		},
+	}
+}
+
+// typeName is how kube names a schema type in an error's value.
+func typeName(s *apiextensionsv1.JSONSchemaProps) string {
+	if s.XIntOrString {
+		return "int-or-string"
+	}
+	if s.Type == "" {
+		return "object"
+	}
+	return strings.ToLower(s.Type)
+}
+
+// typePrefix starts the name of every object type: a name an expression
+// can spell ("self.spec") would resolve to the type, not the value.
+const typePrefix = "celrules/"
