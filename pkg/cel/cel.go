@@ -1,8 +1,9 @@
-// Package cel compiles and evaluates the CEL expressions users write into
-// admission configuration (webhook matchConditions), on cel-go with the
-// standard extension libraries kube-apiserver enables (strings, sets,
-// optional types, encoders, math). Objects are seen as JSON-shaped values
-// (maps, lists, strings, int64, float64, bool), as the API serves them.
+// Package cel compiles and evaluates the CEL expressions users write
+// (webhook matchConditions; CRD validation rules build on its Options),
+// on cel-go with the standard extension libraries kube-apiserver enables
+// (strings, sets, optional types, encoders, math) and kube's lists and
+// regex libraries. Objects are seen as JSON-shaped values (maps, lists,
+// strings, int64, float64, bool), as the API serves them.
 package cel
 
 import (
@@ -15,7 +16,6 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
-	"github.com/google/cel-go/ext"
 )
 
 // PerCallLimit is kube-apiserver's runtime cost limit for one
@@ -40,17 +40,7 @@ type Env struct{ env *cel.Env }
 
 // NewEnv returns an environment that declares vars.
 func NewEnv(vars Variables) (*Env, error) {
-	opts := []cel.EnvOption{
-		cel.HomogeneousAggregateLiterals(),
-		cel.EagerlyValidateDeclarations(true),
-		cel.DefaultUTCTimeZone(true),
-		ext.Strings(ext.StringsVersion(2)),
-		ext.Sets(),
-		ext.Encoders(),
-		ext.Math(),
-		cel.OptionalTypes(),
-		cel.CrossTypeNumericComparisons(true),
-	}
+	opts := Options()
 	for _, v := range vars {
 		opts = append(opts, cel.Variable(v, cel.DynType))
 	}

@@ -12,15 +12,13 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
-	"github.com/google/cel-go/ext"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
+	kubecel "github.com/apiserver/apiserver/pkg/cel"
 )
 
 const (
-	// PerCallLimit bounds one evaluation of one rule, as kube's.
-	PerCallLimit = 1_000_000
 	// RuntimeBudget bounds all the rules of one object, as kube's.
 	RuntimeBudget = 10_000_000
 	// maxMessageBytes bounds an evaluated messageExpression, as kube's.
@@ -67,18 +65,7 @@ func Compile(fldPath *field.Path, s *apiextensionsv1.JSONSchemaProps) (*Validato
 		return nil, field.ErrorList{field.InternalError(fldPath, err)}
 	}
 	p.typeOf(s, typePrefix+"self", true)
-	base, err := cel.NewEnv(
-		cel.CustomTypeProvider(p),
-		cel.HomogeneousAggregateLiterals(),
-		cel.EagerlyValidateDeclarations(true),
-		cel.DefaultUTCTimeZone(true),
-		ext.Strings(ext.StringsVersion(2)),
-		ext.Sets(),
-		ext.Math(),
-		ext.Encoders(),
-		cel.OptionalTypes(),
-		cel.CrossTypeNumericComparisons(true),
-	)
+	base, err := cel.NewEnv(append(kubecel.Options(), cel.CustomTypeProvider(p))...)
 	if err != nil {
 		return nil, field.ErrorList{field.InternalError(fldPath, err)}
 	}
@@ -176,7 +163,7 @@ func (c *compiler) rule(r apiextensionsv1.ValidationRule, t *types.Type, correla
 	if r.OptionalOldSelf != nil && *r.OptionalOldSelf && !out.transition {
 		c.errs = append(c.errs, field.Invalid(p.Child("optionalOldSelf"), true, "may not be set if oldSelf is not used in rule"))
 	}
-	if out.prg, err = env.Program(checked, cel.CostLimit(PerCallLimit), cel.CostTracking(nil), cel.InterruptCheckFrequency(100)); err != nil {
+	if out.prg, err = env.Program(checked, cel.CostLimit(kubecel.PerCallLimit), cel.CostTracking(nil), cel.InterruptCheckFrequency(100)); err != nil {
 		c.errs = append(c.errs, field.InternalError(p.Child("rule"), err))
 		return nil
 	}
@@ -188,7 +175,7 @@ func (c *compiler) rule(r apiextensionsv1.ValidationRule, t *types.Type, correla
 		case !msg.OutputType().IsExactType(types.StringType):
 			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r.MessageExpression, "messageExpression must evaluate to a string"))
 		default:
-			if out.message, err = env.Program(msg, cel.CostLimit(PerCallLimit), cel.CostTracking(nil)); err != nil {
+			if out.message, err = env.Program(msg, cel.CostLimit(kubecel.PerCallLimit), cel.CostTracking(nil)); err != nil {
 				c.errs = append(c.errs, field.InternalError(p.Child("messageExpression"), err))
 			}
 		}
