@@ -65,7 +65,7 @@ func listsLibrary() cel.EnvOption {
 // funcs is a cel.Library of function declarations.
 type funcs []cel.EnvOption
 
-func (f funcs) CompileOptions() []cel.EnvOption    { return f }
+func (f funcs) CompileOptions() []cel.EnvOption     { return f }
 func (f funcs) ProgramOptions() []cel.ProgramOption { return nil }
 
 func items(v ref.Val) ([]ref.Val, ref.Val) {
