@@ -6,10 +6,6 @@ import (
 	"encoding/json"
 	"errors"
 	"fmt"
-	"io"
-	"net/http"
-	"net/url"
-	"strings"
 	"time"
 
 	admissionv1 "k8s.io/api/admission/v1"
@@ -20,18 +16,13 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/uuid"
-	clienttransport "k8s.io/client-go/transport"
 
 	"github.com/apiserver/apiserver/pkg/admission"
-	"github.com/apiserver/apiserver/pkg/client/transport"
+	"github.com/apiserver/apiserver/pkg/client/webhookclient"
 )
 
-// ServiceResolver returns the base URL (scheme and host) of an endpoint
-// of Service namespace/name's port.
-type ServiceResolver func(ctx context.Context, namespace, name string, port int32) (*url.URL, error)
-
-// maxResponseBytes bounds what a webhook may answer.
-const maxResponseBytes = 10 << 20
+// ServiceResolver finds a Service's endpoint.
+type ServiceResolver = webhookclient.ServiceResolver
 
 // callError is a failed call: the webhook could not be reached, or its
 // answer made no sense. failurePolicy decides what it does.
@@ -45,44 +36,20 @@ func (e *callError) Error() string {
 }
 func (e *callError) Unwrap() error { return e.err }
 
-// roundTripper returns h's transport: TLS verified by caBundle (the
-// system roots without one), for the Service's DNS name when it names a
-// Service. client-go's cache gives equal configurations one transport.
-func (h *hook) roundTripper() (http.RoundTripper, error) {
-	h.rtOnce.Do(func() {
-		tls := clienttransport.TLSConfig{CAData: h.ClientConfig.CABundle}
-		if s := h.ClientConfig.Service; s != nil {
-			tls.ServerName = s.Name + "." + s.Namespace + ".svc"
+// client returns h's client, made once.
+func (h *hook) client() (*webhookclient.Client, error) {
+	h.clientOnce.Do(func() {
+		cc := h.ClientConfig
+		c := webhookclient.Config{URL: cc.URL, CABundle: cc.CABundle}
+		if s := cc.Service; s != nil {
+			c.Service = &webhookclient.Service{Namespace: s.Namespace, Name: s.Name, Path: s.Path}
+			if s.Port != nil {
+				c.Service.Port = *s.Port
+			}
 		}
-		h.rt, h.rtErr = transport.New(&transport.Config{Config: clienttransport.Config{TLS: tls}})
+		h.httpClient, h.clientErr = webhookclient.New(c)
 	})
-	return h.rt, h.rtErr
-}
-
-// location returns where h is called.
-func (h *hook) location(ctx context.Context, resolve ServiceResolver) (*url.URL, error) {
-	cc := h.ClientConfig
-	if cc.URL != nil {
-		return url.Parse(*cc.URL)
-	}
-	if cc.Service == nil {
-		return nil, errors.New("neither url nor service given")
-	}
-	if resolve == nil {
-		return nil, errors.New("services cannot be resolved")
-	}
-	port := int32(443)
-	if cc.Service.Port != nil {
-		port = *cc.Service.Port
-	}
-	u, err := resolve(ctx, cc.Service.Namespace, cc.Service.Name, port)
-	if err != nil {
-		return nil, err
-	}
-	if cc.Service.Path != nil {
-		u.Path = *cc.Service.Path
-	}
-	return u, nil
+	return h.httpClient, h.clientErr
 }
 
 // call sends review to h and returns its response, checked.
@@ -90,11 +57,7 @@ func (h *hook) call(ctx context.Context, resolve ServiceResolver, review *admiss
 	if h.err != nil {
 		return nil, &callError{h.Name, h.err}
 	}
-	rt, err := h.roundTripper()
-	if err != nil {
-		return nil, &callError{h.Name, err}
-	}
-	u, err := h.location(ctx, resolve)
+	c, err := h.client()
 	if err != nil {
 		return nil, &callError{h.Name, err}
 	}
@@ -102,55 +65,15 @@ func (h *hook) call(ctx context.Context, resolve ServiceResolver, review *admiss
 	if h.TimeoutSeconds != nil {
 		timeout = time.Duration(*h.TimeoutSeconds) * time.Second
 	}
-	ctx, cancel := context.WithTimeout(ctx, timeout)
-	defer cancel()
-	// The webhook learns how long it has, rounded up to a second.
-	if d, ok := ctx.Deadline(); ok {
-		left := time.Until(d)
-		if t := left.Truncate(time.Second); t != left {
-			left = t + time.Second
-		}
-		q := u.Query()
-		q.Set("timeout", left.String())
-		u.RawQuery = q.Encode()
-	}
-	body, err := json.Marshal(review)
-	if err != nil {
-		return nil, &callError{h.Name, err}
-	}
-	req, err := http.NewRequestWithContext(ctx, http.MethodPost, u.String(), bytes.NewReader(body))
-	if err != nil {
-		return nil, &callError{h.Name, err}
-	}
-	req.Header.Set("Content-Type", "application/json")
-	req.Header.Set("Accept", "application/json")
-	resp, err := rt.RoundTrip(req)
-	if err != nil {
-		if ctx.Err() != nil && errors.Is(ctx.Err(), context.DeadlineExceeded) {
-			err = fmt.Errorf("%w (webhook timeout %s)", err, timeout)
-		}
-		return nil, &callError{h.Name, fmt.Errorf("failed to call webhook: %w", err)}
-	}
-	defer resp.Body.Close()
-	data, err := io.ReadAll(io.LimitReader(resp.Body, maxResponseBytes))
-	if err != nil {
-		return nil, &callError{h.Name, fmt.Errorf("failed to call webhook: reading the response: %w", err)}
-	}
-	if resp.StatusCode != http.StatusOK {
-		msg := strings.TrimSpace(string(data))
-		if len(msg) > 256 {
-			msg = msg[:256]
-		}
-		if msg == "" {
-			msg = "no body"
-		}
-		return nil, &callError{h.Name, fmt.Errorf("failed to call webhook: the server responded with status %d: %s", resp.StatusCode, msg)}
-	}
 	var out admissionv1.AdmissionReview
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil, &callError{h.Name, fmt.Errorf("decoding the response: %w", err)}
+	if err := c.Post(ctx, resolve, timeout, review, &out); err != nil {
+		return nil, &callError{h.Name, err}
 	}
-	return verify(review.Request.UID, h.Mutating, &out)
+	r, err := verify(review.Request.UID, h.Mutating, &out)
+	if err != nil {
+		return nil, &callError{h.Name, err}
+	}
+	return r, nil
 }
 
 // verify checks an AdmissionReview answer as kube-apiserver does.

@@ -3,7 +3,6 @@ package webhook
 import (
 	"context"
 	"fmt"
-	"net/http"
 	"slices"
 	"strings"
 	"sync"
@@ -16,6 +15,7 @@ import (
 	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/cel"
+	"github.com/apiserver/apiserver/pkg/client/webhookclient"
 	"github.com/apiserver/apiserver/pkg/controller"
 	"github.com/apiserver/apiserver/pkg/registry/admissionregistration/webhookconfiguration"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -31,9 +31,9 @@ type hook struct {
 	// does not compile); calling it fails as its failurePolicy says.
 	err error
 
-	rtOnce sync.Once
-	rt     http.RoundTripper
-	rtErr  error
+	clientOnce sync.Once
+	httpClient *webhookclient.Client
+	clientErr  error
 }
 
 type condition struct {

@@ -2,7 +2,6 @@ package webhookconfiguration
 
 import (
 	"fmt"
-	"net/url"
 	"reflect"
 	"slices"
 	"strings"
@@ -14,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
 	"github.com/apiserver/apiserver/pkg/cel"
+	"github.com/apiserver/apiserver/pkg/client/webhookclient"
 )
 
 // Options are what an update relaxes: a rule an existing configuration
@@ -63,11 +63,7 @@ func updateOptions(old, hooks []Hook) Options {
 	return o
 }
 
-// reviewVersions are the AdmissionReview versions kube-apiserver
-// accepts in a configuration.
-var reviewVersions = []string{"v1", "v1beta1"}
-
-func accepted(v string) bool { return slices.Contains(reviewVersions, v) }
+func accepted(v string) bool { return slices.Contains(webhookclient.ReviewVersions, v) }
 
 var (
 	noSideEffects        = []string{"None", "NoneOnDryRun"}
@@ -95,7 +91,7 @@ func validateHooks(hooks []Hook, o Options) field.ErrorList {
 	for i, h := range hooks {
 		p := field.NewPath("webhooks").Index(i)
 		errs = append(errs, validateHook(h, o, p)...)
-		errs = append(errs, validateReviewVersions(h.AdmissionReviewVersions, o.RequireRecognizedReviewVersion, p.Child("admissionReviewVersions"))...)
+		errs = append(errs, webhookclient.ValidateReviewVersions(h.AdmissionReviewVersions, o.RequireRecognizedReviewVersion, p.Child("admissionReviewVersions"))...)
 		if o.RequireUniqueNames && h.Name != "" {
 			if seen[h.Name] {
 				errs = append(errs, field.Duplicate(p.Child("name"), h.Name))
@@ -144,13 +140,13 @@ func validateHook(h Hook, o Options, p *field.Path) field.ErrorList {
 	case (cc.URL == nil) == (cc.Service == nil):
 		errs = append(errs, field.Required(p.Child("clientConfig"), "exactly one of url or service is required"))
 	case cc.URL != nil:
-		errs = append(errs, ValidateURL(p.Child("clientConfig", "url"), *cc.URL)...)
+		errs = append(errs, webhookclient.ValidateURL(p.Child("clientConfig", "url"), *cc.URL)...)
 	default:
 		port := int32(443)
 		if cc.Service.Port != nil {
 			port = *cc.Service.Port
 		}
-		errs = append(errs, ValidateService(p.Child("clientConfig", "service"), cc.Service.Namespace, cc.Service.Name, cc.Service.Path, port)...)
+		errs = append(errs, webhookclient.ValidateService(p.Child("clientConfig", "service"), cc.Service.Namespace, cc.Service.Name, cc.Service.Path, port)...)
 	}
 	if !o.IgnoreMatchConditions {
 		errs = append(errs, validateMatchConditions(h.MatchConditions, p.Child("matchConditions"))...)
@@ -235,90 +231,6 @@ func validateResources(resources []string, p *field.Path) field.ErrorList {
 	}
 	if singleWildcard && plain {
 		errs = append(errs, field.Invalid(p, resources, "if '*' is present, must not specify other resources without subresources"))
-	}
-	return errs
-}
-
-func validateReviewVersions(versions []string, requireRecognized bool, p *field.Path) field.ErrorList {
-	if len(versions) == 0 {
-		return field.ErrorList{field.Required(p, "must specify one of "+strings.Join(reviewVersions, ", "))}
-	}
-	var errs field.ErrorList
-	seen := map[string]bool{}
-	for i, v := range versions {
-		if seen[v] {
-			errs = append(errs, field.Invalid(p.Index(i), v, "duplicate version"))
-			continue
-		}
-		seen[v] = true
-		for _, msg := range validation.IsDNS1035Label(v) {
-			errs = append(errs, field.Invalid(p.Index(i), v, msg))
-		}
-	}
-	if requireRecognized && !slices.ContainsFunc(versions, accepted) {
-		errs = append(errs, field.Invalid(p, versions, "must include at least one of "+strings.Join(reviewVersions, ", ")))
-	}
-	return errs
-}
-
-// ValidateURL checks a webhook's URL as kube does: https, a host, no
-// user, fragment or query.
-func ValidateURL(p *field.Path, raw string) field.ErrorList {
-	const form = "; desired format: https://host[/path]"
-	u, err := url.Parse(raw)
-	if err != nil {
-		return field.ErrorList{field.Required(p, "url must be a valid URL: "+err.Error()+form)}
-	}
-	var errs field.ErrorList
-	if u.Scheme != "https" {
-		errs = append(errs, field.Invalid(p, u.Scheme, "'https' is the only allowed URL scheme"+form))
-	}
-	if u.Host == "" {
-		errs = append(errs, field.Invalid(p, u.Host, "host must be provided"+form))
-	}
-	if u.User != nil {
-		errs = append(errs, field.Invalid(p, u.User.String(), "user information is not permitted in the URL"))
-	}
-	if u.Fragment != "" {
-		errs = append(errs, field.Invalid(p, u.Fragment, "fragments are not permitted in the URL"))
-	}
-	if u.RawQuery != "" {
-		errs = append(errs, field.Invalid(p, u.RawQuery, "query parameters are not permitted in the URL"))
-	}
-	return errs
-}
-
-// ValidateService checks a webhook's Service reference as kube does.
-func ValidateService(p *field.Path, namespace, name string, path *string, port int32) field.ErrorList {
-	var errs field.ErrorList
-	if name == "" {
-		errs = append(errs, field.Required(p.Child("name"), "service name is required"))
-	}
-	if namespace == "" {
-		errs = append(errs, field.Required(p.Child("namespace"), "service namespace is required"))
-	}
-	if msgs := validation.IsValidPortNum(int(port)); msgs != nil {
-		errs = append(errs, field.Invalid(p.Child("port"), port, "port is not valid: "+strings.Join(msgs, ", ")))
-	}
-	if path == nil || *path == "" || *path == "/" {
-		return errs
-	}
-	urlPath := *path
-	if urlPath == "//" {
-		return append(errs, field.Invalid(p.Child("path"), urlPath, "segment[0] may not be empty"))
-	}
-	if !strings.HasPrefix(urlPath, "/") {
-		errs = append(errs, field.Invalid(p.Child("path"), urlPath, "must start with a '/'"))
-	}
-	check := strings.TrimSuffix(strings.TrimPrefix(urlPath, "/"), "/")
-	for i, step := range strings.Split(check, "/") {
-		if step == "" {
-			errs = append(errs, field.Invalid(p.Child("path"), urlPath, fmt.Sprintf("segment[%d] may not be empty", i)))
-			continue
-		}
-		for _, msg := range validation.IsDNS1123Subdomain(step) {
-			errs = append(errs, field.Invalid(p.Child("path"), urlPath, fmt.Sprintf("segment[%d]: %v", i, msg)))
-		}
 	}
 	return errs
 }
