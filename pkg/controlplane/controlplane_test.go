@@ -73,7 +73,7 @@ func newBackend(t *testing.T) *etcd3.Backend {
 // or terminating namespace is refused, with NamespaceLifecycle's errors.
 func TestNewAdmission(t *testing.T) {
 	backend := newBackend(t)
-	chain, err := NewAdmission(backend, authz.AlwaysAllow{}, nil, nil, nil)
+	chain, err := NewAdmission(backend, authz.AlwaysAllow{}, nil, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

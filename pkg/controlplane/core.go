@@ -169,7 +169,7 @@ type CoreAPI struct {
 // scheduling), then the refusal of RBAC escalation, which asks a about
 // the writer, and last the admission webhooks of the configurations
 // webhooks follows. The plugins read with quorum reads of their own.
-func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string, catalog *rest.Catalog, webhooks *webhook.Source) (admission.Chain, error) {
+func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string, catalog *rest.Catalog, webhooks *webhook.Source, resolve webhook.ServiceResolver) (admission.Chain, error) {
 	namespaces, err := generic.NewStore(backend, namespace.Type(), nil, "")
 	if err != nil {
 		return nil, err
@@ -246,10 +246,6 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string,
 			return nil, err
 		}
 		return obj.(*nodev1.RuntimeClass), nil
-	}
-	resolve, err := serviceResolver(backend)
-	if err != nil {
-		return nil, err
 	}
 	hooks := webhook.Config{Source: webhooks, Namespaces: get, Resolve: resolve, Equivalents: equivalents(catalog)}
 	// In kube-apiserver's order.

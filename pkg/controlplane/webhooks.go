@@ -12,6 +12,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/admission/webhook"
 	"github.com/apiserver/apiserver/pkg/client/resolver"
+	"github.com/apiserver/apiserver/pkg/client/webhookclient"
 	"github.com/apiserver/apiserver/pkg/registry/core/endpoints"
 	"github.com/apiserver/apiserver/pkg/registry/core/service"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
@@ -19,9 +20,9 @@ import (
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 )
 
-// serviceResolver finds a webhook Service's endpoint from the stored
+// ServiceResolver finds a webhook Service's endpoint from the stored
 // Service and Endpoints.
-func serviceResolver(backend *etcd3.Backend) (webhook.ServiceResolver, error) {
+func ServiceResolver(backend *etcd3.Backend) (webhookclient.ServiceResolver, error) {
 	services, err := generic.NewStore(backend, service.Type(nil), nil, "")
 	if err != nil {
 		return nil, err

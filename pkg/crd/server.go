@@ -26,6 +26,7 @@ import (
 	crdschema "github.com/apiserver/apiserver/pkg/apiextensions/schema"
 	"github.com/apiserver/apiserver/pkg/apiextensions/status"
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
+	"github.com/apiserver/apiserver/pkg/client/webhookclient"
 	"github.com/apiserver/apiserver/pkg/controller"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
@@ -44,6 +45,8 @@ type Server struct {
 	status      *generic.Store
 	// admit runs on every write to a custom resource.
 	admit admission.Interface
+	// resolve finds a conversion webhook's Service endpoint.
+	resolve webhookclient.ServiceResolver
 
 	mu sync.Mutex
 	// served maps a definition's name to what is served for it.
@@ -61,13 +64,13 @@ type served struct {
 
 // Install serves apiextensions.k8s.io/v1 on s and starts the controller
 // that serves established definitions.
-func Install(s *server.GenericAPIServer, c server.CompletedConfig, ic installer.Config, admit admission.Interface) (*Server, error) {
+func Install(s *server.GenericAPIServer, c server.CompletedConfig, ic installer.Config, admit admission.Interface, resolve webhookclient.ServiceResolver) (*Server, error) {
 	backend, err := c.OpenStorage(context.Background())
 	if err != nil {
 		return nil, err
 	}
 	srv := &Server{
-		backend: backend, catalog: ic.Catalog, admit: admit,
+		backend: backend, catalog: ic.Catalog, admit: admit, resolve: resolve,
 		router: installer.NewRouter(ic, nil),
 		served: map[string]*served{}, known: map[string]*apiextensionsv1.CustomResourceDefinition{},
 	}
@@ -261,6 +264,13 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 	if err != nil {
 		return rest.Resource{}, err
 	}
+	convert, err := srv.converter(crd)
+	if err != nil {
+		return rest.Resource{}, err
+	}
+	if convert != nil {
+		store.Storage = convertingStorage{Interface: store.Storage, convert: convert, stored: storageVersion(crd), served: t.Info.GroupVersion().String()}
+	}
 	res := store.Declaration()
 	res.OpenAPISchema = v.openapi
 	res.Prune = func(obj runtime.Object) ([]string, error) {
@@ -284,6 +294,9 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 		statusStore, err := generic.NewStore(srv.backend, st, srv.admit, "status")
 		if err != nil {
 			return rest.Resource{}, err
+		}
+		if convert != nil {
+			statusStore.Storage = convertingStorage{Interface: statusStore.Storage, convert: convert, stored: storageVersion(crd), served: t.Info.GroupVersion().String()}
 		}
 		res.Subresources = append(res.Subresources, rest.Subresource{Name: "status", Storage: statusStore, Verbs: []string{"get", "patch", "update"}})
 	}
@@ -388,6 +401,30 @@ func (srv *Server) finalize(ctx context.Context, crd *apiextensionsv1.CustomReso
 		return nil
 	}
 	return err
+}
+
+// converter returns how crd's objects change version: nil for the None
+// strategy (the apiVersion is rewritten as they are served), the webhook
+// otherwise.
+func (srv *Server) converter(crd *apiextensionsv1.CustomResourceDefinition) (func(context.Context, []*unstructured.Unstructured, string) error, error) {
+	if crd.Spec.Conversion == nil || crd.Spec.Conversion.Strategy != apiextensionsv1.WebhookConverter {
+		return nil, nil
+	}
+	w, err := newWebhookConverter(crd, srv.resolve)
+	if err != nil {
+		return nil, err
+	}
+	return w.convert, nil
+}
+
+// storageVersion is the group/version crd's objects are stored in.
+func storageVersion(crd *apiextensionsv1.CustomResourceDefinition) string {
+	for _, v := range crd.Spec.Versions {
+		if v.Storage {
+			return crd.Spec.Group + "/" + v.Name
+		}
+	}
+	return crd.Spec.Group + "/" + crd.Spec.Versions[0].Name
 }
 
 // storageStore is the etcd store of the definition's resource (all its

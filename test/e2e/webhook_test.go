@@ -130,6 +130,7 @@ func startWebhookServer(t *testing.T, ip string) *webhookServer {
 			resp.PatchType = &jsonPatch
 		}
 	}))
+	mux.HandleFunc("/convert", convertShapes)
 	mux.HandleFunc("/fail", func(w http.ResponseWriter, r *http.Request) {
 		http.Error(w, "broken on purpose", http.StatusInternalServerError)
 	})

@@ -128,7 +128,13 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	}
 	catalog := rest.NewCatalog()
 	webhooks := webhook.NewSource()
-	admit, err := controlplane.NewAdmission(backend, c.Authorization, c.DisabledAdmissionPlugins, catalog, webhooks)
+	// Webhooks (admission, conversion) behind a Service are reached at
+	// one of its endpoints.
+	resolve, err := controlplane.ServiceResolver(backend)
+	if err != nil {
+		return nil, err
+	}
+	admit, err := controlplane.NewAdmission(backend, c.Authorization, c.DisabledAdmissionPlugins, catalog, webhooks, resolve)
 	if err != nil {
 		return nil, err
 	}
@@ -147,7 +153,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 	if err != nil {
 		return nil, err
 	}
-	if _, err := crd.Install(extensions, c, ic, admit); err != nil {
+	if _, err := crd.Install(extensions, c, ic, admit, resolve); err != nil {
 		return nil, fmt.Errorf("installing the API extensions: %w", err)
 	}
 	top, err := c.New("apiserver", extensions)

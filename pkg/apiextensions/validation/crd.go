@@ -14,6 +14,7 @@ import (
 
 	"github.com/apiserver/apiserver/pkg/apiextensions/internal/kubefield"
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
+	"github.com/apiserver/apiserver/pkg/client/webhookclient"
 )
 
 // ValidateCustomResourceDefinition validates a CRD on create.
@@ -346,8 +347,9 @@ func validateEnumStrings(fldPath *field.Path, value string, accepted []string, r
 	return field.ErrorList{field.NotSupported(fldPath, value, accepted)}
 }
 
-// validateConversion accepts the None strategy; Webhook, valid in
-// kube-apiserver, is refused since this server calls no webhooks.
+// validateConversion checks the strategy and, for Webhook, the webhook's
+// client configuration and ConversionReview versions, as kube does (at
+// the paths of its internal version: spec.conversion.webhookClientConfig).
 func validateConversion(c *apiextensionsv1.CustomResourceConversion, fldPath *field.Path) field.ErrorList {
 	if c == nil {
 		return nil
@@ -355,7 +357,26 @@ func validateConversion(c *apiextensionsv1.CustomResourceConversion, fldPath *fi
 	errs := validateEnumStrings(fldPath.Child("strategy"), string(c.Strategy), []string{string(apiextensionsv1.NoneConverter), string(apiextensionsv1.WebhookConverter)}, true)
 	switch c.Strategy {
 	case apiextensionsv1.WebhookConverter:
-		errs = append(errs, field.Forbidden(fldPath.Child("strategy"), "conversion webhooks are not supported by this server: use None"))
+		var versions []string
+		if c.Webhook != nil {
+			versions = c.Webhook.ConversionReviewVersions
+		}
+		switch {
+		case c.Webhook == nil || c.Webhook.ClientConfig == nil:
+			errs = append(errs, field.Required(fldPath.Child("webhookClientConfig"), "required when strategy is set to Webhook"))
+		case (c.Webhook.ClientConfig.URL == nil) == (c.Webhook.ClientConfig.Service == nil):
+			errs = append(errs, field.Required(fldPath.Child("webhookClientConfig"), "exactly one of url or service is required"))
+		case c.Webhook.ClientConfig.URL != nil:
+			errs = append(errs, webhookclient.ValidateURL(fldPath.Child("webhookClientConfig", "url"), *c.Webhook.ClientConfig.URL)...)
+		default:
+			svc := c.Webhook.ClientConfig.Service
+			port := int32(443)
+			if svc.Port != nil {
+				port = *svc.Port
+			}
+			errs = append(errs, webhookclient.ValidateService(fldPath.Child("webhookClientConfig", "service"), svc.Namespace, svc.Name, svc.Path, port)...)
+		}
+		errs = append(errs, webhookclient.ValidateReviewVersions(versions, true, fldPath.Child("conversionReviewVersions"))...)
 	default:
 		if c.Webhook != nil && c.Webhook.ClientConfig != nil {
 			errs = append(errs, field.Forbidden(fldPath.Child("webhookClientConfig"), "should not be set when strategy is not set to Webhook"))

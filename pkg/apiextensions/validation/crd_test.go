@@ -20,12 +20,7 @@ type recordedCase struct {
 }
 
 // deliberate lists where this server answers otherwise, and why.
-var deliberate = map[string][]string{
-	// kube-apiserver accepts conversion webhooks; this server calls none.
-	"webhook conversion": {
-		`{"reason":"FieldValueForbidden","message":"Forbidden: conversion webhooks are not supported by this server: use None","field":"spec.conversion.strategy"}`,
-	},
-}
+var deliberate = map[string][]string{}
 
 // goSyntaxValue lists the cases whose message prints kube-apiserver's
 // internal JSONSchemaProps in Go syntax: only the text after the value is

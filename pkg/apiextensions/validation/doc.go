@@ -16,8 +16,7 @@
 //		return apierrors.NewInvalid(kind, crd.Name, errs)
 //	}
 //
-// Differences from kube-apiserver: conversion webhooks are refused
-// (strategy Webhook is not supported by this server). The
+// Differences from kube-apiserver: the
 // x-kubernetes-validations rules are compiled by package celrules once the
 // schema is structural; their estimated cost is not checked.
 package validation

@@ -5,6 +5,7 @@ import (
 	"fmt"
 	"sync"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
@@ -113,9 +114,16 @@ func (c Converting) Watch(ctx context.Context, ns string, opts *metav1.ListOptio
 	if err != nil {
 		return nil, err
 	}
-	cw := &convertedWatch{in: w, out: make(chan watch.Event), stop: make(chan struct{})}
-	go cw.loop(c.FromStored)
-	return cw, nil
+	return ConvertWatch(w, func(obj runtime.Object) (runtime.Object, error) { return c.FromStored(obj), nil }), nil
+}
+
+// ConvertWatch returns in with each object event's object converted. A
+// conversion that fails ends the watch with an ERROR event carrying the
+// error's status.
+func ConvertWatch(in watch.Interface, convert func(runtime.Object) (runtime.Object, error)) watch.Interface {
+	cw := &convertedWatch{in: in, out: make(chan watch.Event), stop: make(chan struct{})}
+	go cw.loop(convert)
+	return cw
 }
 
 // convertedWatch converts each event of in. Unlike apimachinery's
@@ -128,7 +136,7 @@ type convertedWatch struct {
 	once sync.Once
 }
 
-func (w *convertedWatch) loop(convert func(runtime.Object) runtime.Object) {
+func (w *convertedWatch) loop(convert func(runtime.Object) (runtime.Object, error)) {
 	defer close(w.out)
 	for {
 		select {
@@ -138,12 +146,23 @@ func (w *convertedWatch) loop(convert func(runtime.Object) runtime.Object) {
 			if !ok {
 				return
 			}
+			failed := false
 			if e.Type != watch.Error && e.Type != watch.Bookmark && e.Object != nil {
-				e.Object = convert(e.Object)
+				obj, err := convert(e.Object)
+				if err != nil {
+					st := apierrors.NewInternalError(err).Status()
+					e, failed = watch.Event{Type: watch.Error, Object: &st}, true
+				} else {
+					e.Object = obj
+				}
 			}
 			select {
 			case w.out <- e:
 			case <-w.stop:
+				return
+			}
+			if failed {
+				w.Stop()
 				return
 			}
 		}
