@@ -81,7 +81,9 @@ func TestWebhookConverter(t *testing.T) {
 		"count": {func(resp map[string]any, _ []any) { resp["convertedObjects"] = []any{} }, "returned 0 objects, expected 1"},
 		"version": {func(_ map[string]any, objects []any) { objects[0].(map[string]any)["apiVersion"] = "example.com/v3" },
 			`invalid apiVersion "example.com/v3", expected "example.com/v2"`},
-		"name": {func(_ map[string]any, objects []any) { objects[0].(map[string]any)["metadata"].(map[string]any)["name"] = "u" },
+		"name": {func(_ map[string]any, objects []any) {
+			objects[0].(map[string]any)["metadata"].(map[string]any)["name"] = "u"
+		},
 			"must not change metadata.name"},
 	} {
 		t.Run(name, func(t *testing.T) {
