@@ -35,6 +35,19 @@ var BoolType = cel.BoolType
 // AdmissionEnv is the shared environment of AdmissionVariables.
 var AdmissionEnv = sync.OnceValues(func() (*Env, error) { return NewEnv(AdmissionVariables) })
 
+// PolicyVariables are those of a ValidatingAdmissionPolicy's
+// expressions: variables holds the policy's named variables.
+var PolicyVariables = Variables{"object", "oldObject", "request", "params", "namespaceObject", "variables"}
+
+// PolicyEnv is the shared environment of PolicyVariables.
+var PolicyEnv = sync.OnceValues(func() (*Env, error) { return NewEnv(PolicyVariables) })
+
+// Type is a CEL type.
+type Type = cel.Type
+
+// StringType is the type of a message.
+var StringType = cel.StringType
+
 // Env is a compiled environment; it is safe for concurrent use.
 type Env struct{ env *cel.Env }
 
@@ -127,3 +140,7 @@ func (p *Program) EvalBool(ctx context.Context, vars map[string]any) (bool, erro
 	}
 	return b, nil
 }
+
+// ErrorValue is err as a CEL value: an expression that reaches it fails
+// with err, one that does not is unaffected.
+func ErrorValue(err error) any { return types.WrapErr(err) }

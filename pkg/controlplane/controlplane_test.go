@@ -40,7 +40,8 @@ func TestBuiltinTypes(t *testing.T) {
 		"discovery.k8s.io/v1, Resource=endpointslices", "apps/v1, Resource=deployments", "apps/v1, Resource=replicasets", "batch/v1, Resource=jobs", "batch/v1, Resource=cronjobs", "networking.k8s.io/v1, Resource=ingresses", "networking.k8s.io/v1, Resource=networkpolicies", "events.k8s.io/v1, Resource=events", "/v1, Resource=resourcequotas", "/v1, Resource=podtemplates", "apps/v1, Resource=statefulsets", "apps/v1, Resource=daemonsets", "apps/v1, Resource=controllerrevisions", "policy/v1, Resource=poddisruptionbudgets", "storage.k8s.io/v1, Resource=storageclasses", "storage.k8s.io/v1, Resource=csidrivers", "certificates.k8s.io/v1, Resource=certificatesigningrequests", "/v1, Resource=nodes", "/v1, Resource=replicationcontrollers", "/v1, Resource=componentstatuses", "/v1, Resource=limitranges", "storage.k8s.io/v1, Resource=volumeattachments", "storage.k8s.io/v1, Resource=csinodes", "storage.k8s.io/v1, Resource=csistoragecapacities", "/v1, Resource=persistentvolumes", "/v1, Resource=persistentvolumeclaims", "autoscaling/v2, Resource=horizontalpodautoscalers", "/v1, Resource=pods",
 		"flowcontrol.apiserver.k8s.io/v1, Resource=flowschemas", "flowcontrol.apiserver.k8s.io/v1, Resource=prioritylevelconfigurations",
 		"apiregistration.k8s.io/v1, Resource=apiservices",
-		"admissionregistration.k8s.io/v1, Resource=mutatingwebhookconfigurations", "admissionregistration.k8s.io/v1, Resource=validatingwebhookconfigurations"} {
+		"admissionregistration.k8s.io/v1, Resource=mutatingwebhookconfigurations", "admissionregistration.k8s.io/v1, Resource=validatingwebhookconfigurations",
+		"admissionregistration.k8s.io/v1, Resource=validatingadmissionpolicies", "admissionregistration.k8s.io/v1, Resource=validatingadmissionpolicybindings"} {
 		if !seen[want] {
 			t.Errorf("%s is not declared", want)
 		}
@@ -49,7 +50,7 @@ func TestBuiltinTypes(t *testing.T) {
 	for i, gv := range gvs {
 		groups[i] = gv.Group
 	}
-	if strings.Join(groups, ",") != ",apiregistration.k8s.io,apps,batch,autoscaling,networking.k8s.io,policy,storage.k8s.io,certificates.k8s.io,flowcontrol.apiserver.k8s.io,coordination.k8s.io,admissionregistration.k8s.io,rbac.authorization.k8s.io,scheduling.k8s.io,node.k8s.io,discovery.k8s.io,events.k8s.io" {
+	if strings.Join(groups, ",") != ",apiregistration.k8s.io,admissionregistration.k8s.io,apps,batch,autoscaling,networking.k8s.io,policy,storage.k8s.io,certificates.k8s.io,flowcontrol.apiserver.k8s.io,coordination.k8s.io,rbac.authorization.k8s.io,scheduling.k8s.io,node.k8s.io,discovery.k8s.io,events.k8s.io" {
 		t.Errorf("group versions = %v", gvs)
 	}
 	for _, gv := range gvs {
@@ -73,7 +74,7 @@ func newBackend(t *testing.T) *etcd3.Backend {
 // or terminating namespace is refused, with NamespaceLifecycle's errors.
 func TestNewAdmission(t *testing.T) {
 	backend := newBackend(t)
-	chain, err := NewAdmission(backend, authz.AlwaysAllow{}, nil, nil, nil, nil)
+	chain, err := NewAdmission(backend, authz.AlwaysAllow{}, nil, nil, nil, nil, nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -23,9 +23,11 @@ import (
 	"github.com/apiserver/apiserver/pkg/admission/rbacescalation"
 	rcadmission "github.com/apiserver/apiserver/pkg/admission/runtimeclass"
 	saadmission "github.com/apiserver/apiserver/pkg/admission/serviceaccount"
+	policyadmission "github.com/apiserver/apiserver/pkg/admission/policy"
 	"github.com/apiserver/apiserver/pkg/admission/webhook"
 	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
+	vap "github.com/apiserver/apiserver/pkg/registry/admissionregistration/policy"
 	"github.com/apiserver/apiserver/pkg/registry/admissionregistration/webhookconfiguration"
 	"github.com/apiserver/apiserver/pkg/registry/apiregistration/apiservice"
 	"github.com/apiserver/apiserver/pkg/registry/apps/controllerrevision"
@@ -89,6 +91,7 @@ var storageOnly = []func() rest.Type{
 	lease.Type,
 	webhookconfiguration.MutatingType,
 	webhookconfiguration.ValidatingType,
+	vap.BindingType,
 	rbac.RoleType,
 	rbac.ClusterRoleType,
 	rbac.RoleBindingType,
@@ -117,6 +120,7 @@ var withStatus = []struct {
 }{
 	// apiregistration.k8s.io first: kube-apiserver lists it first in /apis.
 	{typ: apiservice.Type, statusType: apiservice.StatusType},
+	{typ: vap.Type, statusType: vap.StatusType},
 	{typ: deployment.Type, statusType: deployment.StatusType, replicas: &deployment.Replicas},
 	{typ: replicaset.Type, statusType: replicaset.StatusType, replicas: &replicaset.Replicas},
 	{typ: statefulset.Type, statusType: statefulset.StatusType, replicas: &statefulset.Replicas},
@@ -167,9 +171,10 @@ type CoreAPI struct {
 // Pod's priority; one default PriorityClass, system classes kept),
 // DefaultTolerationSeconds, RuntimeClass (a Pod's overhead and
 // scheduling), then the refusal of RBAC escalation, which asks a about
-// the writer, and last the admission webhooks of the configurations
-// webhooks follows. The plugins read with quorum reads of their own.
-func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string, catalog *rest.Catalog, webhooks *webhook.Source, resolve webhook.ServiceResolver) (admission.Chain, error) {
+// the writer, and last the mutating admission webhooks, the
+// ValidatingAdmissionPolicies and the validating webhooks that webhooks
+// and policies follow. The plugins read with quorum reads of their own.
+func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string, catalog *rest.Catalog, webhooks *webhook.Source, policies *policyadmission.Source, resolve webhook.ServiceResolver) (admission.Chain, error) {
 	namespaces, err := generic.NewStore(backend, namespace.Type(), nil, "")
 	if err != nil {
 		return nil, err
@@ -261,6 +266,7 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string,
 		{rcadmission.Name, rcadmission.Plugin{RuntimeClasses: getRuntimeClass}},
 		{"", rbacescalation.Plugin{Authorizer: a, Rules: rules}},
 		{webhook.MutatingName, webhook.Mutating{Config: hooks}},
+		{policyadmission.Name, policyadmission.Plugin{Source: policies, Namespaces: get, Catalog: catalog, Equivalents: hooks.Equivalents}},
 		{webhook.ValidatingName, webhook.Validating{Config: hooks}},
 	}
 	var chain admission.Chain

@@ -61,7 +61,7 @@ func (o *CompatibilityOptions) AddFlags(fs *pflag.FlagSet) {
 // servedPlugins are kube-apiserver's admission plugins this server runs,
 // in its order; they are on by default.
 var servedPlugins = []string{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "Priority", "DefaultTolerationSeconds", "RuntimeClass",
-	"MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"}
+	"MutatingAdmissionWebhook", "ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook"}
 
 // knownPlugins are kube-apiserver 1.31's other admission plugins: named in
 // a list, they are accepted (kubeadm enables NodeRestriction) and do
@@ -73,7 +73,7 @@ var knownPlugins = []string{
 	"LimitPodHardAntiAffinityTopology", "NamespaceAutoProvision",
 	"NamespaceExists", "NodeRestriction", "OwnerReferencesPermissionEnforcement", "PersistentVolumeClaimResize",
 	"PersistentVolumeLabel", "PodNodeSelector", "PodSecurity", "PodTolerationRestriction", "ResourceQuota",
-	"StorageObjectInUseProtection", "TaintNodesByCondition", "ValidatingAdmissionPolicy",
+	"StorageObjectInUseProtection", "TaintNodesByCondition",
 }
 
 // Validate refuses a plugin name kube-apiserver does not know, and one

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/klog/v2"
 
+	policyadmission "github.com/apiserver/apiserver/pkg/admission/policy"
 	"github.com/apiserver/apiserver/pkg/admission/webhook"
 	"github.com/apiserver/apiserver/pkg/aggregator"
 	"github.com/apiserver/apiserver/pkg/apf"
@@ -127,14 +128,14 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 		return nil, err
 	}
 	catalog := rest.NewCatalog()
-	webhooks := webhook.NewSource()
+	webhooks, policies := webhook.NewSource(), policyadmission.NewSource()
 	// Webhooks (admission, conversion) behind a Service are reached at
 	// one of its endpoints.
 	resolve, err := controlplane.ServiceResolver(backend)
 	if err != nil {
 		return nil, err
 	}
-	admit, err := controlplane.NewAdmission(backend, c.Authorization, c.DisabledAdmissionPlugins, catalog, webhooks, resolve)
+	admit, err := controlplane.NewAdmission(backend, c.Authorization, c.DisabledAdmissionPlugins, catalog, webhooks, policies, resolve)
 	if err != nil {
 		return nil, err
 	}
@@ -176,6 +177,7 @@ func CreateServerChain(ctx context.Context, c server.CompletedConfig) (*server.G
 		return nil, err
 	}
 	top.AddBackgroundTask("admission-webhook-configurations", func(ctx context.Context) { webhooks.Run(ctx, catalog) })
+	top.AddBackgroundTask("validating-admission-policies", func(ctx context.Context) { policies.Run(ctx, catalog) })
 	top.AddBackgroundTask("clusterrole-aggregation", func(ctx context.Context) { rbac.Aggregate(ctx, ic.Catalog) })
 	if c.RBAC != nil {
 		top.AddBackgroundTask("rbac-authorizer", func(ctx context.Context) { c.RBAC.Run(ctx, ic.Catalog) })

@@ -32,9 +32,9 @@ func isExempt(a *admission.Attributes) bool {
 	return a.Resource.Group == admissionregistrationv1.GroupName && slices.Contains(exempt, a.Resource.Resource)
 }
 
-// ruleMatches reports whether r covers op on gvr/sub in a namespace (ns
+// RuleMatches reports whether r covers op on gvr/sub in a namespace (ns
 // non-empty) or not.
-func ruleMatches(r admissionregistrationv1.RuleWithOperations, op admission.Operation, gvr schema.GroupVersionResource, sub, ns string) bool {
+func RuleMatches(r admissionregistrationv1.RuleWithOperations, op admission.Operation, gvr schema.GroupVersionResource, sub, ns string) bool {
 	if !slices.ContainsFunc(r.Operations, func(o admissionregistrationv1.OperationType) bool {
 		return o == admissionregistrationv1.OperationAll || string(o) == string(op)
 	}) {
@@ -74,7 +74,7 @@ func ruleMatches(r admissionregistrationv1.RuleWithOperations, op admission.Oper
 func (h *hook) matchVersion(a *admission.Attributes, equivalents []Version) (Version, bool) {
 	covers := func(gvr schema.GroupVersionResource) bool {
 		return slices.ContainsFunc(h.Rules, func(r admissionregistrationv1.RuleWithOperations) bool {
-			return ruleMatches(r, a.Operation, gvr, a.Subresource, a.Namespace)
+			return RuleMatches(r, a.Operation, gvr, a.Subresource, a.Namespace)
 		})
 	}
 	if covers(a.Resource) {

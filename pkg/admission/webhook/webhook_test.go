@@ -63,8 +63,8 @@ func TestRuleMatches(t *testing.T) {
 	}
 	for _, tc := range tests {
 		t.Run(tc.name, func(t *testing.T) {
-			if got := ruleMatches(tc.rule, tc.op, pods, tc.sub, tc.ns); got != tc.want {
-				t.Errorf("ruleMatches = %v, want %v", got, tc.want)
+			if got := RuleMatches(tc.rule, tc.op, pods, tc.sub, tc.ns); got != tc.want {
+				t.Errorf("RuleMatches = %v, want %v", got, tc.want)
 			}
 		})
 	}

@@ -105,7 +105,7 @@ func validateHooks(hooks []Hook, o Options) field.ErrorList {
 func validateHook(h Hook, o Options, p *field.Path) field.ErrorList {
 	errs := validation.IsFullyQualifiedName(p.Child("name"), h.Name)
 	for i, r := range h.Rules {
-		errs = append(errs, validateRule(r, p.Child("rules").Index(i))...)
+		errs = append(errs, ValidateRule(r, p.Child("rules").Index(i))...)
 	}
 	if h.FailurePolicy != nil && !slices.Contains(failurePolicies, string(*h.FailurePolicy)) {
 		errs = append(errs, field.NotSupported(p.Child("failurePolicy"), *h.FailurePolicy, failurePolicies))
@@ -149,12 +149,14 @@ func validateHook(h Hook, o Options, p *field.Path) field.ErrorList {
 		errs = append(errs, webhookclient.ValidateService(p.Child("clientConfig", "service"), cc.Service.Namespace, cc.Service.Name, cc.Service.Path, port)...)
 	}
 	if !o.IgnoreMatchConditions {
-		errs = append(errs, validateMatchConditions(h.MatchConditions, p.Child("matchConditions"))...)
+		errs = append(errs, ValidateMatchConditions(h.MatchConditions, p.Child("matchConditions"), CompileCondition)...)
 	}
 	return errs
 }
 
-func validateRule(r admissionregistrationv1.RuleWithOperations, p *field.Path) field.ErrorList {
+// ValidateRule checks a rule's operations, groups, versions, resources
+// and scope, as kube does.
+func ValidateRule(r admissionregistrationv1.RuleWithOperations, p *field.Path) field.ErrorList {
 	var errs field.ErrorList
 	if len(r.Operations) == 0 {
 		errs = append(errs, field.Required(p.Child("operations"), ""))
@@ -235,9 +237,9 @@ func validateResources(resources []string, p *field.Path) field.ErrorList {
 	return errs
 }
 
-// validateMatchConditions checks names (qualified, unique), at most 64
-// conditions, and compiles each expression.
-func validateMatchConditions(conds []admissionregistrationv1.MatchCondition, p *field.Path) field.ErrorList {
+// ValidateMatchConditions checks names (qualified, unique), at most 64
+// conditions, and compiles each expression with compile.
+func ValidateMatchConditions(conds []admissionregistrationv1.MatchCondition, p *field.Path, compile func(string) error) field.ErrorList {
 	var errs field.ErrorList
 	if len(conds) > 64 {
 		errs = append(errs, field.TooMany(p, len(conds), 64))
@@ -247,7 +249,7 @@ func validateMatchConditions(conds []admissionregistrationv1.MatchCondition, p *
 		cp := p.Index(i)
 		if strings.TrimSpace(c.Expression) == "" {
 			errs = append(errs, field.Required(cp.Child("expression"), ""))
-		} else if err := CompileCondition(c.Expression); err != nil {
+		} else if err := compile(c.Expression); err != nil {
 			errs = append(errs, field.Invalid(cp.Child("expression"), c.Expression, err.Error()))
 		}
 		if c.Name == "" {
