@@ -103,7 +103,9 @@ func BindingType() rest.Type {
 				return []interface{}{b.Name, b.Spec.PolicyName, ref, tables.Age(b.CreationTimestamp)}, nil
 			},
 		},
-		Defaults: func(obj runtime.Object) { DefaultBinding(obj.(*admissionregistrationv1.ValidatingAdmissionPolicyBinding)) },
+		Defaults: func(obj runtime.Object) {
+			DefaultBinding(obj.(*admissionregistrationv1.ValidatingAdmissionPolicyBinding))
+		},
 	}
 }
 

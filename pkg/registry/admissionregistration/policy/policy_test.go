@@ -35,11 +35,17 @@ func TestValidatePolicy(t *testing.T) {
 		{"nothing to check", func(p *admissionregistrationv1.ValidatingAdmissionPolicy) { p.Spec.Validations = nil }, []string{
 			"spec.validations: Required value: validations or auditAnnotations must contain at least one item",
 			"spec.auditAnnotations: Required value: validations or auditAnnotations must contain at least one item"}},
-		{"no rules", func(p *admissionregistrationv1.ValidatingAdmissionPolicy) { p.Spec.MatchConstraints.ResourceRules = nil },
+		{"no rules", func(p *admissionregistrationv1.ValidatingAdmissionPolicy) {
+			p.Spec.MatchConstraints.ResourceRules = nil
+		},
 			[]string{"spec.matchConstraints.resourceRules: Required value"}},
-		{"expression", func(p *admissionregistrationv1.ValidatingAdmissionPolicy) { p.Spec.Validations[0].Expression = "object.spec" },
+		{"expression", func(p *admissionregistrationv1.ValidatingAdmissionPolicy) {
+			p.Spec.Validations[0].Expression = "object.spec"
+		},
 			[]string{`spec.validations[0].expression: Invalid value: "object.spec": must evaluate to bool`}},
-		{"messageExpression", func(p *admissionregistrationv1.ValidatingAdmissionPolicy) { p.Spec.Validations[0].MessageExpression = "1" },
+		{"messageExpression", func(p *admissionregistrationv1.ValidatingAdmissionPolicy) {
+			p.Spec.Validations[0].MessageExpression = "1"
+		},
 			[]string{`spec.validations[0].messageExpression: Invalid value: "1": must evaluate to string`}},
 		{"reason", func(p *admissionregistrationv1.ValidatingAdmissionPolicy) {
 			p.Spec.Validations[0].Reason = ptr(metav1.StatusReasonConflict)
