@@ -68,7 +68,13 @@ func NewEnv(vars Variables) (*Env, error) {
 type Program struct {
 	prg  cel.Program
 	want *cel.Type
+	// refs are the variables the expression refers to.
+	refs map[string]bool
 }
+
+// References reports whether the expression uses variable name: a
+// caller computes only the variables some expression reads.
+func (p *Program) References(name string) bool { return p != nil && p.refs[name] }
 
 // CompileError is a compile error, worded as kube-apiserver words it.
 type CompileError struct{ Detail string }
@@ -95,7 +101,13 @@ func (e *Env) Compile(expr string, want *cel.Type) (*Program, error) {
 	if err != nil {
 		return nil, &CompileError{Detail: "program instantiation failed: " + err.Error()}
 	}
-	return &Program{prg: prg, want: want}, nil
+	refs := map[string]bool{}
+	for _, r := range ast.NativeRep().ReferenceMap() {
+		if r.Name != "" {
+			refs[r.Name] = true
+		}
+	}
+	return &Program{prg: prg, want: want, refs: refs}, nil
 }
 
 func typeName(t *cel.Type) string {

@@ -252,7 +252,17 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string,
 		}
 		return obj.(*nodev1.RuntimeClass), nil
 	}
-	hooks := webhook.Config{Source: webhooks, Namespaces: get, Resolve: resolve, Equivalents: equivalents(catalog)}
+	// Webhooks and policies select by namespace labels on every request
+	// they could concern: they read the watch cache, as kube's read an
+	// informer.
+	cachedNamespace := func(ctx context.Context, name string) (*corev1.Namespace, error) {
+		obj, err := namespaces.Get(ctx, "", name, &metav1.GetOptions{ResourceVersion: "0"})
+		if err != nil {
+			return nil, err
+		}
+		return obj.(*corev1.Namespace), nil
+	}
+	hooks := webhook.Config{Source: webhooks, Namespaces: cachedNamespace, Resolve: resolve, Equivalents: equivalents(catalog)}
 	// In kube-apiserver's order.
 	plugins := []struct {
 		name   string
@@ -266,7 +276,7 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string,
 		{rcadmission.Name, rcadmission.Plugin{RuntimeClasses: getRuntimeClass}},
 		{"", rbacescalation.Plugin{Authorizer: a, Rules: rules}},
 		{webhook.MutatingName, webhook.Mutating{Config: hooks}},
-		{policyadmission.Name, policyadmission.Plugin{Source: policies, Namespaces: get, Catalog: catalog, Equivalents: hooks.Equivalents}},
+		{policyadmission.Name, policyadmission.Plugin{Source: policies, Namespaces: cachedNamespace, Catalog: catalog, Equivalents: hooks.Equivalents}},
 		{webhook.ValidatingName, webhook.Validating{Config: hooks}},
 	}
 	var chain admission.Chain

@@ -21,6 +21,9 @@ type compiled struct {
 	validations []validation
 	annotations []namedProgram
 	err         error
+	// uses are the request variables some expression reads; the others
+	// are not computed.
+	uses map[string]bool
 }
 
 type namedProgram struct {
@@ -97,6 +100,23 @@ func compile(p *admissionregistrationv1.ValidatingAdmissionPolicy) *compiled {
 	}
 	for _, a := range p.Spec.AuditAnnotations {
 		c.annotations = append(c.annotations, namedProgram{a.Key, build("auditAnnotation "+a.Key, a.ValueExpression, nil)})
+	}
+	c.uses = map[string]bool{}
+	var all []*cel.Program
+	for _, list := range [][]namedProgram{c.conditions, c.variables, c.annotations} {
+		for _, np := range list {
+			all = append(all, np.prg)
+		}
+	}
+	for _, v := range c.validations {
+		all = append(all, v.prg, v.message)
+	}
+	for _, prg := range all {
+		for _, name := range []string{"object", "oldObject", "request", "namespaceObject"} {
+			if prg.References(name) {
+				c.uses[name] = true
+			}
+		}
 	}
 	return c
 }

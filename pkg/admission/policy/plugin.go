@@ -55,6 +55,7 @@ type evaluation struct {
 	a         *admission.Attributes
 	p         Plugin
 	vars      map[string]any
+	done      map[string]bool
 	namespace *corev1.Namespace
 	nsRead    bool
 }
@@ -166,12 +167,37 @@ func (e *evaluation) getNamespace() (*corev1.Namespace, error) {
 	return ns, nil
 }
 
-// base returns the variables every expression of the request sees.
-func (e *evaluation) base() map[string]any {
-	if e.vars != nil {
-		return e.vars
+// base returns the variables the expressions of c read (the others
+// null), computed once per request.
+func (e *evaluation) base(c *compiled) map[string]any {
+	if e.vars == nil {
+		e.vars = map[string]any{"object": nil, "oldObject": nil, "request": nil, "namespaceObject": nil}
+		e.done = map[string]bool{}
 	}
 	a := e.a
+	for name := range c.uses {
+		if e.done[name] {
+			continue
+		}
+		e.done[name] = true
+		switch name {
+		case "object":
+			e.vars[name] = toMap(a.Object)
+		case "oldObject":
+			e.vars[name] = toMap(a.OldObject)
+		case "namespaceObject":
+			if ns, err := e.getNamespace(); err == nil && ns != nil {
+				e.vars[name] = toMap(ns)
+			}
+		case "request":
+			e.vars[name] = requestMap(a)
+		}
+	}
+	return e.vars
+}
+
+// requestMap is the request variable, as an AdmissionRequest's JSON.
+func requestMap(a *admission.Attributes) map[string]any {
 	req := map[string]any{
 		"uid": "", "kind": gvkMap(a.Kind), "resource": gvrMap(a.Resource), "subResource": a.Subresource,
 		"requestKind": gvkMap(a.Kind), "requestResource": gvrMap(a.Resource), "requestSubResource": a.Subresource,
@@ -187,12 +213,7 @@ func (e *evaluation) base() map[string]any {
 		}
 		req["userInfo"] = toJSON(info)
 	}
-	var nsObj any
-	if ns, err := e.getNamespace(); err == nil && ns != nil {
-		nsObj = toMap(ns)
-	}
-	e.vars = map[string]any{"object": toMap(a.Object), "oldObject": toMap(a.OldObject), "request": req, "namespaceObject": nsObj}
-	return e.vars
+	return req
 }
 
 func gvkMap(gvk schema.GroupVersionKind) map[string]any {
@@ -258,7 +279,7 @@ func (e *evaluation) run(c *compiled, b *admissionregistrationv1.ValidatingAdmis
 	}
 	for _, param := range params {
 		vars := map[string]any{}
-		for k, v := range e.base() {
+		for k, v := range e.base(c) {
 			vars[k] = v
 		}
 		vars["params"] = param

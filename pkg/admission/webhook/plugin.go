@@ -8,6 +8,7 @@ import (
 	"net/http"
 	"reflect"
 	"sync"
+	"time"
 
 	jsonpatch "gopkg.in/evanphx/json-patch.v4"
 	admissionv1 "k8s.io/api/admission/v1"
@@ -23,6 +24,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/audit"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
+	"github.com/apiserver/apiserver/pkg/metrics"
 )
 
 // Names of the plugins, as --disable-admission-plugins knows them.
@@ -301,7 +303,13 @@ func (c Config) call(ctx context.Context, a *admission.Attributes, inv invocatio
 	if err != nil {
 		return nil, apierrors.NewInternalError(fmt.Errorf("encoding the AdmissionReview for webhook %q: %w", h.Name, err))
 	}
+	start := time.Now()
 	resp, err := h.call(ctx, c.Resolve, review)
+	typ := "validating"
+	if h.Mutating {
+		typ = "admit"
+	}
+	metrics.ObserveWebhook(h.Name, typ, string(a.Operation), err != nil || (resp != nil && !resp.Allowed), time.Since(start))
 	if err != nil {
 		if ignore(h) {
 			klog.FromContext(ctx).Error(err, "Failed calling webhook, failing open", "webhook", h.Name, "configuration", h.Configuration)

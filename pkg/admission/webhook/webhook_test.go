@@ -204,7 +204,7 @@ func TestRefused(t *testing.T) {
 }
 
 // hookServer answers every review with answer, over TLS.
-func hookServer(t *testing.T, answer func(*admissionv1.AdmissionRequest, *admissionv1.AdmissionResponse)) (url string, caBundle []byte, calls *atomic.Int32) {
+func hookServer(t testing.TB, answer func(*admissionv1.AdmissionRequest, *admissionv1.AdmissionResponse)) (url string, caBundle []byte, calls *atomic.Int32) {
 	t.Helper()
 	calls = &atomic.Int32{}
 	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
