@@ -13,6 +13,9 @@ import (
 	"strings"
 	"sync"
 
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
+	"k8s.io/apimachinery/pkg/runtime"
+
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
@@ -156,3 +159,19 @@ func (p *Program) EvalBool(ctx context.Context, vars map[string]any) (bool, erro
 // ErrorValue is err as a CEL value: an expression that reaches it fails
 // with err, one that does not is unaffected.
 func ErrorValue(err error) any { return types.WrapErr(err) }
+
+// ObjectValue is obj as expressions see it: its JSON fields as a map
+// (nil for no object).
+func ObjectValue(obj runtime.Object) any {
+	if obj == nil {
+		return nil
+	}
+	if u, ok := obj.(*unstructured.Unstructured); ok {
+		return u.Object
+	}
+	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
+	if err != nil {
+		return nil
+	}
+	return m
+}

@@ -14,7 +14,6 @@ import (
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
-	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/labels"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
@@ -182,12 +181,12 @@ func (e *evaluation) base(c *compiled) map[string]any {
 		e.done[name] = true
 		switch name {
 		case "object":
-			e.vars[name] = toMap(a.Object)
+			e.vars[name] = cel.ObjectValue(a.Object)
 		case "oldObject":
-			e.vars[name] = toMap(a.OldObject)
+			e.vars[name] = cel.ObjectValue(a.OldObject)
 		case "namespaceObject":
 			if ns, err := e.getNamespace(); err == nil && ns != nil {
-				e.vars[name] = toMap(ns)
+				e.vars[name] = cel.ObjectValue(ns)
 			}
 		case "request":
 			e.vars[name] = requestMap(a)
@@ -222,20 +221,6 @@ func gvkMap(gvk schema.GroupVersionKind) map[string]any {
 
 func gvrMap(gvr schema.GroupVersionResource) map[string]any {
 	return map[string]any{"group": gvr.Group, "version": gvr.Version, "resource": gvr.Resource}
-}
-
-func toMap(obj runtime.Object) any {
-	if obj == nil {
-		return nil
-	}
-	if u, ok := obj.(*unstructured.Unstructured); ok {
-		return u.Object
-	}
-	m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-	if err != nil {
-		return nil
-	}
-	return m
 }
 
 func toJSON(v any) any {
@@ -445,7 +430,7 @@ func (e *evaluation) params(c *compiled, b *admissionregistrationv1.ValidatingAd
 		obj, err := getter.Get(e.ctx, ns, ref.Name, &metav1.GetOptions{ResourceVersion: "0"})
 		switch {
 		case err == nil:
-			found = append(found, toMap(obj))
+			found = append(found, cel.ObjectValue(obj))
 		case !apierrors.IsNotFound(err):
 			return nil, err
 		}
@@ -467,7 +452,7 @@ func (e *evaluation) params(c *compiled, b *admissionregistrationv1.ValidatingAd
 			return nil, err
 		}
 		for _, item := range items {
-			found = append(found, toMap(item))
+			found = append(found, cel.ObjectValue(item))
 		}
 	}
 	if len(found) == 0 {

@@ -23,6 +23,7 @@ import (
 
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/audit"
+	"github.com/apiserver/apiserver/pkg/cel"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/metrics"
 )
@@ -115,19 +116,6 @@ func (c Config) matching(ctx context.Context, a *admission.Attributes, mutating 
 
 // conditionVars are the CEL variables of a's matchConditions.
 func conditionVars(a *admission.Attributes) map[string]any {
-	toMap := func(obj runtime.Object) any {
-		if obj == nil {
-			return nil
-		}
-		if u, ok := obj.(*unstructured.Unstructured); ok {
-			return u.Object
-		}
-		m, err := runtime.DefaultUnstructuredConverter.ToUnstructured(obj)
-		if err != nil {
-			return nil
-		}
-		return m
-	}
 	review, err := newReview(a, Version{Resource: a.Resource, Kind: a.Kind})
 	var req any
 	if err == nil {
@@ -139,7 +127,7 @@ func conditionVars(a *admission.Attributes) map[string]any {
 			}
 		}
 	}
-	return map[string]any{"object": toMap(a.Object), "oldObject": toMap(a.OldObject), "request": req}
+	return map[string]any{"object": cel.ObjectValue(a.Object), "oldObject": cel.ObjectValue(a.OldObject), "request": req}
 }
 
 // matchConditions reports whether every condition holds; the first false
