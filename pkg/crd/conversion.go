@@ -3,6 +3,7 @@ package crd
 import (
 	"context"
 	"fmt"
+	"net/http"
 	"time"
 
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
@@ -96,9 +97,12 @@ func (w *webhookConverter) convert(ctx context.Context, objs []*unstructured.Uns
 	if len(todo) == 0 {
 		return nil
 	}
-	gvk := schema.FromAPIVersionAndKind(to, w.kind)
+	// As kube, the error names the objects' version, a 500 without a
+	// reason.
+	gvk := schema.FromAPIVersionAndKind(todo[0].GetAPIVersion(), w.kind)
 	fail := func(err error) error {
-		return apierrors.NewInternalError(fmt.Errorf("conversion webhook for %v failed: %w", gvk, err))
+		return &apierrors.StatusError{ErrStatus: metav1.Status{Status: metav1.StatusFailure, Code: http.StatusInternalServerError,
+			Message: fmt.Sprintf("conversion webhook for %v failed: %v", gvk, err)}}
 	}
 	req := &conversionReview{
 		APIVersion: "apiextensions.k8s.io/" + w.reviewVersion, Kind: "ConversionReview",

@@ -76,7 +76,7 @@ func TestWebhookConverter(t *testing.T) {
 	}{
 		"failure": {func(resp map[string]any, _ []any) {
 			resp["result"] = map[string]any{"status": "Failure", "message": "cannot"}
-		}, "conversion webhook for example.com/v2, Kind=Thing failed: cannot"},
+		}, "conversion webhook for example.com/v1, Kind=Thing failed: cannot"},
 		"uid":   {func(resp map[string]any, _ []any) { resp["uid"] = "other" }, `expected response.uid=`},
 		"count": {func(resp map[string]any, _ []any) { resp["convertedObjects"] = []any{} }, "returned 0 objects, expected 1"},
 		"version": {func(_ map[string]any, objects []any) { objects[0].(map[string]any)["apiVersion"] = "example.com/v3" },

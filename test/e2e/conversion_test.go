@@ -3,6 +3,7 @@ package e2e
 import (
 	"context"
 	"encoding/json"
+	"errors"
 	"net/http"
 	"path/filepath"
 	"strings"
@@ -153,6 +154,8 @@ func TestConversionWebhook(t *testing.T) {
 	}
 	waitUntil(t, 10*time.Second, "the broken webhook in use", func() bool {
 		_, err := v2.Get(ctx, "square", metav1.GetOptions{})
-		return apierrors.IsInternalError(err) && strings.Contains(err.Error(), "conversion webhook for convert.example.com/v2, Kind=Shape failed")
+		var status apierrors.APIStatus
+		return errors.As(err, &status) && status.Status().Code == http.StatusInternalServerError &&
+			strings.Contains(err.Error(), "conversion webhook for convert.example.com/v1, Kind=Shape failed")
 	})
 }

@@ -372,7 +372,9 @@ func (e *evaluation) act(c *compiled, b *admissionregistrationv1.ValidatingAdmis
 	return denyErr
 }
 
-// deny is the error of the first violation, with the code of its reason.
+// deny is the error of the first violation, with the code of its
+// reason, worded as kube's: the resource and name forbidden, the
+// policy's message as the cause.
 func (e *evaluation) deny(c *compiled, b *admissionregistrationv1.ValidatingAdmissionPolicyBinding, violations []violation) error {
 	v := violations[0]
 	code := int32(http.StatusUnprocessableEntity)
@@ -382,9 +384,12 @@ func (e *evaluation) deny(c *compiled, b *admissionregistrationv1.ValidatingAdmi
 	case metav1.StatusReasonRequestEntityTooLarge:
 		code = http.StatusRequestEntityTooLarge
 	}
+	msg := fmt.Sprintf("ValidatingAdmissionPolicy '%s' with binding '%s' denied request: %s", c.policy.Name, b.Name, v.message)
+	gr := e.a.Resource.GroupResource()
 	return &apierrors.StatusError{ErrStatus: metav1.Status{
 		Status: metav1.StatusFailure, Code: code, Reason: v.reason,
-		Message: fmt.Sprintf("ValidatingAdmissionPolicy '%s' with binding '%s' denied request: %s", c.policy.Name, b.Name, v.message),
+		Message: fmt.Sprintf("%s %q is forbidden: %s", gr.String(), e.a.Name, msg),
+		Details: &metav1.StatusDetails{Name: e.a.Name, Group: gr.Group, Kind: gr.Resource, Causes: []metav1.StatusCause{{Message: msg}}},
 	}}
 }
 

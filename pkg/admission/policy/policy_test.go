@@ -84,7 +84,7 @@ func TestActions(t *testing.T) {
 		if tc.denied != (err != nil) {
 			t.Errorf("%v: error %v", tc.actions, err)
 		}
-		if err != nil && (!apierrors.IsInvalid(err) || err.Error() != "ValidatingAdmissionPolicy 'small' with binding 'b' denied request: too many replicas") {
+		if err != nil && (!apierrors.IsInvalid(err) || err.Error() != `deployments.apps "d" is forbidden: ValidatingAdmissionPolicy 'small' with binding 'b' denied request: too many replicas`) {
 			t.Errorf("denial %v", err)
 		}
 		got := warnings.Take()

@@ -18,6 +18,8 @@ import (
 	"strings"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	clienttransport "k8s.io/client-go/transport"
 
 	"github.com/apiserver/apiserver/pkg/client/transport"
@@ -137,14 +139,12 @@ func (c *Client) Post(ctx context.Context, resolve ServiceResolver, timeout time
 		return fmt.Errorf("failed to call webhook: reading the response: %w", err)
 	}
 	if resp.StatusCode != http.StatusOK {
+		// Worded as client-go's REST client, which kube calls with.
 		msg := strings.TrimSpace(string(data))
 		if len(msg) > 256 {
 			msg = msg[:256]
 		}
-		if msg == "" {
-			msg = "no body"
-		}
-		return fmt.Errorf("failed to call webhook: the server responded with status %d: %s", resp.StatusCode, msg)
+		return fmt.Errorf("failed to call webhook: %w", apierrors.NewGenericServerResponse(resp.StatusCode, http.MethodPost, schema.GroupResource{}, "", msg, 0, true))
 	}
 	if err := json.Unmarshal(data, out); err != nil {
 		return fmt.Errorf("decoding the response: %w", err)

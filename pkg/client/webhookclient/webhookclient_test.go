@@ -45,7 +45,7 @@ func TestPost(t *testing.T) {
 		t.Errorf("echo: %v %v", out, err)
 	}
 	c, _ = New(Config{URL: at("/other"), CABundle: ca})
-	if err := c.Post(ctx, nil, time.Second, nil, &out); err == nil || !strings.Contains(err.Error(), "failed to call webhook: the server responded with status 418: nope") {
+	if err := c.Post(ctx, nil, time.Second, nil, &out); err == nil || !strings.Contains(err.Error(), "failed to call webhook: the server responded with the status code 418 but did not return more information") {
 		t.Errorf("status: %v", err)
 	}
 	c, _ = New(Config{URL: at("/slow"), CABundle: ca})
