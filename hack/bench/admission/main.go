@@ -6,8 +6,8 @@
 // validations bound with Deny; the phases alternate, side by side in one
 // run. The webhook runs in a process of its own (this command, again),
 // as webhooks do; its own round trip is measured from this process by
-// posting the same AdmissionReview to it, one at a time, as the
-// apiserver does.
+// posting the same AdmissionReview to it, one at a time, over HTTP/1.1
+// keep-alive, as the apiserver does.
 //
 // Goals: the webhook phase costs at most the round trip plus 10 % over
 // the bare create; the policy adds under 5 %.
@@ -402,7 +402,8 @@ func startWebhook(ctx context.Context) (*webhook, error) {
 	}
 	pool := x509.NewCertPool()
 	pool.AppendCertsFromPEM(w.caPEM)
-	w.client = &http.Client{Transport: &http2.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12}}}
+	// HTTP/1.1 keep-alive, as the apiserver calls webhooks.
+	w.client = &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{RootCAs: pool, MinVersion: tls.VersionTLS12, NextProtos: []string{"http/1.1"}}}}
 	return w, nil
 }
 
