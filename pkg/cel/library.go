@@ -13,7 +13,7 @@ import (
 
 // Options are the environment options every expression of the server
 // gets: cel-go's standard extensions as kube-apiserver enables them, and
-// kube's lists and regex libraries.
+// kube's lists, regex, quantity and url libraries.
 func Options() []cel.EnvOption {
 	return []cel.EnvOption{
 		cel.HomogeneousAggregateLiterals(),
@@ -27,6 +27,8 @@ func Options() []cel.EnvOption {
 		cel.CrossTypeNumericComparisons(true),
 		listsLibrary(),
 		regexLibrary(),
+		quantityLibrary(),
+		urlLibrary(),
 	}
 }
 

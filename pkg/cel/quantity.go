@@ -1,0 +1,161 @@
+package cel
+
+import (
+	"fmt"
+	"math"
+	"reflect"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+	"k8s.io/apimachinery/pkg/api/resource"
+)
+
+// quantityType is kube's kubernetes.Quantity: a resource quantity
+// ("100m", "1.5Gi") as a value expressions compare and add.
+var quantityType = cel.OpaqueType("kubernetes.Quantity")
+
+// quantity is a resource.Quantity as a CEL value.
+type quantity struct{ q *resource.Quantity }
+
+func (q quantity) ConvertToNative(t reflect.Type) (any, error) {
+	if reflect.TypeOf(q.q).AssignableTo(t) {
+		return q.q, nil
+	}
+	if reflect.TypeOf(*q.q).AssignableTo(t) {
+		return *q.q, nil
+	}
+	return nil, fmt.Errorf("type conversion error from Quantity to %v", t)
+}
+
+func (q quantity) ConvertToType(t ref.Type) ref.Val {
+	switch t {
+	case quantityType:
+		return q
+	case types.TypeType:
+		return quantityType
+	case types.StringType:
+		return types.String(q.q.String())
+	}
+	return types.NewErr("type conversion error from %s to %s", quantityType, t)
+}
+
+func (q quantity) Equal(other ref.Val) ref.Val {
+	o, ok := other.(quantity)
+	if !ok {
+		return types.MaybeNoSuchOverloadErr(other)
+	}
+	return types.Bool(q.q.Equal(*o.q))
+}
+
+func (q quantity) Type() ref.Type { return quantityType }
+func (q quantity) Value() any     { return q.q }
+
+// quantityLibrary is kube's quantity library: quantity(), isQuantity(),
+// comparisons, arithmetic and conversions.
+func quantityLibrary() cel.EnvOption {
+	q := quantityType
+	unaryQ := func(f func(*resource.Quantity) ref.Val) cel.OverloadOpt {
+		return cel.UnaryBinding(func(v ref.Val) ref.Val {
+			x, ok := v.(quantity)
+			if !ok {
+				return types.MaybeNoSuchOverloadErr(v)
+			}
+			return f(x.q)
+		})
+	}
+	binaryQ := func(f func(a, b *resource.Quantity) ref.Val) cel.OverloadOpt {
+		return cel.BinaryBinding(func(a, b ref.Val) ref.Val {
+			x, ok1 := a.(quantity)
+			y, ok2 := b.(quantity)
+			if !ok1 || !ok2 {
+				return types.MaybeNoSuchOverloadErr(b)
+			}
+			return f(x.q, y.q)
+		})
+	}
+	withInt := func(f func(a *resource.Quantity, b int64) ref.Val) cel.OverloadOpt {
+		return cel.BinaryBinding(func(a, b ref.Val) ref.Val {
+			x, ok1 := a.(quantity)
+			y, ok2 := b.(types.Int)
+			if !ok1 || !ok2 {
+				return types.MaybeNoSuchOverloadErr(b)
+			}
+			return f(x.q, int64(y))
+		})
+	}
+	return cel.Lib(funcs{
+		cel.Function("quantity", cel.Overload("string_to_quantity", []*cel.Type{cel.StringType}, q,
+			cel.UnaryBinding(func(v ref.Val) ref.Val {
+				s, ok := v.(types.String)
+				if !ok {
+					return types.MaybeNoSuchOverloadErr(v)
+				}
+				parsed, err := resource.ParseQuantity(string(s))
+				if err != nil {
+					return types.WrapErr(err)
+				}
+				return quantity{&parsed}
+			}))),
+		cel.Function("isQuantity", cel.Overload("is_quantity_string", []*cel.Type{cel.StringType}, cel.BoolType,
+			cel.UnaryBinding(func(v ref.Val) ref.Val {
+				s, ok := v.(types.String)
+				if !ok {
+					return types.MaybeNoSuchOverloadErr(v)
+				}
+				_, err := resource.ParseQuantity(string(s))
+				return types.Bool(err == nil)
+			}))),
+		cel.Function("sign", cel.MemberOverload("quantity_sign", []*cel.Type{q}, cel.IntType,
+			unaryQ(func(a *resource.Quantity) ref.Val { return types.Int(a.Sign()) }))),
+		cel.Function("isGreaterThan", cel.MemberOverload("quantity_is_greater_than", []*cel.Type{q, q}, cel.BoolType,
+			binaryQ(func(a, b *resource.Quantity) ref.Val { return types.Bool(a.Cmp(*b) == 1) }))),
+		cel.Function("isLessThan", cel.MemberOverload("quantity_less_than", []*cel.Type{q, q}, cel.BoolType,
+			binaryQ(func(a, b *resource.Quantity) ref.Val { return types.Bool(a.Cmp(*b) == -1) }))),
+		cel.Function("compareTo", cel.MemberOverload("quantity_compare_to", []*cel.Type{q, q}, cel.IntType,
+			binaryQ(func(a, b *resource.Quantity) ref.Val { return types.Int(a.Cmp(*b)) }))),
+		cel.Function("add",
+			cel.MemberOverload("quantity_add", []*cel.Type{q, q}, q, binaryQ(func(a, b *resource.Quantity) ref.Val {
+				out := a.DeepCopy()
+				out.Add(*b)
+				return quantity{&out}
+			})),
+			cel.MemberOverload("quantity_add_int", []*cel.Type{q, cel.IntType}, q, withInt(func(a *resource.Quantity, b int64) ref.Val {
+				out := a.DeepCopy()
+				out.Add(*resource.NewQuantity(b, resource.DecimalExponent))
+				return quantity{&out}
+			}))),
+		cel.Function("sub",
+			cel.MemberOverload("quantity_sub", []*cel.Type{q, q}, q, binaryQ(func(a, b *resource.Quantity) ref.Val {
+				out := a.DeepCopy()
+				out.Sub(*b)
+				return quantity{&out}
+			})),
+			cel.MemberOverload("quantity_sub_int", []*cel.Type{q, cel.IntType}, q, withInt(func(a *resource.Quantity, b int64) ref.Val {
+				out := a.DeepCopy()
+				out.Sub(*resource.NewQuantity(b, resource.DecimalExponent))
+				return quantity{&out}
+			}))),
+		cel.Function("isInteger", cel.MemberOverload("quantity_is_integer", []*cel.Type{q}, cel.BoolType,
+			unaryQ(func(a *resource.Quantity) ref.Val {
+				_, ok := a.AsInt64()
+				return types.Bool(ok)
+			}))),
+		cel.Function("asInteger", cel.MemberOverload("quantity_as_integer", []*cel.Type{q}, cel.IntType,
+			unaryQ(func(a *resource.Quantity) ref.Val {
+				i, ok := a.AsInt64()
+				if !ok {
+					return types.NewErr("cannot convert value to integer")
+				}
+				return types.Int(i)
+			}))),
+		cel.Function("asApproximateFloat", cel.MemberOverload("quantity_get_float", []*cel.Type{q}, cel.DoubleType,
+			unaryQ(func(a *resource.Quantity) ref.Val {
+				f := a.AsApproximateFloat64()
+				if math.IsInf(f, 0) {
+					return types.NewErr("value is infinite")
+				}
+				return types.Double(f)
+			}))),
+	})
+}
