@@ -13,7 +13,7 @@ import (
 
 // Options are the environment options every expression of the server
 // gets: cel-go's standard extensions as kube-apiserver enables them, and
-// kube's lists, regex, quantity and url libraries.
+// kube's lists, regex, quantity, url, ip and cidr libraries.
 func Options() []cel.EnvOption {
 	return []cel.EnvOption{
 		cel.HomogeneousAggregateLiterals(),
@@ -29,6 +29,7 @@ func Options() []cel.EnvOption {
 		regexLibrary(),
 		quantityLibrary(),
 		urlLibrary(),
+		ipLibrary(),
 	}
 }
 

@@ -1,0 +1,264 @@
+package cel
+
+import (
+	"fmt"
+	"net/netip"
+	"reflect"
+
+	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/common/types"
+	"github.com/google/cel-go/common/types/ref"
+)
+
+// ipType and cidrType are kube's net.IP and net.CIDR: addresses and
+// prefixes expressions test and compare.
+var (
+	ipType   = cel.OpaqueType("net.IP")
+	cidrType = cel.OpaqueType("net.CIDR")
+)
+
+type ipValue struct{ a netip.Addr }
+type cidrValue struct{ p netip.Prefix }
+
+func (v ipValue) ConvertToNative(t reflect.Type) (any, error) {
+	if reflect.TypeOf(v.a).AssignableTo(t) {
+		return v.a, nil
+	}
+	return nil, fmt.Errorf("type conversion error from IP to %v", t)
+}
+
+func (v ipValue) ConvertToType(t ref.Type) ref.Val {
+	switch t {
+	case ipType:
+		return v
+	case types.TypeType:
+		return ipType
+	case types.StringType:
+		return types.String(v.a.String())
+	}
+	return types.NewErr("type conversion error from %s to %s", ipType, t)
+}
+
+func (v ipValue) Equal(other ref.Val) ref.Val {
+	o, ok := other.(ipValue)
+	if !ok {
+		return types.MaybeNoSuchOverloadErr(other)
+	}
+	return types.Bool(v.a == o.a)
+}
+
+func (v ipValue) Type() ref.Type { return ipType }
+func (v ipValue) Value() any     { return v.a }
+
+func (v cidrValue) ConvertToNative(t reflect.Type) (any, error) {
+	if reflect.TypeOf(v.p).AssignableTo(t) {
+		return v.p, nil
+	}
+	return nil, fmt.Errorf("type conversion error from CIDR to %v", t)
+}
+
+func (v cidrValue) ConvertToType(t ref.Type) ref.Val {
+	switch t {
+	case cidrType:
+		return v
+	case types.TypeType:
+		return cidrType
+	case types.StringType:
+		return types.String(v.p.String())
+	}
+	return types.NewErr("type conversion error from %s to %s", cidrType, t)
+}
+
+func (v cidrValue) Equal(other ref.Val) ref.Val {
+	o, ok := other.(cidrValue)
+	if !ok {
+		return types.MaybeNoSuchOverloadErr(other)
+	}
+	return types.Bool(v.p == o.p)
+}
+
+func (v cidrValue) Type() ref.Type { return cidrType }
+func (v cidrValue) Value() any     { return v.p }
+
+// parseIP accepts what kube's ip() accepts: an IPv4 or IPv6 address with
+// no zone and not IPv4-mapped IPv6.
+func parseIP(s string) (netip.Addr, error) {
+	a, err := netip.ParseAddr(s)
+	if err != nil {
+		return netip.Addr{}, fmt.Errorf("IP Address %q parse error during conversion from string: %v", s, err)
+	}
+	if a.Zone() != "" {
+		return netip.Addr{}, fmt.Errorf("IP address %q with zone value is not allowed", s)
+	}
+	if a.Is4In6() {
+		return netip.Addr{}, fmt.Errorf("IPv4-mapped IPv6 address %q is not allowed", s)
+	}
+	return a, nil
+}
+
+func parseCIDR(s string) (netip.Prefix, error) {
+	p, err := netip.ParsePrefix(s)
+	if err != nil {
+		return netip.Prefix{}, fmt.Errorf("network address parse error during conversion from string: %v", err)
+	}
+	if p.Addr().Is4In6() {
+		return netip.Prefix{}, fmt.Errorf("IPv4-mapped IPv6 address %q is not allowed", s)
+	}
+	return p, nil
+}
+
+// ipLibrary is kube's ip and cidr libraries.
+func ipLibrary() cel.EnvOption {
+	str := func(v ref.Val) (string, ref.Val) {
+		s, ok := v.(types.String)
+		if !ok {
+			return "", types.MaybeNoSuchOverloadErr(v)
+		}
+		return string(s), nil
+	}
+	onIP := func(name string, out *cel.Type, f func(netip.Addr) ref.Val) cel.EnvOption {
+		return cel.Function(name, cel.MemberOverload("ip_"+name, []*cel.Type{ipType}, out, cel.UnaryBinding(func(v ref.Val) ref.Val {
+			a, ok := v.(ipValue)
+			if !ok {
+				return types.MaybeNoSuchOverloadErr(v)
+			}
+			return f(a.a)
+		})))
+	}
+	contains := func(c cidrValue, other ref.Val) ref.Val {
+		switch o := other.(type) {
+		case ipValue:
+			return types.Bool(c.p.Contains(o.a))
+		case cidrValue:
+			return types.Bool(o.p.Bits() >= c.p.Bits() && c.p.Contains(o.p.Addr()))
+		}
+		return types.MaybeNoSuchOverloadErr(other)
+	}
+	return cel.Lib(funcs{
+		cel.Function("ip",
+			cel.Overload("string_to_ip", []*cel.Type{cel.StringType}, ipType, cel.UnaryBinding(func(v ref.Val) ref.Val {
+				s, e := str(v)
+				if e != nil {
+					return e
+				}
+				a, err := parseIP(s)
+				if err != nil {
+					return types.WrapErr(err)
+				}
+				return ipValue{a}
+			})),
+			cel.MemberOverload("cidr_ip", []*cel.Type{cidrType}, ipType, cel.UnaryBinding(func(v ref.Val) ref.Val {
+				c, ok := v.(cidrValue)
+				if !ok {
+					return types.MaybeNoSuchOverloadErr(v)
+				}
+				return ipValue{c.p.Addr()}
+			}))),
+		cel.Function("isIP", cel.Overload("is_ip", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
+			s, e := str(v)
+			if e != nil {
+				return e
+			}
+			_, err := parseIP(s)
+			return types.Bool(err == nil)
+		}))),
+		cel.Function("ip.isCanonical", cel.Overload("ip_is_canonical", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
+			s, e := str(v)
+			if e != nil {
+				return e
+			}
+			a, err := parseIP(s)
+			if err != nil {
+				return types.WrapErr(err)
+			}
+			return types.Bool(a.String() == s)
+		}))),
+		onIP("family", cel.IntType, func(a netip.Addr) ref.Val {
+			if a.Is4() {
+				return types.Int(4)
+			}
+			return types.Int(6)
+		}),
+		onIP("isUnspecified", cel.BoolType, func(a netip.Addr) ref.Val { return types.Bool(a.IsUnspecified()) }),
+		onIP("isLoopback", cel.BoolType, func(a netip.Addr) ref.Val { return types.Bool(a.IsLoopback()) }),
+		onIP("isLinkLocalMulticast", cel.BoolType, func(a netip.Addr) ref.Val { return types.Bool(a.IsLinkLocalMulticast()) }),
+		onIP("isLinkLocalUnicast", cel.BoolType, func(a netip.Addr) ref.Val { return types.Bool(a.IsLinkLocalUnicast()) }),
+		onIP("isGlobalUnicast", cel.BoolType, func(a netip.Addr) ref.Val { return types.Bool(a.IsGlobalUnicast()) }),
+		cel.Function("cidr", cel.Overload("string_to_cidr", []*cel.Type{cel.StringType}, cidrType, cel.UnaryBinding(func(v ref.Val) ref.Val {
+			s, e := str(v)
+			if e != nil {
+				return e
+			}
+			p, err := parseCIDR(s)
+			if err != nil {
+				return types.WrapErr(err)
+			}
+			return cidrValue{p}
+		}))),
+		cel.Function("isCIDR", cel.Overload("is_cidr", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
+			s, e := str(v)
+			if e != nil {
+				return e
+			}
+			_, err := parseCIDR(s)
+			return types.Bool(err == nil)
+		}))),
+		cel.Function("containsIP",
+			cel.MemberOverload("cidr_contains_ip_ip", []*cel.Type{cidrType, ipType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
+				cv, ok := c.(cidrValue)
+				if !ok {
+					return types.MaybeNoSuchOverloadErr(c)
+				}
+				return contains(cv, o)
+			})),
+			cel.MemberOverload("cidr_contains_ip_string", []*cel.Type{cidrType, cel.StringType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
+				cv, ok := c.(cidrValue)
+				s, e := str(o)
+				if !ok || e != nil {
+					return types.MaybeNoSuchOverloadErr(o)
+				}
+				a, err := parseIP(s)
+				if err != nil {
+					return types.WrapErr(err)
+				}
+				return contains(cv, ipValue{a})
+			}))),
+		cel.Function("containsCIDR",
+			cel.MemberOverload("cidr_contains_cidr", []*cel.Type{cidrType, cidrType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
+				cv, ok := c.(cidrValue)
+				if !ok {
+					return types.MaybeNoSuchOverloadErr(c)
+				}
+				return contains(cv, o)
+			})),
+			cel.MemberOverload("cidr_contains_cidr_string", []*cel.Type{cidrType, cel.StringType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
+				cv, ok := c.(cidrValue)
+				s, e := str(o)
+				if !ok || e != nil {
+					return types.MaybeNoSuchOverloadErr(o)
+				}
+				p, err := parseCIDR(s)
+				if err != nil {
+					return types.WrapErr(err)
+				}
+				return contains(cv, cidrValue{p})
+			}))),
+		cel.Function("masked", cel.MemberOverload("cidr_masked", []*cel.Type{cidrType}, cidrType, cel.UnaryBinding(func(v ref.Val) ref.Val {
+			c, ok := v.(cidrValue)
+			if !ok {
+				return types.MaybeNoSuchOverloadErr(v)
+			}
+			return cidrValue{c.p.Masked()}
+		}))),
+		cel.Function("prefixLength", cel.MemberOverload("cidr_prefix_length", []*cel.Type{cidrType}, cel.IntType, cel.UnaryBinding(func(v ref.Val) ref.Val {
+			c, ok := v.(cidrValue)
+			if !ok {
+				return types.MaybeNoSuchOverloadErr(v)
+			}
+			return types.Int(c.p.Bits())
+		}))),
+		cel.Function("string",
+			cel.Overload("ip_to_string", []*cel.Type{ipType}, cel.StringType, cel.UnaryBinding(func(v ref.Val) ref.Val { return v.ConvertToType(types.StringType) })),
+			cel.Overload("cidr_to_string", []*cel.Type{cidrType}, cel.StringType, cel.UnaryBinding(func(v ref.Val) ref.Val { return v.ConvertToType(types.StringType) }))),
+	})
+}
