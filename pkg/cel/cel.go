@@ -1,8 +1,9 @@
 // Package cel compiles and evaluates the CEL expressions users write
-// (webhook matchConditions; CRD validation rules build on its Options),
-// on cel-go with the standard extension libraries kube-apiserver enables
-// (strings, sets, optional types, encoders, math) and kube's lists,
-// regex, quantity, url, ip and cidr libraries. Objects are seen as JSON-shaped values (maps, lists,
+// (webhook matchConditions, ValidatingAdmissionPolicies; CRD validation
+// rules build on its Options), on cel-go with the standard extension
+// libraries kube-apiserver enables (strings, sets, optional types,
+// encoders, math) and kube's lists, regex, quantity, url, ip and cidr
+// libraries. Objects are seen as JSON-shaped values (maps, lists,
 // strings, int64, float64, bool), as the API serves them.
 package cel
 
