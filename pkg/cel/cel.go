@@ -2,8 +2,8 @@
 // (webhook matchConditions, ValidatingAdmissionPolicies; CRD validation
 // rules build on its Options), on cel-go with the standard extension
 // libraries kube-apiserver enables (strings, sets, optional types,
-// encoders, math) and kube's lists, regex, quantity, url, ip and cidr
-// libraries. Objects are seen as JSON-shaped values (maps, lists,
+// encoders, math) and kube's lists, regex, quantity, url, ip, cidr and
+// format libraries. Objects are seen as JSON-shaped values (maps, lists,
 // strings, int64, float64, bool), as the API serves them.
 package cel
 
