@@ -2,9 +2,7 @@ package cel
 
 import (
 	"encoding/base64"
-	"fmt"
 	"net/url"
-	"reflect"
 	"strings"
 	"time"
 
@@ -19,35 +17,13 @@ import (
 // whose validate() returns the reasons a string does not match.
 var formatType = cel.OpaqueType("kubernetes.NamedFormat")
 
-type formatValue struct {
+// namedFormat is a format and its name.
+type namedFormat struct {
 	name     string
 	validate func(string) []string
 }
 
-func (v formatValue) ConvertToNative(t reflect.Type) (any, error) {
-	return nil, fmt.Errorf("type conversion error from NamedFormat to %v", t)
-}
-
-func (v formatValue) ConvertToType(t ref.Type) ref.Val {
-	switch t {
-	case formatType:
-		return v
-	case types.TypeType:
-		return formatType
-	}
-	return types.NewErr("type conversion error from %s to %s", formatType, t)
-}
-
-func (v formatValue) Equal(other ref.Val) ref.Val {
-	o, ok := other.(formatValue)
-	if !ok {
-		return types.MaybeNoSuchOverloadErr(other)
-	}
-	return types.Bool(v.name == o.name)
-}
-
-func (v formatValue) Type() ref.Type { return formatType }
-func (v formatValue) Value() any     { return v }
+var formatKind = &opaqueKind[namedFormat]{typ: formatType, equal: func(a, b namedFormat) bool { return a.name == b.name }}
 
 // formats are kube's named formats, by their names.
 var formats = map[string]func(string) []string{
@@ -117,11 +93,11 @@ func formatLibrary() cel.EnvOption {
 				if !ok {
 					return types.OptionalNone
 				}
-				return types.OptionalOf(formatValue{name: string(name), validate: f})
+				return types.OptionalOf(formatKind.of(namedFormat{name: string(name), validate: f}))
 			}))),
 		cel.Function("validate", cel.MemberOverload("format_validate", []*cel.Type{formatType, cel.StringType}, cel.OptionalType(cel.ListType(cel.StringType)),
 			cel.BinaryBinding(func(f, s ref.Val) ref.Val {
-				fv, ok := f.(formatValue)
+				fv, ok := formatKind.from(f)
 				str, ok2 := s.(types.String)
 				if !ok || !ok2 {
 					return types.MaybeNoSuchOverloadErr(s)
@@ -133,7 +109,7 @@ func formatLibrary() cel.EnvOption {
 			}))),
 	}
 	for name, f := range formats {
-		value := formatValue{name: name, validate: f}
+		value := formatKind.of(namedFormat{name: name, validate: f})
 		opts = append(opts, cel.Function("format."+name, cel.Overload("format_"+strings.ToLower(name), nil, formatType,
 			cel.FunctionBinding(func(...ref.Val) ref.Val { return value }))))
 	}

@@ -3,7 +3,6 @@ package cel
 import (
 	"fmt"
 	"net/netip"
-	"reflect"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -17,68 +16,10 @@ var (
 	cidrType = cel.OpaqueType("net.CIDR")
 )
 
-type ipValue struct{ a netip.Addr }
-type cidrValue struct{ p netip.Prefix }
-
-func (v ipValue) ConvertToNative(t reflect.Type) (any, error) {
-	if reflect.TypeOf(v.a).AssignableTo(t) {
-		return v.a, nil
-	}
-	return nil, fmt.Errorf("type conversion error from IP to %v", t)
-}
-
-func (v ipValue) ConvertToType(t ref.Type) ref.Val {
-	switch t {
-	case ipType:
-		return v
-	case types.TypeType:
-		return ipType
-	case types.StringType:
-		return types.String(v.a.String())
-	}
-	return types.NewErr("type conversion error from %s to %s", ipType, t)
-}
-
-func (v ipValue) Equal(other ref.Val) ref.Val {
-	o, ok := other.(ipValue)
-	if !ok {
-		return types.MaybeNoSuchOverloadErr(other)
-	}
-	return types.Bool(v.a == o.a)
-}
-
-func (v ipValue) Type() ref.Type { return ipType }
-func (v ipValue) Value() any     { return v.a }
-
-func (v cidrValue) ConvertToNative(t reflect.Type) (any, error) {
-	if reflect.TypeOf(v.p).AssignableTo(t) {
-		return v.p, nil
-	}
-	return nil, fmt.Errorf("type conversion error from CIDR to %v", t)
-}
-
-func (v cidrValue) ConvertToType(t ref.Type) ref.Val {
-	switch t {
-	case cidrType:
-		return v
-	case types.TypeType:
-		return cidrType
-	case types.StringType:
-		return types.String(v.p.String())
-	}
-	return types.NewErr("type conversion error from %s to %s", cidrType, t)
-}
-
-func (v cidrValue) Equal(other ref.Val) ref.Val {
-	o, ok := other.(cidrValue)
-	if !ok {
-		return types.MaybeNoSuchOverloadErr(other)
-	}
-	return types.Bool(v.p == o.p)
-}
-
-func (v cidrValue) Type() ref.Type { return cidrType }
-func (v cidrValue) Value() any     { return v.p }
+var (
+	ipKind   = &opaqueKind[netip.Addr]{typ: ipType, equal: func(a, b netip.Addr) bool { return a == b }, str: netip.Addr.String}
+	cidrKind = &opaqueKind[netip.Prefix]{typ: cidrType, equal: func(a, b netip.Prefix) bool { return a == b }, str: netip.Prefix.String}
+)
 
 // parseIP accepts what kube's ip() accepts: an IPv4 or IPv6 address with
 // no zone and not IPv4-mapped IPv6.
@@ -118,19 +59,19 @@ func ipLibrary() cel.EnvOption {
 	}
 	onIP := func(name string, out *cel.Type, f func(netip.Addr) ref.Val) cel.EnvOption {
 		return cel.Function(name, cel.MemberOverload("ip_"+name, []*cel.Type{ipType}, out, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			a, ok := v.(ipValue)
+			a, ok := ipKind.from(v)
 			if !ok {
 				return types.MaybeNoSuchOverloadErr(v)
 			}
-			return f(a.a)
+			return f(a)
 		})))
 	}
-	contains := func(c cidrValue, other ref.Val) ref.Val {
-		switch o := other.(type) {
-		case ipValue:
-			return types.Bool(c.p.Contains(o.a))
-		case cidrValue:
-			return types.Bool(o.p.Bits() >= c.p.Bits() && c.p.Contains(o.p.Addr()))
+	contains := func(c netip.Prefix, other ref.Val) ref.Val {
+		if a, ok := ipKind.from(other); ok {
+			return types.Bool(c.Contains(a))
+		}
+		if p, ok := cidrKind.from(other); ok {
+			return types.Bool(p.Bits() >= c.Bits() && c.Contains(p.Addr()))
 		}
 		return types.MaybeNoSuchOverloadErr(other)
 	}
@@ -145,14 +86,14 @@ func ipLibrary() cel.EnvOption {
 				if err != nil {
 					return types.WrapErr(err)
 				}
-				return ipValue{a}
+				return ipKind.of(a)
 			})),
 			cel.MemberOverload("cidr_ip", []*cel.Type{cidrType}, ipType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-				c, ok := v.(cidrValue)
+				c, ok := cidrKind.from(v)
 				if !ok {
 					return types.MaybeNoSuchOverloadErr(v)
 				}
-				return ipValue{c.p.Addr()}
+				return ipKind.of(c.Addr())
 			}))),
 		cel.Function("isIP", cel.Overload("is_ip", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
 			s, e := str(v)
@@ -193,7 +134,7 @@ func ipLibrary() cel.EnvOption {
 			if err != nil {
 				return types.WrapErr(err)
 			}
-			return cidrValue{p}
+			return cidrKind.of(p)
 		}))),
 		cel.Function("isCIDR", cel.Overload("is_cidr", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
 			s, e := str(v)
@@ -205,14 +146,14 @@ func ipLibrary() cel.EnvOption {
 		}))),
 		cel.Function("containsIP",
 			cel.MemberOverload("cidr_contains_ip_ip", []*cel.Type{cidrType, ipType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
-				cv, ok := c.(cidrValue)
+				cv, ok := cidrKind.from(c)
 				if !ok {
 					return types.MaybeNoSuchOverloadErr(c)
 				}
 				return contains(cv, o)
 			})),
 			cel.MemberOverload("cidr_contains_ip_string", []*cel.Type{cidrType, cel.StringType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
-				cv, ok := c.(cidrValue)
+				cv, ok := cidrKind.from(c)
 				s, e := str(o)
 				if !ok || e != nil {
 					return types.MaybeNoSuchOverloadErr(o)
@@ -221,18 +162,18 @@ func ipLibrary() cel.EnvOption {
 				if err != nil {
 					return types.WrapErr(err)
 				}
-				return contains(cv, ipValue{a})
+				return contains(cv, ipKind.of(a))
 			}))),
 		cel.Function("containsCIDR",
 			cel.MemberOverload("cidr_contains_cidr", []*cel.Type{cidrType, cidrType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
-				cv, ok := c.(cidrValue)
+				cv, ok := cidrKind.from(c)
 				if !ok {
 					return types.MaybeNoSuchOverloadErr(c)
 				}
 				return contains(cv, o)
 			})),
 			cel.MemberOverload("cidr_contains_cidr_string", []*cel.Type{cidrType, cel.StringType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
-				cv, ok := c.(cidrValue)
+				cv, ok := cidrKind.from(c)
 				s, e := str(o)
 				if !ok || e != nil {
 					return types.MaybeNoSuchOverloadErr(o)
@@ -241,21 +182,21 @@ func ipLibrary() cel.EnvOption {
 				if err != nil {
 					return types.WrapErr(err)
 				}
-				return contains(cv, cidrValue{p})
+				return contains(cv, cidrKind.of(p))
 			}))),
 		cel.Function("masked", cel.MemberOverload("cidr_masked", []*cel.Type{cidrType}, cidrType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			c, ok := v.(cidrValue)
+			c, ok := cidrKind.from(v)
 			if !ok {
 				return types.MaybeNoSuchOverloadErr(v)
 			}
-			return cidrValue{c.p.Masked()}
+			return cidrKind.of(c.Masked())
 		}))),
 		cel.Function("prefixLength", cel.MemberOverload("cidr_prefix_length", []*cel.Type{cidrType}, cel.IntType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			c, ok := v.(cidrValue)
+			c, ok := cidrKind.from(v)
 			if !ok {
 				return types.MaybeNoSuchOverloadErr(v)
 			}
-			return types.Int(c.p.Bits())
+			return types.Int(c.Bits())
 		}))),
 		cel.Function("string",
 			cel.Overload("ip_to_string", []*cel.Type{ipType}, cel.StringType, cel.UnaryBinding(func(v ref.Val) ref.Val { return v.ConvertToType(types.StringType) })),

@@ -1,9 +1,7 @@
 package cel
 
 import (
-	"fmt"
 	"math"
-	"reflect"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -15,41 +13,8 @@ import (
 // ("100m", "1.5Gi") as a value expressions compare and add.
 var quantityType = cel.OpaqueType("kubernetes.Quantity")
 
-// quantity is a resource.Quantity as a CEL value.
-type quantity struct{ q *resource.Quantity }
-
-func (q quantity) ConvertToNative(t reflect.Type) (any, error) {
-	if reflect.TypeOf(q.q).AssignableTo(t) {
-		return q.q, nil
-	}
-	if reflect.TypeOf(*q.q).AssignableTo(t) {
-		return *q.q, nil
-	}
-	return nil, fmt.Errorf("type conversion error from Quantity to %v", t)
-}
-
-func (q quantity) ConvertToType(t ref.Type) ref.Val {
-	switch t {
-	case quantityType:
-		return q
-	case types.TypeType:
-		return quantityType
-	case types.StringType:
-		return types.String(q.q.String())
-	}
-	return types.NewErr("type conversion error from %s to %s", quantityType, t)
-}
-
-func (q quantity) Equal(other ref.Val) ref.Val {
-	o, ok := other.(quantity)
-	if !ok {
-		return types.MaybeNoSuchOverloadErr(other)
-	}
-	return types.Bool(q.q.Equal(*o.q))
-}
-
-func (q quantity) Type() ref.Type { return quantityType }
-func (q quantity) Value() any     { return q.q }
+var quantityKind = &opaqueKind[*resource.Quantity]{typ: quantityType,
+	equal: func(a, b *resource.Quantity) bool { return a.Equal(*b) }, str: (*resource.Quantity).String}
 
 // quantityLibrary is kube's quantity library: quantity(), isQuantity(),
 // comparisons, arithmetic and conversions.
@@ -57,31 +22,31 @@ func quantityLibrary() cel.EnvOption {
 	q := quantityType
 	unaryQ := func(f func(*resource.Quantity) ref.Val) cel.OverloadOpt {
 		return cel.UnaryBinding(func(v ref.Val) ref.Val {
-			x, ok := v.(quantity)
+			x, ok := quantityKind.from(v)
 			if !ok {
 				return types.MaybeNoSuchOverloadErr(v)
 			}
-			return f(x.q)
+			return f(x)
 		})
 	}
 	binaryQ := func(f func(a, b *resource.Quantity) ref.Val) cel.OverloadOpt {
 		return cel.BinaryBinding(func(a, b ref.Val) ref.Val {
-			x, ok1 := a.(quantity)
-			y, ok2 := b.(quantity)
+			x, ok1 := quantityKind.from(a)
+			y, ok2 := quantityKind.from(b)
 			if !ok1 || !ok2 {
 				return types.MaybeNoSuchOverloadErr(b)
 			}
-			return f(x.q, y.q)
+			return f(x, y)
 		})
 	}
 	withInt := func(f func(a *resource.Quantity, b int64) ref.Val) cel.OverloadOpt {
 		return cel.BinaryBinding(func(a, b ref.Val) ref.Val {
-			x, ok1 := a.(quantity)
+			x, ok1 := quantityKind.from(a)
 			y, ok2 := b.(types.Int)
 			if !ok1 || !ok2 {
 				return types.MaybeNoSuchOverloadErr(b)
 			}
-			return f(x.q, int64(y))
+			return f(x, int64(y))
 		})
 	}
 	return cel.Lib(funcs{
@@ -95,7 +60,7 @@ func quantityLibrary() cel.EnvOption {
 				if err != nil {
 					return types.WrapErr(err)
 				}
-				return quantity{&parsed}
+				return quantityKind.of(&parsed)
 			}))),
 		cel.Function("isQuantity", cel.Overload("is_quantity_string", []*cel.Type{cel.StringType}, cel.BoolType,
 			cel.UnaryBinding(func(v ref.Val) ref.Val {
@@ -118,23 +83,23 @@ func quantityLibrary() cel.EnvOption {
 			cel.MemberOverload("quantity_add", []*cel.Type{q, q}, q, binaryQ(func(a, b *resource.Quantity) ref.Val {
 				out := a.DeepCopy()
 				out.Add(*b)
-				return quantity{&out}
+				return quantityKind.of(&out)
 			})),
 			cel.MemberOverload("quantity_add_int", []*cel.Type{q, cel.IntType}, q, withInt(func(a *resource.Quantity, b int64) ref.Val {
 				out := a.DeepCopy()
 				out.Add(*resource.NewQuantity(b, resource.DecimalExponent))
-				return quantity{&out}
+				return quantityKind.of(&out)
 			}))),
 		cel.Function("sub",
 			cel.MemberOverload("quantity_sub", []*cel.Type{q, q}, q, binaryQ(func(a, b *resource.Quantity) ref.Val {
 				out := a.DeepCopy()
 				out.Sub(*b)
-				return quantity{&out}
+				return quantityKind.of(&out)
 			})),
 			cel.MemberOverload("quantity_sub_int", []*cel.Type{q, cel.IntType}, q, withInt(func(a *resource.Quantity, b int64) ref.Val {
 				out := a.DeepCopy()
 				out.Sub(*resource.NewQuantity(b, resource.DecimalExponent))
-				return quantity{&out}
+				return quantityKind.of(&out)
 			}))),
 		cel.Function("isInteger", cel.MemberOverload("quantity_is_integer", []*cel.Type{q}, cel.BoolType,
 			unaryQ(func(a *resource.Quantity) ref.Val {

@@ -3,7 +3,6 @@ package cel
 import (
 	"fmt"
 	"net/url"
-	"reflect"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
@@ -14,37 +13,7 @@ import (
 // read.
 var urlType = cel.OpaqueType("kubernetes.URL")
 
-type urlValue struct{ u *url.URL }
-
-func (v urlValue) ConvertToNative(t reflect.Type) (any, error) {
-	if reflect.TypeOf(v.u).AssignableTo(t) {
-		return v.u, nil
-	}
-	return nil, fmt.Errorf("type conversion error from URL to %v", t)
-}
-
-func (v urlValue) ConvertToType(t ref.Type) ref.Val {
-	switch t {
-	case urlType:
-		return v
-	case types.TypeType:
-		return urlType
-	case types.StringType:
-		return types.String(v.u.String())
-	}
-	return types.NewErr("type conversion error from %s to %s", urlType, t)
-}
-
-func (v urlValue) Equal(other ref.Val) ref.Val {
-	o, ok := other.(urlValue)
-	if !ok {
-		return types.MaybeNoSuchOverloadErr(other)
-	}
-	return types.Bool(*v.u == *o.u)
-}
-
-func (v urlValue) Type() ref.Type { return urlType }
-func (v urlValue) Value() any     { return v.u }
+var urlKind = &opaqueKind[*url.URL]{typ: urlType, equal: func(a, b *url.URL) bool { return *a == *b }, str: (*url.URL).String}
 
 // parseURL accepts what kube's url() accepts: an absolute URI or an
 // absolute path.
@@ -60,11 +29,11 @@ func parseURL(s string) (*url.URL, error) {
 func urlLibrary() cel.EnvOption {
 	getter := func(name string, out *cel.Type, f func(*url.URL) ref.Val) cel.EnvOption {
 		return cel.Function(name, cel.MemberOverload("url_"+name, []*cel.Type{urlType}, out, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			u, ok := v.(urlValue)
+			u, ok := urlKind.from(v)
 			if !ok {
 				return types.MaybeNoSuchOverloadErr(v)
 			}
-			return f(u.u)
+			return f(u)
 		})))
 	}
 	return cel.Lib(funcs{
@@ -77,7 +46,7 @@ func urlLibrary() cel.EnvOption {
 			if err != nil {
 				return types.WrapErr(err)
 			}
-			return urlValue{u}
+			return urlKind.of(u)
 		}))),
 		cel.Function("isURL", cel.Overload("is_url_string", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
 			s, ok := v.(types.String)
