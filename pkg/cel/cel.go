@@ -2,8 +2,8 @@
 // (webhook matchConditions, ValidatingAdmissionPolicies; CRD validation
 // rules build on its Options), on cel-go with the standard extension
 // libraries kube-apiserver enables (strings, sets, optional types,
-// encoders, math) and kube's lists, regex, quantity, url, ip, cidr and
-// format libraries. Objects are seen as JSON-shaped values (maps, lists,
+// encoders, math) and kube's lists, regex, quantity, url, ip, cidr,
+// format and authz libraries. Objects are seen as JSON-shaped values (maps, lists,
 // strings, int64, float64, bool), as the API serves them.
 package cel
 
@@ -31,7 +31,7 @@ const PerCallLimit = 1_000_000
 type Variables []string
 
 // AdmissionVariables are those of a webhook's matchConditions.
-var AdmissionVariables = Variables{"object", "oldObject", "request"}
+var AdmissionVariables = Variables{"object", "oldObject", "request", "authorizer"}
 
 // BoolType is the type of a condition.
 var BoolType = cel.BoolType
@@ -41,7 +41,7 @@ var AdmissionEnv = sync.OnceValues(func() (*Env, error) { return NewEnv(Admissio
 
 // PolicyVariables are those of a ValidatingAdmissionPolicy's
 // expressions: variables holds the policy's named variables.
-var PolicyVariables = Variables{"object", "oldObject", "request", "params", "namespaceObject", "variables"}
+var PolicyVariables = Variables{"object", "oldObject", "request", "params", "namespaceObject", "variables", "authorizer", "authorizer.requestResource"}
 
 // PolicyEnv is the shared environment of PolicyVariables.
 var PolicyEnv = sync.OnceValues(func() (*Env, error) { return NewEnv(PolicyVariables) })
@@ -59,7 +59,14 @@ type Env struct{ env *cel.Env }
 func NewEnv(vars Variables) (*Env, error) {
 	opts := Options()
 	for _, v := range vars {
-		opts = append(opts, cel.Variable(v, cel.DynType))
+		t := cel.DynType
+		switch v {
+		case "authorizer":
+			t = authorizerType
+		case "authorizer.requestResource":
+			t = resourceCheckType
+		}
+		opts = append(opts, cel.Variable(v, t))
 	}
 	env, err := cel.NewEnv(opts...)
 	if err != nil {

@@ -13,7 +13,7 @@ import (
 
 // Options are the environment options every expression of the server
 // gets: cel-go's standard extensions as kube-apiserver enables them, and
-// kube's lists, regex, quantity, url, ip, cidr and format libraries.
+// kube's lists, regex, quantity, url, ip, cidr, format and authz libraries.
 func Options() []cel.EnvOption {
 	return []cel.EnvOption{
 		cel.HomogeneousAggregateLiterals(),
@@ -31,6 +31,7 @@ func Options() []cel.EnvOption {
 		urlLibrary(),
 		ipLibrary(),
 		formatLibrary(),
+		authzLibrary(),
 	}
 }
 

@@ -262,7 +262,7 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string,
 		}
 		return obj.(*corev1.Namespace), nil
 	}
-	hooks := webhook.Config{Source: webhooks, Namespaces: cachedNamespace, Resolve: resolve, Equivalents: equivalents(catalog)}
+	hooks := webhook.Config{Source: webhooks, Namespaces: cachedNamespace, Resolve: resolve, Equivalents: equivalents(catalog), Authorizer: a}
 	// In kube-apiserver's order.
 	plugins := []struct {
 		name   string
@@ -276,7 +276,7 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string,
 		{rcadmission.Name, rcadmission.Plugin{RuntimeClasses: getRuntimeClass}},
 		{"", rbacescalation.Plugin{Authorizer: a, Rules: rules}},
 		{webhook.MutatingName, webhook.Mutating{Config: hooks}},
-		{policyadmission.Name, policyadmission.Plugin{Source: policies, Namespaces: cachedNamespace, Catalog: catalog, Equivalents: hooks.Equivalents}},
+		{policyadmission.Name, policyadmission.Plugin{Source: policies, Namespaces: cachedNamespace, Catalog: catalog, Equivalents: hooks.Equivalents, Authorizer: a}},
 		{webhook.ValidatingName, webhook.Validating{Config: hooks}},
 	}
 	var chain admission.Chain

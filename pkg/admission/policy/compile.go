@@ -112,7 +112,7 @@ func compile(p *admissionregistrationv1.ValidatingAdmissionPolicy) *compiled {
 		all = append(all, v.prg, v.message)
 	}
 	for _, prg := range all {
-		for _, name := range []string{"object", "oldObject", "request", "namespaceObject"} {
+		for _, name := range []string{"object", "oldObject", "request", "namespaceObject", "authorizer", "authorizer.requestResource"} {
 			if prg.References(name) {
 				c.uses[name] = true
 			}

@@ -22,6 +22,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/admission/webhook"
 	"github.com/apiserver/apiserver/pkg/audit"
+	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/cel"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -44,6 +45,8 @@ type Plugin struct {
 	// Equivalents lists the other versions of a request's resource, for
 	// matchPolicy Equivalent.
 	Equivalents func(a *admission.Attributes) []webhook.Version
+	// Authorizer answers the expressions' authorizer checks.
+	Authorizer authz.Authorizer
 }
 
 var _ admission.ValidationInterface = Plugin{}
@@ -169,11 +172,15 @@ func (e *evaluation) getNamespace() (*corev1.Namespace, error) {
 // base returns the variables the expressions of c read (the others
 // null), computed once per request.
 func (e *evaluation) base(c *compiled) map[string]any {
+	a := e.a
 	if e.vars == nil {
 		e.vars = map[string]any{"object": nil, "oldObject": nil, "request": nil, "namespaceObject": nil}
+		// The authorizer variables have no null: a policy that does not
+		// use them gets an authorizer that denies.
+		e.vars["authorizer"] = cel.Authorizer(e.ctx, nil, a.User)
+		e.vars["authorizer.requestResource"] = cel.RequestResource(e.ctx, nil, a.User, "", "", "", "", "", "")
 		e.done = map[string]bool{}
 	}
-	a := e.a
 	for name := range c.uses {
 		if e.done[name] {
 			continue
@@ -190,6 +197,10 @@ func (e *evaluation) base(c *compiled) map[string]any {
 			}
 		case "request":
 			e.vars[name] = requestMap(a)
+		case "authorizer":
+			e.vars[name] = cel.Authorizer(e.ctx, e.p.Authorizer, a.User)
+		case "authorizer.requestResource":
+			e.vars[name] = cel.RequestResource(e.ctx, e.p.Authorizer, a.User, a.Resource.Group, a.Resource.Version, a.Resource.Resource, a.Subresource, a.Namespace, a.Name)
 		}
 	}
 	return e.vars

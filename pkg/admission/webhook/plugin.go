@@ -23,6 +23,7 @@ import (
 
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/audit"
+	"github.com/apiserver/apiserver/pkg/auth/authz"
 	"github.com/apiserver/apiserver/pkg/cel"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/metrics"
@@ -44,6 +45,8 @@ type Config struct {
 	// Equivalents lists the versions under which a request's resource is
 	// served that its object converts to, for matchPolicy Equivalent.
 	Equivalents func(a *admission.Attributes) []Version
+	// Authorizer answers matchConditions' authorizer checks.
+	Authorizer authz.Authorizer
 }
 
 // Mutating is the MutatingAdmissionWebhook plugin.
@@ -96,6 +99,7 @@ func (c Config) matching(ctx context.Context, a *admission.Attributes, mutating 
 		if len(h.conditions) > 0 {
 			if vars == nil {
 				vars = conditionVars(a)
+				vars["authorizer"] = cel.Authorizer(ctx, c.Authorizer, a.User)
 			}
 			ok, err := h.matchConditions(ctx, vars)
 			if err != nil {
