@@ -93,3 +93,9 @@ func (c Chain) Validate(ctx context.Context, a *Attributes) error {
 	}
 	return nil
 }
+
+// IsConfiguration reports whether a writes admission's own configuration
+// (admissionregistration.k8s.io: webhook configurations, policies and
+// their bindings), which no webhook or policy is run for, as in kube: a
+// broken webhook or policy can always be removed.
+func IsConfiguration(a *Attributes) bool { return a.Resource.Group == "admissionregistration.k8s.io" }

@@ -5,6 +5,8 @@ import (
 	"errors"
 	"slices"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
 )
 
 // recorder notes the phases it is called in.
@@ -79,5 +81,17 @@ func TestChainOrder(t *testing.T) {
 				t.Errorf("calls = %v, want %v", calls, tc.wantCalls)
 			}
 		})
+	}
+}
+
+func TestIsConfiguration(t *testing.T) {
+	for gvr, want := range map[schema.GroupVersionResource]bool{
+		{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingwebhookconfigurations"}:   true,
+		{Group: "admissionregistration.k8s.io", Version: "v1", Resource: "validatingadmissionpolicybindings"}: true,
+		{Version: "v1", Resource: "configmaps"}: false,
+	} {
+		if got := IsConfiguration(&Attributes{Resource: gvr}); got != want {
+			t.Errorf("%v: %v", gvr, got)
+		}
 	}
 }

@@ -14,6 +14,8 @@ import (
 	"strings"
 	"sync"
 
+	"github.com/apiserver/apiserver/pkg/admission"
+
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 
@@ -182,4 +184,43 @@ func ObjectValue(obj runtime.Object) any {
 		return nil
 	}
 	return m
+}
+
+// RequestValue is the request variable of admission expressions: the
+// AdmissionRequest's fields as JSON shows them, without the objects
+// (they are object and oldObject).
+func RequestValue(a *admission.Attributes) map[string]any {
+	gvk := map[string]any{"group": a.Kind.Group, "version": a.Kind.Version, "kind": a.Kind.Kind}
+	gvr := map[string]any{"group": a.Resource.Group, "version": a.Resource.Version, "resource": a.Resource.Resource}
+	req := map[string]any{
+		"uid": "", "kind": gvk, "resource": gvr, "subResource": a.Subresource,
+		"requestKind": gvk, "requestResource": gvr, "requestSubResource": a.Subresource,
+		"name": a.Name, "namespace": a.Namespace, "operation": string(a.Operation), "dryRun": a.DryRun,
+	}
+	if u := a.User; u != nil {
+		info := map[string]any{"username": u.Name}
+		if u.UID != "" {
+			info["uid"] = u.UID
+		}
+		if len(u.Groups) > 0 {
+			groups := make([]any, len(u.Groups))
+			for i, g := range u.Groups {
+				groups[i] = g
+			}
+			info["groups"] = groups
+		}
+		if len(u.Extra) > 0 {
+			extra := make(map[string]any, len(u.Extra))
+			for k, vs := range u.Extra {
+				values := make([]any, len(vs))
+				for i, v := range vs {
+					values[i] = v
+				}
+				extra[k] = values
+			}
+			info["extra"] = extra
+		}
+		req["userInfo"] = info
+	}
+	return req
 }

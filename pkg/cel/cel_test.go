@@ -5,6 +5,11 @@ import (
 	"errors"
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+
+	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/auth/user"
 )
 
 func TestCompileAndEval(t *testing.T) {
@@ -70,5 +75,25 @@ func TestCostLimit(t *testing.T) {
 	}
 	if _, err := p.EvalBool(context.Background(), map[string]any{"object": list}); !errors.Is(err, ErrCostLimit) {
 		t.Errorf("err = %v, want the cost limit", err)
+	}
+}
+
+// The request variable has an AdmissionRequest's JSON field names.
+func TestRequestValue(t *testing.T) {
+	a := &admission.Attributes{Operation: admission.Update, Resource: schema.GroupVersionResource{Group: "apps", Version: "v1", Resource: "deployments"},
+		Kind: schema.GroupVersionKind{Group: "apps", Version: "v1", Kind: "Deployment"}, Subresource: "scale", Namespace: "ns", Name: "d", DryRun: true,
+		User: &user.Info{Name: "alice", Groups: []string{"dev"}, Extra: map[string][]string{"scopes": {"a"}}}}
+	env, err := AdmissionEnv()
+	if err != nil {
+		t.Fatal(err)
+	}
+	p, err := env.Compile(`request.userInfo.username == 'alice' && request.userInfo.groups == ['dev'] && request.userInfo.extra.scopes == ['a'] &&
+		request.resource.resource == 'deployments' && request.kind.kind == 'Deployment' && request.subResource == 'scale' &&
+		request.operation == 'UPDATE' && request.dryRun && request.namespace == 'ns' && request.name == 'd' && !has(request.userInfo.uid)`, BoolType)
+	if err != nil {
+		t.Fatal(err)
+	}
+	if ok, err := p.EvalBool(context.Background(), map[string]any{"request": RequestValue(a)}); !ok || err != nil {
+		t.Errorf("= %v, %v", ok, err)
 	}
 }

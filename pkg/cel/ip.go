@@ -48,6 +48,56 @@ func parseCIDR(s string) (netip.Prefix, error) {
 	return p, nil
 }
 
+// toIP is ip(string): an address, or the parse error.
+func toIP(v ref.Val) ref.Val {
+	s, ok := v.(types.String)
+	if !ok {
+		return types.MaybeNoSuchOverloadErr(v)
+	}
+	a, err := parseIP(string(s))
+	if err != nil {
+		return types.WrapErr(err)
+	}
+	return ipKind.of(a)
+}
+
+// toCIDR is cidr(string): a prefix, or the parse error.
+func toCIDR(v ref.Val) ref.Val {
+	s, ok := v.(types.String)
+	if !ok {
+		return types.MaybeNoSuchOverloadErr(v)
+	}
+	p, err := parseCIDR(string(s))
+	if err != nil {
+		return types.WrapErr(err)
+	}
+	return cidrKind.of(p)
+}
+
+func same(v ref.Val) ref.Val { return v }
+
+// containsBy is a containsIP or containsCIDR overload whose argument
+// toValue makes an address or a prefix.
+func containsBy(id string, arg *cel.Type, toValue func(ref.Val) ref.Val) cel.FunctionOpt {
+	return cel.MemberOverload(id, []*cel.Type{cidrType, arg}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
+		prefix, ok := cidrKind.from(c)
+		if !ok {
+			return types.MaybeNoSuchOverloadErr(c)
+		}
+		v := toValue(o)
+		if a, ok := ipKind.from(v); ok {
+			return types.Bool(prefix.Contains(a))
+		}
+		if p, ok := cidrKind.from(v); ok {
+			return types.Bool(p.Bits() >= prefix.Bits() && prefix.Contains(p.Addr()))
+		}
+		if types.IsError(v) {
+			return v
+		}
+		return types.MaybeNoSuchOverloadErr(o)
+	}))
+}
+
 // ipLibrary is kube's ip and cidr libraries.
 func ipLibrary() cel.EnvOption {
 	str := func(v ref.Val) (string, ref.Val) {
@@ -66,28 +116,9 @@ func ipLibrary() cel.EnvOption {
 			return f(a)
 		})))
 	}
-	contains := func(c netip.Prefix, other ref.Val) ref.Val {
-		if a, ok := ipKind.from(other); ok {
-			return types.Bool(c.Contains(a))
-		}
-		if p, ok := cidrKind.from(other); ok {
-			return types.Bool(p.Bits() >= c.Bits() && c.Contains(p.Addr()))
-		}
-		return types.MaybeNoSuchOverloadErr(other)
-	}
 	return cel.Lib(funcs{
 		cel.Function("ip",
-			cel.Overload("string_to_ip", []*cel.Type{cel.StringType}, ipType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-				s, e := str(v)
-				if e != nil {
-					return e
-				}
-				a, err := parseIP(s)
-				if err != nil {
-					return types.WrapErr(err)
-				}
-				return ipKind.of(a)
-			})),
+			cel.Overload("string_to_ip", []*cel.Type{cel.StringType}, ipType, cel.UnaryBinding(toIP)),
 			cel.MemberOverload("cidr_ip", []*cel.Type{cidrType}, ipType, cel.UnaryBinding(func(v ref.Val) ref.Val {
 				c, ok := cidrKind.from(v)
 				if !ok {
@@ -125,17 +156,7 @@ func ipLibrary() cel.EnvOption {
 		onIP("isLinkLocalMulticast", cel.BoolType, func(a netip.Addr) ref.Val { return types.Bool(a.IsLinkLocalMulticast()) }),
 		onIP("isLinkLocalUnicast", cel.BoolType, func(a netip.Addr) ref.Val { return types.Bool(a.IsLinkLocalUnicast()) }),
 		onIP("isGlobalUnicast", cel.BoolType, func(a netip.Addr) ref.Val { return types.Bool(a.IsGlobalUnicast()) }),
-		cel.Function("cidr", cel.Overload("string_to_cidr", []*cel.Type{cel.StringType}, cidrType, cel.UnaryBinding(func(v ref.Val) ref.Val {
-			s, e := str(v)
-			if e != nil {
-				return e
-			}
-			p, err := parseCIDR(s)
-			if err != nil {
-				return types.WrapErr(err)
-			}
-			return cidrKind.of(p)
-		}))),
+		cel.Function("cidr", cel.Overload("string_to_cidr", []*cel.Type{cel.StringType}, cidrType, cel.UnaryBinding(toCIDR))),
 		cel.Function("isCIDR", cel.Overload("is_cidr", []*cel.Type{cel.StringType}, cel.BoolType, cel.UnaryBinding(func(v ref.Val) ref.Val {
 			s, e := str(v)
 			if e != nil {
@@ -145,45 +166,9 @@ func ipLibrary() cel.EnvOption {
 			return types.Bool(err == nil)
 		}))),
 		cel.Function("containsIP",
-			cel.MemberOverload("cidr_contains_ip_ip", []*cel.Type{cidrType, ipType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
-				cv, ok := cidrKind.from(c)
-				if !ok {
-					return types.MaybeNoSuchOverloadErr(c)
-				}
-				return contains(cv, o)
-			})),
-			cel.MemberOverload("cidr_contains_ip_string", []*cel.Type{cidrType, cel.StringType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
-				cv, ok := cidrKind.from(c)
-				s, e := str(o)
-				if !ok || e != nil {
-					return types.MaybeNoSuchOverloadErr(o)
-				}
-				a, err := parseIP(s)
-				if err != nil {
-					return types.WrapErr(err)
-				}
-				return contains(cv, ipKind.of(a))
-			}))),
+			containsBy("cidr_contains_ip_ip", ipType, same), containsBy("cidr_contains_ip_string", cel.StringType, toIP)),
 		cel.Function("containsCIDR",
-			cel.MemberOverload("cidr_contains_cidr", []*cel.Type{cidrType, cidrType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
-				cv, ok := cidrKind.from(c)
-				if !ok {
-					return types.MaybeNoSuchOverloadErr(c)
-				}
-				return contains(cv, o)
-			})),
-			cel.MemberOverload("cidr_contains_cidr_string", []*cel.Type{cidrType, cel.StringType}, cel.BoolType, cel.BinaryBinding(func(c, o ref.Val) ref.Val {
-				cv, ok := cidrKind.from(c)
-				s, e := str(o)
-				if !ok || e != nil {
-					return types.MaybeNoSuchOverloadErr(o)
-				}
-				p, err := parseCIDR(s)
-				if err != nil {
-					return types.WrapErr(err)
-				}
-				return contains(cv, cidrKind.of(p))
-			}))),
+			containsBy("cidr_contains_cidr", cidrType, same), containsBy("cidr_contains_cidr_string", cel.StringType, toCIDR)),
 		cel.Function("masked", cel.MemberOverload("cidr_masked", []*cel.Type{cidrType}, cidrType, cel.UnaryBinding(func(v ref.Val) ref.Val {
 			c, ok := cidrKind.from(v)
 			if !ok {

@@ -16,6 +16,35 @@ var quantityType = cel.OpaqueType("kubernetes.Quantity")
 var quantityKind = &opaqueKind[*resource.Quantity]{typ: quantityType,
 	equal: func(a, b *resource.Quantity) bool { return a.Equal(*b) }, str: (*resource.Quantity).String}
 
+// arithmetic is add or sub: of a quantity, or of an integer.
+func arithmetic(name string, op func(*resource.Quantity, resource.Quantity)) cel.EnvOption {
+	q := quantityType
+	apply := func(a ref.Val, b resource.Quantity) ref.Val {
+		x, ok := quantityKind.from(a)
+		if !ok {
+			return types.MaybeNoSuchOverloadErr(a)
+		}
+		out := x.DeepCopy()
+		op(&out, b)
+		return quantityKind.of(&out)
+	}
+	return cel.Function(name,
+		cel.MemberOverload("quantity_"+name, []*cel.Type{q, q}, q, cel.BinaryBinding(func(a, b ref.Val) ref.Val {
+			y, ok := quantityKind.from(b)
+			if !ok {
+				return types.MaybeNoSuchOverloadErr(b)
+			}
+			return apply(a, *y)
+		})),
+		cel.MemberOverload("quantity_"+name+"_int", []*cel.Type{q, cel.IntType}, q, cel.BinaryBinding(func(a, b ref.Val) ref.Val {
+			y, ok := b.(types.Int)
+			if !ok {
+				return types.MaybeNoSuchOverloadErr(b)
+			}
+			return apply(a, *resource.NewQuantity(int64(y), resource.DecimalExponent))
+		})))
+}
+
 // quantityLibrary is kube's quantity library: quantity(), isQuantity(),
 // comparisons, arithmetic and conversions.
 func quantityLibrary() cel.EnvOption {
@@ -37,16 +66,6 @@ func quantityLibrary() cel.EnvOption {
 				return types.MaybeNoSuchOverloadErr(b)
 			}
 			return f(x, y)
-		})
-	}
-	withInt := func(f func(a *resource.Quantity, b int64) ref.Val) cel.OverloadOpt {
-		return cel.BinaryBinding(func(a, b ref.Val) ref.Val {
-			x, ok1 := quantityKind.from(a)
-			y, ok2 := b.(types.Int)
-			if !ok1 || !ok2 {
-				return types.MaybeNoSuchOverloadErr(b)
-			}
-			return f(x, int64(y))
 		})
 	}
 	return cel.Lib(funcs{
@@ -79,28 +98,8 @@ func quantityLibrary() cel.EnvOption {
 			binaryQ(func(a, b *resource.Quantity) ref.Val { return types.Bool(a.Cmp(*b) == -1) }))),
 		cel.Function("compareTo", cel.MemberOverload("quantity_compare_to", []*cel.Type{q, q}, cel.IntType,
 			binaryQ(func(a, b *resource.Quantity) ref.Val { return types.Int(a.Cmp(*b)) }))),
-		cel.Function("add",
-			cel.MemberOverload("quantity_add", []*cel.Type{q, q}, q, binaryQ(func(a, b *resource.Quantity) ref.Val {
-				out := a.DeepCopy()
-				out.Add(*b)
-				return quantityKind.of(&out)
-			})),
-			cel.MemberOverload("quantity_add_int", []*cel.Type{q, cel.IntType}, q, withInt(func(a *resource.Quantity, b int64) ref.Val {
-				out := a.DeepCopy()
-				out.Add(*resource.NewQuantity(b, resource.DecimalExponent))
-				return quantityKind.of(&out)
-			}))),
-		cel.Function("sub",
-			cel.MemberOverload("quantity_sub", []*cel.Type{q, q}, q, binaryQ(func(a, b *resource.Quantity) ref.Val {
-				out := a.DeepCopy()
-				out.Sub(*b)
-				return quantityKind.of(&out)
-			})),
-			cel.MemberOverload("quantity_sub_int", []*cel.Type{q, cel.IntType}, q, withInt(func(a *resource.Quantity, b int64) ref.Val {
-				out := a.DeepCopy()
-				out.Sub(*resource.NewQuantity(b, resource.DecimalExponent))
-				return quantityKind.of(&out)
-			}))),
+		arithmetic("add", (*resource.Quantity).Add),
+		arithmetic("sub", (*resource.Quantity).Sub),
 		cel.Function("isInteger", cel.MemberOverload("quantity_is_integer", []*cel.Type{q}, cel.BoolType,
 			unaryQ(func(a *resource.Quantity) ref.Val {
 				_, ok := a.AsInt64()

@@ -9,7 +9,6 @@ import (
 	"strings"
 
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
-	authenticationv1 "k8s.io/api/authentication/v1"
 	corev1 "k8s.io/api/core/v1"
 	apierrors "k8s.io/apimachinery/pkg/api/errors"
 	"k8s.io/apimachinery/pkg/api/meta"
@@ -64,7 +63,7 @@ type evaluation struct {
 
 // Validate runs every binding whose policy matches a.
 func (p Plugin) Validate(ctx context.Context, a *admission.Attributes) error {
-	if p.Source == nil || a.Resource.Group == admissionregistrationv1.GroupName {
+	if p.Source == nil || admission.IsConfiguration(a) {
 		return nil
 	}
 	if err := p.Source.WaitForSync(ctx); err != nil {
@@ -196,7 +195,7 @@ func (e *evaluation) base(c *compiled) map[string]any {
 				e.vars[name] = cel.ObjectValue(ns)
 			}
 		case "request":
-			e.vars[name] = requestMap(a)
+			e.vars[name] = cel.RequestValue(a)
 		case "authorizer":
 			e.vars[name] = cel.Authorizer(e.ctx, e.p.Authorizer, a.User)
 		case "authorizer.requestResource":
@@ -204,46 +203,6 @@ func (e *evaluation) base(c *compiled) map[string]any {
 		}
 	}
 	return e.vars
-}
-
-// requestMap is the request variable, as an AdmissionRequest's JSON.
-func requestMap(a *admission.Attributes) map[string]any {
-	req := map[string]any{
-		"uid": "", "kind": gvkMap(a.Kind), "resource": gvrMap(a.Resource), "subResource": a.Subresource,
-		"requestKind": gvkMap(a.Kind), "requestResource": gvrMap(a.Resource), "requestSubResource": a.Subresource,
-		"name": a.Name, "namespace": a.Namespace, "operation": string(a.Operation), "dryRun": a.DryRun,
-	}
-	if u := a.User; u != nil {
-		info := authenticationv1.UserInfo{Username: u.Name, UID: u.UID, Groups: u.Groups}
-		for k, v := range u.Extra {
-			if info.Extra == nil {
-				info.Extra = map[string]authenticationv1.ExtraValue{}
-			}
-			info.Extra[k] = v
-		}
-		req["userInfo"] = toJSON(info)
-	}
-	return req
-}
-
-func gvkMap(gvk schema.GroupVersionKind) map[string]any {
-	return map[string]any{"group": gvk.Group, "version": gvk.Version, "kind": gvk.Kind}
-}
-
-func gvrMap(gvr schema.GroupVersionResource) map[string]any {
-	return map[string]any{"group": gvr.Group, "version": gvr.Version, "resource": gvr.Resource}
-}
-
-func toJSON(v any) any {
-	data, err := json.Marshal(v)
-	if err != nil {
-		return nil
-	}
-	var out any
-	if err := json.Unmarshal(data, &out); err != nil {
-		return nil
-	}
-	return out
 }
 
 // violation is one failed validation.

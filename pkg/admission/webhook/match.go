@@ -23,15 +23,6 @@ type Version struct {
 	Kind     schema.GroupVersionKind
 }
 
-// exempt are the resources no webhook is called for, as in kube: a
-// webhook must not be able to stop its own repair.
-var exempt = []string{"mutatingwebhookconfigurations", "validatingwebhookconfigurations",
-	"validatingadmissionpolicies", "validatingadmissionpolicybindings", "mutatingadmissionpolicies", "mutatingadmissionpolicybindings"}
-
-func isExempt(a *admission.Attributes) bool {
-	return a.Resource.Group == admissionregistrationv1.GroupName && slices.Contains(exempt, a.Resource.Resource)
-}
-
 // RuleMatches reports whether r covers op on gvr/sub in a namespace (ns
 // non-empty) or not.
 func RuleMatches(r admissionregistrationv1.RuleWithOperations, op admission.Operation, gvr schema.GroupVersionResource, sub, ns string) bool {

@@ -68,7 +68,7 @@ type invocation struct {
 
 // matching returns the webhooks of the kind asked for that a concerns.
 func (c Config) matching(ctx context.Context, a *admission.Attributes, mutating bool) ([]invocation, error) {
-	if isExempt(a) || c.Source == nil {
+	if admission.IsConfiguration(a) || c.Source == nil {
 		return nil, nil
 	}
 	if err := c.Source.WaitForSync(ctx); err != nil {
@@ -120,18 +120,7 @@ func (c Config) matching(ctx context.Context, a *admission.Attributes, mutating 
 
 // conditionVars are the CEL variables of a's matchConditions.
 func conditionVars(a *admission.Attributes) map[string]any {
-	review, err := newReview(a, Version{Resource: a.Resource, Kind: a.Kind})
-	var req any
-	if err == nil {
-		review.Request.Object, review.Request.OldObject = runtime.RawExtension{}, runtime.RawExtension{}
-		if data, err := json.Marshal(review.Request); err == nil {
-			var m map[string]any
-			if utiljson.Unmarshal(data, &m) == nil {
-				req = m
-			}
-		}
-	}
-	return map[string]any{"object": cel.ObjectValue(a.Object), "oldObject": cel.ObjectValue(a.OldObject), "request": req}
+	return map[string]any{"object": cel.ObjectValue(a.Object), "oldObject": cel.ObjectValue(a.OldObject), "request": cel.RequestValue(a)}
 }
 
 // matchConditions reports whether every condition holds; the first false

@@ -15,12 +15,14 @@ import (
 )
 
 func TestPost(t *testing.T) {
-	srv := httptest.NewTLSServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+	// The server offers HTTP/2; webhooks are called over HTTP/1.1.
+	srv := httptest.NewUnstartedServer(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
 		switch r.URL.Path {
 		case "/echo":
 			var in map[string]any
 			json.NewDecoder(r.Body).Decode(&in) //nolint:errcheck // echoed as decoded
 			in["timeout"] = r.URL.Query().Get("timeout")
+			in["proto"] = r.Proto
 			json.NewEncoder(w).Encode(in) //nolint:errcheck // the test sees a failure
 		case "/slow":
 			select {
@@ -31,6 +33,8 @@ func TestPost(t *testing.T) {
 			http.Error(w, "nope", http.StatusTeapot)
 		}
 	}))
+	srv.EnableHTTP2 = true
+	srv.StartTLS()
 	defer srv.Close()
 	ca := pem.EncodeToMemory(&pem.Block{Type: "CERTIFICATE", Bytes: srv.Certificate().Raw})
 	at := func(path string) *string { u := srv.URL + path; return &u }
@@ -41,7 +45,7 @@ func TestPost(t *testing.T) {
 		t.Fatal(err)
 	}
 	var out map[string]any
-	if err := c.Post(ctx, nil, 1500*time.Millisecond, map[string]any{"a": "b"}, &out); err != nil || out["a"] != "b" || out["timeout"] != "2s" {
+	if err := c.Post(ctx, nil, 1500*time.Millisecond, map[string]any{"a": "b"}, &out); err != nil || out["a"] != "b" || out["timeout"] != "2s" || out["proto"] != "HTTP/1.1" {
 		t.Errorf("echo: %v %v", out, err)
 	}
 	c, _ = New(Config{URL: at("/other"), CABundle: ca})
