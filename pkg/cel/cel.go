@@ -22,6 +22,7 @@ import (
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
+	"github.com/google/cel-go/interpreter"
 )
 
 // PerCallLimit is kube-apiserver's runtime cost limit for one
@@ -47,6 +48,18 @@ var PolicyVariables = Variables{"object", "oldObject", "request", "params", "nam
 
 // PolicyEnv is the shared environment of PolicyVariables.
 var PolicyEnv = sync.OnceValues(func() (*Env, error) { return NewEnv(PolicyVariables) })
+
+// ProgramOptions are those of every program: kube's per-call cost
+// limit, with calls priced as kube prices them.
+func ProgramOptions() []cel.ProgramOption {
+	return []cel.ProgramOption{
+		cel.EvalOptions(cel.OptOptimize),
+		cel.CostLimit(PerCallLimit),
+		cel.CostTracking(&Costs{}),
+		cel.CostTrackerOptions(interpreter.PresenceTestHasCost(false)),
+		cel.InterruptCheckFrequency(100),
+	}
+}
 
 // Type is a CEL type.
 type Type = cel.Type
@@ -106,11 +119,7 @@ func (e *Env) Compile(expr string, want *cel.Type) (*Program, error) {
 	if want != nil && !ast.OutputType().IsExactType(want) && !ast.OutputType().IsExactType(cel.AnyType) {
 		return nil, &CompileError{Detail: "must evaluate to " + typeName(want)}
 	}
-	prg, err := e.env.Program(ast,
-		cel.EvalOptions(cel.OptOptimize),
-		cel.CostLimit(PerCallLimit),
-		cel.InterruptCheckFrequency(100),
-	)
+	prg, err := e.env.Program(ast, ProgramOptions()...)
 	if err != nil {
 		return nil, &CompileError{Detail: "program instantiation failed: " + err.Error()}
 	}

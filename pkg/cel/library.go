@@ -5,6 +5,7 @@ import (
 	"sync"
 
 	"github.com/google/cel-go/cel"
+	"github.com/google/cel-go/checker"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 	"github.com/google/cel-go/common/types/traits"
@@ -25,6 +26,8 @@ func Options() []cel.EnvOption {
 		ext.Math(),
 		cel.OptionalTypes(),
 		cel.CrossTypeNumericComparisons(true),
+		// has() is free, as in kube since cel-go began to charge for it.
+		cel.CostEstimatorOptions(checker.PresenceTestHasCost(false)),
 		listsLibrary(),
 		regexLibrary(),
 		quantityLibrary(),

@@ -9,7 +9,9 @@ import (
 
 // ruledCRD has validation rules of each kind: a rule with a message, a
 // messageExpression, a transition rule with a reason and fieldPath, a
-// rule on map-list items and one on the status.
+// rule on map-list items and one on the status, each within kube's
+// static cost limits (string concatenation of an int, or an unbounded
+// list, would be refused).
 const ruledCRD = `apiVersion: apiextensions.k8s.io/v1
 kind: CustomResourceDefinition
 metadata:
@@ -31,7 +33,7 @@ spec:
             type: object
             x-kubernetes-validations:
             - rule: self.minReplicas <= self.maxReplicas
-              messageExpression: "'minReplicas (' + string(self.minReplicas) + ') must not exceed maxReplicas'"
+              messageExpression: "'minReplicas (%d) must not exceed maxReplicas'.format([self.minReplicas])"
             - rule: self.mode == oldSelf.mode
               message: mode is immutable
               reason: FieldValueForbidden
@@ -43,6 +45,7 @@ spec:
               name: {type: string, x-kubernetes-validations: [{rule: "self.matches('^[a-z]+$')", message: lowercase letters only}]}
               ports:
                 type: array
+                maxItems: 64
                 x-kubernetes-list-type: map
                 x-kubernetes-list-map-keys: [name]
                 items:

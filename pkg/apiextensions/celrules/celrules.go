@@ -57,6 +57,20 @@ type rule struct {
 // version's openAPIV3Schema). The errors are kube's for rules that do not
 // compile.
 func Compile(fldPath *field.Path, s *apiextensionsv1.JSONSchemaProps) (*Validator, field.ErrorList) {
+	return compile(fldPath, s, nil)
+}
+
+// Check is Compile for a schema being written: it also estimates each
+// expression's worst-case cost as kube-apiserver does and refuses the
+// schema over SchemaCostLimit and, when perExpression is set (a schema
+// not unchanged by an update), an expression over ExpressionCostLimit.
+func Check(fldPath *field.Path, s *apiextensionsv1.JSONSchemaProps, perExpression bool) field.ErrorList {
+	costs := &costCheck{perExpression: perExpression, total: totalCost{schemas: fldPath}}
+	_, errs := compile(fldPath, s, costs)
+	return append(errs, costs.total.errors()...)
+}
+
+func compile(fldPath *field.Path, s *apiextensionsv1.JSONSchemaProps, costs *costCheck) (*Validator, field.ErrorList) {
 	if s == nil || !hasRules(s) {
 		return nil, nil
 	}
@@ -69,8 +83,9 @@ func Compile(fldPath *field.Path, s *apiextensionsv1.JSONSchemaProps) (*Validato
 	if err != nil {
 		return nil, field.ErrorList{field.InternalError(fldPath, err)}
 	}
-	c := compiler{provider: p, base: base}
-	root := c.node(s, typePrefix+"self", fldPath, true, true)
+	c := compiler{provider: p, base: base, costs: costs}
+	one := uint64(1)
+	root := c.node(s, typePrefix+"self", fldPath, true, true, &one)
 	return &Validator{root: root}, c.errs
 }
 
@@ -78,12 +93,49 @@ type compiler struct {
 	provider *provider
 	base     *cel.Env
 	errs     field.ErrorList
+	// costs, when set, estimates what each expression costs.
+	costs *costCheck
 }
 
-func (c *compiler) node(s *apiextensionsv1.JSONSchemaProps, name string, fldPath *field.Path, root, correlatable bool) *node {
+type costCheck struct {
+	perExpression bool
+	total         totalCost
+	// node and card are the bounds of the node whose rules are being
+	// compiled and the number of times it may appear (nil: unbounded).
+	node *bounds
+	card *uint64
+	// before and after are the cost errors of the rule being compiled,
+	// which kube reports before and after its other errors.
+	before, after field.ErrorList
+}
+
+// estimate adds an expression's cost to the total and refuses it over
+// the per-expression limit; a rule's cost counts every time it may run.
+func (k *costCheck) estimate(env *cel.Env, a *cel.Ast, p *field.Path, rule bool) {
+	est, err := env.EstimateCost(a, &kubecel.Costs{Sizes: sizes{root: k.node}})
+	if err != nil {
+		k.before = append(k.before, field.InternalError(p, fmt.Errorf("cost estimation failed: %w", err)))
+		return
+	}
+	what, cost, list := "estimated messageExpression cost", est.Max, &k.after
+	if rule {
+		what, cost, list = "estimated rule cost", ruleCost(est.Max, k.card, k.node), &k.before
+	}
+	if k.perExpression && cost > ExpressionCostLimit {
+		*list = append(*list, field.Forbidden(p, costExceeded(what, cost, ExpressionCostLimit)))
+	}
+	k.total.add(p, cost)
+}
+
+// node compiles the rules of schema node s and below; card is the
+// number of times the node may appear in an object (nil: unbounded).
+func (c *compiler) node(s *apiextensionsv1.JSONSchemaProps, name string, fldPath *field.Path, root, correlatable bool, card *uint64) *node {
 	n := &node{schema: s, numbers: s.Type == "number"}
 	if len(s.XValidations) > 0 {
 		t := c.provider.typeOf(s, name, root)
+		if c.costs != nil {
+			c.costs.node, c.costs.card = boundsOf(s, root || s.XEmbeddedResource), card
+		}
 		for i, r := range s.XValidations {
 			before := len(c.errs)
 			compiled := c.rule(r, t, correlatable, fldPath.Child("x-kubernetes-validations").Index(i))
@@ -93,8 +145,14 @@ func (c *compiler) node(s *apiextensionsv1.JSONSchemaProps, name string, fldPath
 			if compiled != nil {
 				n.rules = append(n.rules, compiled)
 			}
+			if c.costs != nil {
+				own := append(append(c.costs.before, c.errs[before:]...), c.costs.after...)
+				c.errs = append(c.errs[:before], own...)
+				c.costs.before, c.costs.after = nil, nil
+			}
 		}
 	}
+	childCard := childCardinality(s, card)
 	keys := make([]string, 0, len(s.Properties))
 	for k := range s.Properties {
 		keys = append(keys, k)
@@ -102,7 +160,7 @@ func (c *compiler) node(s *apiextensionsv1.JSONSchemaProps, name string, fldPath
 	sort.Strings(keys)
 	for _, k := range keys {
 		prop := s.Properties[k]
-		child := c.node(&prop, name+"."+k, fldPath.Child("properties").Key(k), false, correlatable)
+		child := c.node(&prop, name+"."+k, fldPath.Child("properties").Key(k), false, correlatable, childCard)
 		if child.numbers || len(child.rules) > 0 || child.hasChildren() {
 			if n.properties == nil {
 				n.properties = map[string]*node{}
@@ -112,12 +170,12 @@ func (c *compiler) node(s *apiextensionsv1.JSONSchemaProps, name string, fldPath
 		}
 	}
 	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
-		child := c.node(s.AdditionalProperties.Schema, name+".@elem", fldPath.Child("additionalProperties"), false, correlatable)
+		child := c.node(s.AdditionalProperties.Schema, name+".@elem", fldPath.Child("additionalProperties"), false, correlatable, childCard)
 		n.additional, n.numbers = child, n.numbers || child.numbers
 	}
 	if s.Items != nil && s.Items.Schema != nil {
 		isMap := s.XListType != nil && *s.XListType == "map"
-		child := c.node(s.Items.Schema, name+".@idx", fldPath.Child("items"), false, correlatable && isMap)
+		child := c.node(s.Items.Schema, name+".@idx", fldPath.Child("items"), false, correlatable && isMap, childCard)
 		n.items, n.numbers = child, n.numbers || child.numbers
 		if isMap {
 			n.mapKeys = s.XListMapKeys
@@ -154,6 +212,9 @@ func (c *compiler) rule(r apiextensionsv1.ValidationRule, t *types.Type, correla
 		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r.Rule, "cel expression must evaluate to a bool"))
 		return nil
 	}
+	if c.costs != nil {
+		c.costs.estimate(env, checked, p.Child("rule"), true)
+	}
 	out := &rule{src: r, transition: usesOldSelf(checked.NativeRep())}
 	if out.transition && !correlatable {
 		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r.Rule,
@@ -163,7 +224,7 @@ func (c *compiler) rule(r apiextensionsv1.ValidationRule, t *types.Type, correla
 	if r.OptionalOldSelf != nil && *r.OptionalOldSelf && !out.transition {
 		c.errs = append(c.errs, field.Invalid(p.Child("optionalOldSelf"), true, "may not be set if oldSelf is not used in rule"))
 	}
-	if out.prg, err = env.Program(checked, cel.CostLimit(kubecel.PerCallLimit), cel.CostTracking(nil), cel.InterruptCheckFrequency(100)); err != nil {
+	if out.prg, err = env.Program(checked, kubecel.ProgramOptions()...); err != nil {
 		c.errs = append(c.errs, field.InternalError(p.Child("rule"), err))
 		return nil
 	}
@@ -175,7 +236,10 @@ func (c *compiler) rule(r apiextensionsv1.ValidationRule, t *types.Type, correla
 		case !msg.OutputType().IsExactType(types.StringType):
 			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r.MessageExpression, "messageExpression must evaluate to a string"))
 		default:
-			if out.message, err = env.Program(msg, cel.CostLimit(kubecel.PerCallLimit), cel.CostTracking(nil)); err != nil {
+			if c.costs != nil {
+				c.costs.estimate(env, msg, p.Child("messageExpression"), false)
+			}
+			if out.message, err = env.Program(msg, kubecel.ProgramOptions()...); err != nil {
 				c.errs = append(c.errs, field.InternalError(p.Child("messageExpression"), err))
 			}
 		}

@@ -97,7 +97,10 @@ func (p *provider) typeOf(s *apiextensionsv1.JSONSchemaProps, name string, root 
 			if root && k == "metadata" {
 				ft = p.metadataType(name + ".metadata")
 			}
-			fields[k] = jsonField(k, ft)
+			// A property whose name CEL cannot spell is not seen.
+			if cname, ok := escape(k); ok {
+				fields[cname] = jsonField(k, ft)
+			}
 		}
 		if s.XEmbeddedResource || root {
 			for _, k := range []string{"apiVersion", "kind"} {
@@ -146,6 +149,49 @@ func jsonField(k string, t *types.Type) *types.FieldType {
 			return v, nil
 		},
 	}
+}
+
+// reserved are the words CEL keeps for itself: a property so named is
+// spelt __word__.
+var reserved = map[string]bool{
+	"true": true, "false": true, "null": true, "in": true, "as": true, "break": true, "const": true,
+	"continue": true, "else": true, "for": true, "function": true, "if": true, "import": true,
+	"let": true, "loop": true, "package": true, "namespace": true, "return": true, "var": true,
+	"void": true, "while": true,
+}
+
+// escape is how an expression spells property name, as kube spells it:
+// reserved words wrapped in double underscores, and "__", ".", "-" and
+// "/" written __underscores__, __dot__, __dash__ and __slash__. A name
+// that starts with a digit or holds any other character cannot be
+// spelt.
+func escape(name string) (string, bool) {
+	if name == "" || (name[0] >= '0' && name[0] <= '9') {
+		return "", false
+	}
+	if reserved[name] {
+		return "__" + name + "__", true
+	}
+	var b strings.Builder
+	for i := 0; i < len(name); i++ {
+		c := name[i]
+		switch {
+		case c == '_' && i+1 < len(name) && name[i+1] == '_':
+			b.WriteString("__underscores__")
+			i++
+		case c == '.':
+			b.WriteString("__dot__")
+		case c == '-':
+			b.WriteString("__dash__")
+		case c == '/':
+			b.WriteString("__slash__")
+		case c == '_' || (c >= 'a' && c <= 'z') || (c >= 'A' && c <= 'Z') || (c >= '0' && c <= '9'):
+			b.WriteByte(c)
+		default:
+			return "", false
+		}
+	}
+	return b.String(), true
 }
 
 // typeName is how kube names a schema type in an error's value.

@@ -27,7 +27,7 @@ func ValidateCustomResourceDefinition(crd *apiextensionsv1.CustomResourceDefinit
 		return ret
 	}
 	errs := genericvalidation.ValidateObjectMeta(&crd.ObjectMeta, false, nameFn, field.NewPath("metadata"))
-	errs = append(errs, validateSpec(&crd.Spec, field.NewPath("spec"))...)
+	errs = append(errs, validateSpec(&crd.Spec, field.NewPath("spec"), nil)...)
 	errs = append(errs, validateStatus(&crd.Status, field.NewPath("status"))...)
 	errs = append(errs, validateStoredVersions(crd.Status.StoredVersions, crd.Spec.Versions, field.NewPath("status", "storedVersions"))...)
 	errs = append(errs, validateAPIApproval(crd, nil)...)
@@ -47,7 +47,7 @@ func ValidateCustomResourceDefinition(crd *apiextensionsv1.CustomResourceDefinit
 func ValidateCustomResourceDefinitionUpdate(crd, old *apiextensionsv1.CustomResourceDefinition) field.ErrorList {
 	errs := genericvalidation.ValidateObjectMetaUpdate(&crd.ObjectMeta, &old.ObjectMeta, field.NewPath("metadata"))
 	specPath := field.NewPath("spec")
-	errs = append(errs, validateSpec(&crd.Spec, specPath)...)
+	errs = append(errs, validateSpec(&crd.Spec, specPath, unchangedSchemas(crd, old))...)
 	if established(old) {
 		errs = append(errs, genericvalidation.ValidateImmutableField(crd.Spec.Scope, old.Spec.Scope, specPath.Child("scope"))...)
 		errs = append(errs, genericvalidation.ValidateImmutableField(crd.Spec.Names.Kind, old.Spec.Names.Kind, specPath.Child("names", "kind"))...)
@@ -61,6 +61,23 @@ func ValidateCustomResourceDefinitionUpdate(crd, old *apiextensionsv1.CustomReso
 		errs = append(errs, validatePreserveUnknownFields(crd)...)
 	}
 	return errs
+}
+
+// unchangedSchemas are the versions whose schema an update keeps: as
+// kube-apiserver, their rules are not held to the per-expression cost
+// limit again, so that a CRD stored under other limits stays writable.
+func unchangedSchemas(crd, old *apiextensionsv1.CustomResourceDefinition) map[string]bool {
+	oldSchemas := map[string]*apiextensionsv1.CustomResourceValidation{}
+	for _, v := range old.Spec.Versions {
+		oldSchemas[v.Name] = v.Schema
+	}
+	same := map[string]bool{}
+	for _, v := range crd.Spec.Versions {
+		if o, ok := oldSchemas[v.Name]; ok && apiequality.Semantic.DeepEqual(o, v.Schema) {
+			same[v.Name] = true
+		}
+	}
+	return same
 }
 
 func established(crd *apiextensionsv1.CustomResourceDefinition) bool {
@@ -132,7 +149,9 @@ func hoist(spec *apiextensionsv1.CustomResourceDefinitionSpec) internalSpec {
 	return in
 }
 
-func validateSpec(s *apiextensionsv1.CustomResourceDefinitionSpec, fldPath *field.Path) field.ErrorList {
+// validateSpec validates a spec; unchanged names the versions whose
+// schema an update keeps.
+func validateSpec(s *apiextensionsv1.CustomResourceDefinitionSpec, fldPath *field.Path, unchanged map[string]bool) field.ErrorList {
 	spec := hoist(s)
 	errs := validateGroupAndScope(&spec, fldPath)
 	if spec.validation == nil || spec.validation.OpenAPIV3Schema == nil {
@@ -145,10 +164,14 @@ func validateSpec(s *apiextensionsv1.CustomResourceDefinitionSpec, fldPath *fiel
 	if specHasDefaults(&spec) && spec.PreserveUnknownFields {
 		errs = append(errs, field.Invalid(fldPath.Child("preserveUnknownFields"), true, "must be false in order to use defaults in the schema"))
 	}
-	errs = append(errs, validateVersions(&spec, fldPath)...)
+	errs = append(errs, validateVersions(&spec, fldPath, unchanged)...)
 	errs = append(errs, validateRequiredNames(&spec.Names, fldPath.Child("names"))...)
 	errs = append(errs, validateNames(&spec.Names, fldPath.Child("names"))...)
-	errs = append(errs, validateSchema(spec.validation, hasAnyStatusEnabled(&spec), fldPath.Child("validation"))...)
+	first := ""
+	if len(spec.versions) > 0 {
+		first = spec.versions[0].Name
+	}
+	errs = append(errs, validateSchema(spec.validation, hasAnyStatusEnabled(&spec), !unchanged[first], fldPath.Child("validation"))...)
 	errs = append(errs, validateSubresources(spec.subresources, fldPath.Child("subresources"))...)
 	for i := range spec.columns {
 		errs = append(errs, validateColumn(&spec.columns[i], fldPath.Child("additionalPrinterColumns").Index(i))...)
@@ -179,7 +202,7 @@ func validateGroupAndScope(spec *internalSpec, fldPath *field.Path) field.ErrorL
 	return append(errs, validateEnumStrings(fldPath.Child("scope"), string(spec.Scope), []string{string(apiextensionsv1.ClusterScoped), string(apiextensionsv1.NamespaceScoped)}, true)...)
 }
 
-func validateVersions(spec *internalSpec, fldPath *field.Path) field.ErrorList {
+func validateVersions(spec *internalSpec, fldPath *field.Path, unchanged map[string]bool) field.ErrorList {
 	var errs field.ErrorList
 	storage := 0
 	seen := map[string]bool{}
@@ -196,7 +219,7 @@ func validateVersions(spec *internalSpec, fldPath *field.Path) field.ErrorList {
 		if e := utilvalidation.IsDNS1035Label(v.Name); len(e) > 0 {
 			errs = append(errs, field.Invalid(p.Child("name"), v.Name, strings.Join(e, ",")))
 		}
-		errs = append(errs, validateVersion(&v, p, statusEnabled(subresourcesFor(spec, v.Name)))...)
+		errs = append(errs, validateVersion(&v, p, statusEnabled(subresourcesFor(spec, v.Name)), !unchanged[v.Name])...)
 	}
 	if !unique {
 		errs = append(errs, field.Invalid(fldPath.Child("versions"), versionsValue(spec.versions), "must contain unique version names"))
@@ -213,12 +236,12 @@ func validateVersions(spec *internalSpec, fldPath *field.Path) field.ErrorList {
 	return errs
 }
 
-func validateVersion(v *apiextensionsv1.CustomResourceDefinitionVersion, fldPath *field.Path, statusEnabled bool) field.ErrorList {
+func validateVersion(v *apiextensionsv1.CustomResourceDefinitionVersion, fldPath *field.Path, statusEnabled, perExpressionCost bool) field.ErrorList {
 	var errs field.ErrorList
 	for _, msg := range deprecationWarningErrors(v.Deprecated, v.DeprecationWarning) {
 		errs = append(errs, kubefield.Invalid(fldPath.Child("deprecationWarning"), v.DeprecationWarning, msg))
 	}
-	errs = append(errs, validateSchema(v.Schema, statusEnabled, fldPath.Child("schema"))...)
+	errs = append(errs, validateSchema(v.Schema, statusEnabled, perExpressionCost, fldPath.Child("schema"))...)
 	errs = append(errs, validateSubresources(v.Subresources, fldPath.Child("subresources"))...)
 	for i := range v.AdditionalPrinterColumns {
 		errs = append(errs, validateColumn(&v.AdditionalPrinterColumns[i], fldPath.Child("additionalPrinterColumns").Index(i))...)

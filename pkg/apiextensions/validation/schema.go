@@ -28,8 +28,10 @@ var (
 var allowedAtRootWithStatus = []string{"Description", "Type", "Format", "Title", "Maximum", "ExclusiveMaximum", "Minimum", "ExclusiveMinimum", "MaxLength", "MinLength", "Pattern", "MaxItems", "MinItems", "UniqueItems", "MultipleOf", "Required", "Items", "Properties", "ExternalDocs", "Example", "XPreserveUnknownFields", "XValidations"}
 
 // validateSchema checks the schema of a version (or of all versions, at
-// spec.validation) as kube-apiserver does.
-func validateSchema(v *apiextensionsv1.CustomResourceValidation, statusEnabled bool, fldPath *field.Path) field.ErrorList {
+// spec.validation) as kube-apiserver does; perExpressionCost holds each
+// rule to the per-expression cost limit (not done for a schema an update
+// keeps).
+func validateSchema(v *apiextensionsv1.CustomResourceValidation, statusEnabled, perExpressionCost bool, fldPath *field.Path) field.ErrorList {
 	if v == nil || v.OpenAPIV3Schema == nil {
 		return nil
 	}
@@ -56,8 +58,7 @@ func validateSchema(v *apiextensionsv1.CustomResourceValidation, statusEnabled b
 		errs = append(errs, structuralInitErrs...)
 	}
 	if len(errs) == 0 {
-		_, celErrs := celrules.Compile(fldPath.Child("openAPIV3Schema"), s)
-		errs = append(errs, celErrs...)
+		errs = append(errs, celrules.Check(fldPath.Child("openAPIV3Schema"), s, perExpressionCost)...)
 	}
 	if len(errs) == 0 {
 		if _, err := schema.New(s); err != nil {
