@@ -72,14 +72,27 @@ type Env struct{ env *cel.Env }
 
 // NewEnv returns an environment that declares vars.
 func NewEnv(vars Variables) (*Env, error) {
-	opts := Options()
+	typed := make(map[string]*cel.Type, len(vars))
 	for _, v := range vars {
-		t := cel.DynType
-		switch v {
-		case "authorizer":
+		typed[v] = nil
+	}
+	return NewTypedEnv(typed)
+}
+
+// NewTypedEnv returns an environment that declares each of vars with its
+// type: nil is dynamic, but for authorizer and
+// authorizer.requestResource, which have their library's types. extra
+// adds options, such as the provider of the types.
+func NewTypedEnv(vars map[string]*cel.Type, extra ...cel.EnvOption) (*Env, error) {
+	opts := append(Options(), extra...)
+	for v, t := range vars {
+		switch {
+		case v == "authorizer":
 			t = authorizerType
-		case "authorizer.requestResource":
+		case v == "authorizer.requestResource":
 			t = resourceCheckType
+		case t == nil:
+			t = cel.DynType
 		}
 		opts = append(opts, cel.Variable(v, t))
 	}
@@ -88,6 +101,16 @@ func NewEnv(vars Variables) (*Env, error) {
 		return nil, fmt.Errorf("building the CEL environment: %w", err)
 	}
 	return &Env{env: env}, nil
+}
+
+// Check type-checks expr and returns its type; a CompileError says why it
+// does not compile, in kube's words.
+func (e *Env) Check(expr string) (*cel.Type, error) {
+	ast, iss := e.env.Compile(expr)
+	if iss.Err() != nil {
+		return nil, &CompileError{Detail: "compilation failed: " + iss.Err().Error()}
+	}
+	return ast.OutputType(), nil
 }
 
 // Program is a compiled expression.

@@ -102,6 +102,30 @@ func TestValidatingAdmissionPolicy(t *testing.T) {
 		got, err := cs.AdmissionregistrationV1().ValidatingAdmissionPolicies().Get(ctx, "max-replicas", metav1.GetOptions{})
 		return err == nil && got.Status.ObservedGeneration == got.Generation && got.Status.TypeChecking != nil
 	})
+	// An expression that compiles dynamically typed but not against the
+	// Deployment schema is stored, and warned of in the status.
+	confused := policy.DeepCopy()
+	confused.Name, confused.ResourceVersion = "confused", ""
+	confused.Spec.Validations = []admissionregistrationv1.Validation{{
+		Expression: "object.spec.replicas > '1'", MessageExpression: "'wants replicas > 1, got ' + object.spec.replicas",
+	}}
+	if _, err := cs.AdmissionregistrationV1().ValidatingAdmissionPolicies().Create(ctx, confused, metav1.CreateOptions{}); err != nil {
+		t.Fatal(err)
+	}
+	var warnings []admissionregistrationv1.ExpressionWarning
+	waitUntil(t, 10*time.Second, "the confused policy's type check", func() bool {
+		got, err := cs.AdmissionregistrationV1().ValidatingAdmissionPolicies().Get(ctx, "confused", metav1.GetOptions{})
+		if err != nil || got.Status.TypeChecking == nil {
+			return false
+		}
+		warnings = got.Status.TypeChecking.ExpressionWarnings
+		return true
+	})
+	if len(warnings) != 2 || warnings[0].FieldRef != "spec.validations[0].expression" ||
+		!strings.Contains(warnings[0].Warning, "apps/v1, Kind=Deployment: compilation failed: ERROR: <input>:1:22: found no matching overload for '_>_' applied to '(int, string)'") ||
+		warnings[1].FieldRef != "spec.validations[0].messageExpression" || !strings.Contains(warnings[1].Warning, "found no matching overload for '_+_' applied to '(string, int)'") {
+		t.Errorf("type-check warnings: %+v", warnings)
+	}
 	// Expressions that do not compile are refused when written.
 	bad := policy.DeepCopy()
 	bad.Name, bad.ResourceVersion = "broken", ""

@@ -47,7 +47,7 @@ func NewSource() *Source {
 }
 
 // Run follows policies and bindings in catalog until ctx ends, and
-// records each policy's observedGeneration in its status.
+// records each policy's observedGeneration and type check in its status.
 func (s *Source) Run(ctx context.Context, catalog *rest.Catalog) {
 	logger := klog.FromContext(ctx)
 	none := func() { s.once.Do(func() { close(s.synced) }) }
@@ -121,7 +121,7 @@ func (s *Source) Run(ctx context.Context, catalog *rest.Catalog) {
 		return
 	}
 	none()
-	status := statusUpdater(policyResource)
+	status := statusUpdater(policyResource, catalog)
 	go func() {
 		<-ctx.Done()
 		queue.ShutDown()
@@ -141,9 +141,10 @@ func (s *Source) Run(ctx context.Context, catalog *rest.Catalog) {
 	}
 }
 
-// statusUpdater writes a policy's observedGeneration through its status
+// statusUpdater writes a policy's observedGeneration and the warnings of
+// its type check (against the kinds of catalog) through its status
 // subresource, on a fresh read: replicas doing the same write agree.
-func statusUpdater(r rest.Resource) func(ctx context.Context, name string) error {
+func statusUpdater(r rest.Resource, catalog *rest.Catalog) func(ctx context.Context, name string) error {
 	var updater rest.Updater
 	for _, sub := range r.Subresources {
 		if u, ok := sub.Storage.(rest.Updater); ok && sub.Name == "status" {
@@ -163,9 +164,7 @@ func statusUpdater(r rest.Resource) func(ctx context.Context, name string) error
 				return p, nil
 			}
 			p.Status.ObservedGeneration = p.Generation
-			// Expressions are typed dynamically here: there are no
-			// type-checking warnings to report.
-			p.Status.TypeChecking = &admissionregistrationv1.TypeChecking{}
+			p.Status.TypeChecking = &admissionregistrationv1.TypeChecking{ExpressionWarnings: typeCheck(catalog, p)}
 			return p, nil
 		}, false, false)
 		if errors.Is(err, errGone) || apierrors.IsNotFound(err) {

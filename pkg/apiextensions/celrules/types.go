@@ -5,6 +5,7 @@ import (
 	"sort"
 	"strings"
 
+	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/types"
 	"github.com/google/cel-go/common/types/ref"
 
@@ -94,7 +95,7 @@ func (p *provider) typeOf(s *apiextensionsv1.JSONSchemaProps, name string, root 
 		for k := range s.Properties {
 			prop := s.Properties[k]
 			ft := p.typeOf(&prop, name+"."+k, false)
-			if root && k == "metadata" {
+			if root && k == "metadata" && !hasObjectMeta(s) {
 				ft = p.metadataType(name + ".metadata")
 			}
 			// A property whose name CEL cannot spell is not seen.
@@ -116,6 +117,16 @@ func (p *provider) typeOf(s *apiextensionsv1.JSONSchemaProps, name string, root 
 		return types.NewObjectType(name)
 	}
 	return types.DynType
+}
+
+// hasObjectMeta reports whether a resource's schema declares its
+// apiVersion, kind and metadata with name and generateName, as a
+// built-in kind does: kube then types metadata by the schema; otherwise
+// (a CRD's schema) a rule sees only metadata's name and generateName.
+func hasObjectMeta(s *apiextensionsv1.JSONSchemaProps) bool {
+	meta, ok := s.Properties["metadata"]
+	return ok && s.Properties["kind"].Type == "string" && s.Properties["apiVersion"].Type == "string" &&
+		meta.Type == "object" && meta.Properties["name"].Type == "string" && meta.Properties["generateName"].Type == "string"
 }
 
 func (p *provider) metadataType(name string) *types.Type {
@@ -193,6 +204,40 @@ func escape(name string) (string, bool) {
 	}
 	return b.String(), true
 }
+
+// Types declares to CEL the types of objects described by JSON schemas,
+// for expressions over them other than a CRD's rules (an admission
+// policy's object and params, when its expressions are type-checked).
+// Values stay JSON maps.
+type Types struct{ p *provider }
+
+// NewTypes returns a set of types that declares none yet.
+func NewTypes() (*Types, error) {
+	p, err := newProvider()
+	if err != nil {
+		return nil, err
+	}
+	return &Types{p: p}, nil
+}
+
+// Resource declares the type of the resource objects schema s describes,
+// named name, and returns it.
+func (t *Types) Resource(name string, s *apiextensionsv1.JSONSchemaProps) *types.Type {
+	return t.p.typeOf(s, typePrefix+name, true)
+}
+
+// Object declares an object type named name with the given fields.
+func (t *Types) Object(name string, fields map[string]*types.Type) *types.Type {
+	fts := make(map[string]*types.FieldType, len(fields))
+	for k, ft := range fields {
+		fts[k] = jsonField(k, ft)
+	}
+	t.p.structs[typePrefix+name] = fts
+	return types.NewObjectType(typePrefix + name)
+}
+
+// Provider is the environment option that makes the types known.
+func (t *Types) Provider() cel.EnvOption { return cel.CustomTypeProvider(t.p) }
 
 // typeName is how kube names a schema type in an error's value.
 func typeName(s *apiextensionsv1.JSONSchemaProps) string {
