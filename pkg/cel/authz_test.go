@@ -28,7 +28,7 @@ func (rules) Authorize(_ context.Context, a authz.Attributes) (authz.Decision, s
 
 // kube's documented examples of its authz library.
 func TestAuthzLibrary(t *testing.T) {
-	env, err := PolicyEnv()
+	env, err := NewEnv(Variables{"authorizer", "authorizer.requestResource"})
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -42,13 +42,6 @@ var BoolType = cel.BoolType
 // AdmissionEnv is the shared environment of AdmissionVariables.
 var AdmissionEnv = sync.OnceValues(func() (*Env, error) { return NewEnv(AdmissionVariables) })
 
-// PolicyVariables are those of a ValidatingAdmissionPolicy's
-// expressions: variables holds the policy's named variables.
-var PolicyVariables = Variables{"object", "oldObject", "request", "params", "namespaceObject", "variables", "authorizer", "authorizer.requestResource"}
-
-// PolicyEnv is the shared environment of PolicyVariables.
-var PolicyEnv = sync.OnceValues(func() (*Env, error) { return NewEnv(PolicyVariables) })
-
 // ProgramOptions are those of every program: kube's per-call cost
 // limit, with calls priced as kube prices them.
 func ProgramOptions() []cel.ProgramOption {
@@ -117,6 +110,8 @@ func (e *Env) Check(expr string) (*cel.Type, error) {
 type Program struct {
 	prg  cel.Program
 	want *cel.Type
+	// out is the expression's type.
+	out *cel.Type
 	// refs are the variables the expression refers to.
 	refs map[string]bool
 }
@@ -124,6 +119,9 @@ type Program struct {
 // References reports whether the expression uses variable name: a
 // caller computes only the variables some expression reads.
 func (p *Program) References(name string) bool { return p != nil && p.refs[name] }
+
+// Type is the type of the expression (dyn when unknown until it runs).
+func (p *Program) Type() *cel.Type { return p.out }
 
 // CompileError is a compile error, worded as kube-apiserver words it.
 type CompileError struct{ Detail string }
@@ -152,7 +150,7 @@ func (e *Env) Compile(expr string, want *cel.Type) (*Program, error) {
 			refs[r.Name] = true
 		}
 	}
-	return &Program{prg: prg, want: want, refs: refs}, nil
+	return &Program{prg: prg, want: want, out: ast.OutputType(), refs: refs}, nil
 }
 
 func typeName(t *cel.Type) string {

@@ -12,8 +12,9 @@ import (
 
 // TestCELAnswersAsKube replays testdata/kube-1.31-cel.json, recorded
 // from kube-apiserver 1.31: a CRD's validation rules (their static cost
-// estimates among them: CRDs refused as over budget) and a
-// ValidatingAdmissionPolicy refusing objects must give the same status,
+// estimates among them: CRDs refused as over budget), a
+// ValidatingAdmissionPolicy refusing objects and policies refused for
+// expressions that do not type-check must give the same status,
 // message and causes, byte for byte once decoded.
 func TestCELAnswersAsKube(t *testing.T) {
 	data, err := os.ReadFile("testdata/kube-1.31-cel.json")

@@ -8,6 +8,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/labels"
 
+	"github.com/apiserver/apiserver/pkg/admission/policy/celenv"
 	"github.com/apiserver/apiserver/pkg/cel"
 )
 
@@ -66,7 +67,7 @@ func newMatcher(m *admissionregistrationv1.MatchResources) (*matcher, error) {
 // compile prepares p.
 func compile(p *admissionregistrationv1.ValidatingAdmissionPolicy) *compiled {
 	c := &compiled{policy: p}
-	env, err := cel.PolicyEnv()
+	env, err := celenv.New(celenv.Types{HasParams: p.Spec.ParamKind != nil})
 	if err != nil {
 		c.err = err
 		return c
@@ -85,11 +86,19 @@ func compile(p *admissionregistrationv1.ValidatingAdmissionPolicy) *compiled {
 		c.err = err
 		return c
 	}
+	// Each variable is typed by its expression for those after it, and
+	// for the conditions and validations.
+	for _, v := range p.Spec.Variables {
+		prg := build("variable "+v.Name, v.Expression, nil)
+		var t *cel.Type
+		if prg != nil {
+			t = prg.Type()
+		}
+		env.Declare(v.Name, t)
+		c.variables = append(c.variables, namedProgram{v.Name, prg})
+	}
 	for _, mc := range p.Spec.MatchConditions {
 		c.conditions = append(c.conditions, namedProgram{mc.Name, build("matchCondition "+mc.Name, mc.Expression, cel.BoolType)})
-	}
-	for _, v := range p.Spec.Variables {
-		c.variables = append(c.variables, namedProgram{v.Name, build("variable "+v.Name, v.Expression, nil)})
 	}
 	for i, v := range p.Spec.Validations {
 		val := validation{src: v, prg: build(fmt.Sprintf("validation %d", i), v.Expression, cel.BoolType)}

@@ -6,15 +6,13 @@ import (
 	"slices"
 	"strings"
 
-	celgo "github.com/google/cel-go/cel"
 	admissionregistrationv1 "k8s.io/api/admissionregistration/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 
-	"github.com/apiserver/apiserver/pkg/apiextensions/celrules"
+	"github.com/apiserver/apiserver/pkg/admission/policy/celenv"
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
-	"github.com/apiserver/apiserver/pkg/cel"
 	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 )
@@ -41,17 +39,18 @@ func typeCheck(catalog *rest.Catalog, p *admissionregistrationv1.ValidatingAdmis
 			params = schemaOf(catalog, gv.WithKind(p.Spec.ParamKind.Kind))
 		}
 	}
-	var envs []*cel.Env
+	var envs []*celenv.Env
 	var checked []schema.GroupVersionKind
 	for _, gvk := range kinds {
 		object := schemaOf(catalog, gvk)
 		if object == nil {
 			continue
 		}
-		env, err := typedEnv(object, params, hasParams, p.Spec.Variables)
+		env, err := celenv.New(celenv.Types{Object: object, Params: params, HasParams: hasParams})
 		if err != nil {
 			continue
 		}
+		env.DeclareAll(p.Spec.Variables)
 		envs, checked = append(envs, env), append(checked, gvk)
 	}
 	var warnings []admissionregistrationv1.ExpressionWarning
@@ -173,80 +172,3 @@ func markIntOrString(s *apiextensionsv1.JSONSchemaProps) {
 	}
 }
 
-// typedEnv declares a policy's variables with the types of one kind:
-// object and oldObject, params (when the policy has a paramKind), the
-// request, the namespace and the policy's own variables, each typed by
-// its expression.
-func typedEnv(object, params *apiextensionsv1.JSONSchemaProps, hasParams bool, variables []admissionregistrationv1.Variable) (*cel.Env, error) {
-	t, err := celrules.NewTypes()
-	if err != nil {
-		return nil, err
-	}
-	objType := t.Resource("object", object)
-	vars := map[string]*celgo.Type{
-		"object": objType, "oldObject": objType,
-		"request": requestType(t), "namespaceObject": namespaceType(t),
-		"authorizer": nil, "authorizer.requestResource": nil,
-	}
-	if hasParams {
-		vars["params"] = celgo.DynType
-		if params != nil {
-			vars["params"] = t.Resource("params", params)
-		}
-	}
-	declared := map[string]*celgo.Type{}
-	vars["variables"] = t.Object("variables", declared)
-	env, err := cel.NewTypedEnv(vars, t.Provider())
-	if err != nil {
-		return nil, err
-	}
-	// Each variable may use those before it; the provider answers field
-	// types when an expression is checked, so declaring one more field
-	// needs no new environment.
-	for _, v := range variables {
-		out, err := env.Check(v.Expression)
-		if err != nil {
-			out = celgo.DynType
-		}
-		declared[v.Name] = out
-		t.Object("variables", declared)
-	}
-	return env, nil
-}
-
-// requestType is the type of the request variable, kube's
-// AdmissionRequest.
-func requestType(t *celrules.Types) *celgo.Type {
-	gvk := t.Object("GroupVersionKind", map[string]*celgo.Type{"group": celgo.StringType, "version": celgo.StringType, "kind": celgo.StringType})
-	gvr := t.Object("GroupVersionResource", map[string]*celgo.Type{"group": celgo.StringType, "version": celgo.StringType, "resource": celgo.StringType})
-	strs := celgo.ListType(celgo.StringType)
-	user := t.Object("UserInfo", map[string]*celgo.Type{
-		"username": celgo.StringType, "uid": celgo.StringType, "groups": strs, "extra": celgo.MapType(celgo.StringType, strs),
-	})
-	return t.Object("AdmissionRequest", map[string]*celgo.Type{
-		"kind": gvk, "resource": gvr, "subResource": celgo.StringType, "requestKind": gvk, "requestResource": gvr,
-		"requestSubResource": celgo.StringType, "name": celgo.StringType, "namespace": celgo.StringType,
-		"operation": celgo.StringType, "userInfo": user, "dryRun": celgo.BoolType, "options": celgo.DynType,
-	})
-}
-
-// namespaceType is the type of namespaceObject, the fields kube declares
-// of a Namespace. Times are left dynamic: they are strings here.
-func namespaceType(t *celrules.Types) *celgo.Type {
-	strs := celgo.ListType(celgo.StringType)
-	labels := celgo.MapType(celgo.StringType, celgo.StringType)
-	condition := t.Object("NamespaceCondition", map[string]*celgo.Type{
-		"status": celgo.StringType, "type": celgo.StringType, "lastTransitionTime": celgo.DynType,
-		"message": celgo.StringType, "reason": celgo.StringType,
-	})
-	return t.Object("Namespace", map[string]*celgo.Type{
-		"metadata": t.Object("NamespaceMetadata", map[string]*celgo.Type{
-			"name": celgo.StringType, "generateName": celgo.StringType, "namespace": celgo.StringType,
-			"labels": labels, "annotations": labels, "UID": celgo.StringType, "creationTimestamp": celgo.DynType,
-			"deletionGracePeriodSeconds": celgo.IntType, "deletionTimestamp": celgo.DynType, "generation": celgo.IntType,
-			"resourceVersion": celgo.StringType, "finalizers": strs,
-		}),
-		"spec":   t.Object("NamespaceSpec", map[string]*celgo.Type{"finalizers": strs}),
-		"status": t.Object("NamespaceStatus", map[string]*celgo.Type{"conditions": celgo.ListType(condition), "phase": celgo.StringType}),
-	})
-}

@@ -16,6 +16,7 @@ import (
 	"k8s.io/apimachinery/pkg/util/validation"
 	"k8s.io/apimachinery/pkg/util/validation/field"
 
+	"github.com/apiserver/apiserver/pkg/admission/policy/celenv"
 	"github.com/apiserver/apiserver/pkg/cel"
 	"github.com/apiserver/apiserver/pkg/registry/admissionregistration/webhookconfiguration"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -204,22 +205,41 @@ var (
 	actions         = []string{"Audit", "Deny", "Warn"}
 )
 
-// compile compiles expr in the policy environment, wanting a result of
-// type want (nil: any).
-func compile(expr string, want *cel.Type) error {
-	env, err := cel.PolicyEnv()
-	if err != nil {
-		return err
-	}
-	_, err = env.Compile(expr, want)
-	return err
-}
+// compiler compiles a policy's expressions in its environment, wanting a
+// result of type want (nil: any).
+type compiler func(expr string, want *cel.Type) error
 
-func compileInto(errs field.ErrorList, p *field.Path, expr string, want *cel.Type) field.ErrorList {
-	if err := compile(expr, want); err != nil {
+func (c compiler) into(errs field.ErrorList, p *field.Path, expr string, want *cel.Type) field.ErrorList {
+	if err := c(expr, want); err != nil {
 		return append(errs, field.Invalid(p, expr, err.Error()))
 	}
 	return errs
+}
+
+// policyCompiler declares the variables of spec, in order, each typed
+// by its expression, as kube does: a validation may then be a boolean
+// variable. It returns the compiler of the other expressions and each
+// variable's compile error.
+func policyCompiler(spec *admissionregistrationv1.ValidatingAdmissionPolicySpec) (compiler, []error) {
+	env, err := celenv.New(celenv.Types{HasParams: spec.ParamKind != nil})
+	if err != nil {
+		return func(string, *cel.Type) error { return err }, make([]error, len(spec.Variables))
+	}
+	varErrs := make([]error, len(spec.Variables))
+	for i, v := range spec.Variables {
+		var t *cel.Type
+		if strings.TrimSpace(v.Expression) != "" {
+			prg, err := env.Compile(v.Expression, nil)
+			if varErrs[i] = err; err == nil {
+				t = prg.Type()
+			}
+		}
+		env.Declare(v.Name, t)
+	}
+	return func(expr string, want *cel.Type) error {
+		_, err := env.Compile(expr, want)
+		return err
+	}, varErrs
 }
 
 // ValidatePolicy returns the errors of p, as kube's.
@@ -243,6 +263,7 @@ func ValidatePolicy(p *admissionregistrationv1.ValidatingAdmissionPolicy) field.
 			errs = append(errs, field.Required(sp.Child("matchConstraints", "resourceRules"), ""))
 		}
 	}
+	compile, varErrs := policyCompiler(spec)
 	errs = append(errs, webhookconfiguration.ValidateMatchConditions(spec.MatchConditions, sp.Child("matchConditions"),
 		func(expr string) error { return compile(strings.TrimSpace(expr), cel.BoolType) })...)
 	for i, v := range spec.Variables {
@@ -254,8 +275,8 @@ func ValidatePolicy(p *admissionregistrationv1.ValidatingAdmissionPolicy) field.
 		}
 		if strings.TrimSpace(v.Expression) == "" {
 			errs = append(errs, field.Required(vp.Child("expression"), "expression is not specified"))
-		} else {
-			errs = compileInto(errs, vp.Child("expression"), v.Expression, nil)
+		} else if varErrs[i] != nil {
+			errs = append(errs, field.Invalid(vp.Child("expression"), v.Expression, varErrs[i].Error()))
 		}
 	}
 	if len(spec.Validations) == 0 && len(spec.AuditAnnotations) == 0 {
@@ -267,12 +288,12 @@ func ValidatePolicy(p *admissionregistrationv1.ValidatingAdmissionPolicy) field.
 		if strings.TrimSpace(v.Expression) == "" {
 			errs = append(errs, field.Required(vp.Child("expression"), "expression is not specified"))
 		} else {
-			errs = compileInto(errs, vp.Child("expression"), v.Expression, cel.BoolType)
+			errs = compile.into(errs, vp.Child("expression"), v.Expression, cel.BoolType)
 		}
 		if v.MessageExpression != "" && strings.TrimSpace(v.MessageExpression) == "" {
 			errs = append(errs, field.Invalid(vp.Child("messageExpression"), v.MessageExpression, "must be non-empty if specified"))
 		} else if strings.TrimSpace(v.MessageExpression) != "" {
-			errs = compileInto(errs, vp.Child("messageExpression"), v.MessageExpression, cel.StringType)
+			errs = compile.into(errs, vp.Child("messageExpression"), v.MessageExpression, cel.StringType)
 		}
 		msg := strings.TrimSpace(v.Message)
 		if v.Message != "" && msg == "" {
