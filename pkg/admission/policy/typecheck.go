@@ -171,4 +171,3 @@ func markIntOrString(s *apiextensionsv1.JSONSchemaProps) {
 		markIntOrString(s.AdditionalProperties.Schema)
 	}
 }
-
