@@ -113,7 +113,9 @@ func (e *evaluation) matches(m *matcher) (bool, error) {
 				(len(r.ResourceNames) == 0 || slices.Contains(r.ResourceNames, a.Name))
 		})
 	}
-	matched := covered(m.src.ResourceRules, a.Resource)
+	// A binding's matchResources without resourceRules narrows the
+	// policy's only by its other fields (a policy must have rules).
+	matched := len(m.src.ResourceRules) == 0 || covered(m.src.ResourceRules, a.Resource)
 	if !matched && m.src.MatchPolicy != nil && *m.src.MatchPolicy == admissionregistrationv1.Equivalent && e.p.Equivalents != nil {
 		for _, v := range e.p.Equivalents(a) {
 			if covered(m.src.ResourceRules, v.Resource) {

@@ -13,6 +13,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/admission/webhook"
 	"github.com/apiserver/apiserver/pkg/audit"
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	vap "github.com/apiserver/apiserver/pkg/registry/admissionregistration/policy"
@@ -130,6 +131,34 @@ func TestMatchingAndFailures(t *testing.T) {
 		err := plugin.Validate(ctx, tc.a)
 		if (tc.want == "") != (err == nil) || (err != nil && !strings.Contains(err.Error(), tc.want)) {
 			t.Errorf("%s on %s: %v, want %q", tc.policy.Name, tc.a.Name, err, tc.want)
+		}
+	}
+}
+
+// A binding whose matchResources has only a namespaceSelector narrows
+// its policy to the selected namespaces, as kube's conformance test
+// binds (the policy's resource rules still apply).
+func TestBindingNamespaceSelector(t *testing.T) {
+	p := newPolicy("p", admissionregistrationv1.Validation{Expression: "object.spec.replicas > 1"})
+	b := newBinding("b", "p", "Deny")
+	b.Spec.MatchResources = &admissionregistrationv1.MatchResources{NamespaceSelector: &metav1.LabelSelector{MatchLabels: map[string]string{"selected": "true"}}}
+	vap.DefaultBinding(b)
+	namespaces := func(labels map[string]string) webhook.NamespaceGetter {
+		return func(_ context.Context, name string) (*corev1.Namespace, error) {
+			return &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name, Labels: labels}}, nil
+		}
+	}
+	for _, tc := range []struct {
+		labels map[string]string
+		denied bool
+	}{
+		{map[string]string{"selected": "true"}, true},
+		{map[string]string{"selected": "false"}, false},
+		{nil, false},
+	} {
+		plugin := Plugin{Source: sourceOf(t, []*admissionregistrationv1.ValidatingAdmissionPolicy{p}, b), Namespaces: namespaces(tc.labels)}
+		if err := plugin.Validate(context.Background(), deployment("d", 1, nil)); (err != nil) != tc.denied {
+			t.Errorf("namespace labels %v: %v, want denied %v", tc.labels, err, tc.denied)
 		}
 	}
 }
