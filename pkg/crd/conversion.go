@@ -269,5 +269,5 @@ func (c convertingStorage) Watch(ctx context.Context, key storage.Key, opts stor
 	return generic.ConvertWatch(w, func(obj runtime.Object) (runtime.Object, error) {
 		served := obj.DeepCopyObject()
 		return served, c.to(ctx, served, c.served)
-	}), nil
+	}, nil), nil // a bookmark's Unstructured object needs no conversion
 }

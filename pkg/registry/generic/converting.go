@@ -114,15 +114,30 @@ func (c Converting) Watch(ctx context.Context, ns string, opts *metav1.ListOptio
 	if err != nil {
 		return nil, err
 	}
-	return ConvertWatch(w, func(obj runtime.Object) (runtime.Object, error) { return c.FromStored(obj), nil }), nil
+	return ConvertWatch(w, func(obj runtime.Object) (runtime.Object, error) { return c.FromStored(obj), nil },
+		func(obj runtime.Object) runtime.Object { return ServedBookmark(c, obj) }), nil
+}
+
+// ServedBookmark is a bookmark's object as c serves it: a typed client's
+// reflector refuses an object of another type, then restarts its watch.
+func ServedBookmark(c Converting, obj runtime.Object) runtime.Object {
+	out := c.NewServed()
+	from, err1 := meta.Accessor(obj)
+	to, err2 := meta.Accessor(out)
+	if err1 == nil && err2 == nil {
+		to.SetResourceVersion(from.GetResourceVersion())
+		to.SetAnnotations(from.GetAnnotations())
+	}
+	return out
 }
 
 // ConvertWatch returns in with each object event's object converted. A
 // conversion that fails ends the watch with an ERROR event carrying the
-// error's status.
-func ConvertWatch(in watch.Interface, convert func(runtime.Object) (runtime.Object, error)) watch.Interface {
+// error's status. bookmark, when set, converts a bookmark's object (which
+// holds only a resourceVersion); nil passes bookmarks as they are.
+func ConvertWatch(in watch.Interface, convert func(runtime.Object) (runtime.Object, error), bookmark func(runtime.Object) runtime.Object) watch.Interface {
 	cw := &convertedWatch{in: in, out: make(chan watch.Event), stop: make(chan struct{})}
-	go cw.loop(convert)
+	go cw.loop(convert, bookmark)
 	return cw
 }
 
@@ -136,7 +151,7 @@ type convertedWatch struct {
 	once sync.Once
 }
 
-func (w *convertedWatch) loop(convert func(runtime.Object) (runtime.Object, error)) {
+func (w *convertedWatch) loop(convert func(runtime.Object) (runtime.Object, error), bookmark func(runtime.Object) runtime.Object) {
 	defer close(w.out)
 	for {
 		select {
@@ -147,6 +162,9 @@ func (w *convertedWatch) loop(convert func(runtime.Object) (runtime.Object, erro
 				return
 			}
 			failed := false
+			if e.Type == watch.Bookmark && bookmark != nil && e.Object != nil {
+				e.Object = bookmark(e.Object)
+			}
 			if e.Type != watch.Error && e.Type != watch.Bookmark && e.Object != nil {
 				obj, err := convert(e.Object)
 				if err != nil {

@@ -99,3 +99,21 @@ func TestConverting(t *testing.T) {
 		t.Errorf("delete collection: %+v %v", gone, err)
 	}
 }
+
+// A bookmark reaches a typed client as an object of the served type with
+// the stored bookmark's resourceVersion: client-go's reflector refuses
+// any other type ("Unexpected watch event object type") and restarts.
+func TestConvertWatchBookmarks(t *testing.T) {
+	in := watch.NewFake()
+	c := generic.Converting{NewServed: func() runtime.Object { return &autoscalingv1.HorizontalPodAutoscaler{} }}
+	out := generic.ConvertWatch(in, func(obj runtime.Object) (runtime.Object, error) { return obj, nil },
+		func(obj runtime.Object) runtime.Object { return generic.ServedBookmark(c, obj) })
+	defer out.Stop()
+	go in.Action(watch.Bookmark, &autoscalingv2.HorizontalPodAutoscaler{ObjectMeta: metav1.ObjectMeta{ResourceVersion: "42",
+		Annotations: map[string]string{metav1.InitialEventsAnnotationKey: "true"}}})
+	e := <-out.ResultChan()
+	got, ok := e.Object.(*autoscalingv1.HorizontalPodAutoscaler)
+	if e.Type != watch.Bookmark || !ok || got.ResourceVersion != "42" || got.Annotations[metav1.InitialEventsAnnotationKey] != "true" {
+		t.Errorf("bookmark %s %#v", e.Type, e.Object)
+	}
+}
