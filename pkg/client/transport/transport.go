@@ -51,6 +51,14 @@ func New(c *Config) (http.RoundTripper, error) {
 	if err != nil {
 		return nil, err
 	}
+	return wrap(c, rt)
+}
+
+// wrap adds this server's own round trippers to rt.
+func wrap(c *Config, rt http.RoundTripper) (http.RoundTripper, error) {
+	if c.TokenFile != "" && (c.BearerToken != "" || c.HasBasicAuth()) {
+		return nil, fmt.Errorf("a token file and another credential are both given")
+	}
 	if c.TokenFile != "" {
 		if _, err := os.Stat(c.TokenFile); err != nil {
 			return nil, fmt.Errorf("token file: %w", err)
