@@ -101,12 +101,12 @@ func TestCRDValidationRules(t *testing.T) {
 	k.run("patch", "ruler", "g1", "--subresource=status", "--type=merge", "-p", `{"status":{"ready":1}}`)
 	// A definition whose rule does not compile is refused with the reason
 	// (at spec.validation: as kube, a schema every version shares is
-	// reported there).
+	// reported there; the value is kube's internal rule in Go syntax).
 	bad := strings.Replace(strings.Replace(ruledCRD, "rulers.rules", "broken.rules", 1), "plural: rulers", "plural: broken", 1)
 	bad = strings.Replace(bad, "kind: Ruler, ", "kind: Broken, ", 1)
 	bad = strings.Replace(bad, "self.minReplicas <= self.maxReplicas", "self.minReplicas <= self.replicas", 1)
 	out, err = k.stdinTry(bad, "apply", "-f", "-")
-	if err == nil || !strings.Contains(out, `spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: "self.minReplicas <= self.replicas": compilation failed: ERROR: <input>:1:25: undefined field 'replicas'`) {
+	if err == nil || !strings.Contains(out, `spec.validation.openAPIV3Schema.properties[spec].x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.minReplicas <= self.replicas", Message:"", MessageExpression:"'minReplicas (%d) must not exceed maxReplicas'.format([self.minReplicas])", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:25: undefined field 'replicas'`) {
 		t.Errorf("a rule that does not compile: %v %s", err, out)
 	}
 }

@@ -2,17 +2,21 @@ package celrules
 
 import (
 	"context"
+	"errors"
+	"encoding/base64"
 	"fmt"
 	"math"
 	"reflect"
 	"sort"
 	"strconv"
 	"strings"
+	"time"
 
 	"github.com/google/cel-go/cel"
 	"github.com/google/cel-go/common/ast"
 	"github.com/google/cel-go/common/types"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"k8s.io/kube-openapi/pkg/validation/strfmt"
 
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
 	kubecel "github.com/apiserver/apiserver/pkg/cel"
@@ -38,9 +42,11 @@ type node struct {
 	// mapKeys are the keys of a list-type=map list's items, which
 	// correlate old and new items.
 	mapKeys []string
-	// numbers marks a node whose subtree holds number-typed values:
-	// JSON integers there are made doubles before evaluation.
-	numbers bool
+	// converts marks a node whose subtree holds values CEL types other
+	// than JSON does: numbers (a JSON integer there is a double) and
+	// strings of format byte, duration, date and date-time (bytes,
+	// durations and timestamps). They are converted before evaluation.
+	converts bool
 }
 
 type rule struct {
@@ -130,7 +136,7 @@ func (k *costCheck) estimate(env *cel.Env, a *cel.Ast, p *field.Path, rule bool)
 // node compiles the rules of schema node s and below; card is the
 // number of times the node may appear in an object (nil: unbounded).
 func (c *compiler) node(s *apiextensionsv1.JSONSchemaProps, name string, fldPath *field.Path, root, correlatable bool, card *uint64) *node {
-	n := &node{schema: s, numbers: s.Type == "number"}
+	n := &node{schema: s, converts: s.Type == "number" || (s.Type == "string" && celFormats[s.Format])}
 	if len(s.XValidations) > 0 {
 		t := c.provider.typeOf(s, name, root)
 		if c.costs != nil {
@@ -161,22 +167,22 @@ func (c *compiler) node(s *apiextensionsv1.JSONSchemaProps, name string, fldPath
 	for _, k := range keys {
 		prop := s.Properties[k]
 		child := c.node(&prop, name+"."+k, fldPath.Child("properties").Key(k), false, correlatable, childCard)
-		if child.numbers || len(child.rules) > 0 || child.hasChildren() {
+		if child.converts || len(child.rules) > 0 || child.hasChildren() {
 			if n.properties == nil {
 				n.properties = map[string]*node{}
 			}
 			n.properties[k] = child
-			n.numbers = n.numbers || child.numbers
+			n.converts = n.converts || child.converts
 		}
 	}
 	if s.AdditionalProperties != nil && s.AdditionalProperties.Schema != nil {
 		child := c.node(s.AdditionalProperties.Schema, name+".@elem", fldPath.Child("additionalProperties"), false, correlatable, childCard)
-		n.additional, n.numbers = child, n.numbers || child.numbers
+		n.additional, n.converts = child, n.converts || child.converts
 	}
 	if s.Items != nil && s.Items.Schema != nil {
 		isMap := s.XListType != nil && *s.XListType == "map"
 		child := c.node(s.Items.Schema, name+".@idx", fldPath.Child("items"), false, correlatable && isMap, childCard)
-		n.items, n.numbers = child, n.numbers || child.numbers
+		n.items, n.converts = child, n.converts || child.converts
 		if isMap {
 			n.mapKeys = s.XListMapKeys
 		}
@@ -185,8 +191,8 @@ func (c *compiler) node(s *apiextensionsv1.JSONSchemaProps, name string, fldPath
 }
 
 func (n *node) hasChildren() bool {
-	return len(n.properties) > 0 || (n.additional != nil && (n.additional.numbers || len(n.additional.rules) > 0 || n.additional.hasChildren())) ||
-		(n.items != nil && (n.items.numbers || len(n.items.rules) > 0 || n.items.hasChildren()))
+	return len(n.properties) > 0 || (n.additional != nil && (n.additional.converts || len(n.additional.rules) > 0 || n.additional.hasChildren())) ||
+		(n.items != nil && (n.items.converts || len(n.items.rules) > 0 || n.items.hasChildren()))
 }
 
 // rule compiles one rule for a node of type t.
@@ -205,11 +211,11 @@ func (c *compiler) rule(r apiextensionsv1.ValidationRule, t *types.Type, correla
 	}
 	checked, iss := env.Compile(r.Rule)
 	if iss.Err() != nil {
-		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r.Rule, "compilation failed: "+iss.Err().Error()))
+		c.errs = append(c.errs, field.Invalid(p.Child("rule"), ruleValue(r), "compilation failed: "+iss.Err().Error()))
 		return nil
 	}
 	if !checked.OutputType().IsExactType(types.BoolType) {
-		c.errs = append(c.errs, field.Invalid(p.Child("rule"), r.Rule, "cel expression must evaluate to a bool"))
+		c.errs = append(c.errs, field.Invalid(p.Child("rule"), ruleValue(r), "cel expression must evaluate to a bool"))
 		return nil
 	}
 	if c.costs != nil {
@@ -232,9 +238,9 @@ func (c *compiler) rule(r apiextensionsv1.ValidationRule, t *types.Type, correla
 		msg, iss := env.Compile(r.MessageExpression)
 		switch {
 		case iss.Err() != nil:
-			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r.MessageExpression, "messageExpression compilation failed: "+iss.Err().Error()))
+			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), ruleValue(r), "messageExpression compilation failed: "+iss.Err().Error()))
 		case !msg.OutputType().IsExactType(types.StringType):
-			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), r.MessageExpression, "messageExpression must evaluate to a string"))
+			c.errs = append(c.errs, field.Invalid(p.Child("messageExpression"), ruleValue(r), "messageExpression must evaluate to a string"))
 		default:
 			if c.costs != nil {
 				c.costs.estimate(env, msg, p.Child("messageExpression"), false)
@@ -245,6 +251,29 @@ func (c *compiler) rule(r apiextensionsv1.ValidationRule, t *types.Type, correla
 		}
 	}
 	return out
+}
+
+// ruleValue is a rule as kube-apiserver prints it in a compile error: its
+// internal type in Go syntax (a pointer prints as an address there too).
+type ruleValue apiextensionsv1.ValidationRule
+
+// MarshalJSON refuses, as kube's internal types do, so that an error
+// prints the value with String.
+func (ruleValue) MarshalJSON() ([]byte, error) {
+	return nil, errors.New("an internal type is not serialized")
+}
+
+func (r ruleValue) String() string {
+	reason := "(*apiextensions.FieldValueErrorReason)(nil)"
+	if r.Reason != nil {
+		reason = fmt.Sprintf("(*apiextensions.FieldValueErrorReason)(%p)", r.Reason)
+	}
+	optional := "(*bool)(nil)"
+	if r.OptionalOldSelf != nil {
+		optional = fmt.Sprintf("(*bool)(%p)", r.OptionalOldSelf)
+	}
+	return fmt.Sprintf("apiextensions.ValidationRule{Rule:%q, Message:%q, MessageExpression:%q, Reason:%s, FieldPath:%q, OptionalOldSelf:%s}",
+		r.Rule, r.Message, r.MessageExpression, reason, r.FieldPath, optional)
 }
 
 // usesOldSelf reports whether a checked expression refers to oldSelf.
@@ -304,8 +333,8 @@ func (e *evaluation) validate(n *node, p *field.Path, val, old any) {
 	}
 	if len(n.rules) > 0 {
 		self, oldSelf := val, old
-		if n.numbers {
-			self, oldSelf = toDoubles(n, val), toDoubles(n, old)
+		if n.converts {
+			self, oldSelf = celValues(n, val), celValues(n, old)
 		}
 		for _, r := range n.rules {
 			if e.out {
@@ -505,10 +534,15 @@ func appendFieldPath(p *field.Path, fp string) *field.Path {
 	return p
 }
 
-// toDoubles copies the parts of v a number-typed schema covers, with
-// their integers as doubles, as CEL types them.
-func toDoubles(n *node, v any) any {
-	if n == nil || !n.numbers || v == nil {
+// celFormats are the string formats CEL types as other than strings.
+var celFormats = map[string]bool{"byte": true, "duration": true, "date": true, "date-time": true}
+
+// celValues copies the parts of v whose CEL type differs from their JSON
+// one, converted: integers of number-typed schemas as doubles, formatted
+// strings as bytes, durations and timestamps. A string that does not
+// parse is left as it is (the schema's format validation refuses it).
+func celValues(n *node, v any) any {
+	if n == nil || !n.converts || v == nil {
 		return v
 	}
 	switch x := v.(type) {
@@ -516,14 +550,18 @@ func toDoubles(n *node, v any) any {
 		if n.schema.Type == "number" {
 			return float64(x)
 		}
+	case string:
+		if out, ok := formatted(n.schema.Format, x); ok {
+			return out
+		}
 	case map[string]any:
 		out := make(map[string]any, len(x))
 		for k, val := range x {
 			switch {
 			case n.properties[k] != nil:
-				out[k] = toDoubles(n.properties[k], val)
+				out[k] = celValues(n.properties[k], val)
 			case n.additional != nil:
-				out[k] = toDoubles(n.additional, val)
+				out[k] = celValues(n.additional, val)
 			default:
 				out[k] = val
 			}
@@ -532,9 +570,28 @@ func toDoubles(n *node, v any) any {
 	case []any:
 		out := make([]any, len(x))
 		for i, val := range x {
-			out[i] = toDoubles(n.items, val)
+			out[i] = celValues(n.items, val)
 		}
 		return out
 	}
 	return v
+}
+
+// formatted is s, of format f, as CEL sees it.
+func formatted(f, s string) (any, bool) {
+	switch f {
+	case "byte":
+		b, err := base64.StdEncoding.DecodeString(s)
+		return b, err == nil
+	case "duration":
+		d, err := strfmt.ParseDuration(s)
+		return d, err == nil
+	case "date":
+		t, err := time.Parse(time.DateOnly, s)
+		return t, err == nil
+	case "date-time":
+		t, err := strfmt.ParseDateTime(s)
+		return time.Time(t), err == nil
+	}
+	return nil, false
 }

@@ -136,7 +136,7 @@ func TestCompileErrors(t *testing.T) {
 		want         string
 	}{
 		{"syntax", `{"type": "object", "x-kubernetes-validations": [{"rule": "self.a =="}], "properties": {"a": {"type": "string"}}}`,
-			`openAPIV3Schema.x-kubernetes-validations[0].rule: Invalid value: "self.a ==": compilation failed: ERROR: <input>:1:10: Syntax error`},
+			`openAPIV3Schema.x-kubernetes-validations[0].rule: Invalid value: apiextensions.ValidationRule{Rule:"self.a ==", Message:"", MessageExpression:"", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: compilation failed: ERROR: <input>:1:10: Syntax error`},
 		{"unknown field", `{"type": "object", "x-kubernetes-validations": [{"rule": "self.b == 'x'"}], "properties": {"a": {"type": "string"}}}`,
 			`compilation failed: ERROR: <input>:1:5: undefined field 'b'`},
 		{"type", `{"type": "object", "x-kubernetes-validations": [{"rule": "self.a == 1"}], "properties": {"a": {"type": "string"}}}`,
@@ -144,7 +144,7 @@ func TestCompileErrors(t *testing.T) {
 		{"not a bool", `{"type": "object", "x-kubernetes-validations": [{"rule": "self.a"}], "properties": {"a": {"type": "string"}}}`,
 			`cel expression must evaluate to a bool`},
 		{"messageExpression", `{"type": "object", "x-kubernetes-validations": [{"rule": "true", "messageExpression": "1"}]}`,
-			`openAPIV3Schema.x-kubernetes-validations[0].messageExpression: Invalid value: "1": messageExpression must evaluate to a string`},
+			`openAPIV3Schema.x-kubernetes-validations[0].messageExpression: Invalid value: apiextensions.ValidationRule{Rule:"true", Message:"", MessageExpression:"1", Reason:(*apiextensions.FieldValueErrorReason)(nil), FieldPath:"", OptionalOldSelf:(*bool)(nil)}: messageExpression must evaluate to a string`},
 		{"oldSelf in an atomic list", `{"type": "object", "properties": {"l": {"type": "array", "items": {"type": "string", "x-kubernetes-validations": [{"rule": "self == oldSelf"}]}}}}`,
 			`openAPIV3Schema.properties[l].items.x-kubernetes-validations[0].rule: Invalid value: "self == oldSelf": oldSelf cannot be used on the uncorrelatable portion of the schema`},
 		{"root metadata", `{"type": "object", "x-kubernetes-validations": [{"rule": "self.metadata.labels.size() > 0"}], "properties": {"metadata": {"type": "object"}}}`,

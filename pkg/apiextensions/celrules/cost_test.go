@@ -142,3 +142,30 @@ func TestEscapedProperties(t *testing.T) {
 		t.Errorf("different: %v", got)
 	}
 }
+
+// Strings of format byte, duration, date and date-time are bytes,
+// durations and timestamps to a rule, in lists too.
+func TestFormats(t *testing.T) {
+	v, errs := Compile(nil, mustSchema(t, `{"type": "object", "properties": {
+		"d": {"type": "string", "format": "duration"}, "t": {"type": "string", "format": "date-time"},
+		"day": {"type": "string", "format": "date"}, "b": {"type": "string", "format": "byte"},
+		"l": {"type": "array", "items": {"type": "string", "format": "duration"}}},
+		"x-kubernetes-validations": [
+			{"rule": "self.d >= duration('1h')"}, {"rule": "self.t.getFullYear() == 2030"}, {"rule": "self.day.getMonth() == 0"},
+			{"rule": "string(self.b) == 'hi'"}, {"rule": "self.l.all(x, x < duration('24h'))"}]}`))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	ok := obj(t, `{"d": "90m", "t": "2030-06-01T00:00:00Z", "day": "2024-01-15", "b": "aGk=", "l": ["1h", "2h"]}`)
+	if got := v.Validate(t.Context(), ok, nil); len(got) != 0 {
+		t.Errorf("valid: %v", got)
+	}
+	bad := obj(t, `{"d": "5m", "t": "2031-06-01T00:00:00Z", "day": "2024-02-15", "b": "aG8=", "l": ["3d"]}`)
+	if got := v.Validate(t.Context(), bad, nil); len(got) != 5 {
+		t.Errorf("invalid: %v", got)
+	}
+	if _, errs := Compile(nil, mustSchema(t, `{"type": "object", "properties": {"d": {"type": "string", "format": "duration"}},
+		"x-kubernetes-validations": [{"rule": "self.d == 'x'"}]}`)); len(errs) != 1 || !strings.Contains(errs[0].Error(), "'(duration, string)'") {
+		t.Errorf("a duration compared with a string: %v", errs)
+	}
+}

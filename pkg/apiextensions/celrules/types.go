@@ -72,6 +72,14 @@ func (p *provider) typeOf(s *apiextensionsv1.JSONSchemaProps, name string, root 
 	}
 	switch s.Type {
 	case "string":
+		switch s.Format {
+		case "byte":
+			return types.BytesType
+		case "duration":
+			return types.DurationType
+		case "date", "date-time":
+			return types.TimestampType
+		}
 		return types.StringType
 	case "integer":
 		return types.IntType
