@@ -2,8 +2,8 @@ package celrules
 
 import (
 	"context"
-	"errors"
 	"encoding/base64"
+	"errors"
 	"fmt"
 	"math"
 	"reflect"
