@@ -1,10 +1,14 @@
 package filters
 
 import (
+	"context"
 	"net/http"
 	"time"
 
+	apierrors "k8s.io/apimachinery/pkg/api/errors"
+
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
+	"github.com/apiserver/apiserver/pkg/endpoints/responsewriters"
 )
 
 // writeGrace is how long after its deadline a request may still write: the
@@ -27,8 +31,24 @@ func WithRequestDeadline(h http.Handler, timeout time.Duration) http.Handler {
 			h.ServeHTTP(w, r)
 			return
 		}
+		// A client may ask for less time (?timeout=10s), as kube-apiserver
+		// lets it; more, or 0, is the server's timeout.
+		limit := timeout
+		if param := r.URL.Query().Get("timeout"); param != "" {
+			asked, err := time.ParseDuration(param)
+			if err != nil {
+				responsewriters.WriteError(w, r, apierrors.NewBadRequest("invalid timeout specified in the request URL - "+err.Error()))
+				return
+			}
+			if asked > 0 && asked < timeout {
+				limit = asked
+				ctx, cancel := context.WithTimeout(r.Context(), asked)
+				defer cancel()
+				r = r.WithContext(ctx)
+			}
+		}
 		rc := http.NewResponseController(w)
-		deadline := time.Now().Add(timeout)
+		deadline := time.Now().Add(limit)
 		// Errors mean the connection cannot bound its I/O (a test
 		// recorder); the handler's context still ends at the deadline.
 		_ = rc.SetReadDeadline(deadline)

@@ -53,3 +53,33 @@ func TestRequestDeadline(t *testing.T) {
 		t.Errorf("watch answer = %q, %v", body, err)
 	}
 }
+
+// The timeout parameter shortens a request's deadline, never lengthens
+// it, and one that does not parse is refused as kube-apiserver refuses it.
+func TestRequestTimeoutParameter(t *testing.T) {
+	h := WithRequestInfo(WithRequestDeadline(http.HandlerFunc(func(w http.ResponseWriter, r *http.Request) {
+		d, ok := r.Context().Deadline()
+		if !ok {
+			_, _ = w.Write([]byte("none"))
+			return
+		}
+		_, _ = w.Write([]byte(time.Until(d).Round(time.Second).String()))
+	}), time.Minute))
+	for _, tc := range []struct {
+		query    string
+		code     int
+		contains string
+	}{
+		{"", 200, "none"},
+		{"?timeout=10s", 200, "10s"},
+		{"?timeout=0s", 200, "none"},
+		{"?timeout=3m", 200, "none"},
+		{"?timeout=invalid", 400, `"message":"invalid timeout specified in the request URL - time: invalid duration \"invalid\""`},
+	} {
+		rec := httptest.NewRecorder()
+		h.ServeHTTP(rec, httptest.NewRequest(http.MethodGet, "/version"+tc.query, nil))
+		if rec.Code != tc.code || !bytes.Contains(rec.Body.Bytes(), []byte(tc.contains)) {
+			t.Errorf("%s: %d %s", tc.query, rec.Code, rec.Body)
+		}
+	}
+}

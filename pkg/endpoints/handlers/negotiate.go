@@ -36,6 +36,7 @@ func (t *target) negotiate(r *http.Request, verb string) (output, error) {
 	if strings.TrimSpace(accept) == "" {
 		return outputJSON, nil
 	}
+	refusedTable := false
 	for _, part := range strings.Split(accept, ",") {
 		mediaType, params, err := mime.ParseMediaType(strings.TrimSpace(part))
 		if err != nil {
@@ -51,6 +52,10 @@ func (t *target) negotiate(r *http.Request, verb string) (output, error) {
 			}
 			switch params["as"] {
 			case "Table":
+				if t.noTable {
+					refusedTable = true
+					continue
+				}
 				return outputTable, nil
 			case "PartialObjectMetadata", "PartialObjectMetadataList":
 				return outputPartialMetadata, nil
@@ -73,7 +78,19 @@ func (t *target) negotiate(r *http.Request, verb string) (output, error) {
 			// Tables have no protobuf form: kube-apiserver answers 406.
 		}
 	}
+	if refusedTable {
+		// kube-apiserver refuses the transformation in these words.
+		return 0, onlyAccepted()
+	}
 	return 0, t.notAcceptable(verb)
+}
+
+// onlyAccepted is kube-apiserver's 406 where it lists no streams.
+func onlyAccepted() error {
+	return &apierrors.StatusError{ErrStatus: metav1.Status{
+		Status: metav1.StatusFailure, Code: http.StatusNotAcceptable, Reason: metav1.StatusReasonNotAcceptable,
+		Message: "only the following media types are accepted: application/json, application/yaml, " + protobufMediaType,
+	}}
 }
 
 // notAcceptable is kube-apiserver's 406, listing what t can be sent as:
@@ -82,10 +99,7 @@ func (t *target) notAcceptable(verb string) error {
 	if !t.builtin {
 		// kube-apiserver's custom resource handler words it its own way,
 		// listing protobuf it never writes.
-		return &apierrors.StatusError{ErrStatus: metav1.Status{
-			Status: metav1.StatusFailure, Code: http.StatusNotAcceptable, Reason: metav1.StatusReasonNotAcceptable,
-			Message: "only the following media types are accepted: application/json, application/yaml, " + protobufMediaType,
-		}}
+		return onlyAccepted()
 	}
 	// Built-in types list protobuf whether or not this server has it for
 	// them, as kube-apiserver (which has it for all) does.

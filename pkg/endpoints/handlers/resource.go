@@ -91,6 +91,8 @@ type target struct {
 	fm *managedfields.FieldManager
 	// subresource is empty for the resource itself.
 	subresource string
+	// noTable is true when the objects cannot be printed as a Table.
+	noTable bool
 }
 
 // empty returns a new object of t's kind named as the request, the live
@@ -142,7 +144,12 @@ func (h *Resource) newTarget(sub string, storage rest.Storage, gvk schema.GroupV
 	obj := storage.New()
 	_, marshals := obj.(protoMarshaler)
 	_, unstr := obj.(*unstructured.Unstructured)
+	_, gets := storage.(rest.Getter)
+	_, lists := storage.(rest.Lister)
 	return &target{
+		// A create-only resource (a review, a binding, an eviction) has
+		// no table: kube-apiserver answers 406 to a Table request.
+		noTable: !gets && !lists && (sub != "" || h.Decl.Table == nil),
 		storage: storage, gvk: gvk, gr: h.Decl.Info.GroupResource(), verbs: verbs,
 		ownKind:   gvk == h.Decl.Info.GroupVersionKind(),
 		protobuf:  h.Builtin && h.Protobuf != nil && marshals,
