@@ -4,9 +4,10 @@
 // the objects and the Pods' requests and limits that each hard limit
 // names (pods, services, configmaps, secrets, replicationcontrollers,
 // resourcequotas, persistentvolumeclaims, count/<resource>.<group>,
-// requests.* and limits.* of Pods, requests.storage, services.nodeports,
-// services.loadbalancers; the Terminating, NotTerminating, BestEffort and
-// NotBestEffort scopes). Quotas are recounted when they change and every
+// requests.* and limits.* of Pods, requests.storage and its per storage
+// class forms, services.nodeports, services.loadbalancers; the
+// Terminating, NotTerminating, BestEffort, NotBestEffort, PriorityClass
+// and CrossNamespacePodAffinity scopes and scope selectors). Quotas are recounted when they change and every
 // few seconds; replicas compute the same status and write only a
 // difference. Refusing writes over quota (kube's ResourceQuota admission)
 // is not done here.
@@ -15,6 +16,7 @@ package resourcequota
 import (
 	"context"
 	"fmt"
+	"slices"
 	"strings"
 	"time"
 
@@ -167,7 +169,7 @@ func (c Counter) Used(ctx context.Context, q *corev1.ResourceQuota) (corev1.Reso
 			return nil, err
 		}
 		if gr.Resource == "pods" && gr.Group == "" {
-			items = podsInScope(items, q.Spec.Scopes)
+			items = podsInScope(items, q.Spec.Scopes, q.Spec.ScopeSelector)
 		}
 		lists[gr] = items
 		return items, nil
@@ -193,13 +195,25 @@ func (c Counter) Used(ctx context.Context, q *corev1.ResourceQuota) (corev1.Reso
 			if err != nil {
 				return nil, err
 			}
-			sum := resource.Quantity{Format: resource.BinarySI}
-			for _, o := range items {
-				if q, ok := o.(*corev1.PersistentVolumeClaim).Spec.Resources.Requests[corev1.ResourceStorage]; ok {
-					sum.Add(q)
-				}
+			used[name] = claimStorage(items, nil)
+		case isStorageClassQuota(name):
+			class, what, _ := strings.Cut(string(name), storageClassSuffix)
+			items, err := list(schema.GroupResource{Resource: "persistentvolumeclaims"})
+			if err != nil {
+				return nil, err
 			}
-			used[name] = sum
+			switch corev1.ResourceName(what) {
+			case corev1.ResourcePersistentVolumeClaims:
+				n := 0
+				for _, o := range items {
+					if claimClass(o.(*corev1.PersistentVolumeClaim)) == class {
+						n++
+					}
+				}
+				used[name] = *resource.NewQuantity(int64(n), resource.DecimalSI)
+			case corev1.ResourceRequestsStorage:
+				used[name] = claimStorage(items, &class)
+			}
 		case name == corev1.ResourceServicesNodePorts || name == corev1.ResourceServicesLoadBalancers:
 			items, err := list(schema.GroupResource{Resource: "services"})
 			if err != nil {
@@ -209,6 +223,43 @@ func (c Counter) Used(ctx context.Context, q *corev1.ResourceQuota) (corev1.Reso
 		}
 	}
 	return used, nil
+}
+
+// storageClassSuffix joins a class's name and what a quota limits of its
+// claims ("gold.storageclass.storage.k8s.io/requests.storage").
+const storageClassSuffix = ".storageclass.storage.k8s.io/"
+
+func isStorageClassQuota(name corev1.ResourceName) bool {
+	_, what, ok := strings.Cut(string(name), storageClassSuffix)
+	return ok && (what == string(corev1.ResourcePersistentVolumeClaims) || what == string(corev1.ResourceRequestsStorage))
+}
+
+// claimClass is a claim's storage class: the beta annotation's, else its
+// spec's, as kube reads it.
+func claimClass(c *corev1.PersistentVolumeClaim) string {
+	if class, ok := c.Annotations[corev1.BetaStorageClassAnnotation]; ok {
+		return class
+	}
+	if c.Spec.StorageClassName != nil {
+		return *c.Spec.StorageClassName
+	}
+	return ""
+}
+
+// claimStorage sums the storage the claims request, of class only when
+// given.
+func claimStorage(claims []runtime.Object, class *string) resource.Quantity {
+	sum := resource.Quantity{Format: resource.BinarySI}
+	for _, o := range claims {
+		c := o.(*corev1.PersistentVolumeClaim)
+		if class != nil && claimClass(c) != *class {
+			continue
+		}
+		if q, ok := c.Spec.Resources.Requests[corev1.ResourceStorage]; ok {
+			sum.Add(q)
+		}
+	}
+	return sum
 }
 
 // countedResource tells whether name counts objects, and of what.
@@ -289,48 +340,97 @@ func serviceCount(items []runtime.Object, name corev1.ResourceName) resource.Qua
 }
 
 // podsInScope keeps the Pods a quota counts: not ended, and within its
-// scopes.
-func podsInScope(items []runtime.Object, scopes []corev1.ResourceQuotaScope) []runtime.Object {
+// scopes and scope selector.
+func podsInScope(items []runtime.Object, scopes []corev1.ResourceQuotaScope, selector *corev1.ScopeSelector) []runtime.Object {
 	var out []runtime.Object
 	for _, o := range items {
 		p, ok := o.(*corev1.Pod)
 		if !ok || p.Status.Phase == corev1.PodSucceeded || p.Status.Phase == corev1.PodFailed {
 			continue
 		}
-		if matchesScopes(p, scopes) {
+		if matchesScopes(p, scopes, selector) {
 			out = append(out, o)
 		}
 	}
 	return out
 }
 
-func matchesScopes(p *corev1.Pod, scopes []corev1.ResourceQuotaScope) bool {
-	bestEffort := true
-	for _, c := range append(append([]corev1.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...) {
-		if len(c.Resources.Requests) > 0 || len(c.Resources.Limits) > 0 {
-			bestEffort = false
+// matchesScopes reports whether p is in every scope (a scope listed is
+// the selector's Exists of it).
+func matchesScopes(p *corev1.Pod, scopes []corev1.ResourceQuotaScope, selector *corev1.ScopeSelector) bool {
+	for _, s := range scopes {
+		if !inScope(p, corev1.ScopedResourceSelectorRequirement{ScopeName: s, Operator: corev1.ScopeSelectorOpExists}) {
+			return false
 		}
 	}
-	terminating := p.Spec.ActiveDeadlineSeconds != nil && *p.Spec.ActiveDeadlineSeconds >= 0
-	for _, s := range scopes {
-		switch s {
-		case corev1.ResourceQuotaScopeBestEffort:
-			if !bestEffort {
-				return false
-			}
-		case corev1.ResourceQuotaScopeNotBestEffort:
-			if bestEffort {
-				return false
-			}
-		case corev1.ResourceQuotaScopeTerminating:
-			if !terminating {
-				return false
-			}
-		case corev1.ResourceQuotaScopeNotTerminating:
-			if terminating {
+	if selector != nil {
+		for _, r := range selector.MatchExpressions {
+			if !inScope(p, r) {
 				return false
 			}
 		}
 	}
 	return true
+}
+
+// inScope reports whether p meets one scope requirement, as kube's quota
+// evaluator for Pods does.
+func inScope(p *corev1.Pod, r corev1.ScopedResourceSelectorRequirement) bool {
+	switch r.ScopeName {
+	case corev1.ResourceQuotaScopeBestEffort:
+		return bestEffort(p)
+	case corev1.ResourceQuotaScopeNotBestEffort:
+		return !bestEffort(p)
+	case corev1.ResourceQuotaScopeTerminating:
+		return p.Spec.ActiveDeadlineSeconds != nil && *p.Spec.ActiveDeadlineSeconds >= 0
+	case corev1.ResourceQuotaScopeNotTerminating:
+		return p.Spec.ActiveDeadlineSeconds == nil || *p.Spec.ActiveDeadlineSeconds < 0
+	case corev1.ResourceQuotaScopePriorityClass:
+		name := p.Spec.PriorityClassName
+		switch r.Operator {
+		case corev1.ScopeSelectorOpExists:
+			return name != ""
+		case corev1.ScopeSelectorOpDoesNotExist:
+			return name == ""
+		case corev1.ScopeSelectorOpIn:
+			return slices.Contains(r.Values, name)
+		case corev1.ScopeSelectorOpNotIn:
+			return !slices.Contains(r.Values, name)
+		}
+	case corev1.ResourceQuotaScopeCrossNamespacePodAffinity:
+		return crossNamespaceAffinity(p)
+	}
+	return false
+}
+
+func bestEffort(p *corev1.Pod) bool {
+	for _, c := range append(append([]corev1.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...) {
+		if len(c.Resources.Requests) > 0 || len(c.Resources.Limits) > 0 {
+			return false
+		}
+	}
+	return true
+}
+
+// crossNamespaceAffinity reports whether a pod (anti-)affinity term of p
+// names namespaces or selects them.
+func crossNamespaceAffinity(p *corev1.Pod) bool {
+	a := p.Spec.Affinity
+	if a == nil {
+		return false
+	}
+	var terms []corev1.PodAffinityTerm
+	if pa := a.PodAffinity; pa != nil {
+		terms = append(terms, pa.RequiredDuringSchedulingIgnoredDuringExecution...)
+		for _, w := range pa.PreferredDuringSchedulingIgnoredDuringExecution {
+			terms = append(terms, w.PodAffinityTerm)
+		}
+	}
+	if pa := a.PodAntiAffinity; pa != nil {
+		terms = append(terms, pa.RequiredDuringSchedulingIgnoredDuringExecution...)
+		for _, w := range pa.PreferredDuringSchedulingIgnoredDuringExecution {
+			terms = append(terms, w.PodAffinityTerm)
+		}
+	}
+	return slices.ContainsFunc(terms, func(t corev1.PodAffinityTerm) bool { return len(t.Namespaces) > 0 || t.NamespaceSelector != nil })
 }

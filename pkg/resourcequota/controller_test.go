@@ -143,3 +143,62 @@ func TestRun(t *testing.T) {
 	}
 	usedPods("1")
 }
+
+func TestScopes(t *testing.T) {
+	withClass := func(class string) *corev1.Pod {
+		return &corev1.Pod{Spec: corev1.PodSpec{PriorityClassName: class, Containers: []corev1.Container{{Name: "c"}}}}
+	}
+	crossNS := withClass("")
+	crossNS.Spec.Affinity = &corev1.Affinity{PodAffinity: &corev1.PodAffinity{RequiredDuringSchedulingIgnoredDuringExecution: []corev1.PodAffinityTerm{{Namespaces: []string{"other"}}}}}
+	req := func(op corev1.ScopeSelectorOperator, values ...string) *corev1.ScopeSelector {
+		return &corev1.ScopeSelector{MatchExpressions: []corev1.ScopedResourceSelectorRequirement{{ScopeName: corev1.ResourceQuotaScopePriorityClass, Operator: op, Values: values}}}
+	}
+	for _, tc := range []struct {
+		name     string
+		pod      *corev1.Pod
+		scopes   []corev1.ResourceQuotaScope
+		selector *corev1.ScopeSelector
+		want     bool
+	}{
+		{"In, matching", withClass("pclass4"), nil, req(corev1.ScopeSelectorOpIn, "pclass4"), true},
+		{"In, other class", withClass("pclass3"), nil, req(corev1.ScopeSelectorOpIn, "pclass4"), false},
+		{"NotIn", withClass("pclass3"), nil, req(corev1.ScopeSelectorOpNotIn, "pclass4"), true},
+		{"Exists without a class", withClass(""), nil, req(corev1.ScopeSelectorOpExists), false},
+		{"DoesNotExist", withClass(""), nil, req(corev1.ScopeSelectorOpDoesNotExist), true},
+		{"the PriorityClass scope", withClass("x"), []corev1.ResourceQuotaScope{corev1.ResourceQuotaScopePriorityClass}, nil, true},
+		{"BestEffort and a class", withClass("x"), []corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeBestEffort}, req(corev1.ScopeSelectorOpIn, "y"), false},
+		{"cross-namespace affinity", crossNS, []corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeCrossNamespacePodAffinity}, nil, true},
+		{"no cross-namespace affinity", withClass(""), []corev1.ResourceQuotaScope{corev1.ResourceQuotaScopeCrossNamespacePodAffinity}, nil, false},
+	} {
+		if got := matchesScopes(tc.pod, tc.scopes, tc.selector); got != tc.want {
+			t.Errorf("%s: %v", tc.name, got)
+		}
+	}
+}
+
+func TestStorageClassQuotas(t *testing.T) {
+	claim := func(class *string, beta, size string) runtime.Object {
+		c := &corev1.PersistentVolumeClaim{Spec: corev1.PersistentVolumeClaimSpec{StorageClassName: class,
+			Resources: corev1.VolumeResourceRequirements{Requests: corev1.ResourceList{corev1.ResourceStorage: resource.MustParse(size)}}}}
+		if beta != "" {
+			c.Annotations = map[string]string{corev1.BetaStorageClassAnnotation: beta}
+		}
+		return c
+	}
+	claims := []runtime.Object{claim(ptr.To("gold"), "", "1Gi"), claim(nil, "gold", "2Gi"), claim(ptr.To("silver"), "", "4Gi"), claim(nil, "", "8Gi")}
+	gold := "gold"
+	if got := claimStorage(claims, &gold); got.String() != "3Gi" {
+		t.Errorf("gold storage %s", got.String())
+	}
+	if got := claimStorage(claims, nil); got.String() != "15Gi" {
+		t.Errorf("all storage %s", got.String())
+	}
+	for name, want := range map[corev1.ResourceName]bool{
+		"gold.storageclass.storage.k8s.io/persistentvolumeclaims": true, "gold.storageclass.storage.k8s.io/requests.storage": true,
+		"gold.storageclass.storage.k8s.io/pods": false, "requests.storage": false,
+	} {
+		if isStorageClassQuota(name) != want {
+			t.Errorf("%s: %v", name, !want)
+		}
+	}
+}
