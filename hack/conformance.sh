@@ -10,7 +10,8 @@
 #
 # The test binary (k8s.io/kubernetes/test/e2e, v1.31.4) is built once from
 # the Go module proxy into ~/.cache/apiserver-conformance (several minutes).
-# FOCUS overrides the tests run (a ginkgo regular expression).
+# FOCUS overrides the tests run (a ginkgo regular expression); SKIP, when
+# set, leaves out those it matches.
 set -euo pipefail
 cd "$(dirname "$0")/.."
 
@@ -76,7 +77,7 @@ run() {
   # No nodes, no system Pods, and no service account controller (in
   # kube-controller-manager) to wait for.
   "$BIN" --kubeconfig "$KUBECONFIG" --provider skeleton --num-nodes 0 --allowed-not-ready-nodes=-1 --minStartupPods 0 \
-    --e2e-verify-service-account=false --ginkgo.focus "$FOCUS" --ginkgo.no-color --ginkgo.timeout 60m \
+    --e2e-verify-service-account=false --ginkgo.focus "$FOCUS" ${SKIP:+--ginkgo.skip "$SKIP"} --ginkgo.no-color --ginkgo.timeout 60m \
     --report-dir "$report" >"$report/e2e.log" 2>&1 || true
   [[ -z ${KEEP_LOG:-} ]] || cp "$report/e2e.log" "$KEEP_LOG.$name.log"
   python3 - "$report/junit_01.xml" <<'EOF'

@@ -20,6 +20,7 @@ import (
 
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
 	kubecel "github.com/apiserver/apiserver/pkg/cel"
+	"github.com/apiserver/apiserver/pkg/endpoints/request"
 )
 
 const (
@@ -312,7 +313,7 @@ func (v *Validator) Validate(ctx context.Context, obj, old map[string]any) field
 		oldVal = old
 	}
 	e := evaluation{ctx: ctx, budget: RuntimeBudget}
-	e.validate(v.root, nil, obj, oldVal)
+	e.validate(v.root, nil, obj, oldVal, unchanged(obj, oldVal))
 	return e.errs
 }
 
@@ -323,12 +324,15 @@ type evaluation struct {
 	out    bool
 }
 
-func (e *evaluation) validate(n *node, p *field.Path, val, old any) {
+// unchanged reports whether an update keeps a value as it was.
+func unchanged(val, old any) bool { return old != nil && reflect.DeepEqual(val, old) }
+
+// validate runs the rules of n and below on val. ratchet says the value
+// is unchanged by the update (or, out of a list whose items are not
+// correlated, that the list is): as kube's ratcheting, a rule that does
+// not use oldSelf then only warns of its failure.
+func (e *evaluation) validate(n *node, p *field.Path, val, old any, ratchet bool) {
 	if e.out || val == nil || n == nil {
-		return
-	}
-	// Ratcheting: an unchanged value is not validated again.
-	if old != nil && reflect.DeepEqual(val, old) {
 		return
 	}
 	if len(n.rules) > 0 {
@@ -340,7 +344,7 @@ func (e *evaluation) validate(n *node, p *field.Path, val, old any) {
 			if e.out {
 				return
 			}
-			e.run(n, r, p, self, oldSelf)
+			e.run(n, r, p, self, oldSelf, ratchet)
 		}
 	}
 	switch v := val.(type) {
@@ -353,9 +357,9 @@ func (e *evaluation) validate(n *node, p *field.Path, val, old any) {
 		sort.Strings(keys)
 		for _, k := range keys {
 			if c := n.properties[k]; c != nil {
-				e.validate(c, p.Child(k), v[k], oldMap[k])
+				e.validate(c, p.Child(k), v[k], oldMap[k], unchanged(v[k], oldMap[k]))
 			} else if n.additional != nil {
-				e.validate(n.additional, p.Key(k), v[k], oldMap[k])
+				e.validate(n.additional, p.Key(k), v[k], oldMap[k], unchanged(v[k], oldMap[k]))
 			}
 		}
 	case []any:
@@ -364,11 +368,12 @@ func (e *evaluation) validate(n *node, p *field.Path, val, old any) {
 		}
 		oldItems := correlate(n.mapKeys, old)
 		for i, item := range v {
-			var oldItem any
-			if oldItems != nil {
-				oldItem = oldItems[itemKey(n.mapKeys, item)]
+			if oldItems == nil {
+				e.validate(n.items, p.Index(i), item, nil, ratchet)
+				continue
 			}
-			e.validate(n.items, p.Index(i), item, oldItem)
+			oldItem := oldItems[itemKey(n.mapKeys, item)]
+			e.validate(n.items, p.Index(i), item, oldItem, unchanged(item, oldItem))
 		}
 	}
 }
@@ -395,8 +400,9 @@ func itemKey(keys []string, item any) string {
 	return strings.Join(parts, "\x00")
 }
 
-// run evaluates one rule.
-func (e *evaluation) run(n *node, r *rule, p *field.Path, self, oldSelf any) {
+// run evaluates one rule; ratchet turns its failure into a warning,
+// unless it uses oldSelf.
+func (e *evaluation) run(n *node, r *rule, p *field.Path, self, oldSelf any, ratchet bool) {
 	if r.compileErr != "" {
 		e.errs = append(e.errs, field.Invalid(p, typeName(n.schema), "rule compile error: "+r.compileErr))
 		return
@@ -465,16 +471,22 @@ func (e *evaluation) run(n *node, r *rule, p *field.Path, self, oldSelf any) {
 	if r.src.Reason != nil {
 		reason = *r.src.Reason
 	}
+	var fe *field.Error
 	switch reason {
 	case apiextensionsv1.FieldValueForbidden:
-		e.errs = append(e.errs, field.Forbidden(at, msg))
+		fe = field.Forbidden(at, msg)
 	case apiextensionsv1.FieldValueRequired:
-		e.errs = append(e.errs, field.Required(at, msg))
+		fe = field.Required(at, msg)
 	case apiextensionsv1.FieldValueDuplicate:
-		e.errs = append(e.errs, field.Duplicate(at, msg))
+		fe = field.Duplicate(at, msg)
 	default:
-		e.errs = append(e.errs, field.Invalid(at, typ, msg))
+		fe = field.Invalid(at, typ, msg)
 	}
+	if ratchet && !r.transition {
+		request.AddWarning(e.ctx, fe.Error())
+		return
+	}
+	e.errs = append(e.errs, fe)
 }
 
 // message evaluates a rule's messageExpression; "" falls back to the

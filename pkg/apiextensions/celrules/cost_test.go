@@ -5,6 +5,8 @@ import (
 	"testing"
 
 	"k8s.io/apimachinery/pkg/util/validation/field"
+
+	"github.com/apiserver/apiserver/pkg/endpoints/request"
 )
 
 func TestEscape(t *testing.T) {
@@ -167,5 +169,31 @@ func TestFormats(t *testing.T) {
 	if _, errs := Compile(nil, mustSchema(t, `{"type": "object", "properties": {"d": {"type": "string", "format": "duration"}},
 		"x-kubernetes-validations": [{"rule": "self.d == 'x'"}]}`)); len(errs) != 1 || !strings.Contains(errs[0].Error(), "'(duration, string)'") {
 		t.Errorf("a duration compared with a string: %v", errs)
+	}
+}
+
+// Ratcheting as kube: on an unchanged value a rule without oldSelf only
+// warns of its failure, and a transition rule still runs (kube's
+// CRDValidationRatcheting e2e test of optionalOldSelf).
+func TestRatchetingRunsTransitionRules(t *testing.T) {
+	v, errs := Compile(nil, mustSchema(t, `{"type": "object", "properties": {
+		"field": {"type": "string", "x-kubernetes-validations": [{"rule": "!oldSelf.hasValue() || self != oldSelf.value()", "optionalOldSelf": true}]},
+		"short": {"type": "string", "x-kubernetes-validations": [{"rule": "self.size() < 3"}]},
+		"list": {"type": "array", "items": {"type": "string", "x-kubernetes-validations": [{"rule": "self != 'bad'"}]}}}}`))
+	if len(errs) > 0 {
+		t.Fatal(errs)
+	}
+	w := &request.Warnings{}
+	ctx := request.WithWarnings(t.Context(), w)
+	old := obj(t, `{"field": "foo", "short": "long", "list": ["bad"]}`)
+	got := v.Validate(ctx, obj(t, `{"field": "foo", "short": "long", "list": ["bad"]}`), old)
+	if len(got) != 1 || !strings.Contains(got[0].Error(), "field: Invalid value") {
+		t.Errorf("errors %v, want the transition rule's", got)
+	}
+	if warnings := w.Take(); len(warnings) != 2 || !strings.Contains(warnings[0], "failed rule: self != 'bad'") || !strings.Contains(warnings[1], "short: Invalid value: \"string\": failed rule: self.size() < 3") {
+		t.Errorf("warnings %q", warnings)
+	}
+	if got := v.Validate(ctx, obj(t, `{"field": "bar", "short": "longer", "list": ["bad", "ok"]}`), old); len(got) != 2 {
+		t.Errorf("changed values: %v", got)
 	}
 }
