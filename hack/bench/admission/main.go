@@ -115,7 +115,7 @@ func run() error {
 			return c.delete(ctx, policyPath+"/bench-three")
 		}},
 	}
-	var rtts []time.Duration
+	var rtts, paced []time.Duration
 	var inServerSum float64
 	var inServerCount int64
 	for r := range *rounds {
@@ -156,12 +156,23 @@ func run() error {
 			}
 			fmt.Printf("round %d %-30s median %v\n", r+1, ph.name, percentile(lat, 50))
 		}
-		rtt, err := hook.roundTrips(ctx, *creates)
+		rtt, err := hook.roundTrips(ctx, *creates, 0)
 		if err != nil {
 			return err
 		}
 		rtts = append(rtts, rtt...)
 		fmt.Printf("round %d %-30s median %v\n", r+1, "webhook round trip alone", percentile(rtt, 50))
+		// The apiserver calls the webhook once per create: between calls
+		// the webhook process (and the caller) sleep, and each call wakes
+		// them. Paced by this round's bare create, the round trip pays
+		// those wake-ups too.
+		gap := percentile(phases[0].latencies[len(phases[0].latencies)-*creates:], 50)
+		p, err := hook.roundTrips(ctx, *creates, gap)
+		if err != nil {
+			return err
+		}
+		paced = append(paced, p...)
+		fmt.Printf("round %d %-30s median %v\n", r+1, "webhook round trip, paced", percentile(p, 50))
 	}
 	base, withHook, withPolicy, rtt := percentile(phases[0].latencies, 50), percentile(phases[1].latencies, 50), percentile(phases[2].latencies, 50), percentile(rtts, 50)
 	fmt.Printf("\n%-30s %10s %10s\n", "", "p50", "p99")
@@ -169,6 +180,7 @@ func run() error {
 		fmt.Printf("%-30s %10v %10v\n", ph.name, percentile(ph.latencies, 50), percentile(ph.latencies, 99))
 	}
 	fmt.Printf("%-30s %10v %10v\n", "webhook round trip alone", rtt, percentile(rtts, 99))
+	fmt.Printf("%-30s %10v %10v\n", "webhook round trip, paced", percentile(paced, 50), percentile(paced, 99))
 	if n, err := hook.connections(ctx); err == nil {
 		fmt.Printf("connections the webhook accepted: %s\n", n)
 	}
@@ -179,6 +191,9 @@ func run() error {
 	added := withHook - base
 	fmt.Printf("\nwebhook adds %v to a create; its round trip is %v: %.0f%% of it (goal <= 110%%: %s)\n",
 		added, rtt, 100*float64(added)/float64(rtt), harness.Verdict(float64(added) <= 1.1*float64(rtt)))
+	pacedRTT := percentile(paced, 50)
+	fmt.Printf("webhook adds %v to a create; its round trip paced as the creates call it is %v: %.0f%% of it (goal <= 110%%: %s)\n",
+		added, pacedRTT, 100*float64(added)/float64(pacedRTT), harness.Verdict(float64(added) <= 1.1*float64(pacedRTT)))
 	fmt.Printf("policy adds %v to a create: %.1f%% (goal < 5%%: %s)\n",
 		withPolicy-base, 100*float64(withPolicy-base)/float64(base), harness.Verdict(float64(withPolicy-base) < 0.05*float64(base)))
 	return nil
@@ -436,7 +451,9 @@ func (w *webhook) configuration() map[string]any {
 
 // roundTrips posts a ConfigMap's AdmissionReview to the webhook n times,
 // as the server would, and returns each latency.
-func (w *webhook) roundTrips(ctx context.Context, n int) ([]time.Duration, error) {
+// roundTrips posts the review n times, one at a time, gap apart, and
+// returns each round trip.
+func (w *webhook) roundTrips(ctx context.Context, n int, gap time.Duration) ([]time.Duration, error) {
 	body := []byte(`{"apiVersion":"admission.k8s.io/v1","kind":"AdmissionReview","request":{"uid":"0b6b3c0e-8e57-4c8a-9d0f-3c6f3e7e0a11",` +
 		`"kind":{"group":"","version":"v1","kind":"ConfigMap"},"resource":{"group":"","version":"v1","resource":"configmaps"},` +
 		`"namespace":"bench","operation":"CREATE","userInfo":{"username":"bench","groups":["system:masters","system:authenticated"]},` +
@@ -457,6 +474,9 @@ func (w *webhook) roundTrips(ctx context.Context, n int) ([]time.Duration, error
 		io.Copy(io.Discard, resp.Body) //nolint:errcheck // only the time counts
 		resp.Body.Close()
 		out = append(out, time.Since(start))
+		if gap > 0 {
+			time.Sleep(gap)
+		}
 	}
 	return out, nil
 }

@@ -43,7 +43,7 @@ func newBinding(name, policy string, actions ...admissionregistrationv1.Validati
 }
 
 // sourceOf is a synced Source of policies and bindings.
-func sourceOf(t *testing.T, policies []*admissionregistrationv1.ValidatingAdmissionPolicy, bindings ...*admissionregistrationv1.ValidatingAdmissionPolicyBinding) *Source {
+func sourceOf(t testing.TB, policies []*admissionregistrationv1.ValidatingAdmissionPolicy, bindings ...*admissionregistrationv1.ValidatingAdmissionPolicyBinding) *Source {
 	t.Helper()
 	s := NewSource()
 	ps := map[string]*compiled{}
