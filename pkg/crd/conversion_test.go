@@ -11,6 +11,7 @@ import (
 
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 
+	crdschema "github.com/apiserver/apiserver/pkg/apiextensions/schema"
 	apiextensionsv1 "github.com/apiserver/apiserver/pkg/apiextensions/v1"
 )
 
@@ -92,5 +93,26 @@ func TestWebhookConverter(t *testing.T) {
 				t.Errorf("error %v, want %q", err, tc.want)
 			}
 		})
+	}
+}
+
+// A field a mutating webhook adds that the schema does not know is pruned
+// before the object is stored, as kube prunes the webhook's answer.
+func TestPrepareForCreatePrunes(t *testing.T) {
+	s, err := crdschema.New(&apiextensionsv1.JSONSchemaProps{Type: "object", Properties: map[string]apiextensionsv1.JSONSchemaProps{
+		"spec": {Type: "object", Properties: map[string]apiextensionsv1.JSONSchemaProps{"known": {Type: "string"}}},
+	}})
+	if err != nil {
+		t.Fatal(err)
+	}
+	st := customStrategy{version{crd: &apiextensionsv1.CustomResourceDefinition{}, version: &apiextensionsv1.CustomResourceDefinitionVersion{Name: "v1"}, schema: s}}
+	u := &unstructured.Unstructured{Object: map[string]any{"apiVersion": "example.com/v1", "kind": "Widget",
+		"metadata": map[string]any{"name": "w"}, "spec": map[string]any{"known": "k", "addedByWebhook": "x"}}}
+	st.PrepareForCreate(t.Context(), u)
+	if _, found, _ := unstructured.NestedString(u.Object, "spec", "addedByWebhook"); found {
+		t.Errorf("unknown field kept: %v", u.Object)
+	}
+	if got, _, _ := unstructured.NestedString(u.Object, "spec", "known"); got != "k" {
+		t.Errorf("known field lost: %v", u.Object)
 	}
 }

@@ -88,6 +88,9 @@ func (s customStrategy) PrepareForCreate(_ context.Context, obj runtime.Object) 
 	}
 	u.SetGeneration(1)
 	if s.v.schema != nil {
+		// Fields a mutating webhook added are pruned, as kube-apiserver
+		// prunes the webhook's answer.
+		s.v.schema.Prune(u.Object)
 		s.v.schema.Default(u.Object)
 	}
 }
@@ -102,6 +105,7 @@ func (s customStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Obj
 		}
 	}
 	if s.v.schema != nil {
+		s.v.schema.Prune(u.Object)
 		s.v.schema.Default(u.Object)
 	}
 }
@@ -155,6 +159,9 @@ func (s statusStrategy) PrepareForUpdate(_ context.Context, obj, old runtime.Obj
 		fresh.Object["status"] = st
 	}
 	u.Object = fresh.Object
+	if s.v.schema != nil {
+		s.v.schema.Prune(u.Object)
+	}
 }
 
 func (s statusStrategy) ValidateUpdate(ctx context.Context, obj, old runtime.Object) field.ErrorList {
