@@ -106,11 +106,19 @@ func verify(uid types.UID, mutating bool, review *admissionv1.AdmissionReview) (
 
 // newReview is the AdmissionReview of a, with its objects in version v.
 func newReview(a *admission.Attributes, v Version) (*admissionv1.AdmissionReview, error) {
-	obj, err := encode(a.Object, v.Kind)
+	object, err := v.in(a.Object)
 	if err != nil {
 		return nil, err
 	}
-	old, err := encode(a.OldObject, v.Kind)
+	oldObject, err := v.in(a.OldObject)
+	if err != nil {
+		return nil, err
+	}
+	obj, err := encode(object, v.Kind)
+	if err != nil {
+		return nil, err
+	}
+	old, err := encode(oldObject, v.Kind)
 	if err != nil {
 		return nil, err
 	}

@@ -21,6 +21,18 @@ import (
 type Version struct {
 	Resource schema.GroupVersionResource
 	Kind     schema.GroupVersionKind
+	// To and From convert a typed object of the request's version into
+	// this one and back; nil for the request's own version and for custom
+	// resources, whose versions differ only in apiVersion.
+	To, From func(runtime.Object) (runtime.Object, error)
+}
+
+// in returns obj as v sees it.
+func (v Version) in(obj runtime.Object) (runtime.Object, error) {
+	if obj == nil || v.To == nil {
+		return obj, nil
+	}
+	return v.To(obj)
 }
 
 // RuleMatches reports whether r covers op on gvr/sub in a namespace (ns

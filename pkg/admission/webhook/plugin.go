@@ -204,7 +204,11 @@ func applyPatch(a *admission.Attributes, v Version, patch []byte) (bool, error) 
 	if err != nil {
 		return false, err
 	}
-	doc, err := encode(a.Object, v.Kind)
+	seen, err := v.in(a.Object)
+	if err != nil {
+		return false, err
+	}
+	doc, err := encode(seen, v.Kind)
 	if err != nil {
 		return false, err
 	}
@@ -228,9 +232,15 @@ func applyPatch(a *admission.Attributes, v Version, patch []byte) (bool, error) 
 		u.Object = content
 		return true, nil
 	}
-	out := reflect.New(reflect.TypeOf(a.Object).Elem()).Interface().(runtime.Object)
+	out := reflect.New(reflect.TypeOf(seen).Elem()).Interface().(runtime.Object)
 	if err := json.Unmarshal(patched, out); err != nil {
 		return false, err
+	}
+	if v.From != nil {
+		// Back in the request's version.
+		if out, err = v.From(out); err != nil {
+			return false, err
+		}
 	}
 	out.GetObjectKind().SetGroupVersionKind(a.Object.GetObjectKind().GroupVersionKind())
 	if a.Default != nil {
