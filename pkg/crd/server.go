@@ -264,6 +264,9 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 	if err != nil {
 		return rest.Resource{}, err
 	}
+	if gv, err := schema.ParseGroupVersion(storageVersion(crd)); err == nil {
+		store.StoredKind = gv.WithKind(crd.Spec.Names.Kind)
+	}
 	convert, err := srv.converter(crd)
 	if err != nil {
 		return rest.Resource{}, err

@@ -4,6 +4,8 @@
 package installer
 
 import (
+	"crypto/sha256"
+	"encoding/base64"
 	"fmt"
 	"net/http"
 	"slices"
@@ -196,10 +198,14 @@ func discoveryResources(gv rest.GroupVersion) []metav1.APIResource {
 	for i := range gv.Resources {
 		d := &gv.Resources[i]
 		info := d.Info
-		list = append(list, metav1.APIResource{
+		r := metav1.APIResource{
 			Name: info.Resource, SingularName: info.Singular, Namespaced: info.Namespaced, Kind: info.Kind,
 			Verbs: d.ServedVerbs(), ShortNames: info.ShortNames, Categories: info.Categories,
-		})
+		}
+		if sv, ok := d.Storage.(rest.StorageVersioner); ok {
+			r.StorageVersionHash = storageVersionHash(sv.StorageVersion())
+		}
+		list = append(list, r)
 		for j := range d.Subresources {
 			sub := &d.Subresources[j]
 			r := metav1.APIResource{Name: info.Resource + "/" + sub.Name, Namespaced: info.Namespaced, Kind: d.KindOf(sub).Kind, Verbs: sub.ServedVerbs()}
@@ -210,6 +216,13 @@ func discoveryResources(gv rest.GroupVersion) []metav1.APIResource {
 		}
 	}
 	return list
+}
+
+// storageVersionHash is kube-apiserver's opaque hash of a storage kind:
+// the first 8 bytes of the SHA-256 of "group/version/kind", in base64.
+func storageVersionHash(gvk schema.GroupVersionKind) string {
+	sum := sha256.Sum256([]byte(gvk.Group + "/" + gvk.Version + "/" + gvk.Kind))
+	return base64.StdEncoding.EncodeToString(sum[:8])
 }
 
 // openAPIResources describes gv for the OpenAPI documents. Go types without

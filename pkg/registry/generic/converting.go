@@ -9,6 +9,7 @@ import (
 	"k8s.io/apimachinery/pkg/api/meta"
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -42,6 +43,10 @@ var (
 	_ rest.GracefulDeleter   = Converting{}
 	_ rest.CollectionDeleter = Converting{}
 )
+
+// StorageVersion implements rest.StorageVersioner: objects are stored as
+// the stored version's.
+func (c Converting) StorageVersion() schema.GroupVersionKind { return c.Stored.StorageVersion() }
 
 // New returns an empty served object.
 func (c Converting) New() runtime.Object { return c.NewServed() }

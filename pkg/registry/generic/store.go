@@ -40,6 +40,17 @@ type Store struct {
 	// ReturnDeletedObject answers a delete with the deleted object rather
 	// than a Status (kube-apiserver does so for a few types).
 	ReturnDeletedObject bool
+	// StoredKind is the kind objects are stored as, when not the type's
+	// (a custom resource's storage version).
+	StoredKind schema.GroupVersionKind
+}
+
+// StorageVersion implements rest.StorageVersioner.
+func (s *Store) StorageVersion() schema.GroupVersionKind {
+	if !s.StoredKind.Empty() {
+		return s.StoredKind
+	}
+	return s.Type.Info.GroupVersionKind()
 }
 
 // Info returns the resource's names.

@@ -6,6 +6,7 @@ import (
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/watch"
 
 	"github.com/apiserver/apiserver/pkg/storage"
@@ -18,6 +19,13 @@ import (
 // such as scale, or a proxy plugs in beside the generic store.
 type Storage interface {
 	New() runtime.Object
+}
+
+// StorageVersioner is storage that keeps its objects in etcd as one kind:
+// discovery publishes a hash of that kind (storageVersionHash), as
+// kube-apiserver does, so that clients see when it changes.
+type StorageVersioner interface {
+	StorageVersion() schema.GroupVersionKind
 }
 
 // Getter serves get.
