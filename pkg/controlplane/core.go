@@ -22,6 +22,7 @@ import (
 	policyadmission "github.com/apiserver/apiserver/pkg/admission/policy"
 	"github.com/apiserver/apiserver/pkg/admission/priority"
 	"github.com/apiserver/apiserver/pkg/admission/rbacescalation"
+	quotaadmission "github.com/apiserver/apiserver/pkg/admission/resourcequota"
 	rcadmission "github.com/apiserver/apiserver/pkg/admission/runtimeclass"
 	saadmission "github.com/apiserver/apiserver/pkg/admission/serviceaccount"
 	"github.com/apiserver/apiserver/pkg/admission/webhook"
@@ -173,7 +174,8 @@ type CoreAPI struct {
 // scheduling), then the refusal of RBAC escalation, which asks a about
 // the writer, and last the mutating admission webhooks, the
 // ValidatingAdmissionPolicies and the validating webhooks that webhooks
-// and policies follow. The plugins read with quorum reads of their own.
+// and policies follow, and ResourceQuota (a create over quota refused,
+// charged to its quotas). The plugins read with quorum reads of their own.
 func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string, catalog *rest.Catalog, webhooks *webhook.Source, policies *policyadmission.Source, resolve webhook.ServiceResolver) (admission.Chain, error) {
 	namespaces, err := generic.NewStore(backend, namespace.Type(), nil, "")
 	if err != nil {
@@ -262,6 +264,35 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string,
 		}
 		return obj.(*corev1.Namespace), nil
 	}
+	quotas, err := generic.NewStore(backend, resourcequota.Type(), nil, "")
+	if err != nil {
+		return nil, err
+	}
+	quotaStatus, err := generic.NewStore(backend, resourcequota.StatusType(), nil, "status")
+	if err != nil {
+		return nil, err
+	}
+	quota := quotaadmission.Plugin{
+		// From the watch cache, as kube's plugin reads an informer.
+		Quotas: func(ctx context.Context, ns string) ([]corev1.ResourceQuota, error) {
+			list, err := quotas.List(ctx, ns, &metav1.ListOptions{ResourceVersion: "0"})
+			if err != nil {
+				return nil, err
+			}
+			return list.(*corev1.ResourceQuotaList).Items, nil
+		},
+		Charge: func(ctx context.Context, q *corev1.ResourceQuota, used corev1.ResourceList) error {
+			_, _, err := quotaStatus.Update(ctx, q.Namespace, q.Name, func(_ context.Context, latest runtime.Object) (runtime.Object, error) {
+				if latest == nil || latest.(metav1.Object).GetResourceVersion() != q.ResourceVersion {
+					return nil, apierrors.NewConflict(corev1.Resource("resourcequotas"), q.Name, fmt.Errorf("changed since it was read"))
+				}
+				next := latest.(*corev1.ResourceQuota).DeepCopy()
+				next.Status.Used = used
+				return next, nil
+			}, false, false)
+			return err
+		},
+	}
 	hooks := webhook.Config{Source: webhooks, Namespaces: cachedNamespace, Resolve: resolve, Equivalents: equivalents(catalog), Authorizer: a}
 	// In kube-apiserver's order.
 	plugins := []struct {
@@ -278,6 +309,7 @@ func NewAdmission(backend *etcd3.Backend, a authz.Authorizer, disabled []string,
 		{webhook.MutatingName, webhook.Mutating{Config: hooks}},
 		{policyadmission.Name, policyadmission.Plugin{Source: policies, Namespaces: cachedNamespace, Catalog: catalog, Equivalents: hooks.Equivalents, Authorizer: a}},
 		{webhook.ValidatingName, webhook.Validating{Config: hooks}},
+		{quotaadmission.Name, quota},
 	}
 	var chain admission.Chain
 	for _, p := range plugins {

@@ -61,7 +61,7 @@ func (o *CompatibilityOptions) AddFlags(fs *pflag.FlagSet) {
 // servedPlugins are kube-apiserver's admission plugins this server runs,
 // in its order; they are on by default.
 var servedPlugins = []string{"NamespaceLifecycle", "LimitRanger", "ServiceAccount", "Priority", "DefaultTolerationSeconds", "RuntimeClass",
-	"MutatingAdmissionWebhook", "ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook"}
+	"MutatingAdmissionWebhook", "ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook", "ResourceQuota"}
 
 // knownPlugins are kube-apiserver 1.31's other admission plugins: named in
 // a list, they are accepted (kubeadm enables NodeRestriction) and do
@@ -72,7 +72,7 @@ var knownPlugins = []string{
 	"DenyServiceExternalIPs", "EventRateLimit", "ExtendedResourceToleration", "ImagePolicyWebhook",
 	"LimitPodHardAntiAffinityTopology", "NamespaceAutoProvision",
 	"NamespaceExists", "NodeRestriction", "OwnerReferencesPermissionEnforcement", "PersistentVolumeClaimResize",
-	"PersistentVolumeLabel", "PodNodeSelector", "PodSecurity", "PodTolerationRestriction", "ResourceQuota",
+	"PersistentVolumeLabel", "PodNodeSelector", "PodSecurity", "PodTolerationRestriction",
 	"StorageObjectInUseProtection", "TaintNodesByCondition",
 }
 

@@ -394,7 +394,7 @@ func TestAdmissionPluginFlags(t *testing.T) {
 			[]string{`enable-admission-plugins plugin "Bogus" is unknown`, `disable-admission-plugins plugin "Nope" is unknown`}, nil},
 		{"overlap", []string{"Priority"}, []string{"Priority"}, nil, []string{"Priority in enable-admission-plugins and disable-admission-plugins overlapped"}, []string{"Priority"}},
 		{"the old exact list", nil, nil, []string{"NamespaceLifecycle", "Priority"}, nil,
-			[]string{"LimitRanger", "ServiceAccount", "DefaultTolerationSeconds", "RuntimeClass", "MutatingAdmissionWebhook", "ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook"}},
+			[]string{"LimitRanger", "ServiceAccount", "DefaultTolerationSeconds", "RuntimeClass", "MutatingAdmissionWebhook", "ValidatingAdmissionPolicy", "ValidatingAdmissionWebhook", "ResourceQuota"}},
 		{"webhooks off", nil, []string{"ValidatingAdmissionWebhook", "MutatingAdmissionWebhook"}, nil, nil, []string{"MutatingAdmissionWebhook", "ValidatingAdmissionWebhook"}},
 	}
 	for _, tc := range tests {

@@ -168,11 +168,33 @@ func (c Counter) Used(ctx context.Context, q *corev1.ResourceQuota) (corev1.Reso
 		if err != nil {
 			return nil, err
 		}
-		if gr.Resource == "pods" && gr.Group == "" {
-			items = podsInScope(items, q.Spec.Scopes, q.Spec.ScopeSelector)
-		}
 		lists[gr] = items
 		return items, nil
+	}
+	return usage(q, list)
+}
+
+// UsageOf is what obj, an object of resource gr, counts against q: what a
+// create of it adds to q's usage.
+func UsageOf(obj runtime.Object, gr schema.GroupResource, q *corev1.ResourceQuota) corev1.ResourceList {
+	used, _ := usage(q, func(g schema.GroupResource) ([]runtime.Object, error) {
+		if g == gr {
+			return []runtime.Object{obj}, nil
+		}
+		return nil, nil
+	})
+	return used
+}
+
+// usage counts what each of q's hard limits names among the objects list
+// returns for a resource.
+func usage(q *corev1.ResourceQuota, listAll func(schema.GroupResource) ([]runtime.Object, error)) (corev1.ResourceList, error) {
+	list := func(gr schema.GroupResource) ([]runtime.Object, error) {
+		items, err := listAll(gr)
+		if err == nil && gr.Resource == "pods" && gr.Group == "" {
+			items = podsInScope(items, q.Spec.Scopes, q.Spec.ScopeSelector)
+		}
+		return items, err
 	}
 	used := corev1.ResourceList{}
 	for name := range q.Spec.Hard {
@@ -353,6 +375,12 @@ func podsInScope(items []runtime.Object, scopes []corev1.ResourceQuotaScope, sel
 		}
 	}
 	return out
+}
+
+// InScope reports whether q counts Pod p: it is in q's scopes and scope
+// selector.
+func InScope(p *corev1.Pod, q *corev1.ResourceQuota) bool {
+	return matchesScopes(p, q.Spec.Scopes, q.Spec.ScopeSelector)
 }
 
 // matchesScopes reports whether p is in every scope (a scope listed is

@@ -287,6 +287,16 @@ func TestQuotasAndPodTemplates(t *testing.T) {
 			if out, err := k.try("create", "quota", "bad", "--hard=foo=1"); err == nil || !strings.Contains(out, "spec.hard[foo]: Invalid value: foo: must be a standard resource for quota") {
 				t.Errorf("a bad quota: %v\n%s", err, out)
 			}
+			// The quota is enforced on create, as kube-apiserver's
+			// ResourceQuota admission plugin enforces it.
+			if out, err := k.try("-n", qns, "run", "unstated", "--image=nginx"); err == nil || !strings.Contains(out, "failed quota: "+q+": must specify cpu for: unstated; limits.memory for: unstated; memory for: unstated") {
+				t.Errorf("a Pod without requests: %v\n%s", err, out)
+			}
+			if out, err := k.try("-n", qns, "run", "too-much", "--image=nginx",
+				`--overrides={"spec":{"containers":[{"name":"c","image":"nginx","resources":{"requests":{"cpu":"800m"},"limits":{"memory":"100Mi"}}}]}}`); err == nil ||
+				!strings.Contains(out, "exceeded quota: "+q+", requested: cpu=800m, used: cpu=500m, limited: cpu=1") {
+				t.Errorf("a Pod over the quota: %v\n%s", err, out)
+			}
 			pt := "pt-" + strings.ReplaceAll(name, ".", "-")
 			k.stdin(`{"apiVersion":"v1","kind":"PodTemplate","metadata":{"name":"`+pt+`"},"template":{"metadata":{"labels":{"a":"b"}},"spec":{"containers":[{"name":"x","image":"i"}]}}}`, "create", "-f", "-")
 			if out := strings.Join(strings.Fields(k.run("get", "podtemplates", pt)), " "); !strings.Contains(out, pt+" x i a=b") {
