@@ -342,7 +342,9 @@ func isPodCompute(name corev1.ResourceName) bool {
 		corev1.ResourceLimitsCPU, corev1.ResourceLimitsMemory, corev1.ResourceLimitsEphemeralStorage:
 		return true
 	}
-	return false
+	// An extended resource ("requests.example.com/dongle") is limited by
+	// its requests only, as kube limits it.
+	return strings.HasPrefix(string(name), corev1.DefaultResourceRequestsPrefix) && strings.Contains(string(name), "/")
 }
 
 // serviceCount counts node ports (of NodePort and LoadBalancer Services)

@@ -202,3 +202,13 @@ func TestStorageClassQuotas(t *testing.T) {
 		}
 	}
 }
+
+func TestExtendedResources(t *testing.T) {
+	pod := &corev1.Pod{Spec: corev1.PodSpec{Containers: []corev1.Container{{Name: "c", Resources: corev1.ResourceRequirements{
+		Requests: corev1.ResourceList{"example.com/dongle": resource.MustParse("2")}, Limits: corev1.ResourceList{"example.com/dongle": resource.MustParse("2")}}}}}}
+	q := &corev1.ResourceQuota{Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"requests.example.com/dongle": resource.MustParse("3")}}}
+	used := UsageOf(pod, corev1.Resource("pods"), q)
+	if got := used["requests.example.com/dongle"]; got.String() != "2" {
+		t.Errorf("requests.example.com/dongle = %s", got.String())
+	}
+}
