@@ -225,17 +225,8 @@ func policyCompiler(spec *admissionregistrationv1.ValidatingAdmissionPolicySpec)
 	if err != nil {
 		return func(string, *cel.Type) error { return err }, make([]error, len(spec.Variables))
 	}
-	varErrs := make([]error, len(spec.Variables))
-	for i, v := range spec.Variables {
-		var t *cel.Type
-		if strings.TrimSpace(v.Expression) != "" {
-			prg, err := env.Compile(v.Expression, nil)
-			if varErrs[i] = err; err == nil {
-				t = prg.Type()
-			}
-		}
-		env.Declare(v.Name, t)
-	}
+	// An empty expression's error goes unreported: it is Required.
+	varErrs := env.DeclareAll(spec.Variables)
 	return func(expr string, want *cel.Type) error {
 		_, err := env.Compile(expr, want)
 		return err
