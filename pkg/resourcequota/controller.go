@@ -296,27 +296,44 @@ func countedResource(name corev1.ResourceName) (schema.GroupResource, bool) {
 	return schema.ParseGroupResource(rest), true
 }
 
-// podCompute maps a quota name of Pod compute to the container field and
-// resource it sums: cpu and memory are requests.
-func podCompute(pods []runtime.Object, name corev1.ResourceName) resource.Quantity {
-	limits, res := false, string(name)
+// ComputeOf says which container resource a quota name of Pod compute
+// sums ("limits.memory": memory, from limits; "cpu": cpu, from requests),
+// and whether it is an extended resource ("requests.example.com/dongle"),
+// which a quota limits by requests only and Pods need not state; ok is
+// false for other names.
+func ComputeOf(name corev1.ResourceName) (res corev1.ResourceName, limits, extended, ok bool) {
+	n := string(name)
 	switch {
-	case strings.HasPrefix(res, "requests."):
-		res = strings.TrimPrefix(res, "requests.")
-	case strings.HasPrefix(res, "limits."):
-		res, limits = strings.TrimPrefix(res, "limits."), true
+	case strings.HasPrefix(n, corev1.DefaultResourceRequestsPrefix):
+		n = strings.TrimPrefix(n, corev1.DefaultResourceRequestsPrefix)
+		if strings.Contains(n, "/") {
+			return corev1.ResourceName(n), false, true, true
+		}
+	case strings.HasPrefix(n, "limits."):
+		n, limits = strings.TrimPrefix(n, "limits."), true
 	}
+	switch corev1.ResourceName(n) {
+	case corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage:
+		return corev1.ResourceName(n), limits, false, true
+	}
+	return "", false, false, false
+}
+
+// podCompute sums, over pods, the container resource that quota name
+// names (an init container counts where it needs more than the others).
+func podCompute(pods []runtime.Object, name corev1.ResourceName) resource.Quantity {
+	res, limits, _, _ := ComputeOf(name)
 	sum := resource.Quantity{}
 	for _, o := range pods {
 		p := o.(*corev1.Pod)
 		total := resource.Quantity{}
 		for _, c := range p.Spec.Containers {
-			if q, ok := pick(c, limits)[corev1.ResourceName(res)]; ok {
+			if q, ok := pick(c, limits)[res]; ok {
 				total.Add(q)
 			}
 		}
 		for _, c := range p.Spec.InitContainers {
-			if q, ok := pick(c, limits)[corev1.ResourceName(res)]; ok && q.Cmp(total) > 0 {
+			if q, ok := pick(c, limits)[res]; ok && q.Cmp(total) > 0 {
 				total = q.DeepCopy()
 			}
 		}
@@ -336,15 +353,8 @@ func pick(c corev1.Container, limits bool) corev1.ResourceList {
 }
 
 func isPodCompute(name corev1.ResourceName) bool {
-	switch name {
-	case corev1.ResourceCPU, corev1.ResourceMemory, corev1.ResourceEphemeralStorage,
-		corev1.ResourceRequestsCPU, corev1.ResourceRequestsMemory, corev1.ResourceRequestsEphemeralStorage,
-		corev1.ResourceLimitsCPU, corev1.ResourceLimitsMemory, corev1.ResourceLimitsEphemeralStorage:
-		return true
-	}
-	// An extended resource ("requests.example.com/dongle") is limited by
-	// its requests only, as kube limits it.
-	return strings.HasPrefix(string(name), corev1.DefaultResourceRequestsPrefix) && strings.Contains(string(name), "/")
+	_, _, _, ok := ComputeOf(name)
+	return ok
 }
 
 // serviceCount counts node ports (of NodePort and LoadBalancer Services)

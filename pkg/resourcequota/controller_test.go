@@ -212,3 +212,20 @@ func TestExtendedResources(t *testing.T) {
 		t.Errorf("requests.example.com/dongle = %s", got.String())
 	}
 }
+
+func TestComputeOf(t *testing.T) {
+	for name, want := range map[corev1.ResourceName]struct {
+		res                  corev1.ResourceName
+		limits, extended, ok bool
+	}{
+		"cpu": {"cpu", false, false, true}, "requests.memory": {"memory", false, false, true},
+		"limits.ephemeral-storage":    {"ephemeral-storage", true, false, true},
+		"requests.example.com/dongle": {"example.com/dongle", false, true, true},
+		"pods":                        {}, "limits.example.com/dongle": {}, "requests.storage": {},
+	} {
+		res, limits, extended, ok := ComputeOf(name)
+		if res != want.res || limits != want.limits || extended != want.extended || ok != want.ok {
+			t.Errorf("%s: %s %v %v %v", name, res, limits, extended, ok)
+		}
+	}
+}

@@ -128,39 +128,23 @@ func check(quotas []corev1.ResourceQuota, a *admission.Attributes, gr schema.Gro
 	return charges, nil
 }
 
-// constrained are the compute resources a quota makes every container of
-// a Pod state: by its name in the quota, where in a container it is read.
-var constrained = map[corev1.ResourceName]struct {
-	limits bool
-	name   corev1.ResourceName
-}{
-	corev1.ResourceCPU:                      {false, corev1.ResourceCPU},
-	corev1.ResourceMemory:                   {false, corev1.ResourceMemory},
-	corev1.ResourceRequestsCPU:              {false, corev1.ResourceCPU},
-	corev1.ResourceRequestsMemory:           {false, corev1.ResourceMemory},
-	corev1.ResourceRequestsEphemeralStorage: {false, corev1.ResourceEphemeralStorage},
-	corev1.ResourceLimitsCPU:                {true, corev1.ResourceCPU},
-	corev1.ResourceLimitsMemory:             {true, corev1.ResourceMemory},
-	corev1.ResourceLimitsEphemeralStorage:   {true, corev1.ResourceEphemeralStorage},
-}
-
 // unspecified says which of the quota's compute resources which
 // containers of p do not state, in kube's words ("cpu for: a,b; memory
 // for: a"); "" when all do.
 func unspecified(p *corev1.Pod, q *corev1.ResourceQuota) string {
 	var parts []string
 	for name := range q.Spec.Hard {
-		c, ok := constrained[name]
-		if !ok {
+		res, limits, extended, ok := resourcequota.ComputeOf(name)
+		if !ok || extended {
 			continue
 		}
 		var without []string
 		for _, ctr := range append(append([]corev1.Container(nil), p.Spec.InitContainers...), p.Spec.Containers...) {
 			list := ctr.Resources.Requests
-			if c.limits {
+			if limits {
 				list = ctr.Resources.Limits
 			}
-			if _, ok := list[c.name]; !ok {
+			if _, ok := list[res]; !ok {
 				without = append(without, ctr.Name)
 			}
 		}
