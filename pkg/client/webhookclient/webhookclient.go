@@ -134,7 +134,9 @@ func (c *Client) Post(ctx context.Context, resolve ServiceResolver, timeout time
 	req.Header.Set("Accept", "application/json")
 	resp, err := c.rt.RoundTrip(req)
 	if err != nil {
-		if errors.Is(ctx.Err(), context.DeadlineExceeded) {
+		// The connection's deadline may pass a moment before the
+		// context's timer: the transport words that as DeadlineExceeded.
+		if errors.Is(ctx.Err(), context.DeadlineExceeded) || errors.Is(err, context.DeadlineExceeded) {
 			err = fmt.Errorf("%w (webhook timeout %s)", err, timeout)
 		}
 		return fmt.Errorf("failed to call webhook: %w", err)
