@@ -13,9 +13,11 @@ import (
 	"k8s.io/apimachinery/pkg/runtime"
 
 	"github.com/apiserver/apiserver/pkg/admission"
+	"github.com/apiserver/apiserver/pkg/endpoints/installer"
 	"github.com/apiserver/apiserver/pkg/registry/core/namespace"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
+	"github.com/apiserver/apiserver/pkg/registry/review"
 	"github.com/apiserver/apiserver/pkg/storage/etcd3"
 	"github.com/apiserver/apiserver/pkg/storage/etcdtest"
 )
@@ -210,5 +212,36 @@ func TestFinalizeStaleNamespaceKeepsContent(t *testing.T) {
 	ns, err := api.Namespaces.Get(ctx, "", "reborn", &metav1.GetOptions{})
 	if err != nil || ns.(*corev1.Namespace).DeletionTimestamp != nil || len(ns.(*corev1.Namespace).Spec.Finalizers) == 0 {
 		t.Errorf("the new namespace = %+v, %v", ns, err)
+	}
+}
+
+// Built-in group versions are described and typed on first use, not at
+// start: each must describe and type, every resource and subresource.
+func TestBuiltinGroupsType(t *testing.T) {
+	backend := newBackend(t)
+	var gvs []rest.GroupVersion
+	for _, ty := range BuiltinTypes() {
+		gvs = addResource(gvs, rest.Resource{Info: ty.Info, Storage: &generic.Store{Type: ty}})
+	}
+	// The resources with subresources, as InstallCore declares them.
+	for _, w := range withStatus {
+		r, err := statusResource(backend, nil, w.typ(), w.statusType(), w.replicas, w.more...)
+		if err != nil {
+			t.Fatal(err)
+		}
+		gvs = append(gvs, rest.GroupVersion{GroupVersion: r.Info.GroupVersion(), Resources: []rest.Resource{r}})
+	}
+	hpaV1, err := autoscalingV1(backend, nil)
+	if err != nil {
+		t.Fatal(err)
+	}
+	gvs = append(gvs, rest.GroupVersion{GroupVersion: hpaV1.Info.GroupVersion(), Resources: []rest.Resource{hpaV1}})
+	for _, r := range review.Resources(nil, nil, nil) {
+		gvs = append(gvs, rest.GroupVersion{GroupVersion: r.Info.GroupVersion(), Resources: []rest.Resource{r}})
+	}
+	for _, gv := range gvs {
+		if err := installer.Check(gv); err != nil {
+			t.Errorf("%s: %v", gv.GroupVersion, err)
+		}
 	}
 }

@@ -59,7 +59,7 @@ func (c *content) lookup(name string) (*definition, error) {
 	if d, ok := c.local[name]; ok {
 		return d, nil
 	}
-	if d, ok := builtins()[name]; ok {
+	if d, ok := builtin(name); ok {
 		return d, nil
 	}
 	return nil, fmt.Errorf("%w %q", ErrUnknownDefinition, name)

@@ -32,7 +32,7 @@ func ptr[T any](v T) *T { return &v }
 
 // objectSchema adds the apiVersion, kind and metadata properties to s.
 func objectSchema(s spec.Schema, refPrefix string) spec.Schema {
-	props := builtins()[descriptionSource].v2.Properties
+	props := mustBuiltin(descriptionSource).v2.Properties
 	s.Type = spec.StringOrArray{"object"}
 	s.Properties = maps.Clone(s.Properties)
 	if s.Properties == nil {
@@ -48,7 +48,7 @@ func objectSchema(s spec.Schema, refPrefix string) spec.Schema {
 }
 
 func listSchema(r Resource, refPrefix string) spec.Schema {
-	props := builtins()[descriptionSource].v2.Properties
+	props := mustBuiltin(descriptionSource).v2.Properties
 	return spec.Schema{SchemaProps: spec.SchemaProps{
 		Description: r.ListKind + " is a list of " + r.Kind,
 		Type:        spec.StringOrArray{"object"},

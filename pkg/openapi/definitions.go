@@ -2,6 +2,7 @@ package openapi
 
 import (
 	"cmp"
+	"fmt"
 	"maps"
 	"strings"
 	"sync"
@@ -29,34 +30,63 @@ type definition struct {
 	deps []string
 }
 
-// builtins returns the generated definitions keyed by their REST-friendly
-// names ("io.k8s.api.core.v1.ConfigMap"), built on first use.
-var builtins = sync.OnceValue(loadBuiltins)
+// builtin returns the generated definition of a REST-friendly name
+// ("io.k8s.api.core.v1.ConfigMap"), built on first use and kept. Each is
+// built alone: a server describes and types only the groups its clients
+// use, and all of them together hold several MB (docs/benchmarks.md).
+func builtin(name string) (*definition, bool) {
+	builtinDefs.Lock()
+	defer builtinDefs.Unlock()
+	if d, ok := builtinDefs.built[name]; ok {
+		return d, true
+	}
+	goName, ok := builtinNames()[name]
+	if !ok {
+		return nil, false
+	}
+	d := buildDefinition(goName)
+	builtinDefs.built[name] = d
+	return d, true
+}
 
-func loadBuiltins() map[string]*definition {
-	v2 := generated.GetOpenAPIDefinitions(refCallback(v2RefPrefix))
-	v3 := generated.GetOpenAPIDefinitions(refCallback(v3RefPrefix))
-	out := make(map[string]*definition, len(v2))
-	for name, d2 := range v2 {
-		def := &definition{v2: d2.Schema, v3: v3[name].Schema}
-		// openapi-gen embeds a separate v2 form for types whose v3 form
-		// uses constructs v2 lacks (IntOrString's anyOf, for one).
-		if s, ok := d2.Schema.Extensions[common.ExtensionV2Schema].(spec.Schema); ok {
-			def.v2 = s
-		}
-		if _, ok := def.v3.Extensions[common.ExtensionV2Schema]; ok {
-			def.v3.Extensions = maps.Clone(def.v3.Extensions)
-			delete(def.v3.Extensions, common.ExtensionV2Schema)
-		}
-		// OpenAPI v3 ignores siblings of $ref: wrap such refs in allOf,
-		// as kube-apiserver does.
-		def.v3 = *util.WrapRefs(&def.v3)
-		for _, dep := range d2.Dependencies {
-			def.deps = append(def.deps, friendlyName(dep))
-		}
-		out[friendlyName(name)] = def
+// builtinDefs are the definitions built so far, by REST-friendly name.
+var builtinDefs = struct {
+	sync.Mutex
+	built map[string]*definition
+}{built: map[string]*definition{}}
+
+// builtinNames maps the REST-friendly names of the generated definitions
+// to their Go names.
+var builtinNames = sync.OnceValue(func() map[string]string {
+	out := make(map[string]string, len(generated.DefinitionFuncs))
+	for goName := range generated.DefinitionFuncs {
+		out[friendlyName(goName)] = goName
 	}
 	return out
+})
+
+// buildDefinition builds the generated definition of a Go type name in
+// both formats.
+func buildDefinition(goName string) *definition {
+	build := generated.DefinitionFuncs[goName]
+	d2, d3 := build(refCallback(v2RefPrefix)), build(refCallback(v3RefPrefix))
+	def := &definition{v2: d2.Schema, v3: d3.Schema}
+	// openapi-gen embeds a separate v2 form for types whose v3 form
+	// uses constructs v2 lacks (IntOrString's anyOf, for one).
+	if s, ok := d2.Schema.Extensions[common.ExtensionV2Schema].(spec.Schema); ok {
+		def.v2 = s
+	}
+	if _, ok := def.v3.Extensions[common.ExtensionV2Schema]; ok {
+		def.v3.Extensions = maps.Clone(def.v3.Extensions)
+		delete(def.v3.Extensions, common.ExtensionV2Schema)
+	}
+	// OpenAPI v3 ignores siblings of $ref: wrap such refs in allOf,
+	// as kube-apiserver does.
+	def.v3 = *util.WrapRefs(&def.v3)
+	for _, dep := range d2.Dependencies {
+		def.deps = append(def.deps, friendlyName(dep))
+	}
+	return def
 }
 
 // Go packages whose definitions carry the name of the package kube-apiserver
@@ -119,4 +149,14 @@ func (g gvkExtension) value() map[string]any {
 
 func compareGVK(a, b gvkExtension) int {
 	return cmp.Or(cmp.Compare(a.Group, b.Group), cmp.Compare(a.Version, b.Version), cmp.Compare(a.Kind, b.Kind))
+}
+
+// mustBuiltin returns a definition this package names itself, which the
+// generated definitions always hold (TestBuiltinNamesResolve).
+func mustBuiltin(name string) *definition {
+	d, ok := builtin(name)
+	if !ok {
+		panic(fmt.Sprintf("openapi: no generated definition %q", name))
+	}
+	return d
 }

@@ -46,7 +46,7 @@ func writeParams(def string) []param {
 // optionParams returns the named properties of an options definition as
 // query parameters, in the order given.
 func optionParams(def string, names ...string) []param {
-	props := builtins()[def].v2.Properties
+	props := mustBuiltin(def).v2.Properties
 	out := make([]param, 0, len(names))
 	for _, name := range names {
 		p := props[name]

@@ -12,24 +12,22 @@ import (
 // tree. A reference back into a definition being resolved (a recursive
 // type) becomes an empty schema, which types as anything.
 func Resolved(name string) (*spec.Schema, bool) {
-	defs := builtins()
-	def, ok := defs[name]
+	def, ok := builtin(name)
 	if !ok {
 		return nil, false
 	}
-	r := resolver{defs: defs, open: map[string]bool{name: true}}
+	r := resolver{open: map[string]bool{name: true}}
 	s := r.schema(def.v3)
 	return &s, true
 }
 
 type resolver struct {
-	defs map[string]*definition
 	open map[string]bool
 }
 
 // schema returns a copy of s with its references resolved.
 func (r *resolver) schema(s spec.Schema) spec.Schema {
-	// A reference with siblings is wrapped in allOf (see loadBuiltins):
+	// A reference with siblings is wrapped in allOf (see buildDefinition):
 	// the wrapped definition's fields come first, the siblings' win.
 	if len(s.AllOf) == 1 && s.AllOf[0].Ref.String() != "" && len(s.Properties) == 0 {
 		target := r.ref(s.AllOf[0].Ref)
@@ -67,7 +65,7 @@ func (r *resolver) schema(s spec.Schema) spec.Schema {
 
 func (r *resolver) ref(ref spec.Ref) spec.Schema {
 	name := strings.TrimPrefix(ref.String(), v3RefPrefix)
-	def, ok := r.defs[name]
+	def, ok := builtin(name)
 	if !ok || r.open[name] {
 		return spec.Schema{}
 	}

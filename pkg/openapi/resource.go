@@ -140,6 +140,17 @@ func (r Resource) serves(verb string) bool { return slices.Contains(r.Verbs, ver
 // Go type ("io.k8s.api.core.v1.ConfigMap" for a *corev1.ConfigMap), and
 // whether this server has that definition.
 func BuiltinDefinition(obj any) (string, bool) {
+	name, ok := GoDefinitionName(obj)
+	if !ok {
+		return "", false
+	}
+	_, ok = builtinNames()[name]
+	return name, ok
+}
+
+// GoDefinitionName returns the name a generated definition of obj's Go type
+// has, without loading the definitions; false for an unnamed type.
+func GoDefinitionName(obj any) (string, bool) {
 	t := reflect.TypeOf(obj)
 	for t != nil && t.Kind() == reflect.Pointer {
 		t = t.Elem()
@@ -147,7 +158,5 @@ func BuiltinDefinition(obj any) (string, bool) {
 	if t == nil || t.PkgPath() == "" {
 		return "", false
 	}
-	name := friendlyName(t.PkgPath() + "." + t.Name())
-	_, ok := builtins()[name]
-	return name, ok
+	return friendlyName(t.PkgPath() + "." + t.Name()), true
 }

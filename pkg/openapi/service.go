@@ -36,10 +36,10 @@ type snapshot struct {
 // rendered on first use: rendering every built-in group at start took
 // longer than the rest of the start together.
 type groupVersion struct {
-	gv        schema.GroupVersion
-	resources []Resource // normalized
-	content   content
-	v3        *lazyDocument
+	gv schema.GroupVersion
+	// content is what the documents say of gv, computed once.
+	content func() (content, error)
+	v3      *lazyDocument
 }
 
 // lazyDocument is a document rendered on first use: a burst of changes,
@@ -88,7 +88,7 @@ func NewService(opts ...Option) *Service {
 	next := &snapshot{gvs: map[string]*groupVersion{}, v3: map[string]*lazyDocument{}}
 	for key, c := range statics {
 		c.merge(coreKinds())
-		next.v3[key] = s.lazyV3(c)
+		next.v3[key] = s.lazyV3(fixed(c))
 	}
 	s.publish(next)
 	return s
@@ -103,11 +103,39 @@ func (s *Service) AddGroupVersion(gv schema.GroupVersion, resources []Resource) 
 	return s.setLocked(gv, resources)
 }
 
+// AddGroupVersionFunc registers gv with the resources describe returns,
+// replacing what was registered for gv before. describe is called when a
+// document that includes gv is first rendered, not now: a built-in group's
+// resources name generated definitions, which loading costs several MB
+// that a server whose clients read no document never needs. What would
+// make AddGroupVersion fail makes those documents fail instead.
+func (s *Service) AddGroupVersionFunc(gv schema.GroupVersion, describe func() []Resource) {
+	s.mu.Lock()
+	defer s.mu.Unlock()
+	entry := &groupVersion{gv: gv, content: sync.OnceValues(func() (content, error) {
+		c, err := describeGroupVersion(gv, describe())
+		if err != nil {
+			return content{}, fmt.Errorf("OpenAPI of %s: %w", gv, err)
+		}
+		return c, nil
+	})}
+	entry.v3 = s.lazyV3(entry.content)
+	s.addLocked(entry)
+}
+
 func (s *Service) setLocked(gv schema.GroupVersion, resources []Resource) error {
-	entry, err := s.newGroupVersion(gv, resources)
+	c, err := describeGroupVersion(gv, resources)
 	if err != nil {
 		return err
 	}
+	entry := &groupVersion{gv: gv, content: func() (content, error) { return c, nil }}
+	entry.v3 = s.lazyV3(entry.content)
+	s.addLocked(entry)
+	return nil
+}
+
+func (s *Service) addLocked(entry *groupVersion) {
+	gv := entry.gv
 	cur := s.state.Load()
 	next := &snapshot{gvs: maps.Clone(cur.gvs), v3: maps.Clone(cur.v3), remotes: cur.remotes}
 	key := gvKey(gv)
@@ -115,10 +143,14 @@ func (s *Service) setLocked(gv schema.GroupVersion, resources []Resource) error 
 	if groupKey := keyGroups + "/" + gv.Group; gv.Group != "" && next.v3[groupKey] == nil {
 		c := content{routes: []route{groupDiscoveryRoute(gv.Group)}}
 		c.merge(coreKinds())
-		next.v3[groupKey] = s.lazyV3(c)
+		next.v3[groupKey] = s.lazyV3(fixed(c))
 	}
 	s.publish(next)
-	return nil
+}
+
+// fixed returns c as the content of a lazy document.
+func fixed(c content) func() (content, error) {
+	return func() (content, error) { return c, nil }
 }
 
 // RemoveGroupVersion unregisters gv and reports whether it was registered.
@@ -158,9 +190,20 @@ func (s *Service) GroupVersions() []schema.GroupVersion {
 	return out
 }
 
-func (s *Service) newGroupVersion(gv schema.GroupVersion, resources []Resource) (*groupVersion, error) {
+// CheckGroupVersion reports what AddGroupVersion would refuse in the
+// declaration of gv's resources without loading any definition: what
+// AddGroupVersionFunc defers is only whether the definitions they name
+// exist.
+func CheckGroupVersion(gv schema.GroupVersion, resources []Resource) error {
+	_, _, err := normalizeGroupVersion(gv, resources)
+	return err
+}
+
+// normalizeGroupVersion checks gv and its resources, and returns them
+// normalized with the definitions of their schemas.
+func normalizeGroupVersion(gv schema.GroupVersion, resources []Resource) ([]Resource, map[string]*definition, error) {
 	if gv.Version == "" || strings.Contains(gv.Group, "/") || strings.Contains(gv.Version, "/") {
-		return nil, fmt.Errorf("%w: group-version %q", ErrInvalidResource, gv.String())
+		return nil, nil, fmt.Errorf("%w: group-version %q", ErrInvalidResource, gv.String())
 	}
 	normalized := make([]Resource, 0, len(resources))
 	local := map[string]*definition{}
@@ -168,10 +211,10 @@ func (s *Service) newGroupVersion(gv schema.GroupVersion, resources []Resource) 
 	for _, r := range resources {
 		r, err := r.normalize(gv)
 		if err != nil {
-			return nil, err
+			return nil, nil, err
 		}
 		if seen[r.Plural] {
-			return nil, fmt.Errorf("%w %s/%s: registered twice", ErrInvalidResource, gv.String(), r.Plural)
+			return nil, nil, fmt.Errorf("%w %s/%s: registered twice", ErrInvalidResource, gv.String(), r.Plural)
 		}
 		seen[r.Plural] = true
 		if r.Schema != nil {
@@ -179,15 +222,25 @@ func (s *Service) newGroupVersion(gv schema.GroupVersion, resources []Resource) 
 		}
 		normalized = append(normalized, r)
 	}
+	return normalized, local, nil
+}
+
+// describeGroupVersion checks gv and its resources and returns what the
+// documents say of them.
+func describeGroupVersion(gv schema.GroupVersion, resources []Resource) (content, error) {
+	normalized, local, err := normalizeGroupVersion(gv, resources)
+	if err != nil {
+		return content{}, err
+	}
 	c := groupVersionContent(gv, normalized, local)
 	// What a resource names must exist now; what those definitions
 	// reference is generated with them, and checked by rendering.
 	for _, root := range c.roots() {
 		if _, err := c.lookup(root); err != nil {
-			return nil, err
+			return content{}, err
 		}
 	}
-	return &groupVersion{gv: gv, resources: normalized, content: c, v3: s.lazyV3(c)}, nil
+	return c, nil
 }
 
 // publish completes next with the v3 index and a v2 document to render on
@@ -209,8 +262,14 @@ func (sn *snapshot) v2Entries() []*groupVersion {
 }
 
 // lazyV3 is the v3 document of c, rendered on first use.
-func (s *Service) lazyV3(c content) *lazyDocument {
-	return &lazyDocument{build: func() (*document, error) { return s.renderV3(c) }}
+func (s *Service) lazyV3(c func() (content, error)) *lazyDocument {
+	return &lazyDocument{build: func() (*document, error) {
+		c, err := c()
+		if err != nil {
+			return nil, err
+		}
+		return s.renderV3(c)
+	}}
 }
 
 func (s *Service) renderV3(c content) (*document, error) {
@@ -231,7 +290,11 @@ func (s *Service) renderV2(gvs []*groupVersion, remotes []*remote) (*document, e
 	all.merge(coreKinds())
 	groups := map[string]bool{}
 	for _, e := range gvs {
-		all.merge(e.content)
+		c, err := e.content()
+		if err != nil {
+			return nil, err
+		}
+		all.merge(c)
 		if e.gv.Group != "" && !groups[e.gv.Group] {
 			groups[e.gv.Group] = true
 			all.routes = append(all.routes, groupDiscoveryRoute(e.gv.Group))

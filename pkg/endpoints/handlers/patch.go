@@ -46,7 +46,7 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, t *target, info
 	}
 	mediaType, _, _ := mime.ParseMediaType(r.Header.Get("Content-Type"))
 	pt := types.PatchType(mediaType)
-	apply := t.fm != nil
+	apply := t.fieldManager != nil
 	switch pt {
 	case types.JSONPatchType, types.MergePatchType:
 	case types.StrategicMergePatchType:
@@ -100,7 +100,11 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, t *target, info
 			if current == nil {
 				current = t.empty(info)
 			}
-			obj, err := t.fm.Apply(current, applied.DeepCopyObject(), manager, force)
+			fm, err := t.fieldManager()
+			if err != nil {
+				return nil, apierrors.NewInternalError(err)
+			}
+			obj, err := fm.Apply(current, applied.DeepCopyObject(), manager, force)
 			var status apierrors.APIStatus
 			if err != nil && !errors.As(err, &status) {
 				// kube-apiserver answers an apply its schema cannot type

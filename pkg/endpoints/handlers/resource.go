@@ -56,10 +56,14 @@ type Resource struct {
 	// Table prints the resource's objects; set from Decl.Table or the
 	// default table when nil.
 	Table rest.TableConvertor
-	// FieldManagers track managedFields and merge apply patches, by
-	// subresource ("" for the resource itself); without one an endpoint
-	// keeps managedFields as they are and refuses apply.
-	FieldManagers map[string]*managedfields.FieldManager
+	// FieldManagers returns the field managers that track managedFields
+	// and merge apply patches, one for the resource ("") and one for each
+	// subresource. It is called on the first write that needs them, not
+	// at start: typing every built-in group's schemas for server-side
+	// apply is most of a server's memory at ready (docs/benchmarks.md),
+	// and most servers write to few groups. Without it the endpoints keep
+	// managedFields as they are and refuse apply.
+	FieldManagers func() (map[string]*managedfields.FieldManager, error)
 
 	targetsOnce sync.Once
 	targets     map[string]*target // by subresource, "" for the resource
@@ -87,8 +91,9 @@ type target struct {
 	// builtin is true for a resource of Go types this server serves;
 	// custom resources answer some errors as kube's CRD handler does.
 	builtin bool
-	// fm tracks managedFields; nil leaves them alone.
-	fm *managedfields.FieldManager
+	// fieldManager returns what tracks managedFields; nil leaves them
+	// alone.
+	fieldManager func() (*managedfields.FieldManager, error)
 	// subresource is empty for the resource itself.
 	subresource string
 	// noTable is true when the objects cannot be printed as a Table.
@@ -110,13 +115,19 @@ func (t *target) empty(info *request.RequestInfo) runtime.Object {
 // track records a write of obj over live (nil when there is none) in obj's
 // managedFields.
 func (t *target) track(live, obj runtime.Object, manager string, info *request.RequestInfo) runtime.Object {
-	if t.fm == nil {
+	if t.fieldManager == nil {
+		return obj
+	}
+	fm, err := t.fieldManager()
+	if err != nil {
+		// As a failed update of managedFields, the write goes on without.
+		klog.ErrorS(err, "Tracking managed fields failed", "resource", t.gr, "subresource", t.subresource)
 		return obj
 	}
 	if live == nil {
 		live = t.empty(info)
 	}
-	return t.fm.UpdateNoErrors(live, obj, manager)
+	return fm.UpdateNoErrors(live, obj, manager)
 }
 
 // target returns what the request addresses. The targets are derived from
@@ -151,11 +162,30 @@ func (h *Resource) newTarget(sub string, storage rest.Storage, gvk schema.GroupV
 		// no table: kube-apiserver answers 406 to a Table request.
 		noTable: !gets && !lists && (sub != "" || h.Decl.Table == nil),
 		storage: storage, gvk: gvk, gr: h.Decl.Info.GroupResource(), verbs: verbs,
-		ownKind:   gvk == h.Decl.Info.GroupVersionKind(),
-		protobuf:  h.Builtin && h.Protobuf != nil && marshals,
-		strategic: !unstr,
-		builtin:   h.Builtin,
-		fm:        h.FieldManagers[sub], subresource: sub,
+		ownKind:      gvk == h.Decl.Info.GroupVersionKind(),
+		protobuf:     h.Builtin && h.Protobuf != nil && marshals,
+		strategic:    !unstr,
+		builtin:      h.Builtin,
+		fieldManager: fieldManagerOf(h.FieldManagers, sub), subresource: sub,
+	}
+}
+
+// fieldManagerOf returns the field manager of subresource sub among those
+// fms builds, or nil without fms.
+func fieldManagerOf(fms func() (map[string]*managedfields.FieldManager, error), sub string) func() (*managedfields.FieldManager, error) {
+	if fms == nil {
+		return nil
+	}
+	return func() (*managedfields.FieldManager, error) {
+		all, err := fms()
+		if err != nil {
+			return nil, err
+		}
+		fm, ok := all[sub]
+		if !ok {
+			return nil, fmt.Errorf("no field manager for subresource %q", sub)
+		}
+		return fm, nil
 	}
 }
 

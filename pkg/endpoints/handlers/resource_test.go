@@ -82,7 +82,9 @@ func newFixtureCached(t *testing.T, cached bool) *fixture {
 		}},
 		Table: ty.Table, Timeout: 10 * time.Second, Builtin: true,
 		Protobuf: protobuf.NewSerializer(scheme, scheme), ProtobufStream: protobuf.NewRawSerializer(scheme, scheme),
-		FieldManagers: map[string]*managedfields.FieldManager{"": fm},
+		FieldManagers: func() (map[string]*managedfields.FieldManager, error) {
+			return map[string]*managedfields.FieldManager{"": fm}, nil
+		},
 	}
 	rv := &reviews{}
 	reviewInfo := rest.ResourceInfo{GroupVersionResource: corev1.SchemeGroupVersion.WithResource("reviews"), Kind: "ConfigMap", Namespaced: true}

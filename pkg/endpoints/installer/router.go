@@ -94,7 +94,8 @@ func (rt *Router) Install(mux Mux) {
 // types, the scheme. A group version whose resources are all Go types is
 // built in. It fails, changing nothing, for an invalid declaration: what
 // can fail (field managers, the OpenAPI documents) comes before anything
-// is published.
+// is published; for a built-in group, whose typing and description wait
+// for first use, the checks that need no definition.
 func (rt *Router) SetGroupVersion(gv rest.GroupVersion) error {
 	if err := gv.Validate(); err != nil {
 		return err
@@ -107,14 +108,40 @@ func (rt *Router) SetGroupVersion(gv rest.GroupVersion) error {
 	if builtin && rt.config.Scheme != nil {
 		defaulter = rt.config.Scheme
 	}
-	described := openAPIResources(gv)
-	fms, err := fieldManagers(gv, described, defaulter)
-	if err != nil {
-		return err
-	}
-	if rt.config.OpenAPI != nil {
-		if err := rt.config.OpenAPI.AddGroupVersion(gv.GroupVersion, described); err != nil {
+	// A built-in group is described, and each of its resources typed for
+	// server-side apply, on first use: its definitions are generated, and
+	// tests check that every one describes and types
+	// (Check, TestBuiltinGroupsType). A custom one is checked now, so that an
+	// invalid one changes nothing.
+	fms := make(map[string]func() (map[string]*managedfields.FieldManager, error), len(gv.Resources))
+	if builtin {
+		if err := openapi.CheckGroupVersion(gv.GroupVersion, openAPIResources(gv, false)); err != nil {
 			return fmt.Errorf("OpenAPI of %s: %w", gv.GroupVersion, err)
+		}
+		described := sync.OnceValue(func() []openapi.Resource { return openAPIResources(gv, true) })
+		for i := range gv.Resources {
+			d := &gv.Resources[i]
+			fms[d.Info.Resource] = sync.OnceValues(func() (map[string]*managedfields.FieldManager, error) {
+				return fieldManagers(gv.GroupVersion, d, described(), defaulter)
+			})
+		}
+		if rt.config.OpenAPI != nil {
+			rt.config.OpenAPI.AddGroupVersionFunc(gv.GroupVersion, described)
+		}
+	} else {
+		described := openAPIResources(gv, true)
+		for i := range gv.Resources {
+			d := &gv.Resources[i]
+			built, err := fieldManagers(gv.GroupVersion, d, described, defaulter)
+			if err != nil {
+				return err
+			}
+			fms[d.Info.Resource] = func() (map[string]*managedfields.FieldManager, error) { return built, nil }
+		}
+		if rt.config.OpenAPI != nil {
+			if err := rt.config.OpenAPI.AddGroupVersion(gv.GroupVersion, described); err != nil {
+				return fmt.Errorf("OpenAPI of %s: %w", gv.GroupVersion, err)
+			}
 		}
 	}
 	if builtin && rt.config.Scheme != nil {
@@ -142,53 +169,69 @@ func (rt *Router) SetGroupVersion(gv rest.GroupVersion) error {
 	return nil
 }
 
-// fieldManagers builds the server-side apply field managers of gv's
-// resources and of their subresources (a scale's in terms of its Scale), by
-// resource and subresource, typed by the same OpenAPI models the documents
-// serve (described). A resource with a status subresource resets status on
-// the main endpoint, and spec on the status endpoint, as kube-apiserver's
-// strategies do.
-func fieldManagers(gv rest.GroupVersion, described []openapi.Resource, defaulter runtime.ObjectDefaulter) (map[string]map[string]*managedfields.FieldManager, error) {
-	models, err := openapi.Models(gv.GroupVersion, described)
-	if err != nil {
-		return nil, err
-	}
-	typed := fieldmanager.TypeConverter(models, false)
-	deduced := fieldmanager.TypeConverter(nil, false)
-	out := map[string]map[string]*managedfields.FieldManager{}
+// Check builds now what SetGroupVersion leaves for first use on a
+// built-in group version: its description for the OpenAPI documents (every
+// resource with a generated definition, every reference resolved) and the
+// field managers of each resource and subresource. Tests run it on every
+// built-in group version, as start did before it deferred this work.
+func Check(gv rest.GroupVersion) error {
+	described := openAPIResources(gv, true)
 	for i := range gv.Resources {
 		d := &gv.Resources[i]
-		tc := deduced
-		if slices.ContainsFunc(described, func(r openapi.Resource) bool { return r.Plural == d.Info.Resource }) {
-			tc = typed
+		if !slices.ContainsFunc(described, func(r openapi.Resource) bool { return r.Plural == d.Info.Resource }) {
+			return fmt.Errorf("%s: no generated OpenAPI definition", d.Info.GroupResource())
 		}
-		_, hasStatus := d.Subresource("status")
-		mainReset := []string(nil)
-		if hasStatus {
-			mainReset = []string{"status"}
+		if _, err := fieldManagers(gv.GroupVersion, d, described, nil); err != nil {
+			return fmt.Errorf("%s: %w", d.Info.GroupResource(), err)
 		}
-		fms := map[string]*managedfields.FieldManager{}
-		fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: d.Info.GroupVersionKind(), New: d.Storage.New, Reset: mainReset, Defaulter: defaulter})
+	}
+	if _, err := openapi.Models(gv.GroupVersion, described); err != nil {
+		return err
+	}
+	return nil
+}
+
+// fieldManagers builds the server-side apply field managers of resource d
+// of gv and of its subresources (a scale's in terms of its Scale), by
+// subresource, typed by the OpenAPI models the documents serve when
+// described has d. Each resource is typed alone, from the definitions its
+// kinds reference: a server types what its clients write, not every kind
+// of a group. A resource with a status subresource resets status on the
+// main endpoint, and spec on the status endpoint, as kube-apiserver's
+// strategies do.
+func fieldManagers(gv schema.GroupVersion, d *rest.Resource, described []openapi.Resource, defaulter runtime.ObjectDefaulter) (map[string]*managedfields.FieldManager, error) {
+	tc := fieldmanager.TypeConverter(nil, false)
+	if i := slices.IndexFunc(described, func(r openapi.Resource) bool { return r.Plural == d.Info.Resource }); i >= 0 {
+		models, err := openapi.Models(gv, described[i:i+1])
 		if err != nil {
 			return nil, err
 		}
-		fms[""] = fm
-		for j := range d.Subresources {
-			sub := &d.Subresources[j]
-			var reset []string
-			if sub.Name == "status" {
-				reset = []string{"spec"}
-			}
-			kind := d.KindOf(sub)
-			fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: kind, Subresource: sub.Name, New: sub.Storage.New, Reset: reset, Defaulter: defaulter})
-			if err != nil {
-				return nil, err
-			}
-			fms[sub.Name] = fm
-		}
-		out[d.Info.Resource] = fms
+		tc = fieldmanager.TypeConverter(models, false)
 	}
-	return out, nil
+	_, hasStatus := d.Subresource("status")
+	mainReset := []string(nil)
+	if hasStatus {
+		mainReset = []string{"status"}
+	}
+	fms := map[string]*managedfields.FieldManager{}
+	fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: d.Info.GroupVersionKind(), New: d.Storage.New, Reset: mainReset, Defaulter: defaulter})
+	if err != nil {
+		return nil, err
+	}
+	fms[""] = fm
+	for j := range d.Subresources {
+		sub := &d.Subresources[j]
+		var reset []string
+		if sub.Name == "status" {
+			reset = []string{"spec"}
+		}
+		fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: d.KindOf(sub), Subresource: sub.Name, New: sub.Storage.New, Reset: reset, Defaulter: defaulter})
+		if err != nil {
+			return nil, err
+		}
+		fms[sub.Name] = fm
+	}
+	return fms, nil
 }
 
 // discoveryResources lists gv's resources and subresources as /apis/<gv>
@@ -225,16 +268,20 @@ func storageVersionHash(gvk schema.GroupVersionKind) string {
 	return base64.StdEncoding.EncodeToString(sum[:8])
 }
 
-// openAPIResources describes gv for the OpenAPI documents. Go types without
-// a generated definition are left out.
-func openAPIResources(gv rest.GroupVersion) []openapi.Resource {
+// openAPIResources describes gv for the OpenAPI documents. With present,
+// Go types without a generated definition are left out; without, nothing
+// is loaded and every Go type names its definition.
+func openAPIResources(gv rest.GroupVersion, present bool) []openapi.Resource {
 	var out []openapi.Resource
 	for i := range gv.Resources {
 		d := &gv.Resources[i]
 		r := openapi.Resource{Kind: d.Info.Kind, ListKind: d.Info.ListKind, Plural: d.Info.Resource,
 			Namespaced: d.Info.Namespaced, Verbs: d.ServedVerbs(), Schema: d.OpenAPISchema}
 		if r.Schema == nil {
-			def, ok := openapi.BuiltinDefinition(d.Storage.New())
+			def, ok := openapi.GoDefinitionName(d.Storage.New())
+			if ok && present {
+				def, ok = openapi.BuiltinDefinition(d.Storage.New())
+			}
 			if !ok {
 				continue
 			}
