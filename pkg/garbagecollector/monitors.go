@@ -8,7 +8,6 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/client-go/tools/cache"
-	"k8s.io/klog/v2"
 
 	"github.com/apiserver/apiserver/pkg/controller"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -19,7 +18,7 @@ import (
 type monitor struct {
 	// kind is the kind of the resource's objects.
 	kind     schema.GroupKind
-	informer cache.SharedIndexInformer
+	informer cache.Controller
 	cancel   context.CancelFunc
 	done     chan struct{}
 }
@@ -142,35 +141,37 @@ func followable(s rest.Storage) bool {
 	return l && w && g && u && d
 }
 
-// start runs an informer on s until it is stopped.
+// start runs an informer on s until it is stopped. It is client-go's plain
+// informer, which calls the handler from its own loop: a shared informer
+// adds a distribution goroutine and a buffer per handler, about 5 MB over
+// every resource of a server at ready (docs/benchmarks.md), for one
+// handler that only updates the graph.
 func (m *monitors) start(ctx context.Context, gr schema.GroupResource, s rest.Storage) *monitor {
 	lw, _ := rest.ListWatch(s) // followable checked it lists and watches
-	inf := cache.NewSharedIndexInformer(lw, s.New(), 0, cache.Indexers{})
-	// The graph needs metadata only; the informer's own cache need not
-	// hold whole objects (Secrets, large ConfigMaps) either.
-	if err := inf.SetTransform(metadataOnly); err != nil {
-		klog.FromContext(ctx).Error(err, "Setting the informer transform failed", "resource", gr)
-	}
 	handle := func(obj any) {
 		if id, om, ok := identify(gr, obj); ok {
 			m.c.apply(m.c.graph.upsert(newNode(id, om)))
 		}
 	}
-	_, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{
-		AddFunc:    handle,
-		UpdateFunc: func(_, obj any) { handle(obj) },
-		DeleteFunc: func(obj any) {
-			if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
-				obj = d.Obj
-			}
-			if id, _, ok := identify(gr, obj); ok {
-				m.c.apply(m.c.graph.remove(id))
-			}
+	_, inf := cache.NewInformerWithOptions(cache.InformerOptions{
+		ListerWatcher: lw,
+		ObjectType:    s.New(),
+		// The graph needs metadata only; the informer's own cache need
+		// not hold whole objects (Secrets, large ConfigMaps) either.
+		Transform: metadataOnly,
+		Handler: cache.ResourceEventHandlerFuncs{
+			AddFunc:    handle,
+			UpdateFunc: func(_, obj any) { handle(obj) },
+			DeleteFunc: func(obj any) {
+				if d, ok := obj.(cache.DeletedFinalStateUnknown); ok {
+					obj = d.Obj
+				}
+				if id, _, ok := identify(gr, obj); ok {
+					m.c.apply(m.c.graph.remove(id))
+				}
+			},
 		},
 	})
-	if err != nil {
-		klog.FromContext(ctx).Error(err, "Adding the informer handler failed", "resource", gr)
-	}
 	ctx, cancel := context.WithCancel(ctx)
 	mon := &monitor{informer: inf, cancel: cancel, done: make(chan struct{})}
 	go func() {
