@@ -45,7 +45,11 @@ type options struct {
 // sample is one envtest run.
 type sample struct {
 	start, crd, first, stop time.Duration
-	rss                     int64
+	// own is the apiserver's share of start: its process's age when
+	// envtest reported the control plane ready (10 ms resolution); the
+	// rest is etcd's start and envtest's polling.
+	own time.Duration
+	rss int64
 }
 
 const crdYAML = `apiVersion: apiextensions.k8s.io/v1
@@ -117,20 +121,20 @@ func run(args []string, out io.Writer) error {
 			if err != nil {
 				return fmt.Errorf("%s, round %d: %w", s.name, round+1, err)
 			}
-			fmt.Fprintf(out, "round %d, %s: start %s, CRD %s, first object %s, stop %s, RSS %d MiB\n",
-				round+1, s.name, harness.Ms(r.start), harness.Ms(r.crd), harness.Ms(r.first), harness.Ms(r.stop), r.rss>>20)
+			fmt.Fprintf(out, "round %d, %s: start %s (the apiserver %s), CRD %s, first object %s, stop %s, RSS %d MiB\n",
+				round+1, s.name, harness.Ms(r.start), harness.Ms(r.own), harness.Ms(r.crd), harness.Ms(r.first), harness.Ms(r.stop), r.rss>>20)
 			results[i] = append(results[i], r)
 		}
 	}
 	fmt.Fprintf(out, "\nenvtest, medians of %d rounds (Debian etcd %s)\n", o.rounds, etcdVersion(etcd))
-	tw := harness.NewTable(out, "server", "start", "CRD served", "first object", "stop", "RSS at ready", "targets (this apiserver)")
+	tw := harness.NewTable(out, "server", "start", "of which the apiserver", "CRD served", "first object", "stop", "RSS at ready", "targets (this apiserver)")
 	for i, s := range servers {
 		m := medians(results[i])
 		target := "start ≤ 300 ms, first object ≤ 50 ms, stop ≤ 200 ms, RSS ≤ 80 MB"
 		if i > 0 {
 			target = ""
 		}
-		tw.Row(s.name, harness.Ms(m.start), harness.Ms(m.crd), harness.Ms(m.first), harness.Ms(m.stop), fmt.Sprintf("%d MiB", m.rss>>20), target)
+		tw.Row(s.name, harness.Ms(m.start), harness.Ms(m.own), harness.Ms(m.crd), harness.Ms(m.first), harness.Ms(m.stop), fmt.Sprintf("%d MiB", m.rss>>20), target)
 	}
 	tw.Flush()
 	return nil
@@ -155,7 +159,7 @@ func once(ctx context.Context, assets, bin, etcd, crdDir string) (sample, error)
 	}
 	s.start = time.Since(began)
 	defer env.Stop() //nolint:errcheck // stopped below; this is for the error paths
-	if s.rss, err = rssOf(filepath.Join(assets, "kube-apiserver")); err != nil {
+	if s.rss, s.own, err = processOf(filepath.Join(assets, "kube-apiserver")); err != nil {
 		return s, err
 	}
 	began = time.Now()
@@ -186,12 +190,12 @@ func once(ctx context.Context, assets, bin, etcd, crdDir string) (sample, error)
 	return s, nil
 }
 
-// rssOf finds the process running the binary at path (envtest started it
-// through the symlink) and reads its resident set.
-func rssOf(path string) (int64, error) {
+// processOf finds the process running the binary at path (envtest started
+// it through the symlink) and reads its resident set and its age.
+func processOf(path string) (int64, time.Duration, error) {
 	entries, err := os.ReadDir("/proc")
 	if err != nil {
-		return 0, err
+		return 0, 0, err
 	}
 	for _, e := range entries {
 		pid, err := strconv.Atoi(e.Name())
@@ -203,9 +207,42 @@ func rssOf(path string) (int64, error) {
 			continue
 		}
 		m, err := harness.MemoryOf(pid)
-		return m.RSS, err
+		if err != nil {
+			return 0, 0, err
+		}
+		age, err := ageOf(pid)
+		return m.RSS, age, err
 	}
-	return 0, errors.New("the apiserver envtest started was not found in /proc")
+	return 0, 0, errors.New("the apiserver envtest started was not found in /proc")
+}
+
+// ageOf returns how long ago process pid started, from its start time in
+// clock ticks since boot (/proc/PID/stat field 22; Linux's USER_HZ is 100)
+// and the system's uptime.
+func ageOf(pid int) (time.Duration, error) {
+	stat, err := os.ReadFile(fmt.Sprintf("/proc/%d/stat", pid))
+	if err != nil {
+		return 0, err
+	}
+	// The command name (field 2) may hold spaces: count after its ')'.
+	fields := strings.Fields(string(stat[strings.LastIndexByte(string(stat), ')')+1:]))
+	if len(fields) < 20 {
+		return 0, fmt.Errorf("/proc/%d/stat: %d fields", pid, len(fields))
+	}
+	ticks, err := strconv.ParseInt(fields[19], 10, 64)
+	if err != nil {
+		return 0, fmt.Errorf("/proc/%d/stat: %w", pid, err)
+	}
+	up, err := os.ReadFile("/proc/uptime")
+	if err != nil {
+		return 0, err
+	}
+	first, _, _ := strings.Cut(string(up), " ")
+	uptime, err := strconv.ParseFloat(first, 64)
+	if err != nil {
+		return 0, fmt.Errorf("/proc/uptime: %w", err)
+	}
+	return time.Duration(uptime*float64(time.Second)) - time.Duration(ticks)*10*time.Millisecond, nil
 }
 
 func medians(ss []sample) sample {
@@ -224,6 +261,7 @@ func medians(ss []sample) sample {
 	slices.Sort(rss)
 	return sample{
 		start: med(func(s sample) time.Duration { return s.start }),
+		own:   med(func(s sample) time.Duration { return s.own }),
 		crd:   med(func(s sample) time.Duration { return s.crd }),
 		first: med(func(s sample) time.Duration { return s.first }),
 		stop:  med(func(s sample) time.Duration { return s.stop }),
