@@ -28,7 +28,7 @@ func (b *bench) runH2load(ctx context.Context, p *harness.Process, n int, label 
 		Bin:   b.h2load,
 		Conns: b.opts.clients, Streams: b.opts.streams, Requests: n,
 		LogFile: filepath.Join(b.tmp, fmt.Sprintf("h2load-%s-%s.tsv", p.Name(), label)),
-		Args:    []string{"https://" + p.Addr() + "/healthz"},
+		Args:    []string{"-H", "Authorization: Bearer " + benchToken, "https://" + p.Addr() + "/healthz"},
 		CPU:     p.CPUTime,
 	}.Run(ctx)
 	if err != nil {

@@ -125,6 +125,11 @@ func (b *bench) startCeiling(ctx context.Context, pkiDir string) (*harness.Proce
 	return p, nil
 }
 
+// benchToken authenticates the load: the apiserver, as kube-apiserver,
+// closes an HTTP/2 connection with GOAWAY after an anonymous request, so
+// that h2load's anonymous streams would each need a new connection.
+const benchToken = "bench-load-token"
+
 // pollInterval is the resolution of the startup figure; polling faster
 // would take CPU from the server it measures.
 const pollInterval = 5 * time.Millisecond
@@ -134,8 +139,13 @@ const pollInterval = 5 * time.Millisecond
 // the server if missing), and waits until /readyz answers 200. It returns
 // the process and the time from exec to ready.
 func (b *bench) startAPIServer(ctx context.Context, bin string, env []string, dataDir string) (*harness.Process, time.Duration, error) {
+	tokens := filepath.Join(b.tmp, "tokens.csv")
+	if err := os.WriteFile(tokens, []byte(benchToken+",bench,bench\n"), 0o600); err != nil {
+		return nil, 0, err
+	}
 	return harness.StartAPIServer(ctx, harness.APIServer{
 		Bin: bin, Env: env, DataDir: dataDir, Poll: pollInterval,
+		Args: []string{"--token-auth-file", tokens},
 		LogFile: filepath.Join(b.tmp, fmt.Sprintf("apiserver-%s-%d.log", filepath.Base(dataDir), time.Now().UnixNano())),
 	})
 }
