@@ -145,7 +145,7 @@ func (b *bench) startAPIServer(ctx context.Context, bin string, env []string, da
 	}
 	return harness.StartAPIServer(ctx, harness.APIServer{
 		Bin: bin, Env: env, DataDir: dataDir, Poll: pollInterval,
-		Args: []string{"--token-auth-file", tokens},
+		Args:    []string{"--token-auth-file", tokens},
 		LogFile: filepath.Join(b.tmp, fmt.Sprintf("apiserver-%s-%d.log", filepath.Base(dataDir), time.Now().UnixNano())),
 	})
 }
