@@ -54,6 +54,7 @@ func run() error {
 	conns := flag.Int("c", 4, "h2load connections")
 	streams := flag.Int("m", 50, "h2load concurrent streams per connection")
 	keep := flag.Bool("keep", false, "keep the temporary directory")
+	cpuprofile := flag.String("cpuprofile", "", "write a CPU profile of the apiserver, taken during the first run through the APIService, to this file")
 	backendKind := flag.String("backend", "inprocess", "inprocess or sample (k8s.io/sample-apiserver)")
 	samplePath := flag.String("sample-apiserver", defaultSample(), "the sample-apiserver executable, for -backend sample")
 	flag.Parse()
@@ -135,10 +136,20 @@ func run() error {
 	for r := range *runs {
 		for i, tg := range targets {
 			before := accepted()
+			var profiled chan error
+			if *cpuprofile != "" && r == 0 && i == 1 {
+				profiled = make(chan error, 1)
+				go func() { profiled <- profileCPU(ctx, api, *cpuprofile) }()
+			}
 			res, err := harness.H2load{Bin: h2load, Conns: *conns, Streams: *streams, Requests: *requests,
 				LogFile: filepath.Join(dir, fmt.Sprintf("h2load-%d-%d.log", i, r)), Args: append(slices.Clone(tg.args), tg.url)}.Run(ctx)
 			if err != nil {
 				return fmt.Errorf("%s: %w", tg.name, err)
+			}
+			if profiled != nil {
+				if err := <-profiled; err != nil {
+					return fmt.Errorf("CPU profile: %w", err)
+				}
 			}
 			rates[i] = append(rates[i], res.Rate)
 			opened := "not counted"
@@ -156,6 +167,30 @@ func run() error {
 		fmt.Printf("backend connections opened by the apiserver during its runs: %v (0: the availability probe's connection carried them all)\n", conns2[1])
 	}
 	return nil
+}
+
+// profileCPU writes the apiserver's CPU profile of the next two seconds
+// (its /debug/pprof/profile) to path.
+func profileCPU(ctx context.Context, api, path string) error {
+	c := &http.Client{Transport: &http.Transport{TLSClientConfig: &tls.Config{InsecureSkipVerify: true}}} //nolint:gosec // a benchmark's own server
+	req, err := http.NewRequestWithContext(ctx, http.MethodGet, api+"/debug/pprof/profile?seconds=2", nil)
+	if err != nil {
+		return err
+	}
+	req.Header.Set("Authorization", "Bearer "+token)
+	resp, err := c.Do(req)
+	if err != nil {
+		return err
+	}
+	defer resp.Body.Close()
+	data, err := io.ReadAll(resp.Body)
+	if err != nil {
+		return err
+	}
+	if resp.StatusCode != http.StatusOK {
+		return fmt.Errorf("%s: %.200s", resp.Status, data)
+	}
+	return os.WriteFile(path, data, 0o600)
 }
 
 func median(v []float64) float64 {
