@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/klog/v2"
+	"k8s.io/kube-openapi/pkg/validation/spec"
 
 	"github.com/apiserver/apiserver/pkg/admission"
 	"github.com/apiserver/apiserver/pkg/apiextensions/celrules"
@@ -230,6 +231,14 @@ func (srv *Server) serve(crd *apiextensionsv1.CustomResourceDefinition, terminat
 		}
 		s.versions[ver.Name] = res
 	}
+	versions, err := srv.applyVersions(crd, s.versions)
+	if err != nil {
+		return err
+	}
+	for name, res := range s.versions {
+		res.Versions = versions
+		s.versions[name] = res
+	}
 	srv.mu.Lock()
 	old := srv.served[crd.Name]
 	srv.served[crd.Name] = s
@@ -237,6 +246,35 @@ func (srv *Server) serve(crd *apiextensionsv1.CustomResourceDefinition, terminat
 	srv.publish(crd.Spec.Group, old, s)
 	klog.InfoS("Serving custom resources", "crd", crd.Name, "versions", len(s.versions))
 	return nil
+}
+
+// applyVersions describes the served versions of crd to server-side
+// apply: the models of all of them, and the conversion of an object between
+// them (its webhook's, or a change of apiVersion), as kube-apiserver's
+// custom resource handler gives its field managers.
+func (srv *Server) applyVersions(crd *apiextensionsv1.CustomResourceDefinition, served map[string]rest.Resource) (*rest.Versions, error) {
+	convert, err := srv.converter(crd)
+	if err != nil {
+		return nil, err
+	}
+	gvs := make([]rest.GroupVersion, 0, len(served))
+	for name, res := range served {
+		gvs = append(gvs, rest.GroupVersion{GroupVersion: schema.GroupVersion{Group: crd.Spec.Group, Version: name}, Resources: []rest.Resource{res}})
+	}
+	return &rest.Versions{
+		Models: sync.OnceValues(func() (map[string]*spec.Schema, error) { return installer.Models(gvs...) }),
+		Convert: func(obj *unstructured.Unstructured, apiVersion string) (*unstructured.Unstructured, error) {
+			out := obj.DeepCopy()
+			if convert == nil {
+				out.SetAPIVersion(apiVersion)
+				return out, nil
+			}
+			if err := convert(context.Background(), []*unstructured.Unstructured{out}, apiVersion); err != nil {
+				return nil, err
+			}
+			return out, nil
+		},
+	}, nil
 }
 
 func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition, ver *apiextensionsv1.CustomResourceDefinitionVersion) (rest.Resource, error) {

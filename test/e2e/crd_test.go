@@ -265,6 +265,29 @@ func TestCRDVersions(t *testing.T) {
 	if resp.StatusCode != 200 || !strings.Contains(string(body), `"name":"gadgets"`) {
 		t.Errorf("discovery of multi.example.com/v1 = %d %s", resp.StatusCode, body)
 	}
+	// Server-side apply through one version, then through the other: the
+	// fields the manager recorded through v1 are converted to v2, and what
+	// it no longer applies is removed (kube's "ServerSideApply should work
+	// for CRDs").
+	apply := func(version, spec string) (int, []byte) {
+		body := []byte(`{"apiVersion":"multi.example.com/` + version + `","kind":"Gadget","metadata":{"name":"applied"},"spec":` + spec + `}`)
+		resp, out := do(t, c, "PATCH", p.URL+"/apis/multi.example.com/"+version+"/gadgets/applied?fieldManager=tester", "application/apply-patch+yaml", body)
+		return resp.StatusCode, out
+	}
+	if code, out := apply("v2", `{"a":1,"b":2}`); code != 201 {
+		t.Fatalf("apply through v2 = %d %s", code, out)
+	}
+	code, out := apply("v1", `{"a":1}`)
+	var applied struct {
+		Spec     map[string]any
+		Metadata struct {
+			ManagedFields []struct{ APIVersion, Manager string }
+		}
+	}
+	if err := json.Unmarshal(out, &applied); err != nil || code != 200 || len(applied.Spec) != 1 || len(applied.Metadata.ManagedFields) != 1 ||
+		applied.Metadata.ManagedFields[0].APIVersion != "multi.example.com/v1" {
+		t.Errorf("apply through v1 after v2 = %d %s, want spec {a: 1} managed by tester through v1", code, out)
+	}
 }
 
 // TestDefaultsOnRead: a default added to a definition later shows on

@@ -50,12 +50,17 @@ type Config struct {
 	// subresource, spec on the status subresource): nobody is recorded as
 	// their manager there.
 	Reset []string
+	// Convert, when set, converts an object of the kind to another version
+	// of it (a custom resource's): fields a manager recorded through that
+	// version are then compared in it. Without it only Kind's version is
+	// known.
+	Convert func(obj *unstructured.Unstructured, apiVersion string) (*unstructured.Unstructured, error)
 }
 
 // New returns the field manager of c.
 func New(tc managedfields.TypeConverter, c Config) (*managedfields.FieldManager, error) {
 	_, custom := c.New().(*unstructured.Unstructured)
-	convert := converter{newObj: c.New, kind: c.Kind}
+	convert := converter{newObj: c.New, kind: c.Kind, convert: c.Convert}
 	var reset map[fieldpath.APIVersion]fieldpath.Filter
 	if len(c.Reset) > 0 {
 		set := fieldpath.NewSet()
@@ -85,8 +90,9 @@ func New(tc managedfields.TypeConverter, c Config) (*managedfields.FieldManager,
 // the identity, except that the unstructured objects apply produces become
 // the kind's Go type.
 type converter struct {
-	newObj func() runtime.Object
-	kind   schema.GroupVersionKind
+	newObj  func() runtime.Object
+	kind    schema.GroupVersionKind
+	convert func(obj *unstructured.Unstructured, apiVersion string) (*unstructured.Unstructured, error)
 }
 
 var (
@@ -99,10 +105,18 @@ func (c converter) Convert(in, out, _ any) error {
 }
 
 func (c converter) ConvertToVersion(in runtime.Object, target runtime.GroupVersioner) (runtime.Object, error) {
+	u, isUnstructured := in.(*unstructured.Unstructured)
+	// A custom resource's object may be in any of its versions (the live
+	// object in the version that last wrote it).
+	if gv, isVersion := target.(schema.GroupVersion); isVersion && isUnstructured && c.convert != nil && gv.Group == c.kind.Group {
+		if u.GetAPIVersion() == gv.String() {
+			return in, nil
+		}
+		return c.convert(u, gv.String())
+	}
 	if _, ok := target.KindForGroupVersionKinds([]schema.GroupVersionKind{c.kind}); !ok {
 		return nil, fmt.Errorf("%s cannot be converted to %v", c.kind, target)
 	}
-	u, isUnstructured := in.(*unstructured.Unstructured)
 	out := c.newObj()
 	if _, wantUnstructured := out.(*unstructured.Unstructured); isUnstructured && !wantUnstructured {
 		if err := runtime.DefaultUnstructuredConverter.FromUnstructured(u.Object, out); err != nil {

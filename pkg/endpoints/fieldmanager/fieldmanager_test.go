@@ -1,6 +1,7 @@
 package fieldmanager
 
 import (
+	"maps"
 	"strings"
 	"testing"
 	"time"
@@ -12,6 +13,7 @@ import (
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
 	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
+	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/util/managedfields"
 	"k8s.io/kube-openapi/pkg/validation/spec"
 
@@ -186,5 +188,67 @@ func BenchmarkUpdate(b *testing.B) {
 				fm.UpdateNoErrors(live, next, "bench")
 			}
 		})
+	}
+}
+
+// TestApplyAcrossVersions: a manager that applied through one version of a
+// custom resource and applies again through another gives up the fields
+// it no longer applies, as kube-apiserver converts the fields a manager
+// recorded to the version of the request.
+func TestApplyAcrossVersions(t *testing.T) {
+	gvs := []schema.GroupVersion{{Group: "multi.example.com", Version: "v1"}, {Group: "multi.example.com", Version: "v2"}}
+	models := map[string]*spec.Schema{}
+	for _, gv := range gvs {
+		m, err := openapi.Models(gv, []openapi.Resource{{Kind: "Gadget", Plural: "gadgets", Schema: &spec.Schema{SchemaProps: spec.SchemaProps{
+			Type: []string{"object"},
+			Properties: map[string]spec.Schema{"spec": {SchemaProps: spec.SchemaProps{Type: []string{"object"},
+				AdditionalProperties: &spec.SchemaOrBool{Allows: true, Schema: &spec.Schema{SchemaProps: spec.SchemaProps{Type: []string{"string"}}}}}}},
+		}}}})
+		if err != nil {
+			t.Fatal(err)
+		}
+		maps.Copy(models, m)
+	}
+	relabel := func(obj *unstructured.Unstructured, apiVersion string) (*unstructured.Unstructured, error) {
+		out := obj.DeepCopy()
+		out.SetAPIVersion(apiVersion)
+		return out, nil
+	}
+	tc := TypeConverter(models, false)
+	managers := map[string]*managedfields.FieldManager{}
+	for _, gv := range gvs {
+		for _, convert := range []func(*unstructured.Unstructured, string) (*unstructured.Unstructured, error){nil, relabel} {
+			fm, err := New(tc, Config{Kind: gv.WithKind("Gadget"), New: func() runtime.Object { return &unstructured.Unstructured{} }, Convert: convert})
+			if err != nil {
+				t.Fatal(err)
+			}
+			managers[gv.Version+map[bool]string{true: "+convert", false: ""}[convert != nil]] = fm
+		}
+	}
+	gadget := func(apiVersion string, spec map[string]any) *unstructured.Unstructured {
+		return &unstructured.Unstructured{Object: map[string]any{"apiVersion": apiVersion, "kind": "Gadget",
+			"metadata": map[string]any{"name": "g"}, "spec": spec}}
+	}
+	empty := gadget("multi.example.com/v1", nil)
+	delete(empty.Object, "spec")
+	live, err := managers["v1+convert"].Apply(empty, gadget("multi.example.com/v1", map[string]any{"a": "1", "b": "2"}), "tester", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	// Without a conversion, v2's manager cannot read what was recorded in v1.
+	if _, err := managers["v2"].Apply(live, gadget("multi.example.com/v2", map[string]any{"a": "1"}), "tester", false); err == nil {
+		t.Error("applying through v2 without a conversion succeeded")
+	}
+	out, err := managers["v2+convert"].Apply(live, gadget("multi.example.com/v2", map[string]any{"a": "1"}), "tester", false)
+	if err != nil {
+		t.Fatal(err)
+	}
+	u := out.(*unstructured.Unstructured)
+	if spec, _, _ := unstructured.NestedMap(u.Object, "spec"); len(spec) != 1 || spec["a"] != "1" {
+		t.Errorf("spec after the second apply = %v, want only a", spec)
+	}
+	entries := u.GetManagedFields()
+	if len(entries) != 1 || entries[0].APIVersion != "multi.example.com/v2" {
+		t.Errorf("managedFields = %+v, want one entry of v2", entries)
 	}
 }

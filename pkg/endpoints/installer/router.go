@@ -7,6 +7,7 @@ import (
 	"crypto/sha256"
 	"encoding/base64"
 	"fmt"
+	"maps"
 	"net/http"
 	"slices"
 	"strings"
@@ -14,10 +15,12 @@ import (
 	"time"
 
 	metav1 "k8s.io/apimachinery/pkg/apis/meta/v1"
+	"k8s.io/apimachinery/pkg/apis/meta/v1/unstructured"
 	"k8s.io/apimachinery/pkg/runtime"
 	"k8s.io/apimachinery/pkg/runtime/schema"
 	"k8s.io/apimachinery/pkg/runtime/serializer/protobuf"
 	"k8s.io/apimachinery/pkg/util/managedfields"
+	"k8s.io/kube-openapi/pkg/validation/spec"
 
 	"github.com/apiserver/apiserver/pkg/endpoints/discovery"
 	"github.com/apiserver/apiserver/pkg/endpoints/fieldmanager"
@@ -191,6 +194,23 @@ func Check(gv rest.GroupVersion) error {
 	return nil
 }
 
+// Models returns the OpenAPI models of the resources of gvs together: a
+// custom resource's in every version it is served in, which server-side
+// apply types the objects of any of those versions with (rest.Versions).
+func Models(gvs ...rest.GroupVersion) (map[string]*spec.Schema, error) {
+	out := map[string]*spec.Schema{}
+	for _, gv := range gvs {
+		models, err := openapi.Models(gv.GroupVersion, openAPIResources(gv, true))
+		if err != nil {
+			return nil, err
+		}
+		// Definitions shared by the versions (ObjectMeta, DeleteOptions)
+		// type the same whichever version's copy is kept.
+		maps.Copy(out, models)
+	}
+	return out, nil
+}
+
 // fieldManagers builds the server-side apply field managers of resource d
 // of gv and of its subresources (a scale's in terms of its Scale), by
 // subresource, typed by the OpenAPI models the documents serve when
@@ -201,7 +221,15 @@ func Check(gv rest.GroupVersion) error {
 // strategies do.
 func fieldManagers(gv schema.GroupVersion, d *rest.Resource, described []openapi.Resource, defaulter runtime.ObjectDefaulter) (map[string]*managedfields.FieldManager, error) {
 	tc := fieldmanager.TypeConverter(nil, false)
-	if i := slices.IndexFunc(described, func(r openapi.Resource) bool { return r.Plural == d.Info.Resource }); i >= 0 {
+	var convert func(*unstructured.Unstructured, string) (*unstructured.Unstructured, error)
+	switch i := slices.IndexFunc(described, func(r openapi.Resource) bool { return r.Plural == d.Info.Resource }); {
+	case d.Versions != nil:
+		models, err := d.Versions.Models()
+		if err != nil {
+			return nil, err
+		}
+		tc, convert = fieldmanager.TypeConverter(models, false), d.Versions.Convert
+	case i >= 0:
 		models, err := openapi.Models(gv, described[i:i+1])
 		if err != nil {
 			return nil, err
@@ -214,7 +242,7 @@ func fieldManagers(gv schema.GroupVersion, d *rest.Resource, described []openapi
 		mainReset = []string{"status"}
 	}
 	fms := map[string]*managedfields.FieldManager{}
-	fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: d.Info.GroupVersionKind(), New: d.Storage.New, Reset: mainReset, Defaulter: defaulter})
+	fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: d.Info.GroupVersionKind(), New: d.Storage.New, Reset: mainReset, Defaulter: defaulter, Convert: convert})
 	if err != nil {
 		return nil, err
 	}
@@ -225,7 +253,12 @@ func fieldManagers(gv schema.GroupVersion, d *rest.Resource, described []openapi
 		if sub.Name == "status" {
 			reset = []string{"spec"}
 		}
-		fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: d.KindOf(sub), Subresource: sub.Name, New: sub.Storage.New, Reset: reset, Defaulter: defaulter})
+		kind := d.KindOf(sub)
+		subConvert := convert
+		if kind != d.Info.GroupVersionKind() {
+			subConvert = nil // a Scale is served in one version
+		}
+		fm, err := fieldmanager.New(tc, fieldmanager.Config{Kind: kind, Subresource: sub.Name, New: sub.Storage.New, Reset: reset, Defaulter: defaulter, Convert: subConvert})
 		if err != nil {
 			return nil, err
 		}

@@ -51,6 +51,18 @@ type Resource struct {
 	// resources get the defaults of their schema, as kube-apiserver applies
 	// them on read too.
 	OnRead func(obj runtime.Object)
+	// Versions, when set, is the resource in every version it is served
+	// in (a custom resource): server-side apply converts the fields a
+	// manager recorded through one version to the version of a request.
+	Versions *Versions
+}
+
+// Versions describes the versions of one resource's objects.
+type Versions struct {
+	// Models returns the OpenAPI models of the kind in every version.
+	Models func() (map[string]*spec.Schema, error)
+	// Convert returns obj in apiVersion ("group/version").
+	Convert func(obj *unstructured.Unstructured, apiVersion string) (*unstructured.Unstructured, error)
 }
 
 // Subresource declares one subresource, such as status, scale or finalize.
