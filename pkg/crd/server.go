@@ -30,6 +30,7 @@ import (
 	"github.com/apiserver/apiserver/pkg/client/webhookclient"
 	"github.com/apiserver/apiserver/pkg/controller"
 	"github.com/apiserver/apiserver/pkg/endpoints/installer"
+	"github.com/apiserver/apiserver/pkg/openapi"
 	"github.com/apiserver/apiserver/pkg/registry/generic"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
 	"github.com/apiserver/apiserver/pkg/server"
@@ -289,6 +290,11 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 		// its error, as in kube; the version is served.
 		v.rules, _ = celrules.Compile(nil, ver.Schema.OpenAPIV3Schema)
 		if s, err := crdschema.ToOpenAPI(ver.Schema.OpenAPIV3Schema, false); err == nil {
+			fields := make([]any, 0, len(ver.SelectableFields))
+			for _, f := range ver.SelectableFields {
+				fields = append(fields, map[string]any{"fieldPath": strings.TrimPrefix(f.JSONPath, ".")})
+			}
+			s.AddExtension(openapi.ExtSelectableFields, fields)
 			v.openapi = s
 		}
 	}

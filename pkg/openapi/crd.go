@@ -21,14 +21,37 @@ func customDefinitions(gv schema.GroupVersion, r Resource) map[string]*definitio
 	listDef := r.listDefinition()
 	obj := &definition{deps: []string{defObjectMeta}}
 	obj.v3 = *util.WrapRefs(ptr(objectSchema(*r.Schema, v3RefPrefix)))
-	obj.v2 = objectSchema(*toV2(r.Schema), v2RefPrefix)
+	if preserve, _ := r.Schema.Extensions[extPreserveUnknownFields].(bool); preserve {
+		// As kube-apiserver: kubectl's v2 validation would refuse every
+		// field a listed property does not name, even apiVersion's
+		// siblings, so such a kind is published as just an object.
+		obj.v2 = spec.Schema{SchemaProps: spec.SchemaProps{Type: spec.StringOrArray{"object"}}}
+		withSelectableFields(&obj.v2, r.Schema)
+	} else {
+		obj.v2 = objectSchema(*toV2(r.Schema), v2RefPrefix)
+	}
 	list := &definition{deps: []string{defListMeta, r.Definition}}
 	list.v3 = *util.WrapRefs(ptr(listSchema(r, v3RefPrefix)))
 	list.v2 = listSchema(r, v2RefPrefix)
+	withSelectableFields(&list.v3, r.Schema)
+	withSelectableFields(&list.v2, r.Schema)
 	return map[string]*definition{r.Definition: obj, listDef: list}
 }
 
 func ptr[T any](v T) *T { return &v }
+
+// ExtSelectableFields lists the field selectors a custom resource's objects
+// support beyond metadata.name and metadata.namespace, as kube-apiserver
+// marks its kind and list definitions: [{"fieldPath": "spec.color"}].
+const ExtSelectableFields = "x-kubernetes-selectable-fields"
+
+// withSelectableFields copies the selectable fields of a kind's schema to
+// s, a definition built beside it.
+func withSelectableFields(s *spec.Schema, kind *spec.Schema) {
+	if v, ok := kind.Extensions[ExtSelectableFields]; ok {
+		s.AddExtension(ExtSelectableFields, v)
+	}
+}
 
 // objectSchema adds the apiVersion, kind and metadata properties to s.
 func objectSchema(s spec.Schema, refPrefix string) spec.Schema {
@@ -92,6 +115,11 @@ func toV2(s *spec.Schema) *spec.Schema {
 				out.Items, out.Properties = nil, nil
 			}
 			if out.Items == nil && out.Type.Contains("array") {
+				out.Type = nil
+			}
+			// kubectl's v2 model does not handle an object whose unknown
+			// fields are kept either.
+			if preserve, _ := out.Extensions[extPreserveUnknownFields].(bool); preserve && out.Type.Contains("object") {
 				out.Type = nil
 			}
 			out.Required = slices.DeleteFunc(slices.Clone(out.Required), func(name string) bool {

@@ -2,10 +2,14 @@ package openapi
 
 import (
 	"encoding/json"
+	"maps"
 	"reflect"
 	"slices"
 	"strings"
 	"testing"
+
+	"k8s.io/apimachinery/pkg/runtime/schema"
+	"k8s.io/kube-openapi/pkg/validation/spec"
 )
 
 // docs returns the v2 document and the v3 document of key, with the name
@@ -270,7 +274,8 @@ func TestToV2(t *testing.T) {
 	}{
 		{"junctors dropped", `{"type":"object","anyOf":[{"required":["a"]}],"oneOf":[{"required":["b"]}],"allOf":[{"required":["c"]}],"not":{"required":["d"]}}`, `{"type":"object"}`},
 		{"nullable drops type and nested schemas", `{"type":"object","nullable":true,"properties":{"a":{"type":"string"}}}`, `{}`},
-		{"preserve unknown fields drops nested schemas", `{"type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"a":{"type":"string"}}}`, `{"type":"object","x-kubernetes-preserve-unknown-fields":true}`},
+		// As kube-apiserver 1.31 publishes them (recorded).
+		{"preserve unknown fields drops nested schemas and the object type", `{"type":"object","x-kubernetes-preserve-unknown-fields":true,"properties":{"a":{"type":"string"}}}`, `{"x-kubernetes-preserve-unknown-fields":true}`},
 		{"array without items drops type", `{"type":"array","x-kubernetes-preserve-unknown-fields":true,"items":{"type":"string"}}`, `{"x-kubernetes-preserve-unknown-fields":true}`},
 		{"nullable property not required", `{"type":"object","required":["a","b"],"properties":{"a":{"type":"string","nullable":true},"b":{"type":"string"}}}`, `{"type":"object","required":["b"],"properties":{"a":{},"b":{"type":"string"}}}`},
 		{"nested", `{"type":"object","properties":{"a":{"type":"object","properties":{"b":{"type":"integer","nullable":true}}}}}`, `{"type":"object","properties":{"a":{"type":"object","properties":{"b":{}}}}}`},
@@ -290,5 +295,35 @@ func TestToV2(t *testing.T) {
 				t.Errorf("toV2 changed its input to %s", again)
 			}
 		})
+	}
+}
+
+// TestCustomDefinitionsAsKube: a kind whose root keeps unknown fields is
+// published in v2 as just an object, and the selectable fields mark the
+// kind and its list in both formats (recorded from kube-apiserver 1.31).
+func TestCustomDefinitionsAsKube(t *testing.T) {
+	fields := []any{map[string]any{"fieldPath": "spec.color"}}
+	kind := &spec.Schema{SchemaProps: spec.SchemaProps{Type: spec.StringOrArray{"object"},
+		Properties: map[string]spec.Schema{"spec": {SchemaProps: spec.SchemaProps{Type: spec.StringOrArray{"object"}}}}},
+		VendorExtensible: spec.VendorExtensible{Extensions: spec.Extensions{extPreserveUnknownFields: true, ExtSelectableFields: fields}}}
+	gv := schema.GroupVersion{Group: "v2test.example.com", Version: "v1"}
+	r, err := Resource{Kind: "Baz", Plural: "bazs", Schema: kind}.normalize(gv)
+	if err != nil {
+		t.Fatal(err)
+	}
+	defs := customDefinitions(gv, r)
+	obj, list := defs["com.example.v2test.v1.Baz"], defs["com.example.v2test.v1.BazList"]
+	if obj == nil || list == nil {
+		t.Fatalf("definitions = %v", slices.Collect(maps.Keys(defs)))
+	}
+	want := spec.Schema{SchemaProps: spec.SchemaProps{Type: spec.StringOrArray{"object"}}}
+	want.AddExtension(ExtSelectableFields, fields)
+	if !reflect.DeepEqual(obj.v2, want) {
+		t.Errorf("v2 kind = %+v, want only type object and the selectable fields", obj.v2)
+	}
+	for name, s := range map[string]spec.Schema{"v3 kind": obj.v3, "v2 list": list.v2, "v3 list": list.v3} {
+		if !reflect.DeepEqual(s.Extensions[ExtSelectableFields], fields) {
+			t.Errorf("%s selectable fields = %v", name, s.Extensions[ExtSelectableFields])
+		}
 	}
 }

@@ -19,6 +19,7 @@ import (
 	"k8s.io/apimachinery/pkg/types"
 	"k8s.io/apimachinery/pkg/util/strategicpatch"
 	"k8s.io/apimachinery/pkg/util/validation/field"
+	"sigs.k8s.io/yaml"
 
 	"github.com/apiserver/apiserver/pkg/endpoints/request"
 	"github.com/apiserver/apiserver/pkg/registry/rest"
@@ -96,6 +97,15 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, t *target, info
 		if err != nil {
 			return err
 		}
+		// As kube-apiserver, duplicate keys in an apply patch are found by
+		// a strict parse of its YAML, answered once the apply succeeds.
+		var strict error
+		if validation != validationIgnore {
+			strict = yaml.UnmarshalStrict(patch, &map[string]any{})
+		}
+		if strict != nil && validation == validationWarn {
+			warnings = append(warnings, yamlWarnings(strict)...)
+		}
 		update = func(_ context.Context, current runtime.Object) (runtime.Object, error) {
 			if current == nil {
 				current = t.empty(info)
@@ -112,6 +122,9 @@ func (h *Resource) patch(w http.ResponseWriter, r *http.Request, t *target, info
 				return nil, &apierrors.StatusError{ErrStatus: metav1.Status{
 					Status: metav1.StatusFailure, Code: http.StatusInternalServerError, Message: err.Error(),
 				}}
+			}
+			if err == nil && strict != nil && validation == validationStrict {
+				return nil, apierrors.NewBadRequest(fmt.Sprintf("error strict decoding YAML: %v", strict))
 			}
 			return obj, err
 		}

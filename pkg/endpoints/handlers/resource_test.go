@@ -306,3 +306,23 @@ func TestManagedFieldsRecorded(t *testing.T) {
 		t.Errorf("patch by patcher: %s", data)
 	}
 }
+
+// An apply patch with a duplicate key is refused under Strict and warned
+// of under Warn, once the apply succeeds, in kube-apiserver's words.
+func TestApplyDuplicateKeys(t *testing.T) {
+	f := newFixture(t)
+	body := "apiVersion: v1\nkind: ConfigMap\nmetadata:\n  name: dup\ndata:\n  a: \"1\"\n  a: \"2\"\n"
+	resp, data := f.do(t, "PATCH", cms+"/dup?fieldManager=t&fieldValidation=Strict", "", "application/apply-patch+yaml", body)
+	if s := statusOf(t, data); resp.StatusCode != 400 ||
+		s.Message != "error strict decoding YAML: error converting YAML to JSON: yaml: unmarshal errors:\n  line 7: key \"a\" already set in map" {
+		t.Errorf("Strict: %d %s", resp.StatusCode, s.Message)
+	}
+	resp, data = f.do(t, "PATCH", cms+"/dup?fieldManager=t&fieldValidation=Warn", "", "application/apply-patch+yaml", body)
+	if got := resp.Header.Get("Warning"); resp.StatusCode != 201 || got != `299 - "line 7: key \"a\" already set in map"` {
+		t.Errorf("Warn: %d %q %s", resp.StatusCode, got, data)
+	}
+	resp, _ = f.do(t, "PATCH", cms+"/dup?fieldManager=t&fieldValidation=Ignore", "", "application/apply-patch+yaml", body)
+	if resp.StatusCode != 200 || resp.Header.Get("Warning") != "" {
+		t.Errorf("Ignore: %d %q", resp.StatusCode, resp.Header.Get("Warning"))
+	}
+}

@@ -3,7 +3,9 @@ package handlers
 import (
 	"errors"
 	"fmt"
+	"strings"
 
+	yamlv2 "go.yaml.in/yaml/v2"
 	yamlv3 "go.yaml.in/yaml/v3"
 	"sigs.k8s.io/yaml"
 )
@@ -77,4 +79,19 @@ func expandedSize(n *yamlv3.Node, sizes map[*yamlv3.Node]int64) (int64, error) {
 	}
 	sizes[n] = total
 	return total, nil
+}
+
+// yamlWarnings words a strict YAML decoding error as kube-apiserver's
+// warnings: one per problem the parser listed ("line 7: key \"a\" already
+// set in map"), or the error itself.
+func yamlWarnings(err error) []string {
+	var typeErr *yamlv2.TypeError
+	if !errors.As(err, &typeErr) {
+		return []string{err.Error()}
+	}
+	out := make([]string, len(typeErr.Errors))
+	for i, e := range typeErr.Errors {
+		out[i] = strings.TrimSpace(e)
+	}
+	return out
 }
