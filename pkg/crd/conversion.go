@@ -174,7 +174,7 @@ func keepMetadata(in, converted *unstructured.Unstructured) error {
 // in the storage version and read in the served one.
 type convertingStorage struct {
 	storage.Interface
-	convert        func(ctx context.Context, objs []*unstructured.Unstructured, to string) error
+	convert        converter
 	stored, served string // group/versions
 }
 

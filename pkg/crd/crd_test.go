@@ -57,7 +57,7 @@ func newServer(t *testing.T) *Server {
 func TestVersionResource(t *testing.T) {
 	srv := newServer(t)
 	crd := widgetDefinition()
-	res, err := srv.versionResource(crd, &crd.Spec.Versions[0])
+	res, err := srv.versionResource(crd, &crd.Spec.Versions[0], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -90,7 +90,7 @@ func TestVersionResource(t *testing.T) {
 func TestScaleStorage(t *testing.T) {
 	srv := newServer(t)
 	crd := widgetDefinition()
-	res, err := srv.versionResource(crd, &crd.Spec.Versions[0])
+	res, err := srv.versionResource(crd, &crd.Spec.Versions[0], nil)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -195,7 +195,7 @@ func TestStaleEventKeepsObjects(t *testing.T) {
 	if err != nil {
 		t.Fatal(err)
 	}
-	res, err := srv.versionResource(fresh.(*apiextensionsv1.CustomResourceDefinition), &fresh.(*apiextensionsv1.CustomResourceDefinition).Spec.Versions[0])
+	res, err := srv.versionResource(fresh.(*apiextensionsv1.CustomResourceDefinition), &fresh.(*apiextensionsv1.CustomResourceDefinition).Spec.Versions[0], nil)
 	if err != nil {
 		t.Fatal(err)
 	}

@@ -218,12 +218,17 @@ func (srv *Server) serve(crd *apiextensionsv1.CustomResourceDefinition, terminat
 		return nil
 	}
 	s := &served{uid: crd.UID, gen: crd.Generation, terminating: terminating, versions: map[string]rest.Resource{}}
+	// One converter (a webhook client) serves every version, and apply.
+	convert, err := srv.converter(crd)
+	if err != nil {
+		return fmt.Errorf("serving %s: %w", crd.Name, err)
+	}
 	for i := range crd.Spec.Versions {
 		ver := &crd.Spec.Versions[i]
 		if !ver.Served {
 			continue
 		}
-		res, err := srv.versionResource(crd, ver)
+		res, err := srv.versionResource(crd, ver, convert)
 		if err != nil {
 			return fmt.Errorf("serving %s version %s: %w", crd.Name, ver.Name, err)
 		}
@@ -232,10 +237,7 @@ func (srv *Server) serve(crd *apiextensionsv1.CustomResourceDefinition, terminat
 		}
 		s.versions[ver.Name] = res
 	}
-	versions, err := srv.applyVersions(crd, s.versions)
-	if err != nil {
-		return err
-	}
+	versions := applyVersions(crd, s.versions, convert)
 	for name, res := range s.versions {
 		res.Versions = versions
 		s.versions[name] = res
@@ -253,11 +255,7 @@ func (srv *Server) serve(crd *apiextensionsv1.CustomResourceDefinition, terminat
 // apply: the models of all of them, and the conversion of an object between
 // them (its webhook's, or a change of apiVersion), as kube-apiserver's
 // custom resource handler gives its field managers.
-func (srv *Server) applyVersions(crd *apiextensionsv1.CustomResourceDefinition, served map[string]rest.Resource) (*rest.Versions, error) {
-	convert, err := srv.converter(crd)
-	if err != nil {
-		return nil, err
-	}
+func applyVersions(crd *apiextensionsv1.CustomResourceDefinition, served map[string]rest.Resource, convert converter) *rest.Versions {
 	gvs := make([]rest.GroupVersion, 0, len(served))
 	for name, res := range served {
 		gvs = append(gvs, rest.GroupVersion{GroupVersion: schema.GroupVersion{Group: crd.Spec.Group, Version: name}, Resources: []rest.Resource{res}})
@@ -275,10 +273,12 @@ func (srv *Server) applyVersions(crd *apiextensionsv1.CustomResourceDefinition, 
 			}
 			return out, nil
 		},
-	}, nil
+	}
 }
 
-func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition, ver *apiextensionsv1.CustomResourceDefinitionVersion) (rest.Resource, error) {
+// versionResource declares one version of crd; convert, nil for None,
+// converts its objects between versions (srv.converter).
+func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition, ver *apiextensionsv1.CustomResourceDefinitionVersion, convert converter) (rest.Resource, error) {
 	v := version{crd: crd, version: ver}
 	if ver.Schema != nil && ver.Schema.OpenAPIV3Schema != nil {
 		compiled, err := crdschema.New(ver.Schema.OpenAPIV3Schema)
@@ -310,10 +310,6 @@ func (srv *Server) versionResource(crd *apiextensionsv1.CustomResourceDefinition
 	}
 	if gv, err := schema.ParseGroupVersion(storageVersion(crd)); err == nil {
 		store.StoredKind = gv.WithKind(crd.Spec.Names.Kind)
-	}
-	convert, err := srv.converter(crd)
-	if err != nil {
-		return rest.Resource{}, err
 	}
 	if convert != nil {
 		store.Storage = convertingStorage{Interface: store.Storage, convert: convert, stored: storageVersion(crd), served: t.Info.GroupVersion().String()}
@@ -453,7 +449,10 @@ func (srv *Server) finalize(ctx context.Context, crd *apiextensionsv1.CustomReso
 // converter returns how crd's objects change version: nil for the None
 // strategy (the apiVersion is rewritten as they are served), the webhook
 // otherwise.
-func (srv *Server) converter(crd *apiextensionsv1.CustomResourceDefinition) (func(context.Context, []*unstructured.Unstructured, string) error, error) {
+// converter converts objects, in place, to a group/version.
+type converter func(ctx context.Context, objs []*unstructured.Unstructured, to string) error
+
+func (srv *Server) converter(crd *apiextensionsv1.CustomResourceDefinition) (converter, error) {
 	if crd.Spec.Conversion == nil || crd.Spec.Conversion.Strategy != apiextensionsv1.WebhookConverter {
 		return nil, nil
 	}
