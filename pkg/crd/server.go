@@ -484,11 +484,7 @@ func (srv *Server) storageStore(crd *apiextensionsv1.CustomResourceDefinition) (
 	}
 	t := version{crd: crd, version: &storageVersion}.resourceType()
 	t.Strategy = customStrategy{}
-	st, err := etcd3.New(etcd3.Config{
-		Client: srv.backend.Client(), Prefix: srv.backend.Config().Prefix,
-		Resource: t.Info.GroupResource(), NamespaceScoped: t.Info.Namespaced, NewFunc: t.New,
-		Transformer: srv.backend.Config().Transformers[t.Info.GroupResource()],
-	})
+	st, err := srv.backend.NewStore(t.Info.GroupResource(), t.Info.Namespaced, t.New)
 	return st, t, err
 }
 

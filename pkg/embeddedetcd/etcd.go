@@ -130,6 +130,13 @@ func Start(ctx context.Context, cfg Config) (*Server, error) {
 	return s, nil
 }
 
+// Revision is the member's current revision, read in process. The member
+// is the whole cluster and answers a write only once it has applied it,
+// so every write answered before the call is included: the revision a
+// quorum read would return, without the read's trip through the client,
+// gRPC and raft.
+func (s *Server) Revision() int64 { return s.etcd.Server.KV().Rev() }
+
 // Err reports a fatal error of the running member, such as a full disk.
 func (s *Server) Err() <-chan error { return s.etcd.Err() }
 

@@ -2,6 +2,7 @@ package embeddedetcd_test
 
 import (
 	"context"
+	"fmt"
 	"os"
 	"path/filepath"
 	"testing"
@@ -80,5 +81,35 @@ func TestRefusesClientsWithoutCertificate(t *testing.T) {
 	}
 	if got := s.Endpoint(); got[:len("https://127.0.0.1:")] != "https://127.0.0.1:" {
 		t.Errorf("endpoint %s is not loopback https", got)
+	}
+}
+
+// TestRevisionIsQuorumReadRevision checks that the in-process revision
+// includes every write answered before it, as a quorum read's does: what
+// consistent reads from the watch cache rely on.
+func TestRevisionIsQuorumReadRevision(t *testing.T) {
+	dir := t.TempDir()
+	s, err := embeddedetcd.Start(t.Context(), embeddedetcd.Config{DataDir: filepath.Join(dir, "etcd"), CertDir: filepath.Join(dir, "pki"), UnsafeNoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	defer s.Close()
+	c := client(t, s)
+	defer c.Close()
+	for i := range 20 {
+		put, err := c.Put(t.Context(), "/registry/k", fmt.Sprint(i))
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Revision(); got < put.Header.Revision {
+			t.Fatalf("Revision() = %d after a put answered at revision %d", got, put.Header.Revision)
+		}
+		get, err := c.Get(t.Context(), "/registry/k", clientv3.WithCountOnly())
+		if err != nil {
+			t.Fatal(err)
+		}
+		if got := s.Revision(); got != get.Header.Revision {
+			t.Fatalf("Revision() = %d, a quorum read says %d", got, get.Header.Revision)
+		}
 	}
 }

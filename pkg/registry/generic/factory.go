@@ -10,14 +10,7 @@ import (
 // on its writes, which admission sees as writes of subresource sub (empty
 // for the resource itself).
 func NewStore(backend *etcd3.Backend, t rest.Type, admit admission.Interface, sub string) (*Store, error) {
-	st, err := etcd3.New(etcd3.Config{
-		Client:          backend.Client(),
-		Prefix:          backend.Config().Prefix,
-		Resource:        t.Info.GroupResource(),
-		NamespaceScoped: t.Info.Namespaced,
-		NewFunc:         t.New,
-		Transformer:     backend.Config().Transformers[t.Info.GroupResource()],
-	})
+	st, err := backend.NewStore(t.Info.GroupResource(), t.Info.Namespaced, t.New)
 	if err != nil {
 		return nil, err
 	}

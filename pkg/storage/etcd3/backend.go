@@ -81,6 +81,24 @@ func (b *Backend) Err() <-chan error {
 	return b.embedded.Err()
 }
 
+// NewStore returns a Store of resource on the backend's client, prefix and
+// encryption at rest, reading the current revision from the embedded
+// member when there is one.
+func (b *Backend) NewStore(resource schema.GroupResource, namespaced bool, newFunc func() runtime.Object) (*Store, error) {
+	cfg := Config{
+		Client:          b.client,
+		Prefix:          b.config.Prefix,
+		Resource:        resource,
+		NamespaceScoped: namespaced,
+		NewFunc:         newFunc,
+		Transformer:     b.config.Transformers[resource],
+	}
+	if b.embedded != nil {
+		cfg.Revision = b.embedded.Revision
+	}
+	return New(cfg)
+}
+
 // Cached returns st behind the watch cache of its resource when the
 // configuration asks for one: writes go to st, watches and cached reads to
 // the resource's one cache, started by the first store of the resource.
