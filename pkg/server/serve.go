@@ -197,7 +197,7 @@ func RunServer(ctx context.Context, info *SecureServingInfo, handler http.Handle
 	go func() {
 		defer close(serveDone)
 		defer close(listenerCh)
-		ln := tls.NewListener(info.Listener, srv.TLSConfig)
+		ln := tls.NewListener(newGatedListener(info.Listener), srv.TLSConfig)
 		if err := srv.Serve(ln); err != nil && !errors.Is(err, http.ErrServerClosed) {
 			klog.ErrorS(err, "Serving stopped unexpectedly", "address", info.Listener.Addr().String())
 		}
