@@ -2,9 +2,11 @@ package controlplane
 
 import (
 	"context"
+	"errors"
 	"fmt"
 	"net"
 	"slices"
+	"sync"
 
 	autoscalingv1 "k8s.io/api/autoscaling/v1"
 	corev1 "k8s.io/api/core/v1"
@@ -397,7 +399,10 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 	ic.OpenAPI.InstallHandlers(s)
 	installDiscovery(s, c.ServiceAccounts.Discovery)
 
-	if err := s.AddPostStartHook("default-namespaces", api.createDefaultNamespaces); err != nil {
+	defaultNamespace := make(chan struct{})
+	if err := s.AddPostStartHook("default-namespaces", func(ctx context.Context) error {
+		return api.createDefaultNamespaces(ctx, sync.OnceFunc(func() { close(defaultNamespace) }))
+	}); err != nil {
 		return nil, err
 	}
 	if err := s.AddPostStartHook("scheduling/bootstrap-system-priority-classes", api.createSystemPriorityClasses); err != nil {
@@ -410,6 +415,7 @@ func InstallCore(s *server.GenericAPIServer, c server.CompletedConfig, ic instal
 		port = tcp.Port
 	}
 	kubernetes := newKubernetesService(api.Catalog, backend.Client(), backend.Config().Prefix, c.Services.AdvertiseAddress, port, alloc)
+	kubernetes.namespaceCreated = defaultNamespace
 	// The Service exists once the server is ready; its endpoints follow.
 	if err := s.AddPostStartHook("bootstrap-controller", kubernetes.ensureService); err != nil {
 		return nil, err
@@ -485,13 +491,23 @@ func (api *CoreAPI) createSystemPriorityClasses(ctx context.Context) error {
 }
 
 // createDefaultNamespaces makes sure the default namespaces exist.
-func (api *CoreAPI) createDefaultNamespaces(ctx context.Context) error {
-	for _, name := range DefaultNamespaces {
-		ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
-		_, err := api.Namespaces.Create(ctx, "", ns, false)
-		if err != nil && !apierrors.IsAlreadyExists(err) {
-			return fmt.Errorf("creating namespace %s: %w", name, err)
-		}
+func (api *CoreAPI) createDefaultNamespaces(ctx context.Context, defaultCreated func()) error {
+	// At once: on a fresh etcd each create waits for admission's caches
+	// and a commit, and the kubernetes Service waits for "default".
+	errs := make([]error, len(DefaultNamespaces))
+	var wg sync.WaitGroup
+	for i, name := range DefaultNamespaces {
+		wg.Go(func() {
+			ns := &corev1.Namespace{ObjectMeta: metav1.ObjectMeta{Name: name}}
+			if _, err := api.Namespaces.Create(ctx, "", ns, false); err != nil && !apierrors.IsAlreadyExists(err) {
+				errs[i] = fmt.Errorf("creating namespace %s: %w", name, err)
+				return
+			}
+			if name == metav1.NamespaceDefault {
+				defaultCreated()
+			}
+		})
 	}
-	return nil
+	wg.Wait()
+	return errors.Join(errs...)
 }

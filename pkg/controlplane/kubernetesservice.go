@@ -50,6 +50,10 @@ type kubernetesService struct {
 	ip        net.IP
 	port      int32
 	clusterIP string
+	// namespaceCreated, when set, is closed once the default namespace
+	// exists: the first create waits for it rather than failing and
+	// retrying.
+	namespaceCreated <-chan struct{}
 }
 
 func newKubernetesService(catalog *rest.Catalog, client *clientv3.Client, prefix string, advertise net.IP, port int, a *service.Allocators) *kubernetesService {
@@ -73,6 +77,9 @@ func newKubernetesService(catalog *rest.Catalog, client *clientv3.Client, prefix
 // left: the server runs without the kubernetes Service.
 func (k *kubernetesService) ensureService(ctx context.Context) error {
 	const invalidTries = 40
+	if !k.waitNamespace(ctx) {
+		return nil
+	}
 	for tries := 0; ; {
 		err := k.reconcileService(ctx)
 		if err == nil {
@@ -90,6 +97,20 @@ func (k *kubernetesService) ensureService(ctx context.Context) error {
 			return nil
 		case <-time.After(50 * time.Millisecond):
 		}
+	}
+}
+
+// waitNamespace waits until the default namespace exists, when the server
+// says when; false if ctx ended first.
+func (k *kubernetesService) waitNamespace(ctx context.Context) bool {
+	if k.namespaceCreated == nil {
+		return true
+	}
+	select {
+	case <-k.namespaceCreated:
+		return true
+	case <-ctx.Done():
+		return false
 	}
 }
 
@@ -156,6 +177,9 @@ func (k *kubernetesService) upsert(ctx context.Context, gvr schema.GroupVersionR
 // endpointInterval until ctx ends; then it takes this replica out of the
 // endpoints.
 func (k *kubernetesService) run(ctx context.Context) {
+	if !k.waitNamespace(ctx) {
+		return
+	}
 	t := time.NewTicker(endpointInterval)
 	defer t.Stop()
 	for {

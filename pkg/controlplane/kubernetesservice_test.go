@@ -139,3 +139,32 @@ func equalStrings(a, b []string) bool {
 	}
 	return true
 }
+
+// TestKubernetesServiceWaitsForNamespace: the Service is first written once
+// the default namespace exists, when the server says when it does.
+func TestKubernetesServiceWaitsForNamespace(t *testing.T) {
+	closed := make(chan struct{})
+	close(closed)
+	tests := []struct {
+		name    string
+		created chan struct{}
+		want    bool
+	}{
+		{"not told", nil, true},
+		{"created", closed, true},
+		{"not yet created", make(chan struct{}), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			k := &kubernetesService{}
+			if tt.created != nil {
+				k.namespaceCreated = tt.created
+			}
+			ctx, cancel := context.WithTimeout(t.Context(), 50*time.Millisecond)
+			defer cancel()
+			if got := k.waitNamespace(ctx); got != tt.want {
+				t.Errorf("waitNamespace = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
