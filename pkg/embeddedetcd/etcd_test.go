@@ -25,6 +25,17 @@ func client(t *testing.T, s *embeddedetcd.Server) *clientv3.Client {
 	return c
 }
 
+// start starts a member in dir.
+func start(t *testing.T, dir string) *embeddedetcd.Server {
+	t.Helper()
+	s, err := embeddedetcd.Start(t.Context(), embeddedetcd.Config{DataDir: filepath.Join(dir, "etcd"), CertDir: filepath.Join(dir, "pki"), UnsafeNoFsync: true})
+	if err != nil {
+		t.Fatal(err)
+	}
+	t.Cleanup(s.Close)
+	return s
+}
+
 func TestDataSurvivesRestart(t *testing.T) {
 	dir := t.TempDir()
 	cfg := embeddedetcd.Config{DataDir: filepath.Join(dir, "etcd"), CertDir: filepath.Join(dir, "pki"), UnsafeNoFsync: true}
@@ -54,11 +65,7 @@ func TestDataSurvivesRestart(t *testing.T) {
 
 func TestRefusesClientsWithoutCertificate(t *testing.T) {
 	dir := t.TempDir()
-	s, err := embeddedetcd.Start(t.Context(), embeddedetcd.Config{DataDir: filepath.Join(dir, "etcd"), CertDir: filepath.Join(dir, "pki"), UnsafeNoFsync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := start(t, dir)
 	ca, _ := s.ClientTLS()
 	c, err := etcd3.NewClient(storage.Config{Servers: []string{s.Endpoint()}, CAFile: ca, DialTimeout: time.Second})
 	if err != nil {
@@ -88,12 +95,7 @@ func TestRefusesClientsWithoutCertificate(t *testing.T) {
 // includes every write answered before it, as a quorum read's does: what
 // consistent reads from the watch cache rely on.
 func TestRevisionIsQuorumReadRevision(t *testing.T) {
-	dir := t.TempDir()
-	s, err := embeddedetcd.Start(t.Context(), embeddedetcd.Config{DataDir: filepath.Join(dir, "etcd"), CertDir: filepath.Join(dir, "pki"), UnsafeNoFsync: true})
-	if err != nil {
-		t.Fatal(err)
-	}
-	defer s.Close()
+	s := start(t, t.TempDir())
 	c := client(t, s)
 	defer c.Close()
 	for i := range 20 {

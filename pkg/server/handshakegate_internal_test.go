@@ -1,19 +1,16 @@
 package server
 
 import (
-	"crypto/ecdsa"
-	"crypto/elliptic"
-	"crypto/rand"
 	"crypto/tls"
 	"crypto/x509"
-	"crypto/x509/pkix"
 	"errors"
-	"math/big"
 	"net"
 	"slices"
 	"sync"
 	"testing"
 	"time"
+
+	"github.com/apiserver/apiserver/pkg/certs"
 )
 
 // waiting waits until g has n waiters.
@@ -100,12 +97,11 @@ func TestHandshakeGateGivesUp(t *testing.T) {
 // returns its address and gate.
 func gatedTLSServer(t *testing.T) (string, *handshakeGate) {
 	t.Helper()
-	key, err := ecdsa.GenerateKey(elliptic.P256(), rand.Reader)
+	certPEM, keyPEM, err := certs.SelfSigned(certs.Leaf{CommonName: "test", IPs: []net.IP{net.IPv4(127, 0, 0, 1)}, Usages: []x509.ExtKeyUsage{x509.ExtKeyUsageServerAuth}})
 	if err != nil {
 		t.Fatal(err)
 	}
-	tmpl := &x509.Certificate{SerialNumber: big.NewInt(1), Subject: pkix.Name{CommonName: "test"}, NotAfter: time.Now().Add(time.Hour), IPAddresses: []net.IP{net.IPv4(127, 0, 0, 1)}}
-	der, err := x509.CreateCertificate(rand.Reader, tmpl, tmpl, &key.PublicKey, key)
+	cert, err := tls.X509KeyPair(certPEM, keyPEM)
 	if err != nil {
 		t.Fatal(err)
 	}
@@ -114,7 +110,7 @@ func gatedTLSServer(t *testing.T) (string, *handshakeGate) {
 		t.Fatal(err)
 	}
 	gl := gatedListener{Listener: raw, gate: newHandshakeGate(1, time.Minute)}
-	ln := tls.NewListener(gl, &tls.Config{Certificates: []tls.Certificate{{Certificate: [][]byte{der}, PrivateKey: key}}})
+	ln := tls.NewListener(gl, &tls.Config{Certificates: []tls.Certificate{cert}})
 	t.Cleanup(func() { ln.Close() })
 	go func() {
 		for {
