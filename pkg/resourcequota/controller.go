@@ -7,7 +7,7 @@
 // requests.* and limits.* of Pods, requests.storage and its per storage
 // class forms, services.nodeports, services.loadbalancers; the
 // Terminating, NotTerminating, BestEffort, NotBestEffort, PriorityClass
-// and CrossNamespacePodAffinity scopes and scope selectors). Quotas are recounted when they change and every
+// and CrossNamespacePodAffinity scopes and scope selectors). Quotas are recounted when their limits change and every
 // few seconds; replicas compute the same status and write only a
 // difference. Refusing writes over quota (kube's ResourceQuota admission)
 // is not done here.
@@ -67,7 +67,14 @@ func Run(ctx context.Context, catalog *rest.Catalog) {
 			queue.Add(key)
 		}
 	}
-	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: func(_, obj any) { enqueue(obj) }}); err != nil {
+	changed := func(old, obj any) {
+		o, ok1 := old.(*corev1.ResourceQuota)
+		n, ok2 := obj.(*corev1.ResourceQuota)
+		if !ok1 || !ok2 || limitsChanged(o, n) {
+			enqueue(obj)
+		}
+	}
+	if _, err := inf.AddEventHandler(cache.ResourceEventHandlerFuncs{AddFunc: enqueue, UpdateFunc: changed}); err != nil {
 		log.Error(err, "Following ResourceQuotas failed; not keeping their status")
 		return
 	}
@@ -96,6 +103,16 @@ func Run(ctx context.Context, catalog *rest.Catalog) {
 	}, func(key string, err error) {
 		log.V(2).Info("Recounting a ResourceQuota failed; retrying", "quota", key, "err", err)
 	})
+}
+
+// limitsChanged says whether an update of a quota needs a recount: its
+// limits changed, or its status does not show them yet. Usage alone does
+// not: ResourceQuota admission charges a create to the quota before the
+// object is written, so a count made right after a charge would miss the
+// object and undo it (kube's controller, too, leaves status-only updates
+// alone).
+func limitsChanged(old, updated *corev1.ResourceQuota) bool {
+	return !apiequality.Semantic.DeepEqual(old.Spec, updated.Spec) || !apiequality.Semantic.DeepEqual(updated.Status.Hard, updated.Spec.Hard)
 }
 
 // sync writes ns/name's status from a fresh read and fresh counts, if it

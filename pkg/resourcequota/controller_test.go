@@ -229,3 +229,29 @@ func TestComputeOf(t *testing.T) {
 		}
 	}
 }
+
+func TestLimitsChanged(t *testing.T) {
+	quota := func(hard, statusHard, used string) *corev1.ResourceQuota {
+		q := &corev1.ResourceQuota{Spec: corev1.ResourceQuotaSpec{Hard: corev1.ResourceList{"pods": resource.MustParse(hard)}}}
+		q.Status.Hard = corev1.ResourceList{"pods": resource.MustParse(statusHard)}
+		q.Status.Used = corev1.ResourceList{"pods": resource.MustParse(used)}
+		return q
+	}
+	tests := []struct {
+		name         string
+		old, updated *corev1.ResourceQuota
+		want         bool
+	}{
+		{"a charge by admission", quota("5", "5", "1"), quota("5", "5", "2"), false},
+		{"a new limit", quota("5", "5", "1"), quota("6", "5", "1"), true},
+		{"limits not yet in the status", quota("5", "5", "1"), quota("5", "4", "1"), true},
+		{"nothing", quota("5", "5", "1"), quota("5", "5", "1"), false},
+	}
+	for _, tt := range tests {
+		t.Run(tt.name, func(t *testing.T) {
+			if got := limitsChanged(tt.old, tt.updated); got != tt.want {
+				t.Errorf("limitsChanged = %v, want %v", got, tt.want)
+			}
+		})
+	}
+}
