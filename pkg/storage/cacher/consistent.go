@@ -27,7 +27,7 @@ func (c *Cacher) lockConsistent(ctx context.Context) (bool, error) {
 	if p == nil {
 		return false, nil
 	}
-	rev, err := c.revisions.current(ctx, p.CurrentRevision)
+	rev, err := c.currentRevision(ctx, p)
 	if err != nil {
 		return false, err
 	}
@@ -61,6 +61,22 @@ func (c *Cacher) lockConsistent(ctx context.Context) (bool, error) {
 		return false, nil
 	}
 	return true, nil
+}
+
+// localRevision is a store that knows etcd's current revision without a
+// request (the embedded member's).
+type localRevision interface {
+	RevisionIsLocal() bool
+}
+
+// currentRevision is etcd's current revision: asked directly when the
+// store knows it in process, else through the batch shared by concurrent
+// readers, which only pays for a request.
+func (c *Cacher) currentRevision(ctx context.Context, p progressReporter) (int64, error) {
+	if l, ok := p.(localRevision); ok && l.RevisionIsLocal() {
+		return p.CurrentRevision(ctx)
+	}
+	return c.revisions.current(ctx, p.CurrentRevision)
 }
 
 // requestProgress asks the progress loop for a progress notification; the

@@ -298,7 +298,7 @@ func (c *Cacher) Watch(ctx context.Context, key storage.Key, opts storage.ListOp
 		// From the latest revision, which the cache may not reflect yet:
 		// the watcher skips what the cache applies up to it.
 		if p, ok := c.cfg.Storage.(progressReporter); ok {
-			if latest, err = c.revisions.current(ctx, p.CurrentRevision); err != nil {
+			if latest, err = c.currentRevision(ctx, p); err != nil {
 				w.cancel()
 				return nil, err
 			}

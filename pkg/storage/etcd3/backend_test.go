@@ -68,4 +68,17 @@ func TestEmbeddedConsistentReads(t *testing.T) {
 			t.Fatalf("round %d: a consistent get read %v, want %v", i, got.Data, cm.Data)
 		}
 	}
+	// The revision comes from the member, not from a request: it is
+	// still known with the client closed.
+	if !st.RevisionIsLocal() {
+		t.Fatal("a store on the embedded member asks etcd for its revision")
+	}
+	want, err := st.CurrentRevision(t.Context())
+	if err != nil {
+		t.Fatal(err)
+	}
+	b.Client().Close()
+	if got, err := st.CurrentRevision(t.Context()); err != nil || got != want {
+		t.Fatalf("CurrentRevision with the client closed = %d, %v; want %d", got, err, want)
+	}
 }

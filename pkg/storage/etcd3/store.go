@@ -538,6 +538,10 @@ func (s *Store) CurrentRevision(ctx context.Context) (int64, error) {
 	return resp.Header.Revision, nil
 }
 
+// RevisionIsLocal reports whether CurrentRevision is read in process,
+// without a request.
+func (s *Store) RevisionIsLocal() bool { return s.revision != nil }
+
 // RequestProgress asks etcd to report, on every watch opened with
 // ProgressNotify, the revision it has sent everything up to. Those
 // watches run on the stream of contexts that require a leader, which is
